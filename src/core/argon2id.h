@@ -1,0 +1,63 @@
+// Argon2id (RFC 9106) through libargon2's argon2_ctx, the packaged
+// implementation with lanes > 1 and the secret input K.
+//
+// Memory: the B x 1 KiB blocks are mapped with transparent huge pages
+// advised, so faulting in 2 GiB costs about a thousand faults instead of half
+// a million, and the faults happen in the lane threads, in parallel. Lanes run
+// on min(lanes, online CPUs) threads; more threads than cores only adds
+// scheduling. Neither changes the result.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "core/error.h"
+
+namespace grypt {
+
+struct Argon2Params {
+  std::uint32_t t_cost = 1;       // passes
+  std::uint32_t m_kib = 2097152;  // memory in KiB
+  std::uint32_t lanes = 4;        // parallelism p
+  bool operator==(const Argon2Params&) const = default;
+};
+
+struct Argon2Input {
+  std::span<const std::uint8_t> password;
+  std::span<const std::uint8_t> salt;
+  std::span<const std::uint8_t> secret;      // RFC 9106 K, the pepper
+  std::span<const std::uint8_t> associated;  // RFC 9106 X
+};
+
+// Not enough memory for the requested parameters; the tool adds a hint.
+class MemoryError : public SystemError {
+ public:
+  using SystemError::SystemError;
+};
+
+// Throws UsageError for parameters outside RFC 9106's ranges.
+void check_argon2_params(const Argon2Params& params);
+
+// Throws MemoryError when `kib` (times `count` concurrent hashes) is more
+// than the memory this process can have without swapping: MemAvailable, the
+// cgroup limit and RLIMIT_AS.
+void check_memory_available(std::uint64_t kib, unsigned count = 1);
+std::uint64_t memory_available_kib();
+unsigned online_cpus();
+
+// threads == 0: min(lanes, online CPUs).
+void argon2id(std::span<std::uint8_t> out, const Argon2Input& in,
+              const Argon2Params& params, unsigned threads = 0);
+
+// While one exists, argon2id on this thread keeps its block memory mapped
+// for the next call (batch hashing): no new faults per password. libargon2
+// wipes the blocks after every hash.
+class Argon2MemoryReuse {
+ public:
+  Argon2MemoryReuse();
+  ~Argon2MemoryReuse();
+  Argon2MemoryReuse(const Argon2MemoryReuse&) = delete;
+  Argon2MemoryReuse& operator=(const Argon2MemoryReuse&) = delete;
+};
+
+}  // namespace grypt

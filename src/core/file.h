@@ -1,0 +1,56 @@
+// Files: atomic replacement (DESIGN §6) and careful reads of key files.
+//
+// An AtomicFile writes to a fresh temporary file in the target's directory
+// (O_EXCL, the given mode), and commit() fsyncs it, renames it over the
+// target and fsyncs the directory. Until commit() the target is untouched; a
+// crash or error leaves the old version, never a torn one. The destructor
+// removes an uncommitted temporary file.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/secret.h"
+
+namespace grypt {
+
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path, mode_t mode = 0600);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(std::span<const std::uint8_t> bytes);
+  // replace=false refuses to overwrite an existing target (SystemError
+  // with EEXIST), atomically: two writers cannot both win.
+  void commit(bool replace = true);
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string temp_;
+  int fd_ = -1;
+};
+
+void write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes,
+                       mode_t mode = 0600, bool replace = true);
+
+// Reads a whole regular file of at most max_size bytes.
+std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_size);
+// The same into guarded memory; with require_private the file must be a
+// regular file owned by this user with no group or other permission bits.
+SecretBytes read_secret_file(const std::string& path, std::size_t max_size,
+                             bool require_private);
+
+bool file_exists(const std::string& path);
+// Creates missing directories of `dir` with mode 0700.
+void make_dirs(const std::string& dir);
+std::string dir_name(const std::string& path);
+void fsync_dir(const std::string& dir);
+
+}  // namespace grypt

@@ -1,0 +1,23 @@
+// The one place where errors become messages and exit statuses (DESIGN §11):
+// "tool: error: ...", exit 1 when the cryptography said no, 2 otherwise.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace grypt {
+
+// Runs body(argc, argv) as tool `name`: disables core dumps, sets a private
+// umask, starts libsodium, flushes stdout and maps every exception to a
+// one-line message and exit status.
+int run_tool(const char* name, int argc, char** argv, int (*body)(int, char**));
+
+const char* tool_name();
+void warn(std::string_view message);
+
+// Writes all of `bytes` to a file descriptor; throws SystemError naming
+// `what` (for example "stdout") on failure, such as a full disk.
+void write_all(int fd, std::span<const unsigned char> bytes, std::string_view what);
+void write_stdout(std::string_view text);
+
+}  // namespace grypt
