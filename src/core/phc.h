@@ -5,7 +5,9 @@
 //
 // Numbers are decimal without leading zeros; SALT and HASH are unpadded
 // standard base64 (the PHC "B64"); keyid names the pepper (RFC 9106's secret
-// K) and is B64 of at most 8 bytes. man/pw-hash.1 documents it for users.
+// K) and is B64 of at most 8 bytes. The hash must be 32 to 64 bytes (RFC
+// 9106 recommends 256 bits): a truncated string is then malformed, not a
+// shorter tag that merely mismatches. man/pw-hash.1 documents it for users.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +28,7 @@ struct PhcHash {
 };
 
 inline constexpr std::size_t phc_min_salt = 8, phc_max_salt = 64;
-inline constexpr std::size_t phc_min_hash = 16, phc_max_hash = 64;
+inline constexpr std::size_t phc_min_hash = 32, phc_max_hash = 64;
 
 // Throws FormatError ("malformed hash: ...") or FormatError for an
 // unsupported algorithm or version, naming what was found.

@@ -1,0 +1,18 @@
+# Loaded by every .bats file: bats-support and bats-assert, the tools under
+# test first on PATH, and a private HOME and XDG directories per test.
+load /usr/lib/bats/bats-support/load.bash
+load /usr/lib/bats/bats-assert/load.bash
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+export PATH="${GRYPT_BIN:-$REPO/bin}:$PATH"
+
+setup_home() {
+  export HOME="$BATS_TEST_TMPDIR/home"
+  export XDG_DATA_HOME="$HOME/.local/share" XDG_CONFIG_HOME="$HOME/.config"
+  export XDG_STATE_HOME="$HOME/.local/state" XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/run"
+  mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
+  chmod 700 "$XDG_RUNTIME_DIR"
+  cd "$BATS_TEST_TMPDIR" || return 1
+}
+
+setup() { setup_home; }

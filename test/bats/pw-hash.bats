@@ -1,0 +1,338 @@
+#!/usr/bin/env bats
+# pw-hash as a user runs it. Small parameters (-t 1 -m 64 -p 1) keep the
+# suite fast; a few tests exercise the defaults on purpose.
+
+load helper
+
+FAST=(-t 1 -m 64 -p 1)
+PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$'
+
+@test "hashes one line of stdin into a PHC string" {
+  run pw-hash "${FAST[@]}" <<<"correct horse"
+  assert_success
+  assert_output --regexp "$PHC_RE"
+  assert_output --partial '$m=64,t=1,p=1$'
+}
+
+@test "the default is RFC 9106's first recommendation and verifies" {
+  run pw-hash <<<"default params"
+  assert_success
+  assert_output --regexp '^\$argon2id\$v=19\$m=2097152,t=1,p=4\$'
+  hash=$output
+  run pw-hash --verify "$hash" <<<"default params"
+  assert_success
+  assert_output ""
+}
+
+@test "profiles and explicit parameters" {
+  run pw-hash --profile rfc9106-low <<<"pw"
+  assert_output --regexp '^\$argon2id\$v=19\$m=65536,t=3,p=4\$'
+  run pw-hash --profile owasp <<<"pw"
+  assert_output --regexp '^\$argon2id\$v=19\$m=19456,t=2,p=1\$'
+  run pw-hash --profile owasp -t 4 -m 1M -p 2 <<<"pw"
+  assert_output --regexp '^\$argon2id\$v=19\$m=1024,t=4,p=2\$'
+  run pw-hash -t 1 -m 2048K -p 1 <<<"pw"
+  assert_output --regexp '^\$argon2id\$v=19\$m=2048,t=1,p=1\$'
+  run pw-hash --profile nope <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: unknown profile 'nope': use rfc9106, rfc9106-low or owasp"
+}
+
+@test "matches the argon2 reference CLI for the same salt and parameters" {
+  for p in "1 65536 4" "3 65536 4" "2 19456 1"; do
+    read -r t m lanes <<<"$p"
+    ref=$(printf '%s' 'interop password' | argon2 somesaltsomesalt -id -t "$t" -k "$m" -p "$lanes" -e)
+    run pw-hash --salt c29tZXNhbHRzb21lc2FsdA -t "$t" -m "$m" -p "$lanes" <<<"interop password"
+    assert_success
+    assert_output "$ref"
+  done
+}
+
+@test "verify: a match exits 0, a mismatch exits 1, both silently" {
+  hash=$(pw-hash "${FAST[@]}" <<<"right")
+  run pw-hash --verify "$hash" <<<"right"
+  assert_success
+  assert_output ""
+  run pw-hash --verify "$hash" <<<"wrong"
+  assert_failure 1
+  assert_output ""
+  run pw-hash --verify "$hash" <<<"right "
+  assert_failure 1
+}
+
+@test "verify: every truncation of a hash is an error, not a mismatch" {
+  hash=$(pw-hash "${FAST[@]}" <<<"pw")
+  for ((i = 0; i < ${#hash}; i++)); do
+    run pw-hash --verify "${hash:0:i}" <<<"pw"
+    [ "$status" -eq 2 ] || { echo "prefix of $i chars: status $status: $output"; false; }
+    [[ "$output" == "pw-hash: error: "* ]] || { echo "prefix $i: $output"; false; }
+  done
+}
+
+@test "verify: malformed and unsupported hashes name the problem" {
+  run pw-hash --verify '$argon2i$v=19$m=64,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g' <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: unsupported algorithm 'argon2i': only argon2id is supported"
+  run pw-hash --verify '$2b$12$abcdefghijklmnopqrstuu' <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: unsupported algorithm '2b': only argon2id is supported"
+  run pw-hash --verify '$argon2id$v=16$m=64,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g' <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: unsupported argon2 version 16: only v=19 is supported"
+  run pw-hash --verify '$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2h' <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: malformed hash: hash is not canonical unpadded base64"
+  run pw-hash --verify 'not a hash' <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: malformed hash: it does not start with '\$'"
+}
+
+@test "verify: a flipped character in salt or hash is a mismatch" {
+  hash=$(pw-hash "${FAST[@]}" --salt AAAAAAAAAAAAAAAAAAAAAA <<<"pw")
+  tampered=${hash/\$AAAAAAAAAAAAAAAAAAAAAA\$/\$AAAAAAAAAAAAAAAAAAAAAQ\$}
+  [ "$tampered" != "$hash" ]
+  run pw-hash --verify "$tampered" <<<"pw"
+  assert_failure 1
+}
+
+@test "an empty password is refused unless --allow-empty" {
+  run pw-hash "${FAST[@]}" <<<""
+  assert_failure 2
+  assert_output "pw-hash: error: empty password refused (use --allow-empty to allow it)"
+  run pw-hash "${FAST[@]}" </dev/null
+  assert_failure 2
+  run pw-hash "${FAST[@]}" --allow-empty <<<""
+  assert_success
+  hash=$output
+  run pw-hash --verify "$hash" --allow-empty <<<""
+  assert_success
+  run pw-hash --verify "$hash" --allow-empty <<<"x"
+  assert_failure 1
+}
+
+@test "a password over 64 KiB is refused" {
+  run pw-hash "${FAST[@]}" < <(head -c 70000 /dev/zero | tr '\0' x; echo)
+  assert_failure 2
+  assert_output "pw-hash: error: the password is longer than 65536 bytes"
+}
+
+@test "--password-fd and --password-file read the password, not stdin" {
+  echo "from file" >pwfile
+  hash=$(pw-hash "${FAST[@]}" --password-file pwfile </dev/null)
+  run pw-hash --verify "$hash" 3<<<"from file" --password-fd 3 </dev/null
+  assert_success
+  run pw-hash --verify "$hash" --password-fd 3 3<<<"other" </dev/null
+  assert_failure 1
+  run pw-hash "${FAST[@]}" --password-fd 3 --password-file pwfile
+  assert_failure 2
+  assert_output "pw-hash: error: give only one of --password-fd and --password-file"
+  run pw-hash "${FAST[@]}" --password-file missing
+  assert_failure 2
+  assert_output "pw-hash: error: cannot open missing: No such file or directory"
+  run pw-hash "${FAST[@]}" --password-fd 9
+  assert_failure 2
+  assert_output "pw-hash: error: cannot read the password: Bad file descriptor"
+}
+
+@test "--new-pepper creates a private file and adds current peppers" {
+  run pw-hash --new-pepper pepper
+  assert_success
+  assert_output --regexp '^[A-Za-z0-9+/]{8}$'
+  first=$output
+  [ "$(stat -c %a pepper)" = 600 ]
+  run pw-hash --new-pepper pepper
+  second=$output
+  [ "$first" != "$second" ]
+  grep -q "^$first " pepper
+  grep -q "^$second " pepper
+  [ "$(grep -vc '^#' pepper)" = 2 ]
+}
+
+@test "a peppered hash carries keyid and needs its pepper to verify" {
+  id=$(pw-hash --new-pepper pepper)
+  hash=$(pw-hash "${FAST[@]}" --pepper-file pepper <<<"pw")
+  assert_regex "$hash" "$PHC_RE"
+  [[ "$hash" == *",keyid=$id\$"* ]]
+  run pw-hash --verify "$hash" --pepper-file pepper <<<"pw"
+  assert_success
+  run pw-hash --verify "$hash" --pepper-file pepper <<<"nope"
+  assert_failure 1
+  run pw-hash --verify "$hash" <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: the hash was made with pepper $id: give its --pepper-file"
+  pw-hash --new-pepper other >/dev/null
+  run pw-hash --verify "$hash" --pepper-file other <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: pepper $id is not in other"
+}
+
+@test "the pepper changes the hash: without it the same salt gives another" {
+  pw-hash --new-pepper pepper >/dev/null
+  with=$(pw-hash "${FAST[@]}" --salt AAAAAAAAAAAAAAAAAAAAAA --pepper-file pepper <<<"pw")
+  without=$(pw-hash "${FAST[@]}" --salt AAAAAAAAAAAAAAAAAAAAAA <<<"pw")
+  [ "${with##*\$}" != "${without##*\$}" ]
+}
+
+@test "a pepper file others can read is refused" {
+  pw-hash --new-pepper pepper >/dev/null
+  chmod 644 pepper
+  run pw-hash "${FAST[@]}" --pepper-file pepper <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: pepper has mode 0644: it must not be readable by others (chmod 600 pepper)"
+  run pw-hash --new-pepper pepper
+  assert_failure 2
+  chmod 600 pepper
+  run pw-hash "${FAST[@]}" --pepper-file pepper <<<"pw"
+  assert_success
+}
+
+@test "a malformed pepper file is refused, naming the line" {
+  printf '# peppers\nshort\n' >pepper
+  chmod 600 pepper
+  run pw-hash "${FAST[@]}" --pepper-file pepper <<<"pw"
+  assert_failure 2
+  assert_output 'pw-hash: error: pepper line 2: expected "<id> <secret>"'
+}
+
+@test "pepper rotation: old hashes verify, --rehash moves them to the current pepper" {
+  old_id=$(pw-hash --new-pepper pepper)
+  old=$(pw-hash "${FAST[@]}" --pepper-file pepper <<<"pw")
+  new_id=$(pw-hash --new-pepper pepper)
+  run pw-hash --verify "$old" --pepper-file pepper <<<"pw"
+  assert_success
+  run pw-hash --verify "$old" --rehash "${FAST[@]}" --pepper-file pepper <<<"pw"
+  assert_success
+  [[ "$output" == *",keyid=$new_id\$"* ]]
+  fresh=$output
+  run pw-hash --verify "$fresh" --pepper-file pepper <<<"pw"
+  assert_success
+  run pw-hash --verify "$fresh" --rehash "${FAST[@]}" --pepper-file pepper <<<"pw"
+  assert_output "$fresh"
+}
+
+@test "--rehash keeps a current hash and upgrades outdated parameters" {
+  hash=$(pw-hash -t 1 -m 64 -p 1 <<<"pw")
+  run pw-hash --verify "$hash" --rehash -t 1 -m 64 -p 1 <<<"pw"
+  assert_success
+  assert_output "$hash"
+  run pw-hash --verify "$hash" --rehash -t 2 -m 128 -p 1 <<<"pw"
+  assert_success
+  assert_output --regexp '^\$argon2id\$v=19\$m=128,t=2,p=1\$'
+  upgraded=$output
+  run pw-hash --verify "$upgraded" <<<"pw"
+  assert_success
+  run pw-hash --verify "$hash" --rehash -t 2 -m 128 -p 1 <<<"wrong"
+  assert_failure 1
+  assert_output ""
+  run pw-hash --rehash <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: --rehash goes with --verify"
+}
+
+@test "an impossible memory size is refused with a hint, never attempted" {
+  run pw-hash -m 3000G <<<"pw"
+  assert_failure 2
+  assert_output --regexp '^pw-hash: error: Argon2 needs 3072000 MiB of memory but only [0-9]+ MiB is available; try --profile rfc9106-low or a smaller -m$'
+  run pw-hash -m 5000G <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: memory size 5000G is too large: Argon2 takes at most 4 TiB"
+  run pw-hash -m lots <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: invalid memory size 'lots': give KiB, or a number with K, M or G"
+  run pw-hash -m 16 -p 4 <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: memory must be at least 8 KiB per lane (32 KiB for 4 lanes)"
+  run pw-hash --verify '$argon2id$v=19$m=4000000000,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g' <<<"pw"
+  assert_failure 2
+  assert_output --partial "of memory but only"
+}
+
+@test "--batch: one hash per line, in input order" {
+  for i in $(seq 1 24); do echo "password number $i"; done >passwords
+  run pw-hash --batch "${FAST[@]}" <passwords
+  assert_success
+  [ "${#lines[@]}" -eq 24 ]
+  for i in $(seq 1 24); do
+    assert_regex "${lines[i - 1]}" "$PHC_RE"
+    pw-hash --verify "${lines[i - 1]}" <<<"password number $i" ||
+      { echo "line $i does not verify"; false; }
+  done
+  pw-hash --verify "${lines[0]}" <<<"password number 2" && false || [ $? -eq 1 ]
+}
+
+@test "--batch: an unterminated last line counts, empty input hashes nothing" {
+  run pw-hash --batch "${FAST[@]}" < <(printf 'a\nb')
+  assert_success
+  [ "${#lines[@]}" -eq 2 ]
+  pw-hash --verify "${lines[1]}" <<<"b"
+  run pw-hash --batch "${FAST[@]}" </dev/null
+  assert_success
+  assert_output ""
+}
+
+@test "--batch: an empty line is refused, naming it" {
+  run pw-hash --batch "${FAST[@]}" < <(printf 'a\n\nb\n')
+  assert_failure 2
+  assert_output "pw-hash: error: line 2: empty password refused (use --allow-empty to allow it)"
+  run pw-hash --batch --allow-empty "${FAST[@]}" < <(printf 'a\n\nb\n')
+  assert_success
+  [ "${#lines[@]}" -eq 3 ]
+}
+
+@test "--batch with a pepper peppers every line" {
+  id=$(pw-hash --new-pepper pepper)
+  run pw-hash --batch "${FAST[@]}" --pepper-file pepper < <(printf 'a\nb\n')
+  assert_success
+  [[ "${lines[0]}" == *",keyid=$id\$"* ]]
+  pw-hash --verify "${lines[1]}" --pepper-file pepper <<<"b"
+}
+
+@test "usage errors exit 2 with a hint" {
+  run pw-hash --bogus
+  assert_failure 2
+  assert_output "pw-hash: error: option ‘bogus’ does not exist (see pw-hash --help)"
+  run pw-hash --verify
+  assert_failure 2
+  run pw-hash --batch --verify x
+  assert_failure 2
+  assert_output "pw-hash: error: give only one of --verify, --batch and --new-pepper"
+  run pw-hash extra-argument
+  assert_failure 2
+  assert_output "pw-hash: error: unexpected argument 'extra-argument' (see pw-hash --help)"
+  run pw-hash -t x
+  assert_failure 2
+}
+
+@test "--help and --version" {
+  run pw-hash --help
+  assert_success
+  assert_output --partial "--pepper-file"
+  assert_output --partial "Exit status: 0 success or match, 1 mismatch, 2 error"
+  run pw-hash --version
+  assert_success
+  assert_output --regexp '^pw-hash [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "a full stdout is an error, not a silent loss" {
+  run bash -c 'pw-hash -t 1 -m 64 -p 1 >/dev/full <<<"pw"'
+  assert_failure 2
+  assert_output "pw-hash: error: cannot write to stdout: No space left on device"
+}
+
+@test "a full disk leaves the pepper file as it was" {
+  [ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+  mkdir small
+  mount -t tmpfs -o size=8k tmpfs small || skip "cannot mount tmpfs here"
+  pw-hash --new-pepper small/pepper >/dev/null
+  before=$(cat small/pepper)
+  head -c 8192 /dev/zero >small/filler 2>/dev/null || true
+  run pw-hash --new-pepper small/pepper
+  status_seen=$status
+  after=$(cat small/pepper)
+  leftovers=$(ls -A small | grep -c tmp || true)
+  umount small
+  [ "$status_seen" -eq 2 ]
+  assert_output --regexp '^pw-hash: error: cannot (write|create a file in) small.*: No space left on device$'
+  [ "$before" = "$after" ]
+  [ "$leftovers" -eq 0 ]
+}
