@@ -7,7 +7,7 @@ VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 CXX        ?= g++
-TOOLS      := pw-hash
+TOOLS      := pw-hash grypt-keygen vault-put vault-get
 
 ifeq ($(SANITIZE),1)
 BUILD      := build/san

@@ -60,7 +60,9 @@ SecretBytes line_from_tty(int tty, const std::string& prompt, const SecretPrompt
 
 SecretBytes from_tty(const SecretPrompt& p) {
   int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-  if (tty < 0) throw SystemError("cannot open the terminal to ask for the " + p.what, errno);
+  if (tty < 0)
+    throw UsageError("no terminal to ask for the " + p.what + ": give --" + p.flag +
+                     "-fd or --" + p.flag + "-file");
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
@@ -126,7 +128,7 @@ SecretBytes read_secret(const SecretSource& source, const SecretPrompt& p) {
       break;
     }
     case SecretSource::Kind::automatic:
-      if (isatty(STDIN_FILENO)) {
+      if (isatty(STDIN_FILENO) || p.stdin_is_data) {
         secret = from_tty(p);
       } else {
         bool eof = false;

@@ -21,6 +21,8 @@ struct SecretPrompt {
   bool confirm = false;             // ask twice on a terminal
   bool allow_empty = false;
   std::string empty_hint;           // appended to the refusal, e.g. a flag
+  bool stdin_is_data = false;       // automatic then means the terminal only
+  std::string flag = "passphrase";  // the tool's --FLAG-fd / --FLAG-file
   std::size_t max_size = 64 * 1024;
 };
 

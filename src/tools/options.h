@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/identity_file.h"
 #include "core/passphrase.h"
 #include "core/tool.h"
 
@@ -47,6 +48,19 @@ inline SecretSource secret_source(const cxxopts::ParseResult& r, const std::stri
     s.path = option<std::string>(r, name + "-file");
   }
   return s;
+}
+
+// The identity at `path`, unlocked with a passphrase from `source` when it
+// is encrypted. stdin_is_data: stdin carries the tool's input, so an
+// automatic source means the terminal.
+inline Identity unlock_identity(const std::string& path, const SecretSource& source,
+                                bool stdin_is_data) {
+  return load_identity(path, [&] {
+    SecretPrompt p;
+    p.what = "passphrase";
+    p.stdin_is_data = stdin_is_data;
+    return read_secret(source, p);
+  });
 }
 
 inline void print_version() { write_stdout(std::string(tool_name()) + " " GRYPT_VERSION "\n"); }

@@ -102,6 +102,7 @@ PhcHash new_hash(std::span<const std::uint8_t> password, const Config& c,
 SecretBytes read_password(const Config& c, bool confirm) {
   SecretPrompt prompt;
   prompt.what = "password";
+  prompt.flag = "password";
   prompt.confirm = confirm;
   prompt.allow_empty = c.allow_empty;
   prompt.empty_hint = " (use --allow-empty to allow it)";

@@ -1,0 +1,125 @@
+// Messages (man/grypt.5, MESSAGES). Header, 29 bytes:
+//
+//   off size field
+//   0   1    version (high 4 bits, 1) | flags (low 4 bits: bit 0 signed)
+//   1   8    group id
+//   9   4    epoch
+//   13  16   nonce
+//
+// message key = HKDF-SHA-256(epoch key, salt = nonce,
+//                            info = "grypt message v1" || header)
+// payload     = STREAM under the message key; signed messages end with the
+//               72-byte trailer inside the final chunk:
+//   sender key id (8) || Ed25519 signature (64) over
+//   "grypt signature v1" || header || sender key id || SHA-512(plaintext)
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "core/encoding.h"
+#include "core/keys.h"
+#include "core/stream.h"
+
+namespace grypt {
+
+inline constexpr std::size_t header_bytes = 29;
+inline constexpr std::size_t signed_trailer_bytes = key_id_bytes + signature_bytes;
+inline constexpr std::uint8_t message_version = 1;
+
+using GroupId = std::array<std::uint8_t, 8>;
+using Epoch = std::uint32_t;
+
+struct MessageHeader {
+  bool is_signed = true;
+  GroupId group{};
+  Epoch epoch = 0;
+  std::array<std::uint8_t, 16> nonce{};
+
+  std::array<std::uint8_t, header_bytes> encode() const;
+  // Throws OpenError: truncated (fewer than 29 bytes) or header (version,
+  // reserved flags).
+  static MessageHeader decode(std::span<const std::uint8_t> bytes);
+  // A header for sealing with a fresh random nonce.
+  static MessageHeader fresh(const GroupId& group, Epoch epoch, bool is_signed);
+};
+
+SecretBytes derive_message_key(std::span<const std::uint8_t> epoch_key, const MessageHeader& h);
+
+// Key access, one interface with two providers: the local keyring (tests,
+// --identity) and gryptd. Keys stay with the provider; tools get the
+// per-message key.
+class MessageKeys {
+ public:
+  virtual ~MessageKeys() = default;
+  // Throws OpenError(wrong_key) when the group or epoch is unknown.
+  virtual SecretBytes message_key(const MessageHeader& h) = 0;
+};
+
+class Signer {
+ public:
+  virtual ~Signer() = default;
+  virtual KeyId key_id() const = 0;
+  virtual Signature sign(std::span<const std::uint8_t> message) const = 0;
+};
+
+class Members {
+ public:
+  virtual ~Members() = default;
+  // The members of `group` whose key id is `id` (normally one).
+  virtual std::vector<PublicKey> lookup(const GroupId& group, const KeyId& id) const = 0;
+};
+
+class IdentitySigner : public Signer {
+ public:
+  explicit IdentitySigner(const Identity& id) : id_(id) {}
+  KeyId key_id() const override { return id_.public_key().key_id(); }
+  Signature sign(std::span<const std::uint8_t> message) const override { return id_.sign(message); }
+
+ private:
+  const Identity& id_;
+};
+
+// Writes header and payload to `out`. signer == nullptr: anonymous.
+class MessageSealer {
+ public:
+  MessageSealer(const MessageHeader& header, std::span<const std::uint8_t> key, Output& out,
+                const Signer* signer);
+  void write(std::span<const std::uint8_t> data);
+  void finish();
+
+ private:
+  MessageHeader header_;
+  const Signer* signer_;
+  Sha512 digest_;
+  StreamSealer stream_;
+};
+
+// Reads the header, asks `keys` for the message key, then yields verified
+// plaintext. For signed messages finish() checks the signature against the
+// group's members and returns the sender.
+class MessageOpener {
+ public:
+  MessageOpener(Input& in, MessageKeys& keys);
+  const MessageHeader& header() const { return header_; }
+  std::span<const std::uint8_t> next();
+  bool done() const { return stream_->done(); }
+  // After done(): the verified sender (nullopt for anonymous messages).
+  // Throws OpenError(auth) for an unknown sender or a bad signature.
+  std::optional<PublicKey> finish(const Members& members);
+
+ private:
+  MessageHeader header_;
+  Input& in_;
+  SecretBytes key_;
+  Sha512 digest_;
+  std::optional<StreamOpener> stream_;
+};
+
+// The bytes signed for a message: label || header || key id || digest.
+std::vector<std::uint8_t> signed_bytes(const MessageHeader& h, const KeyId& id,
+                                       std::span<const std::uint8_t, Sha512::size> digest);
+
+}  // namespace grypt

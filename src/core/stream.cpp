@@ -1,0 +1,158 @@
+#include "core/stream.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace grypt {
+namespace {
+
+constexpr std::size_t batch_chunks = 16;
+
+std::array<std::uint8_t, gcm_nonce_bytes> chunk_nonce(std::uint64_t counter, bool final) {
+  std::array<std::uint8_t, gcm_nonce_bytes> n{};
+  for (int i = 0; i < 8; ++i) n[10 - i] = static_cast<std::uint8_t>(counter >> (8 * i));
+  n[11] = final ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+const char* fault_name(Fault f) {
+  switch (f) {
+    case Fault::armor: return "armor";
+    case Fault::header: return "header";
+    case Fault::auth: return "auth";
+    case Fault::truncated: return "truncated";
+    case Fault::trailing: return "trailing data";
+    case Fault::wrong_key: return "wrong key";
+    case Fault::wrong_name: return "wrong name";
+  }
+  return "?";
+}
+
+std::uint64_t stream_size(std::uint64_t message, std::size_t trailer) {
+  std::uint64_t chunks = message == 0 ? 1 : (message + chunk_bytes - 1) / chunk_bytes;
+  return message + trailer + chunks * gcm_tag_bytes;
+}
+
+bool stream_message_size(std::uint64_t payload, std::size_t trailer, std::uint64_t& message) {
+  if (payload < trailer + gcm_tag_bytes) return false;
+  std::uint64_t p = payload - trailer;
+  std::uint64_t chunks = (p + sealed_chunk_bytes - 1) / sealed_chunk_bytes;
+  message = p - chunks * gcm_tag_bytes;
+  return stream_size(message, trailer) == payload;
+}
+
+StreamSealer::StreamSealer(std::span<const std::uint8_t> key, Output& out,
+                           std::size_t trailer_size)
+    : gcm_(key),
+      out_(out),
+      trailer_size_(trailer_size),
+      plain_(chunk_bytes + trailer_size),
+      batch_(batch_chunks * sealed_chunk_bytes + trailer_size) {}
+
+void StreamSealer::write(std::span<const std::uint8_t> data) {
+  while (!data.empty()) {
+    // A full chunk is sealed as non-final only once more data is known to
+    // follow: a message of exactly k * 64 KiB ends with a full final chunk.
+    if (have_ == chunk_bytes) seal(false);
+    std::size_t n = std::min(chunk_bytes - have_, data.size());
+    std::memcpy(plain_.data() + have_, data.data(), n);
+    have_ += n;
+    data = data.subspan(n);
+  }
+}
+
+void StreamSealer::finish(std::span<const std::uint8_t> trailer) {
+  if (trailer.size() != trailer_size_) throw std::logic_error("STREAM trailer size");
+  if (!trailer.empty()) std::memcpy(plain_.data() + have_, trailer.data(), trailer.size());
+  have_ += trailer.size();
+  seal(true);
+  flush();
+}
+
+void StreamSealer::seal(bool final) {
+  if (batch_.size() - batched_ < have_ + gcm_tag_bytes) flush();
+  auto nonce = chunk_nonce(counter_++, final);
+  std::uint8_t* out = batch_.data() + batched_;
+  gcm_.seal(nonce, std::span(plain_.data(), have_), out, out + have_);
+  batched_ += have_ + gcm_tag_bytes;
+  wipe(plain_.data(), have_);
+  have_ = 0;
+}
+
+void StreamSealer::flush() {
+  if (batched_ == 0) return;
+  out_.write(std::span(batch_.data(), batched_));
+  batched_ = 0;
+}
+
+StreamOpener::StreamOpener(std::span<const std::uint8_t> key, Input& in,
+                           std::size_t trailer_size)
+    : gcm_(key),
+      in_(in),
+      trailer_size_(trailer_size),
+      buf_(batch_chunks * sealed_chunk_bytes + sealed_chunk_bytes + trailer_size + 1),
+      plain_(chunk_bytes + trailer_size) {}
+
+void StreamOpener::fill() {
+  if (start_ > 0) {
+    std::memmove(buf_.data(), buf_.data() + start_, end_ - start_);
+    end_ -= start_;
+    start_ = 0;
+  }
+  while (!eof_ && end_ < buf_.size()) {
+    std::size_t n = in_.read(std::span(buf_).subspan(end_));
+    if (n == 0) eof_ = true;
+    end_ += n;
+  }
+}
+
+std::span<const std::uint8_t> StreamOpener::next() {
+  if (done_) return {};
+  const std::size_t max_final = sealed_chunk_bytes + trailer_size_;
+  if (!eof_ && end_ - start_ <= max_final) fill();
+  std::size_t avail = end_ - start_;
+  bool final = eof_ && avail <= max_final;
+  std::size_t len = final ? avail : sealed_chunk_bytes;
+  std::string where = "chunk " + std::to_string(counter_ + 1);
+  if (final && len < gcm_tag_bytes + trailer_size_)
+    throw OpenError(Fault::truncated, counter_ == 0 && avail == 0
+                                          ? "truncated: the payload is missing"
+                                          : "truncated: the end of the data is missing");
+
+  const std::uint8_t* ct = buf_.data() + start_;
+  std::size_t plain_len = len - gcm_tag_bytes;
+  auto body = std::span(ct, plain_len);
+  if (!gcm_.open(chunk_nonce(counter_, final), body, ct + plain_len, plain_.data())) {
+    // Tell a cut or an appendix from a modification: the other reading of
+    // the same authenticated bytes succeeds only for those.
+    if (!final && gcm_.open(chunk_nonce(counter_, true), body, ct + plain_len, plain_.data())) {
+      wipe(plain_.data(), plain_len);
+      throw OpenError(Fault::trailing, "trailing data after the end of the data");
+    }
+    if (final && len == sealed_chunk_bytes &&
+        gcm_.open(chunk_nonce(counter_, false), body, ct + plain_len, plain_.data())) {
+      wipe(plain_.data(), plain_len);
+      throw OpenError(Fault::truncated,
+                      "truncated: the data ends after " + where + " without its final chunk");
+    }
+    throw OpenError(Fault::auth, "authentication failed at " + where +
+                                     ": the data was modified or cut short");
+  }
+  start_ += len;
+  ++counter_;
+  if (!final) return std::span(plain_.data(), plain_len);
+  done_ = true;
+  trailer_at_ = plain_len - trailer_size_;
+  if (counter_ > 1 && trailer_at_ == 0)
+    throw OpenError(Fault::auth, "malformed data: an empty final chunk after " + where);
+  return std::span(plain_.data(), trailer_at_);
+}
+
+std::span<const std::uint8_t> StreamOpener::trailer() const {
+  return std::span(plain_.data() + trailer_at_, trailer_size_);
+}
+
+}  // namespace grypt

@@ -1,0 +1,95 @@
+// The STREAM payload shared by messages and vault entries (man/grypt.5,
+// STREAM): AES-256-GCM over 64 KiB chunks under a key used for one payload
+// only; nonce = 11-byte big-endian chunk counter || final flag (0x01 on the
+// final chunk). The final chunk carries the last 0..65536 message bytes plus
+// a fixed-size trailer (0 or 72 bytes); it is empty of message bytes only
+// when the whole message is.
+//
+//   non-final chunk: 65536 plaintext bytes -> 65552 bytes
+//   final chunk:     r + T plaintext bytes -> r + T + 16 bytes
+//
+// A reader with R bytes left takes them all as the final chunk when
+// R <= 65552 + T, else the next 65552 bytes as a non-final chunk. Chunk
+// plaintext is released only after its tag verified.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/crypto.h"
+#include "core/error.h"
+#include "core/io.h"
+
+namespace grypt {
+
+inline constexpr std::size_t chunk_bytes = 65536;
+inline constexpr std::size_t sealed_chunk_bytes = chunk_bytes + gcm_tag_bytes;
+
+// Why a message or entry did not open; test vectors name these.
+enum class Fault { armor, header, auth, truncated, trailing, wrong_key, wrong_name };
+const char* fault_name(Fault f);  // "armor", "header", ..., "trailing data", "wrong key"
+
+// The data did not open. Exit status 1: corrupt and tampered look alike.
+class OpenError : public AuthError {
+ public:
+  OpenError(Fault fault, const std::string& what) : AuthError(what), fault_(fault) {}
+  Fault fault() const { return fault_; }
+
+ private:
+  Fault fault_;
+};
+
+// Size of the STREAM payload for `message` plaintext bytes and a trailer.
+std::uint64_t stream_size(std::uint64_t message, std::size_t trailer);
+// The message size for a payload size, or false if no message has it.
+bool stream_message_size(std::uint64_t payload, std::size_t trailer, std::uint64_t& message);
+
+class StreamSealer {
+ public:
+  // `out` receives sealed chunks, in batches.
+  StreamSealer(std::span<const std::uint8_t> key, Output& out, std::size_t trailer_size = 0);
+  void write(std::span<const std::uint8_t> data);
+  // Seals the final chunk with the trailer (of exactly trailer_size bytes).
+  void finish(std::span<const std::uint8_t> trailer = {});
+
+ private:
+  void seal(bool final);
+  void flush();
+
+  AesGcm gcm_;
+  Output& out_;
+  std::size_t trailer_size_;
+  std::uint64_t counter_ = 0;
+  SecretBytes plain_;  // one chunk plus trailer
+  std::size_t have_ = 0;
+  std::vector<std::uint8_t> batch_;
+  std::size_t batched_ = 0;
+};
+
+class StreamOpener {
+ public:
+  StreamOpener(std::span<const std::uint8_t> key, Input& in, std::size_t trailer_size = 0);
+  // The next verified plaintext (without the trailer); empty at the end.
+  // Throws OpenError (truncated, trailing, auth).
+  std::span<const std::uint8_t> next();
+  bool done() const { return done_; }
+  // After the end: the trailer from the final chunk.
+  std::span<const std::uint8_t> trailer() const;
+
+ private:
+  void fill();
+
+  AesGcm gcm_;
+  Input& in_;
+  std::size_t trailer_size_;
+  std::uint64_t counter_ = 0;
+  std::vector<std::uint8_t> buf_;  // ciphertext read ahead
+  std::size_t start_ = 0, end_ = 0;
+  bool eof_ = false, done_ = false;
+  SecretBytes plain_;
+  std::size_t trailer_at_ = 0;
+};
+
+}  // namespace grypt

@@ -1,0 +1,110 @@
+// vault-put: store stdin as a secret, encrypted at rest (man/vault-put.1).
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "core/io.h"
+#include "tools/vault_common.h"
+
+namespace grypt {
+namespace {
+
+std::vector<PublicKey> read_recipients(const std::string& path) {
+  std::vector<std::uint8_t> raw = read_file(path, 1 << 20);
+  std::string_view text(reinterpret_cast<const char*>(raw.data()), raw.size());
+  std::vector<PublicKey> keys;
+  for (int lineno = 1; !text.empty(); ++lineno) {
+    std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t'))
+      line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty() || line[0] == '#') continue;
+    try {
+      PublicKey k = PublicKey::parse(line);
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+    } catch (const FormatError& e) {
+      throw FormatError(path + " line " + std::to_string(lineno) + ": " + e.what());
+    }
+  }
+  if (keys.empty()) throw UsageError(path + " lists no public key");
+  return keys;
+}
+
+int body(int argc, char** argv) {
+  cxxopts::Options o("vault-put", "Store stdin as a secret, encrypted at rest");
+  o.custom_help("[options] NAME < secret | --delete NAME | --recipients FILE");
+  o.add_options()
+      ("keep", "keep the newest N versions of NAME", cxxopts::value<unsigned>()->default_value("10"), "N")
+      ("delete", "soft-delete NAME (its history is kept)")
+      ("recipients", "re-seal the vault key for the public keys in FILE", cxxopts::value<std::string>(), "FILE")
+      ("force", "with --recipients: allow a list without your own key");
+  add_vault_options(o);
+  o.parse_positional({"name"});
+  o.add_options("hidden")("name", "", cxxopts::value<std::string>());
+  auto r = parse_options(o, argc, argv);
+  if (r.count("help")) {
+    write_stdout(o.help({""}) +
+                 "\nThe secret is read from stdin (from the terminal with echo off when stdin is\n"
+                 "one). Exit status: 0 success, 1 wrong passphrase or key, 2 error. See vault-put(1).\n");
+    return exit_ok;
+  }
+  if (r.count("version")) {
+    print_version();
+    return exit_ok;
+  }
+  if (!r.unmatched().empty())
+    throw UsageError("unexpected argument '" + r.unmatched()[0] + "' (see vault-put --help)");
+
+  if (r.count("recipients")) {
+    if (r.count("name") || r.count("delete"))
+      throw UsageError("--recipients takes no NAME and no --delete");
+    std::vector<PublicKey> keys = read_recipients(option<std::string>(r, "recipients"));
+    VaultAccess v = open_vault(r, false, false);
+    if (std::find(keys.begin(), keys.end(), v.identity.public_key()) == keys.end() &&
+        !r.count("force"))
+      throw UsageError("the list does not include your own key: you would lose access to the vault "
+                       "(add it, or use --force)");
+    reseal_vault(v.dir, v.keys, keys);
+    return exit_ok;
+  }
+  if (r.count("force")) throw UsageError("--force goes with --recipients");
+  if (!r.count("name")) throw UsageError("give the NAME of the secret (see vault-put --help)");
+  std::string name = option<std::string>(r, "name");
+  check_entry_name(name);
+  unsigned keep = option<unsigned>(r, "keep");
+  if (keep < 1) throw UsageError("--keep must be at least 1");
+
+  if (r.count("delete")) {
+    VaultAccess v = open_vault(r, false, false);
+    Vault vault(v.dir, v.keys);
+    std::vector<EntryVersion> h = vault.history(name);  // fails for an unknown name
+    if (h.front().deleted) throw UsageError(name + " is already deleted");
+    MemoryInput empty({});
+    vault.put(name, empty, keep, true);
+    return exit_ok;
+  }
+
+  bool typed = isatty(STDIN_FILENO);
+  VaultAccess v = open_vault(r, true, !typed);
+  Vault vault(v.dir, v.keys);
+  if (typed) {
+    SecretPrompt p;
+    p.what = "secret";
+    p.confirm = true;
+    SecretBytes secret = read_secret({}, p);
+    MemoryInput in(secret.span());
+    vault.put(name, in, keep);
+  } else {
+    grow_pipe(STDIN_FILENO);
+    FdInput in(STDIN_FILENO, "stdin");
+    vault.put(name, in, keep);
+  }
+  return exit_ok;
+}
+
+}  // namespace
+}  // namespace grypt
+
+int main(int argc, char** argv) { return grypt::run_tool("vault-put", argc, argv, grypt::body); }
