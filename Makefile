@@ -38,15 +38,17 @@ endif
 
 CORE_SRC   := $(filter-out %_test.cpp,$(wildcard src/core/*.cpp))
 CORE_OBJ   := $(CORE_SRC:src/%.cpp=$(BUILD)/%.o)
-TEST_SRC   := $(wildcard src/*/*_test.cpp)
-TEST_OBJ   := $(TEST_SRC:src/%.cpp=$(BUILD)/%.o)
+TEST_SRC   := $(wildcard src/*/*_test.cpp) test/vectors/vectors_test.cpp
+TEST_OBJ   := $(patsubst %.cpp,$(BUILD)/%.o,$(TEST_SRC:src/%=%)) $(BUILD)/test/vectors/vector.o
+VEC_CHECK  := $(BUILD)/vector-check
+VEC_GEN    := $(BUILD)/vector-generate
 TOOL_OBJ   := $(TOOLS:%=$(BUILD)/tools/%.o)
 LIBGRYPT   := $(BUILD)/libgrypt.a
 UNIT       := $(BUILD)/unit-tests
 BINS       := $(TOOLS:%=$(BIN)/%)
 FLAGS_FILE := $(BUILD)/flags
 
-.PHONY: all check demo bench fuzz install uninstall clean deps FORCE
+.PHONY: all check demo bench fuzz install uninstall clean deps vectors FORCE
 all: $(BINS)
 
 # Rebuild everything when the flags change (a -Werror check build after a
@@ -59,6 +61,11 @@ $(BUILD)/%.o: src/%.cpp $(FLAGS_FILE)
 	$(call say,CXX,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/test/%.o: test/%.cpp $(FLAGS_FILE)
+	$(call say,CXX,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CXX) $(CPPFLAGS) -Itest/vectors $(CXXFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBGRYPT): $(CORE_OBJ)
 	$(call say,AR,$@)
@@ -73,12 +80,26 @@ $(UNIT): $(TEST_OBJ) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lgtest -lgtest_main $(LDLIBS)
 
+$(VEC_CHECK): $(BUILD)/test/vectors/check.o $(BUILD)/test/vectors/vector.o $(LIBGRYPT)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+$(VEC_GEN): $(BUILD)/test/vectors/generate.o $(BUILD)/test/vectors/vector.o $(LIBGRYPT)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+# Regenerates test/vectors/*.vec (deterministic: the same files every time).
+vectors: $(VEC_GEN)
+	@rm -f test/vectors/*.vec
+	@$(VEC_GEN) test/vectors
+
 deps:
 	@build-aux/deps build test
 
 check: deps
-	@$(MAKE) --no-print-directory WERROR=1 $(BINS) $(UNIT)
-	@GRYPT_BIN=$(CURDIR)/$(BIN) UNIT=$(UNIT) build-aux/run-checks
+	@$(MAKE) --no-print-directory WERROR=1 $(BINS) $(UNIT) $(VEC_CHECK)
+	@GRYPT_BIN=$(CURDIR)/$(BIN) GRYPT_TEST_BIN=$(CURDIR)/$(BUILD) UNIT=$(UNIT) \
+	  GRYPT_SANITIZE=$(SANITIZE) build-aux/run-checks
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BINS)
@@ -89,17 +110,21 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BINS)
 	@for b in bench/*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done
 
+MAN_PAGES  := $(wildcard man/*.[1-8])
+
 install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	for p in $(MAN_PAGES); do \
+	  d=$(DESTDIR)$(PREFIX)/share/man/man$${p##*.}; install -d $$d && install -m 644 $$p $$d/ || exit 1; \
+	done
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%)
-	rm -f $(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(wildcard man/*.1))
+	for p in $(MAN_PAGES); do rm -f $(DESTDIR)$(PREFIX)/share/man/man$${p##*.}/$${p#man/}; done
 
 clean:
 	rm -rf build bin
 
 .SECONDARY:
--include $(CORE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(wildcard $(BUILD)/test/vectors/*.d)

@@ -49,4 +49,19 @@ class AuthError : public Error {
   int exit_status() const override { return exit_no; }
 };
 
+// Why a message, vault entry or identity did not open; the test vectors
+// (test/vectors) name these classes.
+enum class Fault { armor, header, auth, truncated, trailing, wrong_key, wrong_name };
+const char* fault_name(Fault f);  // "armor", "header", ..., "trailing data", "wrong key"
+
+// The data did not open. Exit status 1: corrupt and tampered look alike.
+class OpenError : public AuthError {
+ public:
+  OpenError(Fault fault, const std::string& what) : AuthError(what), fault_(fault) {}
+  Fault fault() const { return fault_; }
+
+ private:
+  Fault fault_;
+};
+
 }  // namespace grypt

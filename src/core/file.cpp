@@ -52,7 +52,7 @@ std::size_t read_bounded(int fd, std::uint8_t* out, std::size_t max_size,
   return have;
 }
 
-int open_regular(const std::string& path, struct stat& st) {
+int open_regular(const std::string& path, struct stat& st, bool regular_only = true) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) throw SystemError("cannot open " + path, errno);
   if (::fstat(fd, &st) != 0) {
@@ -60,7 +60,7 @@ int open_regular(const std::string& path, struct stat& st) {
     ::close(fd);
     throw SystemError("cannot stat " + path, e);
   }
-  if (!S_ISREG(st.st_mode)) {
+  if (regular_only && !S_ISREG(st.st_mode)) {
     ::close(fd);
     throw FormatError(path + " is not a regular file");
   }
@@ -154,9 +154,9 @@ std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_siz
 }
 
 SecretBytes read_secret_file(const std::string& path, std::size_t max_size,
-                             bool require_private) {
+                             bool require_private, bool regular_only) {
   struct stat st;
-  Fd fd(open_regular(path, st));
+  Fd fd(open_regular(path, st, regular_only));
   if (require_private) {
     if (st.st_uid != ::geteuid())
       throw FormatError(path + " is not owned by you: refusing to use it");

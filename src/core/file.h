@@ -42,10 +42,11 @@ void write_file_atomic(const std::string& path, std::span<const std::uint8_t> by
 
 // Reads a whole regular file of at most max_size bytes.
 std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_size);
-// The same into guarded memory; with require_private the file must be a
-// regular file owned by this user with no group or other permission bits.
+// The same into guarded memory; with require_private the file must be owned
+// by this user with no group or other permission bits. regular_only=false
+// also reads pipes and devices (a passphrase from <(command)).
 SecretBytes read_secret_file(const std::string& path, std::size_t max_size,
-                             bool require_private);
+                             bool require_private, bool regular_only = true);
 
 bool file_exists(const std::string& path);
 // Creates missing directories of `dir` with mode 0700.

@@ -18,19 +18,6 @@ std::array<std::uint8_t, gcm_nonce_bytes> chunk_nonce(std::uint64_t counter, boo
 
 }  // namespace
 
-const char* fault_name(Fault f) {
-  switch (f) {
-    case Fault::armor: return "armor";
-    case Fault::header: return "header";
-    case Fault::auth: return "auth";
-    case Fault::truncated: return "truncated";
-    case Fault::trailing: return "trailing data";
-    case Fault::wrong_key: return "wrong key";
-    case Fault::wrong_name: return "wrong name";
-  }
-  return "?";
-}
-
 std::uint64_t stream_size(std::uint64_t message, std::size_t trailer) {
   std::uint64_t chunks = message == 0 ? 1 : (message + chunk_bytes - 1) / chunk_bytes;
   return message + trailer + chunks * gcm_tag_bytes;

@@ -27,20 +27,6 @@ namespace grypt {
 inline constexpr std::size_t chunk_bytes = 65536;
 inline constexpr std::size_t sealed_chunk_bytes = chunk_bytes + gcm_tag_bytes;
 
-// Why a message or entry did not open; test vectors name these.
-enum class Fault { armor, header, auth, truncated, trailing, wrong_key, wrong_name };
-const char* fault_name(Fault f);  // "armor", "header", ..., "trailing data", "wrong key"
-
-// The data did not open. Exit status 1: corrupt and tampered look alike.
-class OpenError : public AuthError {
- public:
-  OpenError(Fault fault, const std::string& what) : AuthError(what), fault_(fault) {}
-  Fault fault() const { return fault_; }
-
- private:
-  Fault fault_;
-};
-
 // Size of the STREAM payload for `message` plaintext bytes and a trailer.
 std::uint64_t stream_size(std::uint64_t message, std::size_t trailer);
 // The message size for a payload size, or false if no message has it.

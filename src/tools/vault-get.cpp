@@ -98,7 +98,7 @@ int body(int argc, char** argv) {
   std::vector<std::string> words(argv, argv + argc);
   for (std::size_t i = 1; i < words.size(); ++i) {
     bool number_follows = i + 1 < words.size() && !words[i + 1].empty() &&
-                          std::isdigit(static_cast<unsigned char>(words[i + 1][0]));
+                          words[i + 1].find_first_not_of("0123456789") == std::string::npos;
     if (words[i] == "--version" && number_follows) words[i] = "--version-number";
     if (words[i].rfind("--version=", 0) == 0) words[i] = "--version-number=" + words[i].substr(10);
   }

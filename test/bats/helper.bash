@@ -1,10 +1,12 @@
 # Loaded by every .bats file: bats-support and bats-assert, the tools under
 # test first on PATH, and a private HOME and XDG directories per test.
+bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load.bash
 load /usr/lib/bats/bats-assert/load.bash
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 export PATH="${GRYPT_BIN:-$REPO/bin}:$PATH"
+GRYPT_TEST_BIN=${GRYPT_TEST_BIN:-$REPO/build/release}
 
 setup_home() {
   export HOME="$BATS_TEST_TMPDIR/home"

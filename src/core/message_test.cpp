@@ -1,0 +1,139 @@
+#include "core/message.h"
+
+#include <gtest/gtest.h>
+
+#include "core/armor.h"
+
+namespace grypt {
+namespace {
+
+struct Ring : MessageKeys, Members {
+  GroupId group{1, 2, 3, 4, 5, 6, 7, 8};
+  std::vector<std::uint8_t> epoch_key = std::vector<std::uint8_t>(32, 9);
+  std::vector<PublicKey> members;
+  SecretBytes message_key(const MessageHeader& h) override {
+    if (h.group != group || h.epoch != 5) throw OpenError(Fault::wrong_key, "no key");
+    return derive_message_key(epoch_key, h);
+  }
+  std::vector<PublicKey> lookup(const GroupId&, const KeyId& id) const override {
+    std::vector<PublicKey> out;
+    for (const auto& k : members)
+      if (k.key_id() == id) out.push_back(k);
+    return out;
+  }
+};
+
+std::vector<std::uint8_t> seal(Ring& r, std::string_view text, const Signer* signer) {
+  MessageHeader h = MessageHeader::fresh(r.group, 5, signer != nullptr);
+  SecretBytes k = r.message_key(h);
+  MemoryOutput out;
+  MessageSealer s(h, k.span(), out, signer);
+  s.write(as_bytes(text));
+  s.finish();
+  return out.data;
+}
+
+TEST(Message, HeaderLayout) {
+  MessageHeader h;
+  h.is_signed = true;
+  h.group = {1, 2, 3, 4, 5, 6, 7, 8};
+  h.epoch = 0x01020304;
+  for (int i = 0; i < 16; ++i) h.nonce[i] = static_cast<std::uint8_t>(0xa0 + i);
+  auto b = h.encode();
+  EXPECT_EQ(b[0], 0x11);
+  EXPECT_EQ(b[1], 1);
+  EXPECT_EQ(b[8], 8);
+  EXPECT_EQ(b[9], 1);
+  EXPECT_EQ(b[12], 4);
+  EXPECT_EQ(b[13], 0xa0);
+  EXPECT_EQ(b[28], 0xaf);
+  MessageHeader back = MessageHeader::decode(b);
+  EXPECT_EQ(back.encode(), b);
+  h.is_signed = false;
+  EXPECT_EQ(h.encode()[0], 0x10);
+}
+
+TEST(Message, OverheadMeetsTheBudget) {
+  init_crypto();
+  Ring r;
+  Identity alice = Identity::generate();
+  IdentitySigner signer(alice);
+  EXPECT_EQ(seal(r, "", nullptr).size(), 45u);  // budget: <= 45
+  EXPECT_EQ(seal(r, "", &signer).size(), 117u);  // budget: <= 120
+  std::string post(200, 'p');
+  auto m = seal(r, post, &signer);
+  EXPECT_EQ(m.size(), 317u);
+  EXPECT_LE(armor_line(m).size(), 500u - 71u);  // 429: fits a 500-character post
+}
+
+TEST(Message, SignedRoundTripNamesTheSender) {
+  Ring r;
+  Identity alice = Identity::generate();
+  r.members = {Identity::generate().public_key(), alice.public_key()};
+  IdentitySigner signer(alice);
+  auto m = seal(r, "hello group", &signer);
+  MemoryInput in(m);
+  MessageOpener op(in, r);
+  std::string text;
+  while (!op.done()) {
+    auto p = op.next();
+    text.append(reinterpret_cast<const char*>(p.data()), p.size());
+  }
+  EXPECT_EQ(text, "hello group");
+  auto sender = op.finish(r);
+  ASSERT_TRUE(sender);
+  EXPECT_EQ(*sender, alice.public_key());
+}
+
+TEST(Message, AnonymousHasNoSender) {
+  Ring r;
+  auto m = seal(r, "x", nullptr);
+  MemoryInput in(m);
+  MessageOpener op(in, r);
+  while (!op.done()) op.next();
+  EXPECT_FALSE(op.finish(r));
+}
+
+TEST(Message, UnknownGroupIsWrongKey) {
+  Ring r;
+  auto m = seal(r, "x", nullptr);
+  m[3] ^= 1;
+  MemoryInput in(m);
+  try {
+    MessageOpener op(in, r);
+    FAIL();
+  } catch (const OpenError& e) {
+    EXPECT_EQ(e.fault(), Fault::wrong_key);
+  }
+}
+
+TEST(Armor, ScannerFindsEveryTokenAndBlock) {
+  std::vector<std::uint8_t> a = {0x10, 1, 2, 3}, b = {0x11, 9, 9};
+  std::string text = "intro grypt: not a token\n" + armor_line(a) + ", then\n" + armor_block(b) +
+                     "and grypt:%%% and grypt:Z and " + armor_line(b) + ".";
+  auto found = scan_armor(text);
+  ASSERT_EQ(found.size(), 4u);
+  EXPECT_EQ(found[0].message, a);
+  EXPECT_EQ(found[1].message, b);
+  EXPECT_EQ(found[2].error, "not valid base64url");  // "grypt:Z"
+  EXPECT_EQ(found[3].message, b);
+  EXPECT_EQ(text.substr(found[0].offset, found[0].length), armor_line(a));
+}
+
+TEST(Armor, BlockLinesAre64Characters) {
+  std::vector<std::uint8_t> m(200, 7);
+  std::string block = armor_block(m);
+  auto found = scan_armor(block);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].message, m);
+  std::string crlf;
+  for (char c : block) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  found = scan_armor(crlf);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].message, m);
+  EXPECT_TRUE(looks_binary(std::vector<std::uint8_t>{0x11}));
+  EXPECT_FALSE(looks_binary(std::vector<std::uint8_t>{'g'}));
+}
+
+}  // namespace
+}  // namespace grypt

@@ -1,0 +1,154 @@
+#!/usr/bin/env bats
+# grypt-keygen as a user runs it. --kdf-profile owasp keeps Argon2 small;
+# one test creates an identity with the default profile on purpose.
+
+load helper
+
+KEY_RE='^grypt-pk:[A-Za-z0-9_-]{91}$'
+ID="$BATS_TEST_TMPDIR/home/.local/share/grypt/identity"
+
+@test "creates an identity at the default path, prints only the public key" {
+  echo "correct horse" >pass
+  run --separate-stderr grypt-keygen --passphrase-file pass --kdf-profile owasp
+  assert_success
+  assert_output --regexp "$KEY_RE"
+  [ -z "$stderr" ]
+  [ "$(stat -c %a "$ID")" = 600 ]
+  [ "$(stat -c %a "$(dirname "$ID")")" = 700 ]
+  [ "$(stat -c %s "$ID")" = 193 ]
+}
+
+@test "the default KDF profile is RFC 9106's second recommendation" {
+  echo "correct horse" >pass
+  run grypt-keygen --passphrase-file pass -o id
+  assert_success
+  # t=3, m=65536 KiB, p=4 are stored big-endian at offsets 9, 13 and 17.
+  [ "$(od -An -tx1 -j9 -N12 id | tr -d ' \n')" = 000000030001000000000004 ]
+}
+
+@test "--public prints the same key without a passphrase" {
+  echo "pw" >pass
+  key=$(grypt-keygen --passphrase-file pass --kdf-profile owasp -o id)
+  run grypt-keygen --public -i id </dev/null
+  assert_success
+  assert_output "$key"
+  GRYPT_IDENTITY="$PWD/id" run grypt-keygen --public
+  assert_output "$key"
+}
+
+@test "refuses to overwrite an identity without --force" {
+  echo "pw" >pass
+  first=$(grypt-keygen --passphrase-file pass --kdf-profile owasp -o id)
+  run grypt-keygen --passphrase-file pass --kdf-profile owasp -o id
+  assert_failure 2
+  assert_output "grypt-keygen: error: id exists (use --force to replace it)"
+  [ "$(grypt-keygen --public -i id)" = "$first" ]
+  run grypt-keygen --passphrase-file pass --kdf-profile owasp -o id --force
+  assert_success
+  [ "$output" != "$first" ]
+  [ "$(grypt-keygen --public -i id)" = "$output" ]
+}
+
+@test "--passphrase-fd, and the passphrase unlocks the identity" {
+  key=$(grypt-keygen --kdf-profile owasp -o id --passphrase-fd 3 3<<<"fd secret" </dev/null)
+  assert_regex "$key" "$KEY_RE"
+  echo "x" | vault-put -i id --vault v --passphrase-fd 3 3<<<"fd secret" name
+  run vault-put -i id --vault v --passphrase-fd 3 3<<<"not it" name </dev/null
+  assert_failure 1
+  assert_output "vault-put: error: wrong passphrase for id"
+}
+
+@test "an empty passphrase is refused; --no-passphrase is explicit and warns" {
+  : >empty
+  run grypt-keygen -o id --passphrase-file empty
+  assert_failure 2
+  assert_output "grypt-keygen: error: empty passphrase refused (use --no-passphrase for an unencrypted identity)"
+  [ ! -e id ]
+  run --separate-stderr grypt-keygen -o id --no-passphrase
+  assert_success
+  assert_output --regexp "$KEY_RE"
+  [ "$stderr" = "grypt-keygen: warning: the identity in id is not protected by a passphrase: anyone who can read it can act as you" ]
+  [ "$(stat -c %s id)" = 177 ]
+  run grypt-keygen -o id2 --no-passphrase --passphrase-file pass
+  assert_failure 2
+}
+
+@test "no terminal and no passphrase source: a clear error" {
+  run bash -c 'grypt-keygen -o id </dev/null'
+  assert_failure 2
+  assert_output "grypt-keygen: error: empty passphrase refused (use --no-passphrase for an unencrypted identity)"
+  run setsid bash -c 'echo secret | vault-put -i id --vault v x' </dev/null
+  assert_failure 2
+  assert_output --partial "no identity at id"
+}
+
+@test "a truncated or corrupt identity file is exit 2, naming the file" {
+  grypt-keygen -o id --no-passphrase 2>/dev/null >/dev/null
+  head -c 100 id >short
+  chmod 600 short
+  run vault-get -i short --vault v --list
+  assert_failure 2
+  run grypt-keygen --public -i short
+  assert_failure 2
+  assert_output "grypt-keygen: error: short is damaged: 100 bytes, expected 177 (truncated)"
+  printf 'not an identity at all' >junk
+  run grypt-keygen --public -i junk
+  assert_failure 2
+  assert_output "grypt-keygen: error: junk is not a grypt identity"
+  run grypt-keygen --public -i missing
+  assert_failure 2
+  assert_output "grypt-keygen: error: cannot open missing: No such file or directory"
+}
+
+@test "a wrong passphrase is exit 1, a damaged secret too" {
+  echo "right" >pass
+  echo "wrong" >bad
+  grypt-keygen -o id --passphrase-file pass --kdf-profile owasp >/dev/null
+  echo s | vault-put -i id --passphrase-file pass --vault v name
+  run vault-get -i id --passphrase-file bad --vault v name
+  assert_failure 1
+  assert_output "vault-get: error: wrong passphrase for id"
+  run vault-get -i id --passphrase-file pass --vault v name
+  assert_success
+  assert_output "s"
+}
+
+@test "a passphrase file can be a pipe: --passphrase-file <(command)" {
+  key=$(grypt-keygen -o id --kdf-profile owasp --passphrase-file <(echo "piped secret"))
+  assert_regex "$key" "$KEY_RE"
+  echo v | vault-put -i id --vault v --passphrase-file <(echo "piped secret") name
+  run vault-get -i id --vault v --passphrase-file <(echo "piped secret") name
+  assert_output "v"
+}
+
+@test "an identity others can read is refused" {
+  grypt-keygen -o id --no-passphrase >/dev/null 2>&1
+  echo s | vault-put -i id --vault v name
+  chmod 644 id
+  run vault-get -i id --vault v --list
+  assert_failure 2
+  assert_output "vault-get: error: id has mode 0644: it must not be readable by others (chmod 600 id)"
+}
+
+@test "usage errors and --help" {
+  run grypt-keygen --bogus
+  assert_failure 2
+  assert_output "grypt-keygen: error: option ‘bogus’ does not exist (see grypt-keygen --help)"
+  run grypt-keygen --kdf-profile huge -o id --no-passphrase
+  assert_failure 2
+  assert_output "grypt-keygen: error: unknown --kdf-profile 'huge': use rfc9106-low, rfc9106 or owasp"
+  run grypt-keygen --public --force
+  assert_failure 2
+  run grypt-keygen --help
+  assert_success
+  assert_output --partial "--no-passphrase"
+  run grypt-keygen --version
+  assert_output --regexp '^grypt-keygen [0-9.]+$'
+}
+
+@test "a directory that cannot be written leaves nothing behind" {
+  [ "$(id -u)" -ne 0 ] || skip "root writes anywhere"
+  mkdir ro && chmod 500 ro
+  run grypt-keygen -o ro/id --no-passphrase
+  assert_failure 2
+}

@@ -1,0 +1,260 @@
+#!/usr/bin/env bats
+# vault-put and vault-get as a user and a cron job use them.
+
+load helper
+
+setup() {
+  setup_home
+  echo "vault pass" >pass
+  chmod 600 pass
+  grypt-keygen --passphrase-file pass --kdf-profile owasp >pub
+  V=(--passphrase-file pass)
+}
+
+@test "put then get: exactly the bytes stored, nothing printed on put" {
+  run --separate-stderr vault-put "${V[@]}" db/prod/password <<<"s3cret"
+  assert_success
+  assert_output ""
+  [ -z "$stderr" ]
+  run vault-get "${V[@]}" db/prod/password
+  assert_success
+  assert_output "s3cret"
+  printf 'no newline' | vault-put "${V[@]}" raw
+  [ "$(vault-get "${V[@]}" raw | od -c | head -1)" = "$(printf 'no newline' | od -c | head -1)" ]
+  head -c 1000 /dev/urandom >bin
+  vault-put "${V[@]}" binary <bin
+  vault-get "${V[@]}" binary | cmp - bin
+}
+
+@test "the first put creates a private vault; names never reach the disk" {
+  vault-put "${V[@]}" "mail/work password" <<<"x"
+  vault="$XDG_DATA_HOME/grypt/vault"
+  [ "$(stat -c %a "$vault")" = 700 ]
+  [ -f "$vault/vault.key" ]
+  run grep -rl "mail" "$vault"
+  assert_failure
+  run find "$vault" -name '*mail*'
+  assert_output ""
+}
+
+@test "versions: --history lists them newest first, --version K prints one" {
+  for v in one two three; do vault-put "${V[@]}" api/token <<<"$v"; done
+  run vault-get "${V[@]}" --history api/token
+  assert_success
+  [ "${#lines[@]}" -eq 3 ]
+  assert_line --index 0 --regexp '^3  [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  6 bytes$'
+  assert_line --index 2 --regexp '^1  .*  4 bytes$'
+  run vault-get "${V[@]}" --version 2 api/token
+  assert_output "two"
+  run vault-get "${V[@]}" --version=1 api/token
+  assert_output "one"
+  vault-put "${V[@]}" 2fa/x <<<"totp"
+  run vault-get "${V[@]}" --version 1 2fa/x
+  assert_output "totp"
+  run vault-get "${V[@]}" --history --json api/token
+  assert_output --regexp '^\[\{"version":3,"time":"[0-9T:Z-]+","size":6,"deleted":false\},\{"version":2,.*\},\{"version":1,.*"size":4,"deleted":false\}\]$'
+  run vault-get "${V[@]}" --version 9 api/token
+  assert_failure 2
+  assert_output "vault-get: error: api/token has no version 9 (see --history)"
+}
+
+@test "--keep N keeps the newest N versions" {
+  for i in 1 2 3 4 5; do vault-put "${V[@]}" --keep 2 k <<<"v$i"; done
+  run vault-get "${V[@]}" --history k
+  [ "${#lines[@]}" -eq 2 ]
+  assert_line --index 0 --regexp '^5 '
+  assert_line --index 1 --regexp '^4 '
+  run vault-get "${V[@]}" --version 3 k
+  assert_failure 2
+  run vault-put "${V[@]}" --keep 0 k <<<"x"
+  assert_failure 2
+  assert_output "vault-put: error: --keep must be at least 1"
+}
+
+@test "--delete is soft: get fails, history and old versions stay" {
+  vault-put "${V[@]}" gone <<<"was here"
+  vault-put "${V[@]}" kept <<<"still"
+  run vault-put "${V[@]}" --delete gone
+  assert_success
+  run vault-get "${V[@]}" gone
+  assert_failure 2
+  assert_output "vault-get: error: gone was deleted (see --history)"
+  run vault-get "${V[@]}" --history gone
+  assert_line --index 0 --regexp '^2  .*  0 bytes  deleted$'
+  run vault-get "${V[@]}" --version 1 gone
+  assert_output "was here"
+  run vault-get "${V[@]}" --list
+  assert_output "kept"
+  run vault-put "${V[@]}" --delete gone
+  assert_failure 2
+  assert_output "vault-put: error: gone is already deleted"
+  run vault-put "${V[@]}" --delete never-existed
+  assert_failure 2
+  assert_output "vault-put: error: no secret named never-existed"
+  vault-put "${V[@]}" gone <<<"back"
+  run vault-get "${V[@]}" gone
+  assert_output "back"
+}
+
+@test "--list [PREFIX], plain and --json, sorted" {
+  for n in db/prod/password db/test/password mail 'quote"d'; do vault-put "${V[@]}" "$n" <<<"x"; done
+  run vault-get "${V[@]}" --list
+  assert_output "$(printf 'db/prod/password\ndb/test/password\nmail\nquote"d')"
+  run vault-get "${V[@]}" --list db/
+  assert_output "$(printf 'db/prod/password\ndb/test/password')"
+  run vault-get "${V[@]}" --list --json
+  assert_output '["db/prod/password","db/test/password","mail","quote\"d"]'
+  run vault-get "${V[@]}" --list nothing-here --json
+  assert_output '[]'
+}
+
+@test "unknown names, bad names and a missing vault" {
+  run vault-get "${V[@]}" nothing
+  assert_failure 2
+  assert_output "vault-get: error: there is no vault at $XDG_DATA_HOME/grypt/vault (vault-put creates one)"
+  vault-put "${V[@]}" a <<<"x"
+  run vault-get "${V[@]}" nothing
+  assert_failure 2
+  assert_output "vault-get: error: no secret named nothing"
+  for bad in /abs trailing/ a//b ../up; do
+    run vault-put "${V[@]}" "$bad" <<<"x"
+    assert_failure 2
+    assert_output "vault-put: error: invalid secret name '$bad': no empty, '.' or '..' part, no leading or trailing '/'"
+  done
+  run vault-put "${V[@]}" <<<"x"
+  assert_failure 2
+  assert_output "vault-put: error: give the NAME of the secret (see vault-put --help)"
+}
+
+@test "a wrong passphrase is exit 1 and nothing is written" {
+  vault-put "${V[@]}" a <<<"x"
+  before=$(find "$XDG_DATA_HOME/grypt/vault" -type f | sort)
+  echo wrong >bad
+  run vault-put --passphrase-file bad a <<<"y"
+  assert_failure 1
+  assert_output "vault-put: error: wrong passphrase for $XDG_DATA_HOME/grypt/identity"
+  [ "$(find "$XDG_DATA_HOME/grypt/vault" -type f | sort)" = "$before" ]
+}
+
+@test "another identity is not a recipient: exit 1" {
+  vault-put "${V[@]}" a <<<"x"
+  grypt-keygen -o other --no-passphrase >/dev/null 2>&1
+  run vault-get -i other a
+  assert_failure 1
+  assert_output --regexp '^vault-get: error: this identity \([A-Za-z0-9_-]{43}\) is not a recipient of the vault \(.*/vault.key\)$'
+}
+
+@test "--recipients shares the vault; refuses to drop yourself without --force" {
+  vault-put "${V[@]}" shared <<<"for both"
+  grypt-keygen -o bob --no-passphrase >bobpub 2>/dev/null
+  cat pub bobpub >list
+  run vault-put "${V[@]}" --recipients list
+  assert_success
+  run vault-get -i bob shared
+  assert_output "for both"
+  run vault-put "${V[@]}" --recipients bobpub
+  assert_failure 2
+  assert_output "vault-put: error: the list does not include your own key: you would lose access to the vault (add it, or use --force)"
+  vault-put "${V[@]}" --recipients bobpub --force
+  run vault-get "${V[@]}" shared
+  assert_failure 1
+  run vault-get -i bob shared
+  assert_output "for both"
+  printf '# comment\n\ngrypt-pk:nonsense\n' >badlist
+  run vault-put -i bob --recipients badlist
+  assert_failure 2
+  assert_output "vault-put: error: badlist line 3: invalid public key: 6 bytes, not 68"
+}
+
+@test "cron: an unencrypted host identity and GRYPT_VAULT, no terminal" {
+  grypt-keygen -o host --no-passphrase >/dev/null 2>&1
+  export GRYPT_IDENTITY="$PWD/host" GRYPT_VAULT="$PWD/cronvault"
+  setsid bash -c 'echo token | vault-put backup/token' </dev/null
+  run setsid vault-get backup/token </dev/null
+  assert_success
+  assert_output "token"
+}
+
+@test "an encrypted identity with no terminal and no passphrase source: clear error" {
+  run setsid bash -c 'echo x | vault-put secret' </dev/null
+  assert_failure 2
+  assert_output "vault-put: error: no terminal to ask for the passphrase: give --passphrase-fd or --passphrase-file"
+}
+
+@test "a vault others can write is refused" {
+  vault-put "${V[@]}" a <<<"x"
+  chmod 770 "$XDG_DATA_HOME/grypt/vault"
+  run vault-get "${V[@]}" a
+  assert_failure 2
+  assert_output "vault-get: error: the vault $XDG_DATA_HOME/grypt/vault is writable by others: refusing to use it (chmod 700 $XDG_DATA_HOME/grypt/vault)"
+}
+
+@test "a 1 GiB secret goes in and out in constant memory" {
+  grypt-keygen -o host --no-passphrase >/dev/null 2>&1
+  [ -x /usr/bin/time ] || skip "GNU time is not installed"
+  head -c 1G /dev/zero | /usr/bin/time -f %M -o put.rss vault-put -i host --vault big huge
+  /usr/bin/time -f %M -o get.rss vault-get -i host --vault big huge | sha256sum >got
+  head -c 1G /dev/zero | sha256sum >want
+  [ "$(cat got)" = "$(cat want)" ]
+  run vault-get -i host --vault big --history huge
+  assert_output --regexp '^1  .*  1073741824 bytes$'
+  if [ -z "${GRYPT_SANITIZE:-}" ]; then
+    echo "peak RSS: put $(cat put.rss) KiB, get $(cat get.rss) KiB"
+    [ "$(cat put.rss)" -lt 16384 ]
+    [ "$(cat get.rss)" -lt 16384 ]
+  fi
+}
+
+@test "a full disk: vault-put fails cleanly and the old version stays" {
+  [ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+  grypt-keygen -o host --no-passphrase >/dev/null 2>&1
+  mkdir small
+  mount -t tmpfs -o size=256k tmpfs small || skip "cannot mount tmpfs here"
+  echo "old value" | vault-put -i host --vault small/v name
+  run vault-put -i host --vault small/v name < <(head -c 1M /dev/zero)
+  status_seen=$status out=$output
+  got=$(vault-get -i host --vault small/v name)
+  versions=$(vault-get -i host --vault small/v --history name | wc -l)
+  leftovers=$(find small -name '*.tmp-*' | wc -l)
+  umount small
+  [ "$status_seen" -eq 2 ]
+  [[ "$out" == "vault-put: error: cannot write "*"No space left on device" ]]
+  [ "$got" = "old value" ]
+  [ "$versions" -eq 1 ]
+  [ "$leftovers" -eq 0 ]
+}
+
+@test "a full stdout is an error" {
+  vault-put "${V[@]}" a <<<"x"
+  run bash -c 'vault-get --passphrase-file pass a >/dev/full'
+  assert_failure 2
+  assert_output "vault-get: error: cannot write to stdout: No space left on device"
+}
+
+@test "binary is not written to a terminal" {
+  command -v script >/dev/null || skip "script(1) is not installed"
+  grypt-keygen -o host --no-passphrase >/dev/null 2>&1
+  printf 'bin\001ary' | vault-put -i host --vault v b
+  echo text | vault-put -i host --vault v t
+  run script -qec "vault-get -i host --vault v b" /dev/null
+  assert_failure
+  assert_output --partial "vault-get: error: refusing to write binary data to a terminal (redirect stdout)"
+  run script -qec "vault-get -i host --vault v t" /dev/null
+  assert_success
+  assert_output --partial "text"
+}
+
+@test "--help, --version and usage errors" {
+  run vault-put --help
+  assert_success
+  assert_output --partial "--recipients"
+  run vault-get --help
+  assert_output --partial "--version K"
+  run vault-get --version
+  assert_output --regexp '^vault-get [0-9.]+$'
+  run vault-get --json x
+  assert_failure 2
+  assert_output "vault-get: error: --json goes with --history or --list"
+  run vault-put --force x
+  assert_failure 2
+}

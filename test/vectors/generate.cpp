@@ -1,0 +1,458 @@
+// Writes the test vectors into a directory (make vectors). libsodium's
+// randomness is replaced by a seeded stream, so every key, nonce and salt,
+// and therefore every file, comes out the same on every run.
+#include <sodium.h>
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iostream>
+
+#include "core/armor.h"
+#include "core/crypto.h"
+#include "core/encoding.h"
+#include "core/identity_file.h"
+#include "core/message.h"
+#include "core/vault.h"
+#include "vector.h"
+
+namespace grypt::vectors {
+namespace {
+
+// --- deterministic randomness -------------------------------------------
+
+std::uint64_t g_calls = 0;
+
+void det_buf(void* buf, size_t size) {
+  unsigned char seed[randombytes_SEEDBYTES];
+  std::string input = "grypt test vectors v1 " + std::to_string(g_calls++);
+  crypto_generichash(seed, sizeof seed, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size(), nullptr, 0);
+  randombytes_buf_deterministic(buf, size, seed);
+}
+uint32_t det_random() {
+  uint32_t r;
+  det_buf(&r, sizeof r);
+  return r;
+}
+uint32_t det_uniform(const uint32_t upper) { return upper ? det_random() % upper : 0; }
+const char* det_name() { return "grypt-test-vectors"; }
+randombytes_implementation det_impl = {det_name, det_random, nullptr, det_uniform, det_buf,
+                                       nullptr};
+
+// --- helpers ---------------------------------------------------------------
+
+std::string out_dir;
+int written = 0;
+
+std::string b64url(std::span<const std::uint8_t> b) { return base64_encode(b, Base64::url_unpadded); }
+
+std::string hex(std::span<const std::uint8_t> b) {
+  std::string s;
+  char buf[3];
+  for (auto c : b) {
+    std::snprintf(buf, sizeof buf, "%02x", c);
+    s += buf;
+  }
+  return s;
+}
+
+std::string summary(std::span<const std::uint8_t> plain, const std::string& extra = {}) {
+  std::array<std::uint8_t, 32> d;
+  sha256(plain, d);
+  return "size=" + std::to_string(plain.size()) + " sha256=" + hex(d) + extra;
+}
+
+std::vector<std::uint8_t> pattern(std::size_t n) {
+  std::vector<std::uint8_t> p(n);
+  for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>(i * 131 + 7);
+  return p;
+}
+
+struct Case {
+  std::string name, expect, format, error, comment;
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::vector<std::uint8_t> data;
+  bool text = false;
+};
+
+void emit(const Case& c) {
+  Vector v;
+  v.name = c.name;
+  v.fields["expect"] = {c.expect};
+  v.fields["format"] = {c.format};
+  if (!c.error.empty()) v.fields["error"] = {c.error};
+  if (!c.comment.empty()) v.fields["comment"] = {c.comment};
+  for (const auto& [k, val] : c.fields) v.fields[k].push_back(val);
+  v.fields["data"] = {c.text ? "text" : "base64"};
+  v.data = c.data;
+  // Each case must come out as it claims, or the generator is wrong.
+  std::string why = verdict(v, check_vector(v));
+  if (!why.empty()) throw std::runtime_error(c.name + ": " + why);
+  std::ofstream(out_dir + "/" + c.name + ".vec", std::ios::binary) << format_vector(v);
+  ++written;
+}
+
+std::vector<std::uint8_t> text_bytes(const std::string& s) { return {s.begin(), s.end()}; }
+
+// --- messages --------------------------------------------------------------
+
+struct Group {
+  GroupId id;
+  Epoch epoch = 3;
+  SecretBytes key{32};
+  std::vector<std::pair<std::string, std::string>> fields(const std::vector<PublicKey>& members,
+                                                          Epoch e = 0) const {
+    std::vector<std::pair<std::string, std::string>> f = {
+        {"group", b64url(id)}, {"epoch", std::to_string(e ? e : epoch)},
+        {"epoch-key", b64url(key.span())}};
+    for (const PublicKey& m : members) f.emplace_back("member", m.to_string());
+    return f;
+  }
+};
+
+// A signer that claims one key id and signs with another identity.
+class LyingSigner : public Signer {
+ public:
+  LyingSigner(const Identity& claims, const Identity& signs) : claims_(claims), signs_(signs) {}
+  KeyId key_id() const override { return claims_.public_key().key_id(); }
+  Signature sign(std::span<const std::uint8_t> m) const override { return signs_.sign(m); }
+
+ private:
+  const Identity& claims_;
+  const Identity& signs_;
+};
+
+std::vector<std::uint8_t> seal(const Group& g, std::span<const std::uint8_t> plain,
+                               const Signer* signer, Epoch epoch = 0) {
+  MessageHeader h = MessageHeader::fresh(g.id, epoch ? epoch : g.epoch, signer != nullptr);
+  SecretBytes key = derive_message_key(g.key.span(), h);
+  MemoryOutput out;
+  MessageSealer s(h, key.span(), out, signer);
+  s.write(plain);
+  s.finish();
+  return out.data;
+}
+
+void messages(const Identity& alice, const Identity& bob, const Identity& mallory) {
+  Group g;
+  random_bytes(g.id);
+  random_bytes(g.key.span());
+  IdentitySigner signer(alice);
+  std::vector<PublicKey> members = {alice.public_key(), bob.public_key()};
+  auto fields = g.fields(members);
+  std::string sender = " sender=" + alice.public_key().to_string();
+
+  auto ok = [&](const std::string& name, const std::vector<std::uint8_t>& plain, bool sign,
+                const std::string& comment) {
+    Case c{name, "ok", "message", "", comment, fields, seal(g, plain, sign ? &signer : nullptr)};
+    c.fields.emplace_back("result", summary(plain, sign ? sender : " sender=none"));
+    emit(c);
+  };
+  ok("message_anonymous_empty", {}, false, "0 bytes: one empty final chunk (45 bytes in all)");
+  ok("message_anonymous_1_byte", pattern(1), false, "one byte");
+  ok("message_signed_empty", {}, true, "0 bytes signed: the trailer alone (117 bytes in all)");
+  std::string post(200, 'x');
+  for (std::size_t i = 0; i < post.size(); ++i) post[i] = "a post to the group "[i % 20];
+  ok("message_signed_post_200", text_bytes(post), true, "a 200-byte post, signed: 317 bytes");
+  ok("message_anonymous_65535", pattern(65535), false, "one byte short of a chunk");
+  ok("message_anonymous_65536", pattern(65536), false, "exactly one chunk: a full final chunk");
+  ok("message_anonymous_65537", pattern(65537), false, "a full chunk and a 1-byte final chunk");
+  ok("message_signed_65536", pattern(65536), true, "a full final chunk plus the trailer");
+  ok("message_signed_65537", pattern(65537), true, "the trailer inside a 1-byte final chunk");
+  ok("message_anonymous_131072", pattern(131072), false, "two full chunks");
+
+  auto plain = text_bytes("meet at the usual place, 8pm");
+  auto m = seal(g, plain, &signer);
+  auto with_result = [&](Case c, const std::vector<std::uint8_t>& p) {
+    c.fields.emplace_back("result", summary(p, sender));
+    return c;
+  };
+  emit(with_result({"message_armor_line", "ok", "message", "", "one-line armor inside other text",
+                    fields, text_bytes("posted by someone: " + armor_line(m) + " -- reply below\n"),
+                    true},
+                   plain));
+  emit(with_result({"message_armor_block", "ok", "message", "", "the PEM-style block", fields,
+                    text_bytes("Subject: hi\n\n" + armor_block(m)), true},
+                   plain));
+  // A base64 string never has a length of 4k + 1.
+  std::string token = armor_line(m).substr(armor_prefix.size());
+  token.resize(token.size() - (token.size() + 3) % 4);
+  emit({"message_armor_bad_base64", "armor", "message", "not valid base64url",
+        "a token whose length no base64 string has", fields,
+        text_bytes(std::string(armor_prefix) + token + "\n"), true});
+  std::string block = armor_block(seal(g, pattern(100), &signer));
+  std::string bad_block = block;
+  bad_block.erase(armor_begin.size() + 1 + 10, 1);  // first line 63 characters
+  emit({"message_armor_block_short_line", "armor", "message", "lines must be 64 characters",
+        "a block whose first line is 63 characters", fields, text_bytes(bad_block), true});
+  emit({"message_armor_block_no_end", "armor", "message", "no END line", "the END line is missing",
+        fields, text_bytes(block.substr(0, block.size() - armor_end.size() - 1)), true});
+
+  auto tweak = [&](std::vector<std::uint8_t> v, std::size_t at, std::uint8_t x) {
+    v[at] ^= x;
+    return v;
+  };
+  // Armored: a first byte other than 0x10/0x11 is not taken for binary.
+  emit({"message_header_version_2", "header", "message", "version 2", "version nibble 2", fields,
+        text_bytes(armor_line(tweak(m, 0, 0x30)) + "\n"), true});
+  emit({"message_header_reserved_flag", "header", "message", "reserved flags",
+        "a reserved flag bit set", fields, text_bytes(armor_line(tweak(m, 0, 0x02)) + "\n"), true});
+  emit({"message_truncated_header", "truncated", "message", "header is incomplete",
+        "cut inside the header", fields, std::vector<std::uint8_t>(m.begin(), m.begin() + 20)});
+  emit({"message_truncated_no_payload", "truncated", "message", "payload is missing",
+        "the header alone", fields, std::vector<std::uint8_t>(m.begin(), m.begin() + header_bytes)});
+  auto three = seal(g, pattern(2 * 65536 + 100), nullptr);
+  emit({"message_truncated_chunk_boundary", "truncated", "message", "without its final chunk",
+        "a 3-chunk message cut after chunk 2", fields,
+        std::vector<std::uint8_t>(three.begin(), three.begin() + header_bytes + 2 * sealed_chunk_bytes)});
+  emit({"message_truncated_inside_chunk", "auth", "message", "authentication failed",
+        "cut inside the final chunk: indistinguishable from a modification", fields,
+        std::vector<std::uint8_t>(m.begin(), m.end() - 5)});
+  auto full = seal(g, pattern(65536), nullptr);
+  auto appended = full;
+  appended.insert(appended.end(), 100, 0xaa);
+  emit({"message_trailing_data", "trailing data", "message", "trailing data",
+        "100 bytes after a complete 64 KiB message", fields, appended});
+  auto small_append = m;
+  small_append.push_back(0);
+  emit({"message_trailing_byte", "auth", "message", "authentication failed",
+        "one byte appended moves the final tag", fields, small_append});
+  emit({"message_tampered_payload", "auth", "message", "authentication failed at chunk 1",
+        "one ciphertext bit flipped", fields, tweak(m, header_bytes + 3, 0x01)});
+  emit({"message_tampered_nonce", "auth", "message", "authentication failed",
+        "a nonce bit flipped: another message key", fields, tweak(m, 20, 0x80)});
+  emit({"message_tampered_tag", "auth", "message", "authentication failed", "a tag bit flipped",
+        fields, tweak(m, m.size() - 1, 0x01)});
+  auto swapped = three;
+  std::swap_ranges(swapped.begin() + header_bytes, swapped.begin() + header_bytes + sealed_chunk_bytes,
+                   swapped.begin() + header_bytes + sealed_chunk_bytes);
+  emit({"message_reordered_chunks", "auth", "message", "authentication failed at chunk 1",
+        "chunks 1 and 2 swapped", fields, swapped});
+  emit({"message_wrong_group", "wrong key", "message", "not a member of group",
+        "a group id bit flipped: a group we have no key for", fields, tweak(m, 1, 0x01)});
+  emit({"message_wrong_epoch", "wrong key", "message", "no key for epoch 4",
+        "an epoch the reader has no key for", fields, seal(g, plain, &signer, g.epoch + 1)});
+  Group other;
+  other.id = g.id;
+  random_bytes(other.key.span());
+  emit({"message_wrong_epoch_key", "auth", "message", "authentication failed at chunk 1",
+        "the reader holds another key for the same group and epoch", other.fields(members),
+        m});
+  IdentitySigner mallory_signs(mallory);
+  emit({"message_unknown_sender", "auth", "message", "is not a member of the group",
+        "signed by someone outside the group", fields, seal(g, plain, &mallory_signs)});
+  LyingSigner forged(alice, mallory);
+  emit({"message_forged_sender", "auth", "message", "signature does not verify",
+        "claims alice's key id, signed by another key", fields, seal(g, plain, &forged)});
+}
+
+// --- vault -------------------------------------------------------------------
+
+void vault(const Identity& alice, const Identity& bob, const Identity& mallory) {
+  SecretBytes vk(32);
+  random_bytes(vk.span());
+  LocalVaultKeys keys(SecretBytes::copy_of(vk.span()));
+  const std::string name = "db/prod/password";
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"vault-key", b64url(vk.span())}, {"name", name}, {"version", "1"}};
+
+  auto entry = [&](std::span<const std::uint8_t> plain, bool tombstone = false,
+                   std::uint64_t version = 1) {
+    EntryHeader h;
+    h.tombstone = tombstone;
+    h.version = version;
+    h.time = 1795000000;
+    random_bytes(h.nonce);
+    MemoryOutput out;
+    MemoryInput in(plain);
+    seal_entry(out, keys, h, name, in);
+    return out.data;
+  };
+  auto ok = [&](const std::string& n, const std::vector<std::uint8_t>& plain, const std::string& comment,
+                bool tombstone = false) {
+    Case c{n, "ok", "vault-entry", "", comment, fields, entry(plain, tombstone)};
+    c.fields.emplace_back("result", summary(plain, tombstone ? " tombstone" : ""));
+    emit(c);
+  };
+  ok("vault_entry_empty", {}, "an empty secret");
+  ok("vault_entry_small", text_bytes("hunter2\n"), "a small secret");
+  ok("vault_entry_65536", pattern(65536), "exactly one chunk");
+  ok("vault_entry_65537", pattern(65537), "one chunk and one byte");
+  ok("vault_entry_tombstone", {}, "a soft delete", true);
+
+  auto e = entry(text_bytes("hunter2\n"));
+  auto tweak = [](std::vector<std::uint8_t> v, std::size_t at, std::uint8_t x) {
+    v[at] ^= x;
+    return v;
+  };
+  auto cut = [](const std::vector<std::uint8_t>& v, std::size_t n) {
+    return std::vector<std::uint8_t>(v.begin(), v.begin() + static_cast<long>(n));
+  };
+  const std::size_t head = entry_header_bytes + name_block_bytes;
+  emit({"vault_entry_bad_magic", "header", "vault-entry", "not a grypt vault entry", "magic changed",
+        fields, tweak(e, 0, 0x01)});
+  emit({"vault_entry_reserved_flag", "header", "vault-entry", "reserved bits",
+        "a reserved flag bit set", fields, tweak(e, 8, 0x02)});
+  Case mismatch{"vault_entry_version_mismatch", "header", "vault-entry", "does not match its file name",
+                "version 1 stored under the file name of version 2",
+                {{"vault-key", b64url(vk.span())}, {"name", name}, {"version", "2"}}, e};
+  emit(mismatch);
+  emit({"vault_entry_truncated_header", "truncated", "vault-entry", "header is incomplete",
+        "cut inside the header", fields, cut(e, 30)});
+  emit({"vault_entry_truncated_name_block", "truncated", "vault-entry", "name block is incomplete",
+        "cut inside the name block", fields, cut(e, entry_header_bytes + 100)});
+  emit({"vault_entry_truncated_no_payload", "truncated", "vault-entry", "payload is missing",
+        "header and name block alone", fields, cut(e, head)});
+  auto two = entry(pattern(65536 + 10));
+  emit({"vault_entry_truncated_chunk_boundary", "truncated", "vault-entry", "without its final chunk",
+        "a 2-chunk entry cut after chunk 1", fields, cut(two, head + sealed_chunk_bytes)});
+  emit({"vault_entry_tampered_time", "auth", "vault-entry", "header or name was modified",
+        "the time changed: the name block no longer opens", fields, tweak(e, 27, 0x01)});
+  emit({"vault_entry_tampered_name_block", "auth", "vault-entry", "header or name was modified",
+        "a name block bit flipped", fields, tweak(e, entry_header_bytes + 5, 0x01)});
+  emit({"vault_entry_tampered_payload", "auth", "vault-entry", "authentication failed at chunk 1",
+        "a payload bit flipped", fields, tweak(e, head + 2, 0x01)});
+  Case renamed{"vault_entry_wrong_name", "wrong name", "vault-entry", "moved or renamed",
+               "the file of db/prod/password read as db/prod/other",
+               {{"vault-key", b64url(vk.span())}, {"name", "db/prod/other"}, {"version", "1"}}, e};
+  emit(renamed);
+  auto full = entry(pattern(65536));
+  full.insert(full.end(), 50, 0x55);
+  emit({"vault_entry_trailing_data", "trailing data", "vault-entry", "trailing data",
+        "50 bytes after a complete entry", fields, full});
+  SecretBytes other(32);
+  random_bytes(other.span());
+  emit({"vault_entry_other_vault", "auth", "vault-entry", "header or name was modified",
+        "an entry of another vault",
+        {{"vault-key", b64url(other.span())}, {"name", name}, {"version", "1"}}, e});
+
+  // vault.key
+  auto kf = encode_vault_key_file(vk, {alice.public_key(), bob.public_key()});
+  std::vector<std::pair<std::string, std::string>> as_alice = {{"identity-secret", b64url(alice.secret().span())}};
+  Case kok{"vault_key_ok", "ok", "vault-key", "", "sealed to alice and bob, opened by alice", as_alice, kf};
+  kok.fields.emplace_back("result", "vault-key=" + b64url(vk.span()));
+  emit(kok);
+  Case kbob{"vault_key_second_recipient", "ok", "vault-key", "", "opened by bob",
+            {{"identity-secret", b64url(bob.secret().span())}}, kf};
+  kbob.fields.emplace_back("result", "vault-key=" + b64url(vk.span()));
+  emit(kbob);
+  emit({"vault_key_not_recipient", "wrong key", "vault-key", "is not a recipient",
+        "opened by someone not on the list", {{"identity-secret", b64url(mallory.secret().span())}}, kf});
+  emit({"vault_key_tampered_box", "wrong key", "vault-key", "does not open with this identity",
+        "alice's sealed box modified", as_alice, tweak(kf, 10 + 64 + 40, 0x01)});
+  emit({"vault_key_tampered_mac", "auth", "vault-key", "MAC does not verify", "the MAC modified",
+        as_alice, tweak(kf, kf.size() - 1, 0x01)});
+  auto swapped = kf;
+  std::memcpy(swapped.data() + 10 + 144, mallory.public_key().bytes().data(), 64);
+  emit({"vault_key_recipient_swapped", "auth", "vault-key", "MAC does not verify",
+        "bob's public key replaced by another", as_alice, swapped});
+  emit({"vault_key_bad_magic", "header", "vault-key", "not a grypt vault key file", "magic changed",
+        as_alice, tweak(kf, 0, 0x01)});
+  emit({"vault_key_truncated", "header", "vault-key", "size does not match", "the MAC cut off",
+        as_alice, cut(kf, kf.size() - 32)});
+}
+
+// --- identities and public keys ----------------------------------------------
+
+void identities(const Identity& alice) {
+  const Argon2Params small{1, 64, 1};
+  SecretBytes pass = SecretBytes::copy_of(as_bytes("correct horse"));
+  auto f = encode_identity(alice, &pass, small);
+  std::vector<std::pair<std::string, std::string>> fields = {{"passphrase", "correct horse"}};
+  std::string result = "public=" + alice.public_key().to_string();
+  auto tweak = [](std::vector<std::uint8_t> v, std::size_t at, std::uint8_t x) {
+    v[at] ^= x;
+    return v;
+  };
+  Case ok{"identity_ok", "ok", "identity", "", "passphrase-protected (Argon2id t=1 m=64 p=1)", fields, f};
+  ok.fields.emplace_back("result", result);
+  emit(ok);
+  auto plain = encode_identity(alice, nullptr);
+  Case okp{"identity_unencrypted", "ok", "identity", "", "no passphrase", fields, plain};
+  okp.fields.emplace_back("result", result);
+  emit(okp);
+  emit({"identity_wrong_passphrase", "wrong key", "identity", "wrong passphrase", "another passphrase",
+        {{"passphrase", "correct horse battery"}}, f});
+  emit({"identity_tampered_secret", "wrong key", "identity", "wrong passphrase",
+        "a secret bit flipped: the tag fails as for a wrong passphrase", fields, tweak(f, 120, 0x01)});
+  emit({"identity_tampered_public", "wrong key", "identity", "wrong passphrase",
+        "an X25519 public key bit flipped: it is authenticated data", fields, tweak(f, 90, 0x01)});
+  emit({"identity_truncated", "truncated", "identity", "truncated", "the tag cut off", fields,
+        std::vector<std::uint8_t>(f.begin(), f.end() - 16)});
+  auto longer = f;
+  longer.push_back(0);
+  emit({"identity_trailing_byte", "header", "identity", "194 bytes, expected 193", "one byte appended",
+        fields, longer});
+  emit({"identity_bad_magic", "header", "identity", "is not a grypt identity", "magic changed", fields,
+        tweak(f, 0, 0x01)});
+  emit({"identity_bad_version", "header", "identity", "unknown version (2)", "format version 2",
+        fields, tweak(f, 7, 0x03)});
+  emit({"identity_bad_params", "header", "identity", "parameters out of range", "t = 0", fields,
+        tweak(f, 12, 0x01)});
+  emit({"identity_unencrypted_mismatch", "header", "identity", "do not match its public keys",
+        "unencrypted, a secret bit flipped", fields, tweak(plain, 115, 0x01)});
+
+  std::string key = alice.public_key().to_string();
+  Case pk{"pubkey_ok", "ok", "pubkey", "", "a key string", {}, text_bytes(key), true};
+  pk.fields.emplace_back("result", "public=" + key);
+  emit(pk);
+  emit({"pubkey_bad_prefix", "armor", "pubkey", "must start with grypt-pk:", "another prefix", {},
+        text_bytes("grypt-pub:" + key.substr(9)), true});
+  std::string flipped = key;
+  flipped[20] = flipped[20] == 'A' ? 'B' : 'A';
+  emit({"pubkey_bad_checksum", "armor", "pubkey", "checksum mismatch", "one character changed", {},
+        text_bytes(flipped), true});
+  emit({"pubkey_truncated", "armor", "pubkey", "66 bytes, not 68", "three characters cut off", {},
+        text_bytes(key.substr(0, key.size() - 3)), true});
+  std::string noncanon = key;
+  noncanon.back() = 'B';  // 91 characters: the last one carries 2 zero bits
+  if (noncanon == key) noncanon.back() = 'C';
+  emit({"pubkey_non_canonical", "armor", "pubkey", "not canonical", "non-zero bits after the end",
+        {}, text_bytes(noncanon), true});
+  // A checksum-correct string whose Ed25519 half is not a curve point.
+  std::array<std::uint8_t, 68> raw{};
+  std::memset(raw.data(), 0xff, 32);
+  raw[31] = 0x7f;
+  std::memset(raw.data() + 32, 0x09, 32);
+  std::array<std::uint8_t, 32> fp;
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, fp.size());
+  std::string label = "grypt fingerprint v1";
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(label.data()), label.size());
+  crypto_generichash_update(&st, raw.data(), 64);
+  crypto_generichash_final(&st, fp.data(), fp.size());
+  std::memcpy(raw.data() + 64, fp.data(), 4);
+  emit({"pubkey_invalid_point", "armor", "pubkey", "not a valid point",
+        "the checksum is right but the Ed25519 key is not a point", {},
+        text_bytes(std::string(key_string_prefix) + b64url(raw)), true});
+}
+
+}  // namespace
+}  // namespace grypt::vectors
+
+int main(int argc, char** argv) {
+  using namespace grypt::vectors;
+  if (argc != 2) {
+    std::cerr << "usage: generate DIR\n";
+    return 2;
+  }
+  out_dir = argv[1];
+  randombytes_set_implementation(&det_impl);
+  try {
+    grypt::init_crypto();
+    grypt::Identity alice = grypt::Identity::generate();
+    grypt::Identity bob = grypt::Identity::generate();
+    grypt::Identity mallory = grypt::Identity::generate();
+    messages(alice, bob, mallory);
+    vault(alice, bob, mallory);
+    identities(alice);
+  } catch (const std::exception& e) {
+    std::cerr << "generate: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "generate: wrote " << written << " vectors to " << out_dir << "\n";
+  return 0;
+}
