@@ -82,15 +82,29 @@ void fsync_dir(const std::string& dir) {
   if (::fsync(fd.get()) != 0) throw SystemError("cannot sync directory " + dir, errno);
 }
 
+namespace {
+
+std::string temp_name(const std::string& path) {
+  std::uint8_t rnd[9];
+  random_bytes(rnd);
+  return dir_name(path) + "/." + base_name(path) + ".tmp-" + base64_encode(rnd, Base64::url_unpadded);
+}
+
+}  // namespace
+
 AtomicFile::AtomicFile(std::string path, mode_t mode) : path_(std::move(path)) {
   std::string dir = dir_name(path_);
+  // Naming an unnamed file later goes through /proc/self/fd.
+  static const bool have_proc = ::access("/proc/self/fd", X_OK) == 0;
+  if (have_proc) {
+    fd_ = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+    if (fd_ >= 0) return;
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+      throw SystemError("cannot create a file in " + dir, errno);
+  }
   for (int attempt = 0; attempt < 16; ++attempt) {
-    std::uint8_t rnd[9];
-    random_bytes(rnd);
-    temp_ = dir + "/." + base_name(path_) + ".tmp-" +
-            base64_encode(rnd, Base64::url_unpadded);
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                 mode);
+    temp_ = temp_name(path_);
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd_ >= 0) return;
     if (errno != EEXIST) break;
   }
@@ -115,26 +129,46 @@ void AtomicFile::write(std::span<const std::uint8_t> bytes) {
   }
 }
 
+// Gives the unnamed file a name; fails with EEXIST if the name is taken.
+void AtomicFile::link_to(const std::string& name) {
+  std::string self = "/proc/self/fd/" + std::to_string(fd_);
+  if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) != 0)
+    throw SystemError("cannot create " + name, errno);
+}
+
 void AtomicFile::commit(bool replace) {
   if (::fsync(fd_) != 0) throw SystemError("cannot write " + path_, errno);
-  if (::close(fd_) != 0) {
-    fd_ = -1;
-    throw SystemError("cannot write " + path_, errno);
-  }
-  fd_ = -1;
-  if (replace) {
+  if (temp_.empty()) {
+    // Unnamed file: linkat never replaces, so a replacement goes through a
+    // temporary name that is renamed over the target.
+    if (!replace) {
+      link_to(path_);
+    } else {
+      std::string t = temp_name(path_);
+      link_to(t);
+      if (::rename(t.c_str(), path_.c_str()) != 0) {
+        int e = errno;
+        ::unlink(t.c_str());
+        throw SystemError("cannot replace " + path_, e);
+      }
+    }
+  } else if (replace) {
     if (::rename(temp_.c_str(), path_.c_str()) != 0)
       throw SystemError("cannot replace " + path_, errno);
-  } else if (::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, path_.c_str(),
-                         RENAME_NOREPLACE) != 0) {
+  } else if (::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, path_.c_str(), RENAME_NOREPLACE) !=
+             0) {
     // Filesystems without RENAME_NOREPLACE: link() also refuses to overwrite.
-    if (errno != EINVAL && errno != ENOSYS)
-      throw SystemError("cannot create " + path_, errno);
+    if (errno != EINVAL && errno != ENOSYS) throw SystemError("cannot create " + path_, errno);
     if (::link(temp_.c_str(), path_.c_str()) != 0)
       throw SystemError("cannot create " + path_, errno);
     ::unlink(temp_.c_str());
   }
   temp_.clear();
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    throw SystemError("cannot write " + path_, errno);
+  }
+  fd_ = -1;
   fsync_dir(dir_name(path_));
 }
 

@@ -1,10 +1,12 @@
 // Files: atomic replacement (DESIGN §6) and careful reads of key files.
 //
-// An AtomicFile writes to a fresh temporary file in the target's directory
-// (O_EXCL, the given mode), and commit() fsyncs it, renames it over the
-// target and fsyncs the directory. Until commit() the target is untouched; a
-// crash or error leaves the old version, never a torn one. The destructor
-// removes an uncommitted temporary file.
+// An AtomicFile writes to an unnamed file in the target's directory
+// (O_TMPFILE, the given mode), and commit() fsyncs it, gives it its name
+// (linkat; for a replacement a temporary name renamed over the target) and
+// fsyncs the directory. Until commit() the target is untouched; a crash or
+// error leaves the old version, never a torn one, and a killed writer
+// leaves no file behind. Filesystems without O_TMPFILE get a named
+// temporary file (O_EXCL) instead, removed by the destructor.
 #pragma once
 
 #include <sys/types.h>
@@ -32,8 +34,10 @@ class AtomicFile {
   const std::string& path() const { return path_; }
 
  private:
+  void link_to(const std::string& name);
+
   std::string path_;
-  std::string temp_;
+  std::string temp_;  // the named temporary file, when there is one
   int fd_ = -1;
 };
 

@@ -51,6 +51,17 @@ TEST_F(FileTest, UncommittedWritesLeaveTheOldVersionAndNoTemp) {
   EXPECT_EQ(entries(), 1);
 }
 
+TEST_F(FileTest, AFileBeingWrittenHasNoNameYet) {
+  std::string p = dir_ + "/f";
+  AtomicFile f(p);
+  f.write(as_bytes("in progress"));
+  EXPECT_EQ(entries(), 0);  // O_TMPFILE: a killed writer leaves nothing
+  f.commit(false);
+  EXPECT_EQ(entries(), 1);
+  auto got = read_file(p, 100);
+  EXPECT_EQ(std::string(got.begin(), got.end()), "in progress");
+}
+
 TEST_F(FileTest, NoReplaceRefusesAnExistingFile) {
   std::string p = dir_ + "/f";
   write_file_atomic(p, as_bytes("old"), 0600, false);

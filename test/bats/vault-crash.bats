@@ -30,6 +30,8 @@ load helper
   done
   echo "killed $killed of 40 runs mid-way"
   [ "$killed" -gt 5 ]
+  # Writers use unnamed files (O_TMPFILE): a killed one leaves nothing.
+  [ "$(find v -name '.*' -type f | wc -l)" -eq 0 ]
 }
 
 @test "the first vault-put killed at random instants leaves no half-made vault" {
