@@ -48,7 +48,7 @@ UNIT       := $(BUILD)/unit-tests
 BINS       := $(TOOLS:%=$(BIN)/%)
 FLAGS_FILE := $(BUILD)/flags
 
-.PHONY: all check demo bench fuzz install uninstall clean deps vectors FORCE
+.PHONY: all check demo bench fuzz fuzz-deps install uninstall clean deps vectors FORCE
 all: $(BINS)
 
 # Rebuild everything when the flags change (a -Werror check build after a
@@ -125,6 +125,12 @@ uninstall:
 
 clean:
 	rm -rf build bin
+
+# make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS=...]: libFuzzer, see fuzz/fuzz.mk.
+fuzz-deps:
+	@build-aux/deps build fuzz
+fuzz: fuzz-deps
+include fuzz/fuzz.mk
 
 .SECONDARY:
 -include $(CORE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(wildcard $(BUILD)/test/vectors/*.d)

@@ -75,14 +75,25 @@ bool looks_binary(std::span<const std::uint8_t> data) {
 }
 
 std::vector<ArmorToken> scan_armor(std::string_view text) {
+  // The next "grypt:" and the next BEGIN line are looked up only once the
+  // scan has passed them: linear in the text, however many near-misses it
+  // holds (a quadratic version was found by review of fuzz/armor_scan).
+  constexpr std::size_t npos = std::string_view::npos;
   std::vector<ArmorToken> found;
-  std::size_t pos = 0;
+  std::size_t pos = 0, line_at = 0, block_at = 0;
+  bool line_stale = true, block_stale = true;
   while (pos < text.size()) {
-    std::size_t line_at = text.find(armor_prefix, pos);
-    std::size_t block_at = text.find(armor_begin, pos);
-    while (block_at != std::string_view::npos && !at_line_start(text, block_at))
-      block_at = text.find(armor_begin, block_at + 1);
-    if (line_at == std::string_view::npos && block_at == std::string_view::npos) break;
+    if (line_stale || (line_at != npos && line_at < pos)) {
+      line_at = text.find(armor_prefix, pos);
+      line_stale = false;
+    }
+    if (block_stale || (block_at != npos && block_at < pos)) {
+      block_at = text.find(armor_begin, pos);
+      while (block_at != npos && !at_line_start(text, block_at))
+        block_at = text.find(armor_begin, block_at + 1);
+      block_stale = false;
+    }
+    if (line_at == npos && block_at == npos) break;
     if (block_at < line_at) {
       std::size_t after = block_at + armor_begin.size();
       if (after < text.size() && text[after] == '\r') ++after;

@@ -17,13 +17,24 @@ int sodium_variant(Base64 v) {
   return sodium_base64_VARIANT_ORIGINAL;
 }
 
-// libsodium's decoder is strict: it rejects characters outside the alphabet,
-// missing or extra padding and non-zero bits after the last byte, as long as
-// no "ignore" set is given and the whole input must be consumed.
+bool in_alphabet(char c, Base64 v) {
+  bool url = v == Base64::url || v == Base64::url_unpadded;
+  bool padded = v == Base64::standard || v == Base64::url;
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         (url ? c == '-' || c == '_' : c == '+' || c == '/') || (padded && c == '=');
+}
+
+// libsodium's decoder rejects missing or extra padding and non-zero bits
+// after the last byte when no "ignore" set is given and the whole input must
+// be consumed. Its alphabet check is not enough on its own: libsodium
+// 1.0.18 reads characters as signed char and takes bytes 0x80-0xff for '/'
+// or '_' (found by fuzz/public_key), so the alphabet is checked here first.
 bool decode_into(std::string_view text, Base64 variant, std::uint8_t* out,
                  std::size_t out_max, std::size_t& out_len) {
   out_len = 0;
   if (text.empty()) return true;
+  for (char c : text)
+    if (!in_alphabet(c, variant)) return false;
   return sodium_base642bin(out, out_max, text.data(), text.size(), nullptr,
                            &out_len, nullptr, sodium_variant(variant)) == 0;
 }

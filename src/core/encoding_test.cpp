@@ -50,6 +50,22 @@ TEST(Base64, RejectsNonCanonicalInput) {
   EXPECT_THROW(base64_decode("Zh==", Base64::standard, "key"), FormatError);
 }
 
+// libsodium 1.0.18 alone takes bytes 0x80-0xff for '/' or '_'.
+TEST(Base64, RejectsEveryByteOutsideTheAlphabet) {
+  std::vector<std::uint8_t> out;
+  for (Base64 v : {Base64::standard, Base64::standard_unpadded, Base64::url, Base64::url_unpadded}) {
+    std::string good = base64_encode(as_bytes("abcdef"), v);  // "YWJjZGVm": no padding
+    ASSERT_TRUE(base64_try_decode(good, v, out));
+    for (int b = 0; b < 256; ++b) {
+      std::string text = good;
+      text[2] = static_cast<char>(b);
+      bool url = v == Base64::url || v == Base64::url_unpadded;
+      bool member = std::isalnum(b) || b == (url ? '-' : '+') || b == (url ? '_' : '/');
+      EXPECT_EQ(base64_try_decode(text, v, out), member) << "byte " << b;
+    }
+  }
+}
+
 TEST(Base64, SecretVariantsMatch) {
   init_crypto();
   SecretBytes s = base64_decode_secret("Zm9vYmE", Base64::standard_unpadded);

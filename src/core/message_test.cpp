@@ -120,6 +120,17 @@ TEST(Armor, ScannerFindsEveryTokenAndBlock) {
   EXPECT_EQ(text.substr(found[0].offset, found[0].length), armor_line(a));
 }
 
+TEST(Armor, NearMissesDoNotHideTokens) {
+  std::vector<std::uint8_t> m = {0x11, 1, 2};
+  std::string noise;
+  for (int i = 0; i < 2000; ++i) noise += "grypt:a-----BEGIN GRYPT MESSAGE----- ";
+  auto found = scan_armor(noise + "\n" + armor_block(m) + noise + armor_line(m));
+  std::size_t ok = 0;
+  for (const auto& t : found) ok += t.error.empty() && t.message == m;
+  EXPECT_EQ(ok, 2u);
+  EXPECT_EQ(found.size(), 4002u);  // 4000 "grypt:a" tokens that do not decode
+}
+
 TEST(Armor, BlockLinesAre64Characters) {
   std::vector<std::uint8_t> m(200, 7);
   std::string block = armor_block(m);

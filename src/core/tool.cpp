@@ -14,6 +14,18 @@
 #include "core/error.h"
 #include "core/secret.h"
 
+// gcc says __SANITIZE_ADDRESS__, clang __has_feature(address_sanitizer).
+#if defined(__SANITIZE_ADDRESS__)
+#define GRYPT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GRYPT_ASAN 1
+#endif
+#endif
+#ifndef GRYPT_ASAN
+#define GRYPT_ASAN 0
+#endif
+
 namespace grypt {
 namespace {
 
@@ -31,7 +43,7 @@ void harden_process() {
   // Secrets must never reach a core dump.
   struct rlimit none = {0, 0};
   setrlimit(RLIMIT_CORE, &none);
-#if !defined(__SANITIZE_ADDRESS__)
+#if !GRYPT_ASAN
   // Not dumpable also keeps other processes of the same uid from ptrace and
   // /proc/PID/mem. LeakSanitizer needs to ptrace itself, so sanitizer
   // builds keep the rlimit only.

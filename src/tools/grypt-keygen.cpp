@@ -66,16 +66,7 @@ int body(int argc, char** argv) {
       ("h,help", "print this help")
       ("version", "print the version");
   auto r = parse_options(o, argc, argv);
-  if (r.count("help")) {
-    write_stdout(o.help() + "\nExit status: 0 success, 2 error. See grypt-keygen(1).\n");
-    return exit_ok;
-  }
-  if (r.count("version")) {
-    print_version();
-    return exit_ok;
-  }
-  if (!r.unmatched().empty())
-    throw UsageError("unexpected argument '" + r.unmatched()[0] + "' (see grypt-keygen --help)");
+  if (handle_common_options(o, r, "\nExit status: 0 success, 2 error. See grypt-keygen(1).\n")) return exit_ok;
   if (r.count("public")) {
     if (r.count("output") || r.count("force") || r.count("no-passphrase"))
       throw UsageError("--public does not create an identity: drop -o, --force, --no-passphrase");

@@ -65,4 +65,23 @@ inline Identity unlock_identity(const std::string& path, const SecretSource& sou
 
 inline void print_version() { write_stdout(std::string(tool_name()) + " " GRYPT_VERSION "\n"); }
 
+// --help, --version and stray arguments, alike in every tool. The help shows
+// the default option group (others are hidden) followed by `help_tail`.
+// Returns true when the tool has nothing more to do.
+inline bool handle_common_options(const cxxopts::Options& o, const cxxopts::ParseResult& r,
+                                  const std::string& help_tail) {
+  if (r.count("help")) {
+    write_stdout(o.help({""}) + help_tail);
+    return true;
+  }
+  if (r.count("version")) {
+    print_version();
+    return true;
+  }
+  if (!r.unmatched().empty())
+    throw UsageError("unexpected argument '" + r.unmatched()[0] + "' (see " + tool_name() +
+                     " --help)");
+  return false;
+}
+
 }  // namespace grypt

@@ -276,18 +276,10 @@ int body(int argc, char** argv) {
       ("h,help", "print this help")
       ("version", "print the version");
   auto r = parse_options(o, argc, argv);
-  if (r.count("help")) {
-    write_stdout(o.help() +
+  if (handle_common_options(o, r,
                  "\nThe password is read from the terminal, or one line of stdin.\n"
-                 "Exit status: 0 success or match, 1 mismatch, 2 error. See pw-hash(1).\n");
+                 "Exit status: 0 success or match, 1 mismatch, 2 error. See pw-hash(1).\n"))
     return exit_ok;
-  }
-  if (r.count("version")) {
-    print_version();
-    return exit_ok;
-  }
-  if (!r.unmatched().empty())
-    throw UsageError("unexpected argument '" + r.unmatched()[0] + "' (see pw-hash --help)");
 
   int modes = int(r.count("verify") > 0) + int(r.count("batch") > 0) +
               int(r.count("new-pepper") > 0);

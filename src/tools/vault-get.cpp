@@ -105,19 +105,11 @@ int body(int argc, char** argv) {
   std::vector<char*> args;
   for (std::string& w : words) args.push_back(w.data());
   auto r = parse_options(o, static_cast<int>(args.size()), args.data());
-  if (r.count("help")) {
-    write_stdout(o.help({""}) +
+  if (handle_common_options(o, r,
                  "      --version K        print version K of NAME (see --history)\n"
                  "\nExit status: 0 success, 1 wrong passphrase or key, tampered or moved data,\n"
-                 "2 error. See vault-get(1).\n");
+                 "2 error. See vault-get(1).\n"))
     return exit_ok;
-  }
-  if (r.count("version")) {
-    print_version();
-    return exit_ok;
-  }
-  if (!r.unmatched().empty())
-    throw UsageError("unexpected argument '" + r.unmatched()[0] + "' (see vault-get --help)");
   bool json = r.count("json") > 0;
   if (json && !r.count("history") && !r.count("list"))
     throw UsageError("--json goes with --history or --list");

@@ -44,18 +44,10 @@ int body(int argc, char** argv) {
   o.parse_positional({"name"});
   o.add_options("hidden")("name", "", cxxopts::value<std::string>());
   auto r = parse_options(o, argc, argv);
-  if (r.count("help")) {
-    write_stdout(o.help({""}) +
+  if (handle_common_options(o, r,
                  "\nThe secret is read from stdin (from the terminal with echo off when stdin is\n"
-                 "one). Exit status: 0 success, 1 wrong passphrase or key, 2 error. See vault-put(1).\n");
+                 "one). Exit status: 0 success, 1 wrong passphrase or key, 2 error. See vault-put(1).\n"))
     return exit_ok;
-  }
-  if (r.count("version")) {
-    print_version();
-    return exit_ok;
-  }
-  if (!r.unmatched().empty())
-    throw UsageError("unexpected argument '" + r.unmatched()[0] + "' (see vault-put --help)");
 
   if (r.count("recipients")) {
     if (r.count("name") || r.count("delete"))

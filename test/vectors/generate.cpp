@@ -49,22 +49,6 @@ int written = 0;
 
 std::string b64url(std::span<const std::uint8_t> b) { return base64_encode(b, Base64::url_unpadded); }
 
-std::string hex(std::span<const std::uint8_t> b) {
-  std::string s;
-  char buf[3];
-  for (auto c : b) {
-    std::snprintf(buf, sizeof buf, "%02x", c);
-    s += buf;
-  }
-  return s;
-}
-
-std::string summary(std::span<const std::uint8_t> plain, const std::string& extra = {}) {
-  std::array<std::uint8_t, 32> d;
-  sha256(plain, d);
-  return "size=" + std::to_string(plain.size()) + " sha256=" + hex(d) + extra;
-}
-
 std::vector<std::uint8_t> pattern(std::size_t n) {
   std::vector<std::uint8_t> p(n);
   for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>(i * 131 + 7);
@@ -407,6 +391,11 @@ void identities(const Identity& alice) {
         text_bytes(flipped), true});
   emit({"pubkey_truncated", "armor", "pubkey", "66 bytes, not 68", "three characters cut off", {},
         text_bytes(key.substr(0, key.size() - 3)), true});
+  std::string high = key;
+  high[50] = static_cast<char>(0xdb);  // libsodium 1.0.18 alone reads it as '_' or '/'
+  emit({"pubkey_high_byte", "armor", "pubkey", "not canonical base64url",
+        "a byte above 0x7f inside the base64url (found by fuzz/public_key)", {},
+        text_bytes(high), true});
   std::string noncanon = key;
   noncanon.back() = 'B';  // 91 characters: the last one carries 2 zero bits
   if (noncanon == key) noncanon.back() = 'C';

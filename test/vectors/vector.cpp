@@ -46,13 +46,6 @@ Outcome outcome_of(F open) {
   }
 }
 
-// On success the message is "size=N sha256=HEX[ sender=KEY]".
-std::string summary(const std::vector<std::uint8_t>& plain, const std::string& extra = {}) {
-  std::array<std::uint8_t, 32> d;
-  sha256(plain, d);
-  return "size=" + std::to_string(plain.size()) + " sha256=" + hex(d) + extra;
-}
-
 Outcome check_message(const Vector& v) {
   return outcome_of([&] {
     std::vector<std::uint8_t> binary = v.data;
@@ -120,6 +113,12 @@ Outcome check_pubkey(const Vector& v) {
 }
 
 }  // namespace
+
+std::string summary(std::span<const std::uint8_t> plain, const std::string& extra) {
+  std::array<std::uint8_t, 32> d;
+  sha256(plain, d);
+  return "size=" + std::to_string(plain.size()) + " sha256=" + hex(d) + extra;
+}
 
 Keyring::Keyring(const Vector& v) {
   group_ = b64url(v.get("group"));

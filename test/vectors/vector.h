@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,8 @@ struct Outcome {
 };
 
 Outcome check_vector(const Vector& v);
+// What an "ok" case opens to: "size=N sha256=HEX" and `extra`.
+std::string summary(std::span<const std::uint8_t> plain, const std::string& extra = {});
 // Empty when the outcome is what the vector expects, else why not.
 std::string verdict(const Vector& v, const Outcome& got);
 

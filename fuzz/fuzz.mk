@@ -1,0 +1,108 @@
+# libFuzzer targets for the core parsers (fuzz/<target>.cpp), built with
+# clang, ASan and UBSan into build/fuzz/. Included by the top-level Makefile
+# (run from the repository root), or used alone:
+#
+#   make -f fuzz/fuzz.mk fuzz-build      targets and seed corpora
+#   make -f fuzz/fuzz.mk fuzz            each target for FUZZ_SECONDS (60)
+#   make -f fuzz/fuzz.mk fuzz FUZZ_TARGETS=phc FUZZ_SECONDS=600
+#
+# fuzz runs the targets one after another on build/fuzz/corpus/<target>
+# (new inputs are kept there; build/fuzz/seeds/<target> and the past
+# findings in fuzz/regressions/<target> are read too), writes
+# crash, timeout, leak and out-of-memory inputs to build/fuzz/findings/<target>/
+# and the libFuzzer output to build/fuzz/logs/<target>.log, prints one line
+# per target and fails if any target found something. Reproduce a finding
+# with: build/fuzz/<target> build/fuzz/findings/<target>/crash-...
+#
+# Every name defined here starts with FUZZ_ or fuzz-, except the fuzz goal.
+# Needs clang and libclang-rt-14-dev (build-aux/deps fuzz).
+
+FUZZ_SAVED_GOAL := $(.DEFAULT_GOAL)
+FUZZ_STANDALONE := $(if $(filter 1,$(words $(MAKEFILE_LIST))),1)
+
+FUZZ_CXX      ?= clang++
+FUZZ_SECONDS  ?= 60
+FUZZ_DIR      := build/fuzz
+FUZZ_TARGETS  := armor_scan message_open identity_file vault_entry public_key phc stream_open
+
+# UBSan findings must stop the run like ASan's do: -fno-sanitize-recover.
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CPPFLAGS := -Isrc -Ifuzz -DGRYPT_VERSION='"fuzz"'
+FUZZ_CXXFLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer $(FUZZ_SAN)
+# The seed generator: the same without libFuzzer (it has its own main).
+FUZZ_GEN_CXXFLAGS := -std=c++20 -g -O1 $(FUZZ_SAN)
+FUZZ_LDLIBS   := -lsodium -largon2 -lcrypto -pthread
+FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10
+
+FUZZ_Q        := $(if $(filter 1,$(V)),,@)
+FUZZ_CORE_SRC := $(filter-out %_test.cpp,$(wildcard src/core/*.cpp))
+FUZZ_CORE_OBJ := $(FUZZ_CORE_SRC:src/core/%.cpp=$(FUZZ_DIR)/obj/core/%.o)
+FUZZ_MAIN_OBJ := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/obj/fuzz/%.o)
+FUZZ_GEN_OBJ  := $(FUZZ_DIR)/obj/fuzz/seeds.o
+FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
+FUZZ_GEN      := $(FUZZ_DIR)/seeds-gen
+FUZZ_SEEDS    := $(FUZZ_DIR)/seeds/.stamp
+FUZZ_VECTORS  := $(wildcard test/vectors)
+FUZZ_FLAGS    := $(FUZZ_DIR)/flags
+
+.PHONY: fuzz fuzz-build fuzz-clean fuzz-flags-check
+
+fuzz-build: $(FUZZ_BINS) $(FUZZ_SEEDS)
+
+# Rebuild everything when the compiler or flags change.
+$(FUZZ_FLAGS): fuzz-flags-check
+	@mkdir -p $(@D)
+	@echo '$(FUZZ_CXX) $(FUZZ_CPPFLAGS) $(FUZZ_CXXFLAGS) $(FUZZ_GEN_CXXFLAGS)' | cmp -s - $@ || \
+	  echo '$(FUZZ_CXX) $(FUZZ_CPPFLAGS) $(FUZZ_CXXFLAGS) $(FUZZ_GEN_CXXFLAGS)' > $@
+fuzz-flags-check: ;
+
+$(FUZZ_CORE_OBJ): $(FUZZ_DIR)/obj/core/%.o: src/core/%.cpp $(FUZZ_FLAGS)
+	@mkdir -p $(@D)
+	$(FUZZ_Q)$(FUZZ_CXX) $(FUZZ_CPPFLAGS) $(FUZZ_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_MAIN_OBJ): $(FUZZ_DIR)/obj/fuzz/%.o: fuzz/%.cpp $(FUZZ_FLAGS)
+	@mkdir -p $(@D)
+	$(FUZZ_Q)$(FUZZ_CXX) $(FUZZ_CPPFLAGS) $(FUZZ_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_GEN_OBJ): fuzz/seeds.cpp $(FUZZ_FLAGS)
+	@mkdir -p $(@D)
+	$(FUZZ_Q)$(FUZZ_CXX) $(FUZZ_CPPFLAGS) $(FUZZ_GEN_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_BINS): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_CORE_OBJ)
+	$(FUZZ_Q)$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -o $@ $^ $(FUZZ_LDLIBS)
+
+# The core objects carry libFuzzer's coverage instrumentation; the sanitizer
+# runtime provides its callbacks, so the generator links without libFuzzer.
+$(FUZZ_GEN): $(FUZZ_GEN_OBJ) $(FUZZ_CORE_OBJ)
+	$(FUZZ_Q)$(FUZZ_CXX) $(FUZZ_GEN_CXXFLAGS) -o $@ $^ $(FUZZ_LDLIBS)
+
+$(FUZZ_SEEDS): $(FUZZ_GEN) $(wildcard test/vectors/*.vec)
+	$(FUZZ_Q)rm -rf $(@D)
+	$(FUZZ_Q)$(FUZZ_GEN) $(@D) $(FUZZ_VECTORS)
+	$(FUZZ_Q)touch $@
+
+fuzz: fuzz-build
+	@failed=; \
+	for t in $(FUZZ_TARGETS); do \
+	  findings=$(FUZZ_DIR)/findings/$$t; log=$(FUZZ_DIR)/logs/$$t.log; \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t $$findings $(FUZZ_DIR)/logs; \
+	  regress=; [ -d fuzz/regressions/$$t ] && regress=fuzz/regressions/$$t; \
+	  $(FUZZ_DIR)/$$t $(FUZZ_RUN_FLAGS) -artifact_prefix=$$findings/ \
+	    $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds/$$t $$regress >$$log 2>&1; rc=$$?; \
+	  runs=$$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' $$log | tail -n 1); \
+	  [ -n "$$runs" ] || runs=$$(sed -n 's/^#\([0-9]*\).*/\1/p' $$log | tail -n 1); \
+	  found=$$(sed -n 's/.*Test unit written to \(.*\)$$/\1/p' $$log | tr '\n' ' '); \
+	  if [ -n "$$found" ]; then status="FINDING: $$found(log: $$log)"; failed="$$failed $$t"; \
+	  elif [ $$rc -ne 0 ]; then status="FAILED: exit $$rc (log: $$log)"; failed="$$failed $$t"; \
+	  else status="no crash"; fi; \
+	  printf '  %-14s %12s runs  %s\n' "$$t" "$${runs:-?}" "$$status"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: findings in:$$failed" >&2; exit 1; fi
+
+fuzz-clean:
+	rm -rf $(FUZZ_DIR)
+
+-include $(FUZZ_CORE_OBJ:.o=.d) $(FUZZ_MAIN_OBJ:.o=.d) $(FUZZ_GEN_OBJ:.o=.d)
+
+# Including this file must not change the including Makefile's default goal.
+.DEFAULT_GOAL := $(if $(FUZZ_STANDALONE),fuzz-build,$(FUZZ_SAVED_GOAL))
