@@ -42,25 +42,6 @@ std::size_t MemoryInput::read(std::span<std::uint8_t> buf) {
 
 void AtomicFileOutput::write(std::span<const std::uint8_t> bytes) { file_.write(bytes); }
 
-BufferedOutput::BufferedOutput(Output& out, std::size_t size) : out_(out), buf_(size) {}
-
-void BufferedOutput::write(std::span<const std::uint8_t> bytes) {
-  if (used_ + bytes.size() > buf_.size()) flush();
-  if (bytes.size() >= buf_.size()) {
-    out_.write(bytes);
-    return;
-  }
-  std::memcpy(buf_.data() + used_, bytes.data(), bytes.size());
-  used_ += bytes.size();
-}
-
-void BufferedOutput::flush() {
-  if (used_ == 0) return;
-  out_.write(std::span(buf_.data(), used_));
-  wipe(buf_.data(), used_);
-  used_ = 0;
-}
-
 void grow_pipe(int fd) { fcntl(fd, F_SETPIPE_SZ, 1 << 20); }
 
 }  // namespace grypt

@@ -7,8 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "core/secret.h"
-
 namespace grypt {
 
 class AtomicFile;
@@ -71,21 +69,6 @@ class AtomicFileOutput : public Output {
 
  private:
   AtomicFile& file_;
-};
-
-// Collects writes into 1 MiB (guarded: it holds plaintext) and passes them
-// on in batches: fewer system calls and pipe wake-ups than a write per
-// 64 KiB chunk. flush() at the end; the destructor does not flush.
-class BufferedOutput : public Output {
- public:
-  explicit BufferedOutput(Output& out, std::size_t size = 1 << 20);
-  void write(std::span<const std::uint8_t> bytes) override;
-  void flush();
-
- private:
-  Output& out_;
-  SecretBytes buf_;
-  std::size_t used_ = 0;
 };
 
 // Best effort: a larger pipe buffer means fewer wake-ups when streaming.

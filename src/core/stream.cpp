@@ -8,6 +8,9 @@ namespace grypt {
 namespace {
 
 constexpr std::size_t batch_chunks = 16;
+// Plaintext released per call (256 KiB): few large writes, and a buffer
+// that stays in the L2 cache (measured against 1, 2, 8 and 16 chunks).
+constexpr std::size_t open_batch_chunks = 4;
 
 std::array<std::uint8_t, gcm_nonce_bytes> chunk_nonce(std::uint64_t counter, bool final) {
   std::array<std::uint8_t, gcm_nonce_bytes> n{};
@@ -81,7 +84,7 @@ StreamOpener::StreamOpener(std::span<const std::uint8_t> key, Input& in,
       in_(in),
       trailer_size_(trailer_size),
       buf_(batch_chunks * sealed_chunk_bytes + sealed_chunk_bytes + trailer_size + 1),
-      plain_(chunk_bytes + trailer_size) {}
+      plain_(open_batch_chunks * chunk_bytes + trailer_size) {}
 
 void StreamOpener::fill() {
   if (start_ > 0) {
@@ -96,8 +99,19 @@ void StreamOpener::fill() {
   }
 }
 
+// Decrypts chunks straight into plain_, up to open_batch_chunks per call, so the
+// caller writes verified plaintext in large pieces without another copy.
 std::span<const std::uint8_t> StreamOpener::next() {
-  if (done_) return {};
+  std::size_t produced = 0;
+  while (!done_ && produced + chunk_bytes + trailer_size_ <= plain_.size())
+    produced += open_chunk(plain_.data() + produced);
+  if (done_) trailer_at_ = produced - trailer_size_;
+  return std::span(plain_.data(), done_ ? trailer_at_ : produced);
+}
+
+// Opens the next chunk into `out`; returns its plaintext size (with the
+// trailer, for the final chunk).
+std::size_t StreamOpener::open_chunk(std::uint8_t* out) {
   const std::size_t max_final = sealed_chunk_bytes + trailer_size_;
   if (!eof_ && end_ - start_ <= max_final) fill();
   std::size_t avail = end_ - start_;
@@ -112,16 +126,16 @@ std::span<const std::uint8_t> StreamOpener::next() {
   const std::uint8_t* ct = buf_.data() + start_;
   std::size_t plain_len = len - gcm_tag_bytes;
   auto body = std::span(ct, plain_len);
-  if (!gcm_.open(chunk_nonce(counter_, final), body, ct + plain_len, plain_.data())) {
+  if (!gcm_.open(chunk_nonce(counter_, final), body, ct + plain_len, out)) {
     // Tell a cut or an appendix from a modification: the other reading of
     // the same authenticated bytes succeeds only for those.
-    if (!final && gcm_.open(chunk_nonce(counter_, true), body, ct + plain_len, plain_.data())) {
-      wipe(plain_.data(), plain_len);
+    if (!final && gcm_.open(chunk_nonce(counter_, true), body, ct + plain_len, out)) {
+      wipe(out, plain_len);
       throw OpenError(Fault::trailing, "trailing data after the end of the data");
     }
     if (final && len == sealed_chunk_bytes &&
-        gcm_.open(chunk_nonce(counter_, false), body, ct + plain_len, plain_.data())) {
-      wipe(plain_.data(), plain_len);
+        gcm_.open(chunk_nonce(counter_, false), body, ct + plain_len, out)) {
+      wipe(out, plain_len);
       throw OpenError(Fault::truncated,
                       "truncated: the data ends after " + where + " without its final chunk");
     }
@@ -130,12 +144,12 @@ std::span<const std::uint8_t> StreamOpener::next() {
   }
   start_ += len;
   ++counter_;
-  if (!final) return std::span(plain_.data(), plain_len);
-  done_ = true;
-  trailer_at_ = plain_len - trailer_size_;
-  if (counter_ > 1 && trailer_at_ == 0)
-    throw OpenError(Fault::auth, "malformed data: an empty final chunk after " + where);
-  return std::span(plain_.data(), trailer_at_);
+  if (final) {
+    done_ = true;
+    if (counter_ > 1 && plain_len == trailer_size_)
+      throw OpenError(Fault::auth, "malformed data: an empty final chunk after " + where);
+  }
+  return plain_len;
 }
 
 std::span<const std::uint8_t> StreamOpener::trailer() const {

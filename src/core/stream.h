@@ -57,8 +57,8 @@ class StreamSealer {
 class StreamOpener {
  public:
   StreamOpener(std::span<const std::uint8_t> key, Input& in, std::size_t trailer_size = 0);
-  // The next verified plaintext (without the trailer); empty at the end.
-  // Throws OpenError (truncated, trailing, auth).
+  // The next verified plaintext (up to 4 chunks, without the trailer);
+  // empty at the end. Throws OpenError (truncated, trailing, auth).
   std::span<const std::uint8_t> next();
   bool done() const { return done_; }
   // After the end: the trailer from the final chunk.
@@ -66,6 +66,7 @@ class StreamOpener {
 
  private:
   void fill();
+  std::size_t open_chunk(std::uint8_t* out);
 
   AesGcm gcm_;
   Input& in_;
@@ -74,7 +75,7 @@ class StreamOpener {
   std::vector<std::uint8_t> buf_;  // ciphertext read ahead
   std::size_t start_ = 0, end_ = 0;
   bool eof_ = false, done_ = false;
-  SecretBytes plain_;
+  SecretBytes plain_;  // verified plaintext of up to 4 chunks
   std::size_t trailer_at_ = 0;
 };
 

@@ -404,12 +404,10 @@ void Vault::get(std::string_view name, std::uint64_t version, Output& out) {
     while (!entry.done()) entry.next();  // authenticate the tombstone first
     throw UsageError(std::string(name) + " was deleted (see --history)");
   }
-  BufferedOutput batched(out);
   while (!entry.done()) {
     auto plain = entry.next();
-    if (!plain.empty()) batched.write(plain);
+    if (!plain.empty()) out.write(plain);
   }
-  batched.flush();
 }
 
 std::vector<EntryVersion> Vault::history(std::string_view name) {
