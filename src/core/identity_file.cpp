@@ -6,7 +6,6 @@
 #include "core/crypto.h"
 #include "core/error.h"
 #include "core/file.h"
-#include "core/stream.h"
 
 namespace grypt {
 namespace {

@@ -101,20 +101,24 @@ std::uint64_t file_size(const std::string& path) {
   return static_cast<std::uint64_t>(st.st_size);
 }
 
+int open_for_reading(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw SystemError("cannot open " + path, errno);
+  return fd;
+}
+
+// An entry file being read; closed when done.
 class FileInput : public Input {
  public:
-  explicit FileInput(const std::string& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw SystemError("cannot open " + path, errno);
-  }
+  explicit FileInput(const std::string& path) : fd_(open_for_reading(path)), in_(fd_, path) {}
   ~FileInput() override { ::close(fd_); }
   FileInput(const FileInput&) = delete;
   FileInput& operator=(const FileInput&) = delete;
-  std::size_t read(std::span<std::uint8_t> buf) override { return FdInput(fd_, path_).read(buf); }
+  std::size_t read(std::span<std::uint8_t> buf) override { return in_.read(buf); }
 
  private:
-  std::string path_;
   int fd_;
+  FdInput in_;
 };
 
 }  // namespace
