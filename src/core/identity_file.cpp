@@ -133,10 +133,7 @@ Identity load_identity(const std::string& path, const std::function<SecretBytes(
 }
 
 IdentityInfo load_identity_info(const std::string& path) {
-  std::vector<std::uint8_t> f = read_file(path, 4096);
-  IdentityInfo info = inspect_identity(f, path);
-  wipe(f.data(), f.size());
-  return info;
+  return inspect_identity(read_secret_file(path, 4096, false).span(), path);
 }
 
 }  // namespace grypt

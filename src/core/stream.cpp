@@ -46,7 +46,17 @@ void StreamSealer::write(std::span<const std::uint8_t> data) {
   while (!data.empty()) {
     // A full chunk is sealed as non-final only once more data is known to
     // follow: a message of exactly k * 64 KiB ends with a full final chunk.
-    if (have_ == chunk_bytes) seal(false);
+    if (have_ == chunk_bytes) {
+      seal(std::span(plain_.data(), have_), false);
+      have_ = 0;
+    }
+    // Whole chunks with more data after them are sealed from the caller's
+    // buffer directly, without the copy into plain_.
+    if (have_ == 0 && data.size() > chunk_bytes) {
+      seal(data.first(chunk_bytes), false);
+      data = data.subspan(chunk_bytes);
+      continue;
+    }
     std::size_t n = std::min(chunk_bytes - have_, data.size());
     std::memcpy(plain_.data() + have_, data.data(), n);
     have_ += n;
@@ -58,18 +68,17 @@ void StreamSealer::finish(std::span<const std::uint8_t> trailer) {
   if (trailer.size() != trailer_size_) throw std::logic_error("STREAM trailer size");
   if (!trailer.empty()) std::memcpy(plain_.data() + have_, trailer.data(), trailer.size());
   have_ += trailer.size();
-  seal(true);
+  seal(std::span(plain_.data(), have_), true);
+  have_ = 0;
   flush();
 }
 
-void StreamSealer::seal(bool final) {
-  if (batch_.size() - batched_ < have_ + gcm_tag_bytes) flush();
-  auto nonce = chunk_nonce(counter_++, final);
+// plain_ is overwritten chunk after chunk and wiped when released.
+void StreamSealer::seal(std::span<const std::uint8_t> chunk, bool final) {
+  if (batch_.size() - batched_ < chunk.size() + gcm_tag_bytes) flush();
   std::uint8_t* out = batch_.data() + batched_;
-  gcm_.seal(nonce, std::span(plain_.data(), have_), out, out + have_);
-  batched_ += have_ + gcm_tag_bytes;
-  wipe(plain_.data(), have_);
-  have_ = 0;
+  gcm_.seal(chunk_nonce(counter_++, final), chunk, out, out + chunk.size());
+  batched_ += chunk.size() + gcm_tag_bytes;
 }
 
 void StreamSealer::flush() {
@@ -117,7 +126,7 @@ std::size_t StreamOpener::open_chunk(std::uint8_t* out) {
   std::size_t avail = end_ - start_;
   bool final = eof_ && avail <= max_final;
   std::size_t len = final ? avail : sealed_chunk_bytes;
-  std::string where = "chunk " + std::to_string(counter_ + 1);
+  auto where = [&] { return "chunk " + std::to_string(counter_ + 1); };
   if (final && len < gcm_tag_bytes + trailer_size_)
     throw OpenError(Fault::truncated, counter_ == 0 && avail == 0
                                           ? "truncated: the payload is missing"
@@ -137,18 +146,16 @@ std::size_t StreamOpener::open_chunk(std::uint8_t* out) {
         gcm_.open(chunk_nonce(counter_, false), body, ct + plain_len, out)) {
       wipe(out, plain_len);
       throw OpenError(Fault::truncated,
-                      "truncated: the data ends after " + where + " without its final chunk");
+                      "truncated: the data ends after " + where() + " without its final chunk");
     }
-    throw OpenError(Fault::auth, "authentication failed at " + where +
+    throw OpenError(Fault::auth, "authentication failed at " + where() +
                                      ": the data was modified or cut short");
   }
+  if (final && counter_ > 0 && plain_len == trailer_size_)
+    throw OpenError(Fault::auth, "malformed data: an empty final chunk at " + where());
   start_ += len;
   ++counter_;
-  if (final) {
-    done_ = true;
-    if (counter_ > 1 && plain_len == trailer_size_)
-      throw OpenError(Fault::auth, "malformed data: an empty final chunk after " + where);
-  }
+  done_ = final;
   return plain_len;
 }
 

@@ -41,7 +41,7 @@ class StreamSealer {
   void finish(std::span<const std::uint8_t> trailer = {});
 
  private:
-  void seal(bool final);
+  void seal(std::span<const std::uint8_t> chunk, bool final);
   void flush();
 
   AesGcm gcm_;
