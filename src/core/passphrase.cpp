@@ -37,7 +37,9 @@ class EchoOff {
     if (tcsetattr(fd_, TCSAFLUSH, &t) != 0) throw SystemError("cannot turn off echo", errno);
   }
   ~EchoOff() {
-    tcsetattr(fd_, TCSAFLUSH, &saved_);
+    // Turning echo off discards echoed type-ahead (TCSAFLUSH); restoring it
+    // must not discard what is typed next, such as the repeated passphrase.
+    tcsetattr(fd_, TCSADRAIN, &saved_);
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP}) signal(sig, SIG_DFL);
     g_tty_fd = -1;
   }

@@ -152,3 +152,20 @@ ID="$BATS_TEST_TMPDIR/home/.local/share/grypt/identity"
   run grypt-keygen -o ro/id --no-passphrase
   assert_failure 2
 }
+
+@test "at a terminal: the passphrase is asked twice with echo off; a mismatch writes nothing" {
+  command -v script >/dev/null || skip "script(1) is not installed"
+  run script -qec "grypt-keygen -o id --kdf-profile owasp" /dev/null < <(type_slowly 'one' 'two')
+  assert_failure
+  assert_output --partial "Passphrase: "
+  assert_output --partial "Repeat passphrase: "
+  assert_output --partial "grypt-keygen: error: the passphrases do not match"
+  refute_output --partial "one"
+  [ ! -e id ]
+  run script -qec "grypt-keygen -o id --kdf-profile owasp" /dev/null < <(type_slowly 'typed secret' 'typed secret')
+  assert_success
+  refute_output --partial "typed secret"
+  assert_output --regexp "grypt-pk:[A-Za-z0-9_-]{91}"
+  run vault-put -i id --vault v --passphrase-file <(echo "typed secret") name <<<"x"
+  assert_success
+}

@@ -17,4 +17,14 @@ setup_home() {
   cd "$BATS_TEST_TMPDIR" || return 1
 }
 
+# type_slowly LINE...: lines typed after the prompts appear, as a person
+# types them (input that arrives before echo is turned off is discarded).
+type_slowly() {
+  for line in "$@"; do
+    sleep 0.5
+    printf '%s\n' "$line"
+  done
+  sleep 1
+}
+
 setup() { setup_home; }
