@@ -24,9 +24,15 @@ LDSAN      :=
 endif
 
 WARN       := -Wall -Wextra $(if $(WERROR),-Werror)
-CPPFLAGS   := -Isrc -DGRYPT_VERSION='"$(VERSION)"' -DASIO_STANDALONE
+CPPFLAGS   := -Isrc -DGRYPT_VERSION='"$(VERSION)"' -DASIO_STANDALONE -DCXXOPTS_NO_REGEX
 CXXFLAGS   := -std=c++20 $(OPT) $(WARN) -pthread
-LDLIBS     := -lsodium -largon2 -lcrypto -pthread
+# libcrypto is not linked: src/core/crypto.cpp loads it when bulk work
+# first needs it, so small work never pays for loading it.
+LDLIBS     := -lsodium -largon2 -pthread
+# The tools link the C++ runtime statically: resolving libstdc++'s symbols
+# at every start was a fifth of a small vault-get's time (README,
+# performance). The crypto libraries stay shared, for security updates.
+TOOL_LDFLAGS := -static-libstdc++ -static-libgcc
 
 ifeq ($(V),1)
 Q :=
@@ -74,7 +80,7 @@ $(LIBGRYPT): $(CORE_OBJ)
 $(BIN)/%: $(BUILD)/tools/%.o $(LIBGRYPT)
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CXX) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(Q)$(CXX) $(LDSAN) $(if $(LDSAN),,$(TOOL_LDFLAGS)) -o $@ $^ $(LDLIBS)
 
 $(UNIT): $(TEST_OBJ) $(LIBGRYPT)
 	$(call say,LINK,$@)

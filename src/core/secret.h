@@ -52,6 +52,8 @@ class SecretBytes {
 bool ct_equal(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
 
 void wipe(void* p, std::size_t n);
+// Constant time: whether every byte is zero.
+bool is_zero(std::span<const std::uint8_t> bytes);
 void random_bytes(std::span<std::uint8_t> out);
 
 inline std::span<const std::uint8_t> as_bytes(std::string_view s) {
