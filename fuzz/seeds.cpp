@@ -68,7 +68,7 @@ Bytes plaintext(std::size_t n) {
 
 Bytes seal_message(std::size_t n, bool is_signed, std::uint32_t epoch = 7) {
   grypt::GroupId group = fz::pattern<8>(0x70, 1);
-  grypt::MessageHeader h = grypt::MessageHeader::fresh(group, epoch, is_signed);
+  grypt::MessageHeader h = grypt::MessageHeader::fresh(group, grypt::Epoch(epoch), is_signed);
   grypt::SecretBytes key = grypt::derive_message_key(fz::epoch_key, h);
   grypt::MemoryOutput out;
   grypt::IdentitySigner signer(fz::identity());

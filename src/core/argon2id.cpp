@@ -21,6 +21,7 @@ struct Mapping {
 };
 
 thread_local bool t_reuse = false;
+void (*g_blocks_hook)(const std::uint8_t*, std::size_t) = nullptr;
 thread_local Mapping t_cached;
 
 std::size_t page_round(std::size_t n) {
@@ -65,6 +66,7 @@ int allocate_blocks(std::uint8_t** memory, std::size_t bytes) {
   *memory = map_blocks(bytes);
   if (*memory == nullptr) return ARGON2_MEMORY_ALLOCATION_ERROR;
   if (t_reuse) t_cached = {*memory, bytes};
+  if (g_blocks_hook) g_blocks_hook(*memory, bytes);
   return ARGON2_OK;
 }
 
@@ -121,14 +123,29 @@ void check_memory_available(std::uint64_t kib, unsigned count) {
                       " is available");
 }
 
+std::string argon2_params_defect(const Argon2Params& p) {
+  auto n = [](std::uint64_t v) { return std::to_string(v); };
+  if (p.t_cost < 1) return "t=0: the number of passes must be at least 1";
+  if (p.t_cost > argon2_max_passes)
+    return "t=" + n(p.t_cost) + " is above the limit of " + n(argon2_max_passes) + " passes";
+  if (p.lanes < 1) return "p=0: the number of lanes must be at least 1";
+  if (p.lanes > argon2_max_lanes)
+    return "p=" + n(p.lanes) + " is above the limit of " + n(argon2_max_lanes) + " lanes";
+  if (std::uint64_t{p.m_kib} < 8ull * p.lanes)
+    return "m=" + n(p.m_kib) + ": memory must be at least 8 KiB per lane (" +
+           n(8ull * p.lanes) + " KiB for " + n(p.lanes) + " lanes)";
+  if (p.m_kib > argon2_max_m_kib)
+    return "m=" + n(p.m_kib) + " KiB is above the limit of 4 GiB (" + n(argon2_max_m_kib) +
+           " KiB)";
+  if (std::uint64_t{p.t_cost} * p.m_kib > argon2_max_work_kib)
+    return "t=" + n(p.t_cost) + " with m=" + n(p.m_kib) +
+           " KiB is above the work limit of t x m = 8 GiB (" + n(argon2_max_work_kib) + " KiB)";
+  return "";
+}
+
 void check_argon2_params(const Argon2Params& p) {
-  if (p.t_cost < 1) throw UsageError("the number of passes must be at least 1");
-  if (p.lanes < 1 || p.lanes > ARGON2_MAX_LANES)
-    throw UsageError("the number of lanes must be between 1 and 16777215");
-  if (static_cast<std::uint64_t>(p.m_kib) < 8ull * p.lanes)
-    throw UsageError("memory must be at least 8 KiB per lane (" +
-                     std::to_string(8ull * p.lanes) + " KiB for " + std::to_string(p.lanes) +
-                     " lanes)");
+  std::string defect = argon2_params_defect(p);
+  if (!defect.empty()) throw UsageError(defect);
 }
 
 void argon2id(std::span<std::uint8_t> out, const Argon2Input& in, const Argon2Params& params,
@@ -164,6 +181,10 @@ void argon2id(std::span<std::uint8_t> out, const Argon2Input& in, const Argon2Pa
     throw MemoryError("cannot allocate " + mib(params.m_kib) + " for Argon2", ENOMEM);
   if (rc != ARGON2_OK)
     throw UsageError(std::string("argon2: ") + argon2_error_message(rc));
+}
+
+void set_argon2_blocks_hook(void (*hook)(const std::uint8_t*, std::size_t)) {
+  g_blocks_hook = hook;
 }
 
 Argon2MemoryReuse::Argon2MemoryReuse() { t_reuse = true; }

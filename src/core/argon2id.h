@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "core/error.h"
 
@@ -35,7 +36,19 @@ class MemoryError : public SystemError {
   using SystemError::SystemError;
 };
 
-// Throws UsageError for parameters outside RFC 9106's ranges.
+// The one set of limits on what Argon2id may be asked to do, whether the
+// parameters come from a stored hash, an identity file or the command line
+// (man/grypt.5, IDENTITY FILE; man/pw-hash.1, LIMITS). Beyond them a planted
+// hash or file could hold a process for hours or ask for terabytes.
+inline constexpr std::uint32_t argon2_max_passes = 16;
+inline constexpr std::uint32_t argon2_max_lanes = 64;
+inline constexpr std::uint64_t argon2_max_m_kib = 4ull << 20;     // 4 GiB
+inline constexpr std::uint64_t argon2_max_work_kib = 8ull << 20;  // t x m, 8 GiB
+
+// What is wrong with `params` ("t=17 is above the limit of 16 passes"), or
+// empty when they are within RFC 9106's ranges and the limits above.
+std::string argon2_params_defect(const Argon2Params& params);
+// Throws UsageError with that defect.
 void check_argon2_params(const Argon2Params& params);
 
 // Throws MemoryError when `kib` (times `count` concurrent hashes) is more
@@ -48,6 +61,10 @@ unsigned online_cpus();
 // threads == 0: min(lanes, online CPUs).
 void argon2id(std::span<std::uint8_t> out, const Argon2Input& in,
               const Argon2Params& params, unsigned threads = 0);
+
+// Test seam: called with the block memory of every hash while it is mapped
+// (nullptr: none).
+void set_argon2_blocks_hook(void (*hook)(const std::uint8_t* blocks, std::size_t bytes));
 
 // While one exists, argon2id on this thread keeps its block memory mapped
 // for the next call (batch hashing): no new faults per password. libargon2

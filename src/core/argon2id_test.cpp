@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "core/secret.h"
@@ -44,15 +47,87 @@ TEST(Argon2id, SecretChangesTheResult) {
   EXPECT_FALSE(ct_equal(a, b));
 }
 
-TEST(Argon2id, HugeMappingsAreUsedAboveTwoMiB) {
-  // 8 MiB goes through the huge-page path (aligned mapping with trimmed
-  // slack); the result must match the small-path computation of the
-  // reference parameters above, so only compare against itself here.
+// The flags the kernel shows for the mapping that holds `p`
+// (/proc/self/smaps, VmFlags): "hg" is MADV_HUGEPAGE, "dd" MADV_DONTDUMP.
+std::string vm_flags_of(const void* p, std::uintptr_t* start = nullptr) {
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool inside = false;
+  auto at = reinterpret_cast<std::uintptr_t>(p);
+  while (std::getline(smaps, line)) {
+    // A mapping's first line is "lo-hi perms ..."; its fields follow.
+    unsigned long lo, hi;
+    if (std::sscanf(line.c_str(), "%lx-%lx", &lo, &hi) == 2) {
+      inside = lo <= at && at < hi;
+      if (inside && start) *start = lo;
+    }
+    if (inside && line.rfind("VmFlags:", 0) == 0) return line.substr(8);
+  }
+  return "";
+}
+
+struct SeenMapping {
+  std::string flags;
+  std::uintptr_t start = 0;
+  const std::uint8_t* blocks = nullptr;
+  std::size_t bytes = 0;
+};
+SeenMapping g_seen;
+
+TEST(Argon2id, BlockMemoryIsHugePageAlignedAdvisedAndKeptOutOfCoreDumps) {
+  // 8 MiB goes through the huge-page path: a 2 MiB-aligned mapping advised
+  // MADV_HUGEPAGE, and MADV_DONTDUMP like every block mapping. The hook
+  // looks at the mapping while the hash runs.
+  set_argon2_blocks_hook([](const std::uint8_t* blocks, std::size_t bytes) {
+    g_seen.blocks = blocks;
+    g_seen.bytes = bytes;
+    g_seen.flags = vm_flags_of(blocks, &g_seen.start);
+  });
   std::vector<std::uint8_t> password(4, 'x'), salt(16, 's');
   std::uint8_t a[32], b[32];
   argon2id(a, {password, salt, {}, {}}, {1, 8192, 2}, 1);
+  set_argon2_blocks_hook(nullptr);
+  ASSERT_NE(g_seen.blocks, nullptr);
+  EXPECT_EQ(g_seen.bytes, 8192u * 1024);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(g_seen.blocks) % (2u << 20), 0u);
+  EXPECT_NE(g_seen.flags.find(" hg"), std::string::npos) << g_seen.flags;
+  EXPECT_NE(g_seen.flags.find(" dd"), std::string::npos) << g_seen.flags;
+  // The same hash on two threads: the mapping changes nothing but speed.
   argon2id(b, {password, salt, {}, {}}, {1, 8192, 2}, 2);
   EXPECT_TRUE(ct_equal(a, b));
+
+  // Below 2 MiB: no huge-page advice, still out of core dumps.
+  g_seen = {};
+  set_argon2_blocks_hook([](const std::uint8_t* blocks, std::size_t bytes) {
+    g_seen.blocks = blocks;
+    g_seen.bytes = bytes;
+    g_seen.flags = vm_flags_of(blocks);
+  });
+  argon2id(a, {password, salt, {}, {}}, {1, 64, 1}, 1);
+  set_argon2_blocks_hook(nullptr);
+  EXPECT_EQ(g_seen.flags.find(" hg"), std::string::npos) << g_seen.flags;
+  EXPECT_NE(g_seen.flags.find(" dd"), std::string::npos) << g_seen.flags;
+}
+
+TEST(Argon2id, LimitsAtTheirEdges) {
+  EXPECT_EQ(argon2_params_defect({16, 64, 1}), "");
+  EXPECT_EQ(argon2_params_defect({17, 64, 1}), "t=17 is above the limit of 16 passes");
+  EXPECT_EQ(argon2_params_defect({1, 512, 64}), "");
+  EXPECT_EQ(argon2_params_defect({1, 1024, 65}), "p=65 is above the limit of 64 lanes");
+  EXPECT_EQ(argon2_params_defect({1, 4194304, 1}), "");
+  EXPECT_EQ(argon2_params_defect({1, 4194305, 1}),
+            "m=4194305 KiB is above the limit of 4 GiB (4194304 KiB)");
+  EXPECT_EQ(argon2_params_defect({2, 4194304, 1}), "");  // t x m = 8 GiB exactly
+  EXPECT_EQ(argon2_params_defect({16, 524288, 1}), "");
+  EXPECT_NE(argon2_params_defect({16, 524289, 1}).find("work limit"), std::string::npos);
+  EXPECT_NE(argon2_params_defect({3, 2796203, 1}).find("work limit"), std::string::npos);
+  EXPECT_EQ(argon2_params_defect({1, 32, 4}), "");
+  EXPECT_NE(argon2_params_defect({1, 31, 4}).find("8 KiB per lane"), std::string::npos);
+  EXPECT_NE(argon2_params_defect({0, 64, 1}).find("at least 1"), std::string::npos);
+  EXPECT_NE(argon2_params_defect({1, 64, 0}).find("at least 1"), std::string::npos);
+  std::uint8_t out[32];
+  std::vector<std::uint8_t> salt(16, 's');
+  EXPECT_THROW(argon2id(out, {{}, salt, {}, {}}, {17, 64, 1}), UsageError);
 }
 
 TEST(Argon2id, RejectsParametersOutsideRfc9106) {

@@ -15,7 +15,7 @@ bool url_char(char c) {
 }
 
 // Decodes the body of a block starting at `pos` (just after the BEGIN line's
-// end). Sets `end` past the END line.
+// end); the token runs past the END line.
 ArmorToken decode_block(std::string_view text, std::size_t begin, std::size_t pos) {
   ArmorToken t;
   t.offset = begin;
@@ -71,7 +71,7 @@ std::string armor_block(std::span<const std::uint8_t> message) {
 }
 
 bool looks_binary(std::span<const std::uint8_t> data) {
-  return !data.empty() && (data[0] == 0x10 || data[0] == 0x11);
+  return !data.empty() && (data[0] >> 4) == 1;
 }
 
 std::vector<ArmorToken> scan_armor(std::string_view text) {

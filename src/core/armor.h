@@ -4,7 +4,8 @@
 //   block:    "-----BEGIN GRYPT MESSAGE-----", standard padded base64 in
 //             lines of 64 characters (the last 1..64), "-----END GRYPT
 //             MESSAGE-----"; lines end in LF or CRLF;
-//   binary:   the raw message, told from text by its first byte (0x10/0x11).
+//   binary:   the raw message, told from text by its first byte: 0x10 to
+//             0x1f (version 1, any flags), which text never starts with.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,8 @@ inline constexpr std::string_view armor_end = "-----END GRYPT MESSAGE-----";
 std::string armor_line(std::span<const std::uint8_t> message);
 std::string armor_block(std::span<const std::uint8_t> message);
 
-// A binary message starts with a version-1 header byte, which text never does.
+// A binary message starts with a version-1 header byte (0x10 to 0x1f, so
+// that reserved flags are reported as such), which text never does.
 bool looks_binary(std::span<const std::uint8_t> data);
 
 struct ArmorToken {

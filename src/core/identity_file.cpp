@@ -1,8 +1,8 @@
 #include "core/identity_file.h"
 
-#include <cstdlib>
 #include <cstring>
 
+#include "core/bytes.h"
 #include "core/crypto.h"
 #include "core/error.h"
 #include "core/file.h"
@@ -15,17 +15,6 @@ constexpr std::size_t off_kdf = 8, off_t = 9, off_m = 13, off_p = 17, off_salt =
                       off_nonce = 37, off_pub = 49, off_secret = 113, off_tag = 177;
 constexpr std::size_t size_plain = 177, size_encrypted = 193;
 constexpr std::uint8_t kdf_none = 0, kdf_argon2id = 1;
-constexpr std::uint32_t max_t = 64, max_p = 64;
-constexpr std::uint64_t max_m_kib = 8ull << 20;  // 8 GiB
-
-void put32(std::uint8_t* p, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
-}
-
-std::uint32_t get32(const std::uint8_t* p) {
-  return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
-         static_cast<std::uint32_t>(p[2]) << 8 | p[3];
-}
 
 SecretBytes wrapping_key(const SecretBytes& passphrase, std::span<const std::uint8_t> salt,
                          const Argon2Params& params) {
@@ -35,18 +24,6 @@ SecretBytes wrapping_key(const SecretBytes& passphrase, std::span<const std::uin
 }
 
 }  // namespace
-
-std::string xdg_data_home() {
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x == '/') return x;
-  const char* home = std::getenv("HOME");
-  if (!home || !*home) throw UsageError("neither XDG_DATA_HOME nor HOME is set");
-  return std::string(home) + "/.local/share";
-}
-
-std::string default_identity_path() {
-  if (const char* p = std::getenv("GRYPT_IDENTITY"); p && *p) return p;
-  return xdg_data_home() + "/grypt/identity";
-}
 
 std::vector<std::uint8_t> encode_identity(const Identity& id, const SecretBytes* passphrase,
                                           const Argon2Params& params) {
@@ -59,9 +36,9 @@ std::vector<std::uint8_t> encode_identity(const Identity& id, const SecretBytes*
     return f;
   }
   f[off_kdf] = kdf_argon2id;
-  put32(&f[off_t], params.t_cost);
-  put32(&f[off_m], params.m_kib);
-  put32(&f[off_p], params.lanes);
+  put_be32(&f[off_t], params.t_cost);
+  put_be32(&f[off_m], params.m_kib);
+  put_be32(&f[off_p], params.lanes);
   random_bytes(std::span(&f[off_salt], 16));
   random_bytes(std::span(&f[off_nonce], gcm_nonce_bytes));
   SecretBytes key = wrapping_key(*passphrase, std::span(&f[off_salt], 16), params);
@@ -88,17 +65,19 @@ IdentityInfo inspect_identity(std::span<const std::uint8_t> f, const std::string
     throw FormatError(path + " is damaged: " + std::to_string(f.size()) + " bytes, expected " +
                       std::to_string(want) + (f.size() < want ? " (truncated)" : ""));
   if (info.encrypted) {
-    info.params = {get32(&f[off_t]), get32(&f[off_m]), get32(&f[off_p])};
-    const Argon2Params& p = info.params;
-    if (p.t_cost < 1 || p.t_cost > max_t || p.lanes < 1 || p.lanes > max_p ||
-        p.m_kib < 8ull * p.lanes || p.m_kib > max_m_kib)
-      throw FormatError(path + " is damaged: Argon2 parameters out of range");
+    info.params = {get_be32(&f[off_t]), get_be32(&f[off_m]), get_be32(&f[off_p])};
+    std::string defect = argon2_params_defect(info.params);
+    if (!defect.empty()) throw FormatError(path + ": refusing its Argon2 parameters: " + defect);
   } else {
     for (std::size_t i = off_t; i < off_pub; ++i)
       if (f[i] != 0) throw FormatError(path + " is damaged: unused fields are not zero");
   }
+  // An encrypted file's stored key is checked before the passphrase is
+  // asked. An unencrypted one is checked by deriving it (decode_identity),
+  // which costs less than checking the point.
+  auto pub = std::span<const std::uint8_t, public_key_bytes>(&f[off_pub], public_key_bytes);
   try {
-    info.public_key = PublicKey::from_bytes(f.subspan(off_pub, public_key_bytes));
+    info.public_key = info.encrypted ? PublicKey::from_bytes(pub) : PublicKey::from_trusted_bytes(pub);
   } catch (const FormatError& e) {
     throw FormatError(path + " is damaged: " + e.what());
   }
@@ -128,12 +107,16 @@ Identity decode_identity(std::span<const std::uint8_t> f, const std::string& pat
 
 Identity load_identity(const std::string& path, const std::function<SecretBytes()>& passphrase) {
   // Like ssh with private keys: an identity others can read is refused.
-  SecretBytes f = read_secret_file(path, 4096, true);
+  SecretBytes f = read_secret_file(path, 4096, {.access = Access::private_});
   return decode_identity(f.span(), path, passphrase);
 }
 
 IdentityInfo load_identity_info(const std::string& path) {
-  return inspect_identity(read_secret_file(path, 4096, false).span(), path);
+  SecretBytes f = read_secret_file(path, 4096, {});
+  IdentityInfo info = inspect_identity(f.span(), path);
+  // Unencrypted: the stored key is checked by deriving it.
+  if (!info.encrypted) decode_identity(f.span(), path, [] { return SecretBytes(); });
+  return info;
 }
 
 }  // namespace grypt

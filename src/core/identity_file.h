@@ -54,8 +54,4 @@ Identity decode_identity(std::span<const std::uint8_t> file, const std::string& 
 Identity load_identity(const std::string& path, const std::function<SecretBytes()>& passphrase);
 IdentityInfo load_identity_info(const std::string& path);
 
-// $GRYPT_IDENTITY, else $XDG_DATA_HOME/grypt/identity (~/.local/share).
-std::string default_identity_path();
-std::string xdg_data_home();
-
 }  // namespace grypt

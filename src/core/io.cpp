@@ -9,7 +9,6 @@
 
 #include "core/error.h"
 #include "core/file.h"
-#include "core/tool.h"
 
 namespace grypt {
 
@@ -28,6 +27,17 @@ std::size_t FdInput::read(std::span<std::uint8_t> buf) {
     ssize_t n = ::read(fd_, buf.data(), buf.size());
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno != EINTR) throw SystemError("cannot read " + name_, errno);
+  }
+}
+
+void write_all(int fd, std::span<const std::uint8_t> bytes, std::string_view what) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw SystemError("cannot write to " + std::string(what), errno);
+    }
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
   }
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace grypt {
@@ -70,6 +71,10 @@ class AtomicFileOutput : public Output {
  private:
   AtomicFile& file_;
 };
+
+// Writes all of `bytes` to a file descriptor; throws SystemError naming
+// `what` (for example "stdout") on failure, such as a full disk.
+void write_all(int fd, std::span<const std::uint8_t> bytes, std::string_view what);
 
 // Best effort: a larger pipe buffer means fewer wake-ups when streaming.
 void grow_pipe(int fd);

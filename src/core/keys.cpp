@@ -28,6 +28,12 @@ PublicKey PublicKey::from_bytes(std::span<const std::uint8_t> bytes) {
   return k;
 }
 
+PublicKey PublicKey::from_trusted_bytes(std::span<const std::uint8_t, public_key_bytes> bytes) {
+  PublicKey k;
+  std::memcpy(k.bytes_.data(), bytes.data(), public_key_bytes);
+  return k;
+}
+
 PublicKey PublicKey::parse(std::string_view text) {
   if (text.substr(0, key_string_prefix.size()) != key_string_prefix)
     throw FormatError("not a grypt public key (it must start with grypt-pk:)");
@@ -103,7 +109,7 @@ Identity Identity::from_secret(std::span<const std::uint8_t> secret) {
   std::array<std::uint8_t, public_key_bytes> pub;
   crypto_sign_seed_keypair(pub.data(), id.ed_secret_.data(), secret.data());
   crypto_scalarmult_base(pub.data() + 32, secret.data() + 32);
-  id.public_ = PublicKey::from_bytes(pub);
+  id.public_ = PublicKey::from_trusted_bytes(pub);  // derived: valid by construction
   return id;
 }
 

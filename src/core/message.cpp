@@ -1,5 +1,7 @@
 #include "core/message.h"
 
+#include "core/bytes.h"
+
 #include <cstring>
 #include <string_view>
 
@@ -19,7 +21,7 @@ std::array<std::uint8_t, header_bytes> MessageHeader::encode() const {
   std::array<std::uint8_t, header_bytes> b{};
   b[0] = static_cast<std::uint8_t>(message_version << 4 | (is_signed ? 1 : 0));
   std::memcpy(&b[1], group.data(), group.size());
-  for (int i = 0; i < 4; ++i) b[9 + i] = static_cast<std::uint8_t>(epoch >> (24 - 8 * i));
+  put_be32(&b[9], epoch.value());
   std::memcpy(&b[13], nonce.data(), nonce.size());
   return b;
 }
@@ -36,8 +38,7 @@ MessageHeader MessageHeader::decode(std::span<const std::uint8_t> b) {
   MessageHeader h;
   h.is_signed = flags & 1;
   std::memcpy(h.group.data(), &b[1], h.group.size());
-  h.epoch = static_cast<Epoch>(b[9]) << 24 | static_cast<Epoch>(b[10]) << 16 |
-            static_cast<Epoch>(b[11]) << 8 | b[12];
+  h.epoch = Epoch(get_be32(&b[9]));
   std::memcpy(h.nonce.data(), &b[13], h.nonce.size());
   return h;
 }
@@ -81,6 +82,10 @@ void MessageSealer::write(std::span<const std::uint8_t> data) {
   stream_.write(data);
 }
 
+void MessageSealer::write_all_of(Input& in) {
+  stream_.write_all_of(in, signer_ ? &digest_ : nullptr);
+}
+
 void MessageSealer::finish() {
   if (!signer_) {
     stream_.finish();
@@ -96,11 +101,12 @@ void MessageSealer::finish() {
   stream_.finish(trailer);
 }
 
-MessageOpener::MessageOpener(Input& in, MessageKeys& keys) : in_(in) {
+MessageOpener::MessageOpener(Input& in, MessageKeys& keys, std::uint64_t size_hint) : in_(in) {
   std::array<std::uint8_t, header_bytes> raw;
   header_ = MessageHeader::decode(std::span(raw).first(in.read_full(raw)));
   key_ = keys.message_key(header_);
-  stream_.emplace(key_.span(), in_, header_.is_signed ? signed_trailer_bytes : 0);
+  stream_.emplace(key_.span(), in_, header_.is_signed ? signed_trailer_bytes : 0,
+                  size_hint > header_bytes ? size_hint - header_bytes : 0);
 }
 
 std::span<const std::uint8_t> MessageOpener::next() {

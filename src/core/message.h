@@ -20,6 +20,7 @@
 #include <span>
 
 #include "core/encoding.h"
+#include "core/group.h"
 #include "core/keys.h"
 #include "core/stream.h"
 
@@ -29,13 +30,11 @@ inline constexpr std::size_t header_bytes = 29;
 inline constexpr std::size_t signed_trailer_bytes = key_id_bytes + signature_bytes;
 inline constexpr std::uint8_t message_version = 1;
 
-using GroupId = std::array<std::uint8_t, 8>;
-using Epoch = std::uint32_t;
 
 struct MessageHeader {
   bool is_signed = true;
   GroupId group{};
-  Epoch epoch = 0;
+  Epoch epoch;
   std::array<std::uint8_t, 16> nonce{};
 
   std::array<std::uint8_t, header_bytes> encode() const;
@@ -88,6 +87,8 @@ class MessageSealer {
   MessageSealer(const MessageHeader& header, std::span<const std::uint8_t> key, Output& out,
                 const Signer* signer);
   void write(std::span<const std::uint8_t> data);
+  // Reads `in` to its end and writes it.
+  void write_all_of(Input& in);
   void finish();
 
  private:
@@ -102,8 +103,10 @@ class MessageSealer {
 // group's members and returns the sender.
 class MessageOpener {
  public:
-  MessageOpener(Input& in, MessageKeys& keys);
+  // size_hint: the whole message's size when known (0: unknown).
+  MessageOpener(Input& in, MessageKeys& keys, std::uint64_t size_hint = 0);
   const MessageHeader& header() const { return header_; }
+  // Verified plaintext; empty at the end and after it.
   std::span<const std::uint8_t> next();
   bool done() const { return stream_->done(); }
   // After done(): the verified sender (nullopt for anonymous messages).

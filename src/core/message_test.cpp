@@ -12,7 +12,7 @@ struct Ring : MessageKeys, Members {
   std::vector<std::uint8_t> epoch_key = std::vector<std::uint8_t>(32, 9);
   std::vector<PublicKey> members;
   SecretBytes message_key(const MessageHeader& h) override {
-    if (h.group != group || h.epoch != 5) throw OpenError(Fault::wrong_key, "no key");
+    if (h.group != group || h.epoch != Epoch(5)) throw OpenError(Fault::wrong_key, "no key");
     return derive_message_key(epoch_key, h);
   }
   std::vector<PublicKey> lookup(const GroupId&, const KeyId& id) const override {
@@ -24,7 +24,7 @@ struct Ring : MessageKeys, Members {
 };
 
 std::vector<std::uint8_t> seal(Ring& r, std::string_view text, const Signer* signer) {
-  MessageHeader h = MessageHeader::fresh(r.group, 5, signer != nullptr);
+  MessageHeader h = MessageHeader::fresh(r.group, Epoch(5), signer != nullptr);
   SecretBytes k = r.message_key(h);
   MemoryOutput out;
   MessageSealer s(h, k.span(), out, signer);
@@ -37,7 +37,7 @@ TEST(Message, HeaderLayout) {
   MessageHeader h;
   h.is_signed = true;
   h.group = {1, 2, 3, 4, 5, 6, 7, 8};
-  h.epoch = 0x01020304;
+  h.epoch = Epoch(0x01020304);
   for (int i = 0; i < 16; ++i) h.nonce[i] = static_cast<std::uint8_t>(0xa0 + i);
   auto b = h.encode();
   EXPECT_EQ(b[0], 0x11);
@@ -81,6 +81,24 @@ TEST(Message, SignedRoundTripNamesTheSender) {
   }
   EXPECT_EQ(text, "hello group");
   auto sender = op.finish(r);
+  ASSERT_TRUE(sender);
+  EXPECT_EQ(*sender, alice.public_key());
+}
+
+TEST(Message, NextAfterTheEndIsEmpty) {
+  Ring r;
+  Identity alice = Identity::generate();
+  r.members = {alice.public_key()};
+  IdentitySigner signer(alice);
+  auto m = seal(r, "signed", &signer);
+  MemoryInput in(m);
+  MessageOpener op(in, r);
+  std::size_t got = 0;
+  while (!op.done()) got += op.next().size();
+  EXPECT_EQ(got, 6u);
+  EXPECT_TRUE(op.next().empty());
+  EXPECT_TRUE(op.next().empty());
+  auto sender = op.finish(r);  // the digest did not take in anything more
   ASSERT_TRUE(sender);
   EXPECT_EQ(*sender, alice.public_key());
 }

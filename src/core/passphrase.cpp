@@ -119,7 +119,7 @@ SecretBytes read_secret(const SecretSource& source, const SecretPrompt& p) {
   SecretBytes secret;
   switch (source.kind) {
     case SecretSource::Kind::file:
-      secret = first_line(read_secret_file(source.path, p.max_size + 1, false, false));
+      secret = first_line(read_secret_file(source.path, p.max_size + 1, {.regular_only = false}));
       if (secret.size() > p.max_size)
         throw UsageError("the " + p.what + " is longer than " + std::to_string(p.max_size) +
                          " bytes");

@@ -53,7 +53,7 @@ std::vector<Pepper> parse(const SecretBytes& text, const std::string& path) {
 PepperFile PepperFile::load(const std::string& path) {
   PepperFile f;
   f.path_ = path;
-  f.peppers_ = parse(read_secret_file(path, max_file, true), path);
+  f.peppers_ = parse(read_secret_file(path, max_file, {.access = Access::private_}), path);
   return f;
 }
 
@@ -63,39 +63,40 @@ const Pepper* PepperFile::find(const std::string& id) const {
   return nullptr;
 }
 
-std::string PepperFile::add_new(const std::string& path) {
-  SecretBytes old;
-  std::vector<Pepper> existing;
-  if (file_exists(path)) {
-    old = read_secret_file(path, max_file, true);
-    existing = parse(old, path);
-  }
+std::string PepperFile::add_new(const std::string& path,
+                                const std::function<void(const std::string& id)>& announce) {
   std::string id;
-  do {
-    std::uint8_t raw[id_bytes];
-    random_bytes(raw);
-    id = base64_encode(raw, Base64::standard_unpadded);
-  } while (std::any_of(existing.begin(), existing.end(),
-                       [&](const Pepper& p) { return p.id == id; }));
-  SecretBytes key(key_bytes);
-  random_bytes(key.span());
-  SecretBytes encoded = base64_encode_secret(key.span(), Base64::standard_unpadded);
+  auto change = [&](const SecretBytes* old) {
+    std::vector<Pepper> existing;
+    if (old) existing = parse(*old, path);
+    do {
+      std::uint8_t raw[id_bytes];
+      random_bytes(raw);
+      id = base64_encode(raw, Base64::standard_unpadded);
+    } while (std::any_of(existing.begin(), existing.end(),
+                         [&](const Pepper& p) { return p.id == id; }));
+    SecretBytes key(key_bytes);
+    random_bytes(key.span());
+    SecretBytes encoded = base64_encode_secret(key.span(), Base64::standard_unpadded);
 
-  // The new content, built in guarded memory: the old text (or a header),
-  // a newline if the old text lacks one, then "<id> <secret>\n".
-  std::string_view prefix = old.empty() ? std::string_view(header) : old.view();
-  bool need_nl = !prefix.empty() && prefix.back() != '\n';
-  std::string line_head = (need_nl ? "\n" : "") + id + " ";
-  SecretBytes text(prefix.size() + line_head.size() + encoded.size() + 1);
-  std::uint8_t* w = text.data();
-  std::memcpy(w, prefix.data(), prefix.size());
-  w += prefix.size();
-  std::memcpy(w, line_head.data(), line_head.size());
-  w += line_head.size();
-  std::memcpy(w, encoded.data(), encoded.size());
-  w += encoded.size();
-  *w = '\n';
-  write_file_atomic(path, text.span(), 0600);
+    // The new content, built in guarded memory: the old text (or a header),
+    // a newline if the old text lacks one, then "<id> <secret>\n".
+    std::string_view prefix = old ? old->view() : std::string_view(header);
+    bool need_nl = !prefix.empty() && prefix.back() != '\n';
+    std::string line_head = (need_nl ? "\n" : "") + id + " ";
+    SecretBytes text(prefix.size() + line_head.size() + encoded.size() + 1);
+    std::uint8_t* w = text.data();
+    std::memcpy(w, prefix.data(), prefix.size());
+    w += prefix.size();
+    std::memcpy(w, line_head.data(), line_head.size());
+    w += line_head.size();
+    std::memcpy(w, encoded.data(), encoded.size());
+    w += encoded.size();
+    *w = '\n';
+    return text;
+  };
+  update_file_locked(path, max_file, {.access = Access::private_}, change,
+                     [&] { announce(id); });
   return id;
 }
 

@@ -10,6 +10,7 @@
 // with no group or other permissions.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,8 +29,11 @@ class PepperFile {
   // Throws FormatError naming the file (and line) on any defect.
   static PepperFile load(const std::string& path);
   // Creates the file, or appends a new current pepper keeping the old ones,
-  // atomically. Returns the new id.
-  static std::string add_new(const std::string& path);
+  // atomically and under a lock (two rotations at once both land). The new
+  // id goes to `announce` before the file changes: if that fails, nothing
+  // changes. Returns the new id.
+  static std::string add_new(const std::string& path,
+                             const std::function<void(const std::string& id)>& announce);
 
   const Pepper& current() const { return peppers_.back(); }
   const Pepper* find(const std::string& id) const;

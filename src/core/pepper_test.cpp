@@ -27,11 +27,11 @@ class PepperFileTest : public ::testing::Test {
 };
 
 TEST_F(PepperFileTest, NewPeppersAreAddedAndTheLastIsCurrent) {
-  std::string a = PepperFile::add_new(path_);
+  std::string a = PepperFile::add_new(path_, [](const std::string&) {});
   struct stat st;
   ASSERT_EQ(stat(path_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  std::string b = PepperFile::add_new(path_);
+  std::string b = PepperFile::add_new(path_, [](const std::string&) {});
   EXPECT_NE(a, b);
   EXPECT_EQ(a.size(), 8u);
   PepperFile f = PepperFile::load(path_);
@@ -42,7 +42,7 @@ TEST_F(PepperFileTest, NewPeppersAreAddedAndTheLastIsCurrent) {
 }
 
 TEST_F(PepperFileTest, RefusesAFileOthersCanRead) {
-  PepperFile::add_new(path_);
+  PepperFile::add_new(path_, [](const std::string&) {});
   chmod(path_.c_str(), 0640);
   try {
     PepperFile::load(path_);
@@ -50,7 +50,7 @@ TEST_F(PepperFileTest, RefusesAFileOthersCanRead) {
   } catch (const FormatError& e) {
     EXPECT_NE(std::string(e.what()).find("has mode 0640"), std::string::npos);
   }
-  EXPECT_THROW(PepperFile::add_new(path_), FormatError);
+  EXPECT_THROW(PepperFile::add_new(path_, [](const std::string&) {}), FormatError);
 }
 
 TEST_F(PepperFileTest, RejectsMalformedLinesNamingThem) {

@@ -88,11 +88,8 @@ PhcHash parse_phc(std::string_view text) {
     if (!valid_keyid(id)) malformed("keyid is not base64 of 1 to 8 bytes");
     h.keyid = std::string(id);
   }
-  try {
-    check_argon2_params(h.params);
-  } catch (const UsageError& e) {
-    malformed(e.what());
-  }
+  std::string defect = argon2_params_defect(h.params);
+  if (!defect.empty()) throw FormatError("refusing the hash: " + defect);
   h.salt = b64_field(f[4], "salt", phc_min_salt, phc_max_salt);
   h.hash = b64_field(f[5], "hash", phc_min_hash, phc_max_hash);
   return h;

@@ -106,7 +106,45 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g", "salt is 4 bytes"},
         Bad{"$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$aGFzaA", "hash is 4 bytes"},
         Bad{"$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2h",
-            "hash is not canonical"}));
+            "hash is not canonical"},
+        // One step over each limit (the step under is in AcceptsTheEdges).
+        Bad{"$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "salt is 7 bytes"},
+        Bad{"$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhcw",
+            "hash is 31 bytes"},
+        Bad{"$argon2id$v=18$m=64,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "unsupported argon2 version 18"},
+        Bad{"$argon2id$v=20$m=64,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "unsupported argon2 version 20"},
+        Bad{"$argon2id$v=19$m=64,t=17,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "t=17 is above the limit of 16 passes"},
+        Bad{"$argon2id$v=19$m=4294967295,t=4294967295,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "t=4294967295 is above the limit"},
+        Bad{"$argon2id$v=19$m=1024,t=1,p=65$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "p=65 is above the limit of 64 lanes"},
+        Bad{"$argon2id$v=19$m=4194305,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "m=4194305 KiB is above the limit of 4 GiB"},
+        Bad{"$argon2id$v=19$m=2796203,t=3,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "above the work limit"},
+        Bad{"$argon2id$v=19$m=31,t=1,p=4$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+            "at least 8 KiB per lane"}));
+
+TEST(Phc, AcceptsTheEdges) {
+  const char* hash = "$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+  for (std::string params : {"m=64,t=16,p=1", "m=512,t=1,p=64", "m=4194304,t=2,p=1",
+                             "m=524288,t=16,p=1", "m=2796202,t=3,p=1", "m=32,t=1,p=4"}) {
+    PhcHash h = parse_phc("$argon2id$v=19$" + params + "$c29tZXNhbHQ" + hash);
+    EXPECT_EQ(argon2_params_defect(h.params), "") << params;
+  }
+  // Salts of 8 and 64 bytes, hashes of 32 and 64 bytes.
+  EXPECT_EQ(parse_phc("$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ" + std::string(hash)).salt.size(), 8u);
+  PhcHash h = parse_phc("$argon2id$v=19$m=64,t=1,p=1$" + std::string(86, 'A') + "$" +
+                        std::string(86, 'A'));
+  EXPECT_EQ(h.salt.size(), 64u);
+  EXPECT_EQ(h.hash.size(), 64u);
+  EXPECT_THROW(parse_phc("$argon2id$v=19$m=64,t=1,p=1$" + std::string(88, 'A') + hash),
+               FormatError);  // a 66-byte salt
+}
 
 }  // namespace
 }  // namespace grypt

@@ -9,11 +9,17 @@
 //   final chunk:     r + T plaintext bytes -> r + T + 16 bytes
 //
 // A reader with R bytes left takes them all as the final chunk when
-// R <= 65552 + T, else the next 65552 bytes as a non-final chunk. Chunk
-// plaintext is released only after its tag verified.
+// R <= 65552 + T, else the next 65552 bytes as a non-final chunk. A final
+// chunk shorter than 16 + T bytes, or after a first chunk shorter than
+// 17 + T, is truncated. Chunk plaintext is released only after its tag
+// verified.
+//
+// Buffers fit the work: a small payload costs a few small buffers, a large
+// one grows them to batches of 1 MiB.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,11 +38,30 @@ std::uint64_t stream_size(std::uint64_t message, std::size_t trailer);
 // The message size for a payload size, or false if no message has it.
 bool stream_message_size(std::uint64_t payload, std::size_t trailer, std::uint64_t& message);
 
+// A byte buffer that is not zero-filled on allocation (it is always written
+// before it is read), so an unused tail costs no page faults.
+class RawBuffer {
+ public:
+  explicit RawBuffer(std::size_t size = 0) : data_(new std::uint8_t[size]), size_(size) {}
+  std::uint8_t* data() { return data_.get(); }
+  const std::uint8_t* data() const { return data_.get(); }
+  std::size_t size() const { return size_; }
+  // Grows to `size`, keeping the first `keep` bytes.
+  void grow(std::size_t size, std::size_t keep);
+
+ private:
+  std::unique_ptr<std::uint8_t[]> data_;
+  std::size_t size_;
+};
+
 class StreamSealer {
  public:
   // `out` receives sealed chunks, in batches.
   StreamSealer(std::span<const std::uint8_t> key, Output& out, std::size_t trailer_size = 0);
   void write(std::span<const std::uint8_t> data);
+  // Reads `in` to its end and writes it, in large pieces for large inputs.
+  // `observe` (optional) sees every piece first, in order.
+  void write_all_of(Input& in, Sha512* observe = nullptr);
   // Seals the final chunk with the trailer (of exactly trailer_size bytes).
   void finish(std::span<const std::uint8_t> trailer = {});
 
@@ -50,29 +75,33 @@ class StreamSealer {
   std::uint64_t counter_ = 0;
   SecretBytes plain_;  // one chunk plus trailer
   std::size_t have_ = 0;
-  std::vector<std::uint8_t> batch_;
+  RawBuffer batch_;
   std::size_t batched_ = 0;
 };
 
 class StreamOpener {
  public:
-  StreamOpener(std::span<const std::uint8_t> key, Input& in, std::size_t trailer_size = 0);
+  // size_hint: the payload size when known (a file), so that buffers fit a
+  // small payload; 0 when unknown. A wrong hint costs speed, never safety.
+  StreamOpener(std::span<const std::uint8_t> key, Input& in, std::size_t trailer_size = 0,
+               std::uint64_t size_hint = 0);
   // The next verified plaintext (up to 4 chunks, without the trailer);
-  // empty at the end. Throws OpenError (truncated, trailing, auth).
+  // empty at the end and after it. Throws OpenError (truncated, trailing,
+  // auth).
   std::span<const std::uint8_t> next();
   bool done() const { return done_; }
-  // After the end: the trailer from the final chunk.
+  // After the end: the trailer from the final chunk (empty before).
   std::span<const std::uint8_t> trailer() const;
 
  private:
   void fill();
-  std::size_t open_chunk(std::uint8_t* out);
+  std::size_t open_chunk(std::uint8_t* out, std::size_t len, bool final);
 
   AesGcm gcm_;
   Input& in_;
   std::size_t trailer_size_;
   std::uint64_t counter_ = 0;
-  std::vector<std::uint8_t> buf_;  // ciphertext read ahead
+  RawBuffer buf_;  // ciphertext read ahead
   std::size_t start_ = 0, end_ = 0;
   bool eof_ = false, done_ = false;
   SecretBytes plain_;  // verified plaintext of up to 4 chunks

@@ -114,5 +114,65 @@ TEST(Stream, NoPlaintextBeforeTheTagVerifies) {
   EXPECT_THROW(o.next(), OpenError);
 }
 
+TEST(Stream, NextAfterTheEndIsEmptyAndTheTrailerStays) {
+  // Misuse must not read past the buffer: a signed payload once returned a
+  // span of 2^64 - 72 bytes here.
+  std::vector<std::uint8_t> trailer(72, 0x5a);
+  for (std::size_t n : {std::size_t{0}, std::size_t{10}, chunk_bytes, chunk_bytes + 1}) {
+    auto c = seal(key, data_of(n), trailer);
+    MemoryInput in(c);
+    StreamOpener o(key, in, 72);
+    EXPECT_TRUE(o.trailer().empty());  // nothing before the end
+    std::size_t got = 0;
+    while (!o.done()) got += o.next().size();
+    EXPECT_EQ(got, n);
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(o.next().empty());
+    EXPECT_EQ(std::vector<std::uint8_t>(o.trailer().begin(), o.trailer().end()), trailer);
+  }
+}
+
+TEST(Stream, SizeHintsChangeNothingButBuffers) {
+  auto p = data_of(5 * chunk_bytes + 77);
+  auto c = seal(key, p);
+  for (std::uint64_t hint : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{100},
+                             std::uint64_t{c.size()}, std::uint64_t{c.size() * 3}}) {
+    MemoryInput in(c);
+    StreamOpener o(key, in, 0, hint);
+    std::vector<std::uint8_t> got;
+    while (!o.done()) {
+      auto s = o.next();
+      got.insert(got.end(), s.begin(), s.end());
+    }
+    EXPECT_EQ(got, p) << "hint " << hint;
+  }
+}
+
+TEST(Stream, AFinalChunkWithoutAMessageByteAfterAFirstIsTruncated) {
+  // The length rule of grypt.5 (STREAM, Reading), decided before decrypting:
+  // after a first chunk, a final chunk under 17 + T bytes is truncated.
+  for (std::size_t t : {std::size_t{0}, std::size_t{72}}) {
+    std::vector<std::uint8_t> trailer(t, 1);
+    auto c = seal(key, data_of(chunk_bytes + 5), trailer);
+    for (std::size_t final_len : {t + 16, t + 15, t + 1}) {
+      std::vector<std::uint8_t> cut(c.begin(), c.begin() + sealed_chunk_bytes + final_len);
+      if (cut.size() <= sealed_chunk_bytes + t) continue;  // read as one final chunk
+      try {
+        open(key, cut, t);
+        FAIL() << "opened a final chunk of " << final_len;
+      } catch (const OpenError& e) {
+        EXPECT_EQ(e.fault(), Fault::truncated) << e.what();
+      }
+    }
+    // One message byte more (17 + T) is a well-formed length that fails its tag.
+    std::vector<std::uint8_t> cut(c.begin(), c.begin() + sealed_chunk_bytes + t + 17);
+    try {
+      open(key, cut, t);
+      FAIL();
+    } catch (const OpenError& e) {
+      EXPECT_EQ(e.fault(), Fault::auth) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace grypt

@@ -1,5 +1,6 @@
 #include "core/tool.h"
 
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -12,7 +13,9 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/io.h"
 #include "core/secret.h"
+#include "core/text.h"
 
 // gcc says __SANITIZE_ADDRESS__, clang __has_feature(address_sanitizer).
 #if defined(__SANITIZE_ADDRESS__)
@@ -33,13 +36,29 @@ const char* g_tool = "grypt";
 
 void print_line(std::string_view kind, std::string_view message) {
   std::string line = std::string(g_tool) + ": " + std::string(kind) + ": ";
-  line += message;
+  // One line whatever the message quotes: control characters and invalid
+  // UTF-8 from untrusted input are shown escaped.
+  line += printable(message);
   line += '\n';
   // stderr is best effort: there is nowhere else to report its failure.
   [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
 }
 
+// A tool started with stdin, stdout or stderr closed would hand that number
+// to the next file it opens, and then write its output into, say, a new
+// identity file. Each closed one gets /dev/null opened the wrong way round
+// instead (stdin write-only, stdout and stderr read-only), so that using it
+// fails with EBADF, as the closed descriptor would have, and is reported.
+void occupy_standard_fds() {
+  for (int fd = 0; fd <= 2; ++fd)
+    if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+      int got = ::open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+      if (got != fd && got >= 0) ::close(got);
+    }
+}
+
 void harden_process() {
+  occupy_standard_fds();
   // Secrets must never reach a core dump.
   struct rlimit none = {0, 0};
   setrlimit(RLIMIT_CORE, &none);
@@ -57,17 +76,6 @@ void harden_process() {
 const char* tool_name() { return g_tool; }
 
 void warn(std::string_view message) { print_line("warning", message); }
-
-void write_all(int fd, std::span<const unsigned char> bytes, std::string_view what) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw SystemError("cannot write to " + std::string(what), errno);
-    }
-    bytes = bytes.subspan(static_cast<std::size_t>(n));
-  }
-}
 
 void write_stdout(std::string_view text) {
   write_all(STDOUT_FILENO, as_bytes(text), "stdout");

@@ -15,9 +15,6 @@ int run_tool(const char* name, int argc, char** argv, int (*body)(int, char**));
 const char* tool_name();
 void warn(std::string_view message);
 
-// Writes all of `bytes` to a file descriptor; throws SystemError naming
-// `what` (for example "stdout") on failure, such as a full disk.
-void write_all(int fd, std::span<const unsigned char> bytes, std::string_view what);
 void write_stdout(std::string_view text);
 
 }  // namespace grypt

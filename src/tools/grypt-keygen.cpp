@@ -23,6 +23,10 @@ int create(const std::string& path, bool force, bool no_passphrase, const Secret
            const Argon2Params& params) {
   if (!force && file_exists(path))
     throw UsageError(path + " exists (use --force to replace it)");
+  // Where the identity goes is checked before the passphrase is asked: a
+  // device or directory is refused, an unwritable directory reported.
+  make_dirs(dir_name(path));
+  AtomicFile out(path);
   SecretBytes passphrase;
   if (!no_passphrase) {
     SecretPrompt p;
@@ -34,17 +38,20 @@ int create(const std::string& path, bool force, bool no_passphrase, const Secret
   Identity id = Identity::generate();
   std::vector<std::uint8_t> file =
       encode_identity(id, no_passphrase ? nullptr : &passphrase, params);
-  make_dirs(dir_name(path));
-  try {
-    write_file_atomic(path, file, 0600, force);
-  } catch (const SystemError& e) {
-    if (e.errnum() == EEXIST) throw UsageError(path + " exists (use --force to replace it)");
-    throw;
-  }
+  out.write(file);
   wipe(file.data(), file.size());
+  // The public key is printed before the identity gets its name: if stdout
+  // fails, no identity is left behind.
+  write_stdout(id.public_key().to_string() + "\n");
+  try {
+    out.commit(force);
+  } catch (const SystemError& e) {
+    if (e.errnum() == EEXIST)
+      throw UsageError(path + " exists (use --force to replace it); no identity was created");
+    throw SystemError(std::string(e.what()) + "; no identity was created");
+  }
   if (no_passphrase)
     warn("the identity in " + path + " is not protected by a passphrase: anyone who can read it can act as you");
-  write_stdout(id.public_key().to_string() + "\n");
   return exit_ok;
 }
 

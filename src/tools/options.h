@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/identity_file.h"
 #include "core/passphrase.h"
+#include "core/paths.h"
 #include "core/tool.h"
 
 namespace grypt {

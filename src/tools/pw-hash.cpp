@@ -286,7 +286,10 @@ int body(int argc, char** argv) {
   if (modes > 1) throw UsageError("give only one of --verify, --batch and --new-pepper");
   if (r.count("rehash") && !r.count("verify")) throw UsageError("--rehash goes with --verify");
   if (r.count("new-pepper")) {
-    write_stdout(PepperFile::add_new(option<std::string>(r, "new-pepper")) + "\n");
+    // The id is printed before the file changes: a failure to print leaves
+    // the file as it was.
+    PepperFile::add_new(option<std::string>(r, "new-pepper"),
+                        [](const std::string& id) { write_stdout(id + "\n"); });
     return exit_ok;
   }
 

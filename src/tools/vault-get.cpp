@@ -2,8 +2,10 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 #include "core/io.h"
+#include "core/text.h"
 #include "tools/vault_common.h"
 
 namespace grypt {
@@ -18,68 +20,87 @@ std::string iso_time(std::int64_t t) {
   return buf;
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-// Refuses to put bytes on a terminal that are not text.
+// Refuses to put anything on a terminal but text: valid UTF-8 without
+// control characters (C0 but tab, newline and carriage return; DEL; C1,
+// which a terminal may take as escape sequences). A UTF-8 sequence cut
+// between two writes is held back until it is complete.
 class TerminalGuard : public Output {
  public:
   explicit TerminalGuard(Output& out) : out_(out), tty_(isatty(STDOUT_FILENO)) {}
   void write(std::span<const std::uint8_t> bytes) override {
-    if (tty_)
-      for (std::uint8_t c : bytes)
-        if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f)
-          throw UsageError("refusing to write binary data to a terminal (redirect stdout)");
-    out_.write(bytes);
+    if (!tty_) {
+      out_.write(bytes);
+      return;
+    }
+    if (!text_.feed(bytes)) refuse();
+    held_.insert(held_.end(), bytes.begin(), bytes.end());
+    std::size_t keep = text_.partial();
+    out_.write(std::span(held_.data(), held_.size() - keep));
+    held_.erase(held_.begin(), held_.end() - static_cast<std::ptrdiff_t>(keep));
+  }
+  void finish() {
+    if (tty_ && !text_.complete()) refuse();
   }
 
  private:
+  [[noreturn]] static void refuse() {
+    throw UsageError("refusing to write binary data to a terminal (redirect stdout)");
+  }
   Output& out_;
   bool tty_;
+  TerminalText text_;
+  std::vector<std::uint8_t> held_;
 };
 
 int print_history(Vault& vault, const std::string& name, bool json) {
-  std::string out = json ? "[" : "";
-  bool first = true;
+  std::string out;
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const EntryVersion& v : vault.history(name)) {
-    if (json) {
-      out += std::string(first ? "" : ",") + "{\"version\":" + std::to_string(v.version) +
-             ",\"time\":\"" + iso_time(v.time) + "\",\"size\":" + std::to_string(v.size) +
-             ",\"deleted\":" + (v.deleted ? "true" : "false") + "}";
-    } else {
+    if (json)
+      list.push_back({{"version", v.version}, {"time", iso_time(v.time)}, {"size", v.size},
+                      {"deleted", v.deleted}});
+    else
       out += std::to_string(v.version) + "  " + iso_time(v.time) + "  " + std::to_string(v.size) +
              " bytes" + (v.deleted ? "  deleted" : "") + "\n";
-    }
-    first = false;
   }
-  write_stdout(json ? out + "]\n" : out);
+  write_stdout(json ? list.dump() + "\n" : out);
   return exit_ok;
 }
 
 int print_list(Vault& vault, const std::string& prefix, bool json) {
-  std::vector<std::string> unreadable;
-  std::vector<std::string> names = vault.list(prefix, unreadable);
-  std::string out = json ? "[" : "";
-  for (std::size_t i = 0; i < names.size(); ++i)
-    out += json ? (i ? "," : "") + json_string(names[i]) : names[i] + "\n";
-  write_stdout(json ? out + "]\n" : out);
-  for (const std::string& path : unreadable)
+  std::vector<std::string> names = vault.list(prefix);
+  std::string out;
+  for (const std::string& n : names) out += n + "\n";
+  write_stdout(json ? nlohmann::ordered_json(names).dump() + "\n" : out);
+  for (const std::string& path : vault.unreadable())
     warn(path + " does not open: it was modified, damaged or moved");
-  return unreadable.empty() ? exit_ok : exit_no;
+  return vault.unreadable().empty() ? exit_ok : exit_no;
+}
+
+// "--version K" selects version K of NAME; "--version" alone, as the only
+// argument, prints the program's version. Anywhere else --version takes a
+// value, which must be a version number: a script whose variable came out
+// empty gets an error, never the program's version as its secret.
+std::vector<std::string> rewrite_version_option(int argc, char** argv) {
+  std::vector<std::string> words(argv, argv + argc);
+  if (words.size() == 2 && words[1] == "--version") return words;
+  for (std::size_t i = 1; i < words.size(); ++i) {
+    std::string value;
+    if (words[i] == "--version") {
+      if (i + 1 == words.size())
+        throw UsageError("--version needs a version number (alone, it prints the program's version)");
+      value = words[i + 1];
+      words.erase(words.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    } else if (words[i].rfind("--version=", 0) == 0) {
+      value = words[i].substr(10);
+    } else {
+      continue;
+    }
+    if (value.empty() || value.size() > 15 || value.find_first_not_of("0123456789") != std::string::npos)
+      throw UsageError("--version needs a version number, not '" + value + "' (see --history)");
+    words[i] = "--version-number=" + value;
+  }
+  return words;
 }
 
 int body(int argc, char** argv) {
@@ -93,15 +114,7 @@ int body(int argc, char** argv) {
   add_vault_options(o);
   o.parse_positional({"name"});
   o.add_options("hidden")("name", "", cxxopts::value<std::string>());
-  // "--version K" (or --version=K) selects a version of NAME; a bare
-  // --version prints the program's version.
-  std::vector<std::string> words(argv, argv + argc);
-  for (std::size_t i = 1; i < words.size(); ++i) {
-    bool number_follows = i + 1 < words.size() && !words[i + 1].empty() &&
-                          words[i + 1].find_first_not_of("0123456789") == std::string::npos;
-    if (words[i] == "--version" && number_follows) words[i] = "--version-number";
-    if (words[i].rfind("--version=", 0) == 0) words[i] = "--version-number=" + words[i].substr(10);
-  }
+  std::vector<std::string> words = rewrite_version_option(argc, argv);
   std::vector<char*> args;
   for (std::string& w : words) args.push_back(w.data());
   auto r = parse_options(o, static_cast<int>(args.size()), args.data());
@@ -119,6 +132,7 @@ int body(int argc, char** argv) {
     std::string prefix = r.count("name") ? option<std::string>(r, "name") : "";
     VaultAccess v = open_vault(r, false, false);
     Vault vault(v.dir, v.keys);
+    warn_stray(vault);
     return print_list(vault, prefix, json);
   }
   if (!r.count("name")) throw UsageError("give the NAME of the secret (see vault-get --help)");
@@ -126,6 +140,7 @@ int body(int argc, char** argv) {
   check_entry_name(name);
   VaultAccess v = open_vault(r, false, false);
   Vault vault(v.dir, v.keys);
+  warn_stray(vault);
   if (r.count("history")) return print_history(vault, name, json);
   std::uint64_t version = r.count("version-number") ? option<std::uint64_t>(r, "version-number") : 0;
   if (r.count("version-number") && version == 0) throw UsageError("versions start at 1");
@@ -133,6 +148,7 @@ int body(int argc, char** argv) {
   FdOutput stdout_out(STDOUT_FILENO, "stdout");
   TerminalGuard out(stdout_out);
   vault.get(name, version, out);
+  out.finish();
   return exit_ok;
 }
 

@@ -58,6 +58,10 @@ int body(int argc, char** argv) {
         !r.count("force"))
       throw UsageError("the list does not include your own key: you would lose access to the vault "
                        "(add it, or use --force)");
+    // Never hand a vault key that does not open the entries to new recipients.
+    Vault vault(v.dir, v.keys);
+    warn_stray(vault);
+    vault.require_bound();
     reseal_vault(v.dir, v.keys, keys);
     return exit_ok;
   }
@@ -71,16 +75,15 @@ int body(int argc, char** argv) {
   if (r.count("delete")) {
     VaultAccess v = open_vault(r, false, false);
     Vault vault(v.dir, v.keys);
-    std::vector<EntryVersion> h = vault.history(name);  // fails for an unknown name
-    if (h.front().deleted) throw UsageError(name + " is already deleted");
-    MemoryInput empty({});
-    vault.put(name, empty, keep, true);
+    warn_stray(vault);
+    vault.remove(name, keep);
     return exit_ok;
   }
 
   bool typed = isatty(STDIN_FILENO);
   VaultAccess v = open_vault(r, true, !typed);
   Vault vault(v.dir, v.keys);
+  warn_stray(vault);
   if (typed) {
     SecretPrompt p;
     p.what = "secret";

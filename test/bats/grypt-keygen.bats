@@ -147,10 +147,73 @@ ID="$BATS_TEST_TMPDIR/home/.local/share/grypt/identity"
 }
 
 @test "a directory that cannot be written leaves nothing behind" {
-  [ "$(id -u)" -ne 0 ] || skip "root writes anywhere"
-  mkdir ro && chmod 500 ro
+  mkdir ro
+  if [ "$(id -u)" -eq 0 ]; then
+    # Root writes anywhere, but not into a read-only mount.
+    mount --bind ro ro && mount -o remount,bind,ro ro || skip "cannot make a read-only bind mount here"
+  else
+    chmod 500 ro
+  fi
   run grypt-keygen -o ro/id --no-passphrase
+  listing=$(ls -A ro)
+  [ "$(id -u)" -ne 0 ] || umount ro
   assert_failure 2
+  assert_output --regexp '^grypt-keygen: error: cannot create a file in ro: (Read-only file system|Permission denied)$'
+  [ -z "$listing" ]
+}
+
+@test "a full disk leaves nothing behind" {
+  [ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+  mkdir small
+  mount -t tmpfs -o size=4k,nr_inodes=2 tmpfs small || skip "cannot mount tmpfs here"
+  head -c 4096 /dev/zero >small/filler 2>/dev/null || true
+  run grypt-keygen -o small/id --no-passphrase
+  listing=$(ls -A small)
+  umount small
+  assert_failure 2
+  assert_output --regexp '^grypt-keygen: error: (cannot create a file in small|cannot write small/id|cannot create small/id): No space left on device(; no identity was created)?$'
+  [ "$listing" = filler ]
+}
+
+@test "stdout closed or full: exit 2 and no identity is created" {
+  run bash -c 'grypt-keygen -o id --no-passphrase >&-'
+  assert_failure 2
+  assert_output "grypt-keygen: error: cannot write to stdout: Bad file descriptor"
+  [ ! -e id ]
+  run bash -c 'grypt-keygen -o id --no-passphrase >/dev/full'
+  assert_failure 2
+  assert_output "grypt-keygen: error: cannot write to stdout: No space left on device"
+  [ ! -e id ]
+  [ -z "$(ls -A)" ] || [ "$(ls -A)" = "$(ls -A | grep -v '^id$')" ]
+}
+
+@test "a device, FIFO or directory is never replaced, even with --force" {
+  mkfifo fifo
+  run grypt-keygen --force -o fifo --no-passphrase
+  assert_failure 2
+  assert_output "grypt-keygen: error: fifo is a FIFO: refusing to replace it"
+  [ -p fifo ]
+  run grypt-keygen --force -o /dev/null --no-passphrase
+  assert_failure 2
+  assert_output "grypt-keygen: error: /dev/null is a device: refusing to replace it"
+  [ -c /dev/null ]
+  mkdir dir
+  run grypt-keygen --force -o dir --no-passphrase
+  assert_failure 2
+  assert_output "grypt-keygen: error: dir is a directory: refusing to replace it"
+  run timeout 10 grypt-keygen --public -i fifo
+  assert_failure 2
+  assert_output "grypt-keygen: error: fifo is a FIFO, not a regular file"
+}
+
+@test "--force on a symlink replaces its target and keeps the link" {
+  grypt-keygen -o real --no-passphrase >old.pub 2>/dev/null
+  ln -s real link
+  run --separate-stderr grypt-keygen --force -o link --no-passphrase
+  assert_success
+  [ -L link ]
+  [ "$(grypt-keygen --public -i real)" = "$output" ]
+  [ "$(cat old.pub)" != "$output" ]
 }
 
 @test "at a terminal: the passphrase is asked twice with echo off; a mismatch writes nothing" {

@@ -148,6 +148,64 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
   [ "$(grep -vc '^#' pepper)" = 2 ]
 }
 
+@test "two rotations at once: every id printed with exit 0 is in the file" {
+  pw-hash --new-pepper pepper >/dev/null
+  pids=()
+  for i in $(seq 1 16); do
+    pw-hash --new-pepper pepper >"id.$i" 2>"err.$i" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  for i in $(seq 1 16); do
+    [ -s "id.$i" ] || { cat "err.$i"; false; }
+    grep -q "^$(cat "id.$i") " pepper || { echo "id $(cat "id.$i") (run $i) is missing"; false; }
+  done
+  [ "$(grep -vc '^#' pepper)" -eq 17 ]
+}
+
+@test "--new-pepper with stdout closed or full changes nothing" {
+  pw-hash --new-pepper pepper >/dev/null
+  cp pepper before
+  run bash -c 'pw-hash --new-pepper pepper >&-'
+  assert_failure 2
+  assert_output "pw-hash: error: cannot write to stdout: Bad file descriptor"
+  cmp pepper before
+  run bash -c 'pw-hash --new-pepper pepper >/dev/full'
+  assert_failure 2
+  assert_output "pw-hash: error: cannot write to stdout: No space left on device"
+  cmp pepper before
+  run bash -c 'pw-hash --new-pepper fresh >/dev/full'
+  assert_failure 2
+  [ ! -e fresh ]
+}
+
+@test "--new-pepper on a symlink updates the target; a FIFO or device is refused" {
+  pw-hash --new-pepper real >/dev/null
+  ln -s real link
+  id=$(pw-hash --new-pepper link)
+  [ -L link ]
+  grep -q "^$id " real
+  mkfifo -m 600 fifo
+  run timeout 10 pw-hash --new-pepper fifo
+  assert_failure 2
+  assert_output "pw-hash: error: fifo is a FIFO, not a regular file"
+  [ -p fifo ]
+  run timeout 10 pw-hash --pepper-file fifo <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: fifo is a FIFO, not a regular file"
+  run timeout 10 pw-hash --new-pepper /dev/null
+  assert_failure 2
+  assert_output "pw-hash: error: /dev/null is a device, not a regular file"
+}
+
+@test "a hash with control characters is quoted escaped, on one line" {
+  run pw-hash --verify $'$argon2id$v=19$m=64,t=1,p=1\e]0;owned\a\n$x$y' <<<"pw"
+  assert_failure 2
+  [ "${#lines[@]}" -eq 1 ]
+  assert_output --partial '\x1b]0;owned\x07\x0a'
+  refute_output --partial $'\e'
+}
+
 @test "a peppered hash carries keyid and needs its pepper to verify" {
   id=$(pw-hash --new-pepper pepper)
   hash=$(pw-hash "${FAST[@]}" --pepper-file pepper <<<"pw")
@@ -229,22 +287,71 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
   assert_output "pw-hash: error: --rehash goes with --verify"
 }
 
-@test "an impossible memory size is refused with a hint, never attempted" {
-  run pw-hash -m 3000G <<<"pw"
+@test "parameters beyond the limits are refused, naming the parameter, at each edge" {
+  H='c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g'
+  # t: 16 is allowed, 17 is not; a planted hash asking for 2^32 - 1 passes
+  # is refused at once instead of running for hours.
+  run pw-hash -t 16 -m 64 -p 1 <<<"pw"
+  assert_success
+  run pw-hash -t 17 -m 64 -p 1 <<<"pw"
   assert_failure 2
-  assert_output --regexp '^pw-hash: error: Argon2 needs 3072000 MiB of memory but only [0-9]+ MiB is available; try --profile rfc9106-low or a smaller -m$'
+  assert_output "pw-hash: error: t=17 is above the limit of 16 passes"
+  run timeout 5 pw-hash --verify "\$argon2id\$v=19\$m=64,t=4294967295,p=1\$$H" <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: refusing the hash: t=4294967295 is above the limit of 16 passes"
+  run pw-hash --verify "\$argon2id\$v=19\$m=64,t=17,p=1\$$H" <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: refusing the hash: t=17 is above the limit of 16 passes"
+  # p: 64 lanes are allowed, 65 are not.
+  run pw-hash -t 1 -m 512 -p 64 <<<"pw"
+  assert_success
+  run pw-hash -t 1 -m 520 -p 65 <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: p=65 is above the limit of 64 lanes"
+  run pw-hash --verify "\$argon2id\$v=19\$m=1024,t=1,p=65\$$H" <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: refusing the hash: p=65 is above the limit of 64 lanes"
+  # m: 4 GiB is the most; one KiB more is refused before any memory check.
+  run pw-hash -t 1 -m 4194305 -p 1 <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: m=4194305 KiB is above the limit of 4 GiB (4194304 KiB)"
+  run pw-hash --verify "\$argon2id\$v=19\$m=4000000000,t=1,p=1\$$H" <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: refusing the hash: m=4000000000 KiB is above the limit of 4 GiB (4194304 KiB)"
+  # t x m: 8 GiB of work is the most.
+  run pw-hash -t 3 -m 4G -p 1 <<<"pw"
+  assert_failure 2
+  assert_output "pw-hash: error: t=3 with m=4194304 KiB is above the work limit of t x m = 8 GiB (8388608 KiB)"
+  run pw-hash --verify "\$argon2id\$v=19\$m=1048576,t=9,p=1\$$H" <<<"pw"
+  assert_failure 2
+  assert_output --partial "above the work limit"
+  # Below the limits, a memory size that does not fit this process is
+  # refused with a hint before anything is allocated (sanitizers reserve
+  # more address space than the limit leaves, so they are spared this).
+  [ "${GRYPT_SANITIZE:-}" != 1 ] || return 0
+  run bash -c 'ulimit -v 1000000; pw-hash -t 1 -m 4G -p 1 <<<"pw"'
+  assert_failure 2
+  assert_output --regexp '^pw-hash: error: Argon2 needs 4096 MiB of memory but only [0-9]+ MiB is available; try --profile rfc9106-low or a smaller -m$'
+  run bash -c 'ulimit -v 1000000; pw-hash -t 2 -m 4G -p 1 <<<"pw"'
+  assert_failure 2
+  assert_output --partial "Argon2 needs 4096 MiB"
+  run bash -c 'ulimit -v 400000; pw-hash -t 16 -m 512M -p 1 <<<"pw"'
+  assert_failure 2
+  assert_output --partial "Argon2 needs 512 MiB"
+}
+
+@test "memory sizes: suffixes, nonsense and the per-lane minimum" {
   run pw-hash -m 5000G <<<"pw"
   assert_failure 2
   assert_output "pw-hash: error: memory size 5000G is too large: Argon2 takes at most 4 TiB"
   run pw-hash -m lots <<<"pw"
   assert_failure 2
   assert_output "pw-hash: error: invalid memory size 'lots': give KiB, or a number with K, M or G"
-  run pw-hash -m 16 -p 4 <<<"pw"
+  run pw-hash -m 31 -p 4 <<<"pw"
   assert_failure 2
-  assert_output "pw-hash: error: memory must be at least 8 KiB per lane (32 KiB for 4 lanes)"
-  run pw-hash --verify '$argon2id$v=19$m=4000000000,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g' <<<"pw"
-  assert_failure 2
-  assert_output --partial "of memory but only"
+  assert_output "pw-hash: error: m=31: memory must be at least 8 KiB per lane (32 KiB for 4 lanes)"
+  run pw-hash -t 1 -m 32 -p 4 <<<"pw"
+  assert_success
 }
 
 @test "--batch: one hash per line, in input order" {
@@ -257,7 +364,8 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
     pw-hash --verify "${lines[i - 1]}" <<<"password number $i" ||
       { echo "line $i does not verify"; false; }
   done
-  pw-hash --verify "${lines[0]}" <<<"password number 2" && false || [ $? -eq 1 ]
+  run pw-hash --verify "${lines[0]}" <<<"password number 2"
+  assert_failure 1
 }
 
 @test "--batch: an unterminated last line counts, empty input hashes nothing" {

@@ -258,3 +258,211 @@ setup() {
   run vault-put --force x
   assert_failure 2
 }
+
+# An attacker who can write the vault directory makes a vault.key of their
+# own, sealed to the owner's public key: a second vault made with the same
+# identity has exactly such a key.
+make_evil_key() {
+  vault-put "${V[@]}" --vault evil db/password <<<"planted"
+}
+
+@test "a replaced vault.key is refused before a put encrypts to it (exit 1, nothing written)" {
+  vault-put "${V[@]}" db/password <<<"real"
+  vault-put "${V[@]}" mail <<<"real mail"
+  make_evil_key
+  vault="$XDG_DATA_HOME/grypt/vault"
+  cp evil/vault.key "$vault/vault.key"
+  before=$(cd "$vault" && find . -type f | sort)
+  run vault-put "${V[@]}" new/secret <<<"would reach the attacker"
+  assert_failure 1
+  assert_output --regexp "^vault-put: error: the vault key does not match its entries: $vault/entries/[A-Za-z0-9_-]{22}/00000000000000000001 does not open \(and 1 more\); vault.key was replaced, or that entry was damaged or moved$"
+  [ "$(cd "$vault" && find . -type f | sort)" = "$before" ]
+  run vault-get "${V[@]}" mail
+  assert_failure 1
+  assert_output --partial "the vault key does not match its entries"
+  run vault-get "${V[@]}" --list
+  assert_failure 1
+  assert_output --partial "the vault key does not match its entries"
+  run vault-put "${V[@]}" --delete mail
+  assert_failure 1
+  grypt-keygen -o bob --no-passphrase >bobpub 2>/dev/null
+  cat pub bobpub >list
+  run vault-put "${V[@]}" --recipients list
+  assert_failure 1
+  assert_output --partial "the vault key does not match its entries"
+}
+
+@test "planted entries beside a replaced vault.key: the plant is never returned" {
+  vault-put "${V[@]}" db/password <<<"real"
+  make_evil_key
+  vault="$XDG_DATA_HOME/grypt/vault"
+  cp evil/vault.key "$vault/vault.key"
+  cp -r evil/entries/* "$vault/entries/"
+  run --separate-stderr vault-get "${V[@]}" db/password
+  assert_failure 1
+  assert_output ""
+  [[ "$stderr" == *"the vault key does not match its entries"* ]]
+}
+
+@test "a deleted vault.key beside entries is an error, never a new vault" {
+  vault-put "${V[@]}" a <<<"x"
+  vault="$XDG_DATA_HOME/grypt/vault"
+  rm "$vault/vault.key"
+  run vault-put "${V[@]}" b <<<"y"
+  assert_failure 2
+  assert_output "vault-put: error: $vault holds entries but no vault.key: refusing to make a new vault beside them (restore vault.key from a backup)"
+  [ ! -e "$vault/vault.key" ]
+  run vault-get "${V[@]}" a
+  assert_failure 2
+  assert_output "vault-get: error: $vault holds entries but no vault.key: refusing to make a new vault beside them (restore vault.key from a backup)"
+}
+
+@test "--delete of a tampered newest version exits 1 and writes no tombstone" {
+  vault-put "${V[@]}" k <<<"value one"
+  vault-put "${V[@]}" k <<<"value two, to be tampered"
+  f=$(find "$XDG_DATA_HOME/grypt/vault/entries" -name 00000000000000000002)
+  printf '\001' | dd of="$f" bs=1 seek=330 conv=notrunc status=none
+  run vault-put "${V[@]}" --delete k
+  assert_failure 1
+  assert_output --regexp "^vault-put: error: $f: authentication failed at chunk 1: .*; nothing was deleted$"
+  [ ! -e "${f%2}3" ]
+  [ "$(ls "$(dirname "$f")" | wc -l)" -eq 2 ]
+}
+
+@test "stray files: a huge version number is ignored and reported, never written or pruned by" {
+  vault-put "${V[@]}" k <<<"one"
+  vault-put "${V[@]}" k <<<"two"
+  dir=$(dirname "$(find "$XDG_DATA_HOME/grypt/vault/entries" -name 00000000000000000001)")
+  echo junk >"$dir/18446744073709551615"
+  echo junk >"$XDG_DATA_HOME/grypt/vault/entries/notes.txt"
+  run --separate-stderr vault-put "${V[@]}" --keep 1 k <<<"three"
+  assert_success
+  [[ "$stderr" == *"$dir/18446744073709551615 is not a vault entry: ignored"* ]]
+  [[ "$stderr" == *"/entries/notes.txt is not a vault entry: ignored"* ]]
+  run --separate-stderr vault-get "${V[@]}" k
+  assert_output "three"
+  run --separate-stderr vault-get "${V[@]}" --history k
+  assert_line --index 0 --regexp '^3  '
+  [ "${#lines[@]}" -eq 1 ]
+  [ -e "$dir/00000000000000000003" ] && [ -e "$dir/18446744073709551615" ]
+  run --separate-stderr vault-get "${V[@]}" --list
+  assert_success
+  assert_output "k"
+}
+
+@test "names: invalid UTF-8, C1 controls and bidi overrides are refused; errors stay on one line" {
+  for bad in $'a\xffb' $'a\xc0\xafb' $'x\xc2\x9b31my' $'evil\xe2\x80\xaetxt.exe' $'a\x1b[31mb'; do
+    run vault-put "${V[@]}" "$bad" <<<"x"
+    assert_failure 2
+    [ "${#lines[@]}" -eq 1 ]
+    assert_output --regexp '^vault-put: error: invalid secret name: it (is not valid UTF-8|contains a control character|contains a bidirectional formatting character)$'
+  done
+  run vault-get "${V[@]}" $'two\nlines'
+  assert_failure 2
+  assert_output "vault-get: error: invalid secret name: it contains a control character"
+}
+
+@test "names in other scripts round-trip, and --list --json is valid JSON" {
+  for n in 'caf'$'\xc3\xa9''/mot de passe' 'quote"d\back' '日本/鍵'; do
+    vault-put "${V[@]}" "$n" <<<"x"
+  done
+  run vault-get "${V[@]}" --list --json
+  assert_output '["caf'$'\xc3\xa9''/mot de passe","quote\"d\\back","日本/鍵"]'
+}
+
+@test "--version takes a version number; alone it prints the program's version" {
+  vault-put "${V[@]}" k <<<"one"
+  vault-put "${V[@]}" k <<<"two"
+  run vault-get "${V[@]}" --version 1 k
+  assert_output "one"
+  run vault-get "${V[@]}" --version "" k
+  assert_failure 2
+  assert_output "vault-get: error: --version needs a version number, not '' (see --history)"
+  run vault-get "${V[@]}" --version abc k
+  assert_failure 2
+  assert_output "vault-get: error: --version needs a version number, not 'abc' (see --history)"
+  run vault-get "${V[@]}" k --version
+  assert_failure 2
+  assert_output "vault-get: error: --version needs a version number (alone, it prints the program's version)"
+  run vault-get --version
+  assert_success
+  assert_output --regexp '^vault-get [0-9.]+$'
+}
+
+@test "modes inside the vault are checked, not only the directory's" {
+  vault-put "${V[@]}" k <<<"x"
+  vault="$XDG_DATA_HOME/grypt/vault"
+  chmod 755 "$vault"
+  run vault-get "${V[@]}" k
+  assert_success
+  chmod 666 "$vault/vault.key"
+  run vault-get "${V[@]}" k
+  assert_failure 2
+  assert_output "vault-get: error: $vault/vault.key has mode 0666: others can write it, refusing to use it (chmod go-w $vault/vault.key)"
+  chmod 600 "$vault/vault.key"
+  chmod 777 "$vault/entries"
+  run vault-get "${V[@]}" k
+  assert_failure 2
+  assert_output "vault-get: error: $vault/entries has mode 0777: others can write it, refusing to use it (chmod go-w $vault/entries)"
+}
+
+@test "a FIFO, a device or a symlink where a vault file belongs is refused at once" {
+  vault-put "${V[@]}" k <<<"x"
+  vault="$XDG_DATA_HOME/grypt/vault"
+  f=$(find "$vault/entries" -name 00000000000000000001)
+  mv "$f" saved && mkfifo -m 600 "$f"
+  run timeout 10 vault-get "${V[@]}" k
+  assert_failure 2
+  assert_output "vault-get: error: $f is a FIFO, not a regular file"
+  rm "$f" && ln -s "$PWD/saved" "$f"
+  run timeout 10 vault-get "${V[@]}" k
+  assert_failure 2
+  assert_output "vault-get: error: $f is a symbolic link: refusing to follow it"
+  rm "$f" && mv saved "$f"
+  mv "$vault/vault.key" key.saved && mkfifo -m 600 "$vault/vault.key"
+  run timeout 10 vault-get "${V[@]}" k
+  assert_failure 2
+  assert_output "vault-get: error: $vault/vault.key is a FIFO, not a regular file"
+  rm "$vault/vault.key" && mv key.saved "$vault/vault.key"
+  mkfifo -m 600 fifo-id
+  run timeout 10 vault-get -i fifo-id k
+  assert_failure 2
+  assert_output "vault-get: error: fifo-id is a FIFO, not a regular file"
+  run timeout 10 vault-get -i /dev/zero k
+  assert_failure 2
+  assert_output "vault-get: error: /dev/zero is a device, not a regular file"
+}
+
+@test "a vault that cannot be looked at is reported as such, not as missing" {
+  echo file >plain
+  run vault-get "${V[@]}" --vault plain/vault k
+  assert_failure 2
+  assert_output "vault-get: error: cannot look at plain/vault/vault.key: Not a directory"
+}
+
+@test "a terminal gets text only: C1 controls and invalid UTF-8 are refused, UTF-8 text passes" {
+  command -v script >/dev/null || skip "script(1) is not installed"
+  grypt-keygen -o host --no-passphrase >/dev/null 2>&1
+  printf 'csi\xc2\x9b2J' | vault-put -i host --vault v c1
+  printf 'latin1 \xe9' | vault-put -i host --vault v latin1
+  printf 'caf\xc3\xa9 \xe2\x82\xac\n' | vault-put -i host --vault v utf8
+  for name in c1 latin1; do
+    run script -qec "vault-get -i host --vault v $name" /dev/null
+    assert_failure
+    assert_output --partial "vault-get: error: refusing to write binary data to a terminal (redirect stdout)"
+    refute_output --partial "csi"
+  done
+  run script -qec "vault-get -i host --vault v utf8" /dev/null
+  assert_success
+  assert_output --partial $'caf\xc3\xa9 \xe2\x82\xac'
+  vault-get -i host --vault v c1 | cmp - <(printf 'csi\xc2\x9b2J')
+}
+
+@test "a closed stdin is an error, never an empty secret" {
+  grypt-keygen -o host --no-passphrase >/dev/null 2>&1
+  run bash -c 'vault-put -i host --vault v name <&-'
+  assert_failure 2
+  assert_output "vault-put: error: cannot read stdin: Bad file descriptor"
+  run vault-get -i host --vault v name
+  assert_failure 2
+}

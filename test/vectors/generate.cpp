@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "core/armor.h"
+#include "core/bytes.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
 #include "core/identity_file.h"
@@ -41,6 +42,17 @@ uint32_t det_uniform(const uint32_t upper) { return upper ? det_random() % upper
 const char* det_name() { return "grypt-test-vectors"; }
 randombytes_implementation det_impl = {det_name, det_random, nullptr, det_uniform, det_buf,
                                        nullptr};
+
+// Cases added later draw from streams of their own, so that adding them
+// leaves every earlier file byte for byte as it was.
+class SeparateStream {
+ public:
+  explicit SeparateStream(std::uint64_t base) : saved_(g_calls) { g_calls = base; }
+  ~SeparateStream() { g_calls = saved_; }
+
+ private:
+  std::uint64_t saved_;
+};
 
 // --- helpers ---------------------------------------------------------------
 
@@ -85,12 +97,12 @@ std::vector<std::uint8_t> text_bytes(const std::string& s) { return {s.begin(), 
 
 struct Group {
   GroupId id;
-  Epoch epoch = 3;
+  Epoch epoch{3};
   SecretBytes key{32};
   std::vector<std::pair<std::string, std::string>> fields(const std::vector<PublicKey>& members,
-                                                          Epoch e = 0) const {
+                                                          Epoch e = Epoch()) const {
     std::vector<std::pair<std::string, std::string>> f = {
-        {"group", b64url(id)}, {"epoch", std::to_string(e ? e : epoch)},
+        {"group", b64url(id)}, {"epoch", (e != Epoch() ? e : epoch).to_string()},
         {"epoch-key", b64url(key.span())}};
     for (const PublicKey& m : members) f.emplace_back("member", m.to_string());
     return f;
@@ -110,8 +122,8 @@ class LyingSigner : public Signer {
 };
 
 std::vector<std::uint8_t> seal(const Group& g, std::span<const std::uint8_t> plain,
-                               const Signer* signer, Epoch epoch = 0) {
-  MessageHeader h = MessageHeader::fresh(g.id, epoch ? epoch : g.epoch, signer != nullptr);
+                               const Signer* signer, Epoch epoch = Epoch()) {
+  MessageHeader h = MessageHeader::fresh(g.id, epoch != Epoch() ? epoch : g.epoch, signer != nullptr);
   SecretBytes key = derive_message_key(g.key.span(), h);
   MemoryOutput out;
   MessageSealer s(h, key.span(), out, signer);
@@ -195,6 +207,52 @@ void messages(const Identity& alice, const Identity& bob, const Identity& mallor
   emit({"message_truncated_inside_chunk", "auth", "message", "authentication failed",
         "cut inside the final chunk: indistinguishable from a modification", fields,
         std::vector<std::uint8_t>(m.begin(), m.end() - 5)});
+  {
+  SeparateStream review(1'000'000);
+  auto two_signed = seal(g, pattern(65537), &signer);
+  const std::size_t first_end = header_bytes + sealed_chunk_bytes;
+  emit({"message_signed_cut_in_trailer", "truncated", "message", "end of the data is missing",
+        "a signed message whose final chunk is cut inside the trailer region: shorter than 17 + T "
+        "after a first chunk",
+        fields, std::vector<std::uint8_t>(two_signed.begin(), two_signed.begin() + first_end + 16 + 64)});
+  emit({"message_final_chunk_16_plus_t", "truncated", "message", "end of the data is missing",
+        "after a first chunk, a final chunk of exactly 16 + T bytes (an empty one) is truncated, "
+        "decided by its length",
+        fields,
+        std::vector<std::uint8_t>(two_signed.begin(), two_signed.begin() + first_end + 16 + 72)});
+  auto short_signed = seal(g, pattern(5), &signer);
+  emit({"message_signed_short_cut_in_trailer", "truncated", "message", "end of the data is missing",
+        "a 5-byte signed message cut inside its trailer: the final chunk is under 16 + T", fields,
+        std::vector<std::uint8_t>(short_signed.begin(), short_signed.begin() + header_bytes + 80)});
+  {
+    // A key holder's non-canonical stream: a full chunk sealed as non-final,
+    // then an empty final chunk. No writer makes it; its length is that of a
+    // cut payload.
+    MessageHeader h = MessageHeader::fresh(g.id, g.epoch, false);
+    SecretBytes key = derive_message_key(g.key.span(), h);
+    AesGcm gcm(key.span());
+    auto hb = h.encode();
+    std::vector<std::uint8_t> v(hb.begin(), hb.end());
+    auto p = pattern(65536);
+    std::vector<std::uint8_t> c0(sealed_chunk_bytes), c1(gcm_tag_bytes);
+    std::array<std::uint8_t, gcm_nonce_bytes> n{};
+    gcm.seal(n, p, c0.data(), c0.data() + chunk_bytes);
+    n[10] = 1;
+    n[11] = 1;
+    gcm.seal(n, {}, nullptr, c1.data());
+    v.insert(v.end(), c0.begin(), c0.end());
+    v.insert(v.end(), c1.begin(), c1.end());
+    emit({"message_empty_final_chunk", "truncated", "message", "end of the data is missing",
+          "a full non-final chunk then an empty final chunk, both valid under the key", fields, v});
+  }
+  {
+    // Binary with reserved flags: told from text by its first byte 0x13.
+    auto b = m;
+    b[0] = 0x13;
+    emit({"message_binary_reserved_flag", "header", "message", "reserved flags",
+          "binary, first byte 0x13: taken for binary, refused for its flags", fields, b});
+  }
+  }
   auto full = seal(g, pattern(65536), nullptr);
   auto appended = full;
   appended.insert(appended.end(), 100, 0xaa);
@@ -218,7 +276,7 @@ void messages(const Identity& alice, const Identity& bob, const Identity& mallor
   emit({"message_wrong_group", "wrong key", "message", "not a member of group",
         "a group id bit flipped: a group we have no key for", fields, tweak(m, 1, 0x01)});
   emit({"message_wrong_epoch", "wrong key", "message", "no key for epoch 4",
-        "an epoch the reader has no key for", fields, seal(g, plain, &signer, g.epoch + 1)});
+        "an epoch the reader has no key for", fields, seal(g, plain, &signer, g.epoch.next())});
   Group other;
   other.id = g.id;
   random_bytes(other.key.span());
@@ -307,6 +365,47 @@ void vault(const Identity& alice, const Identity& bob, const Identity& mallory) 
   full.insert(full.end(), 50, 0x55);
   emit({"vault_entry_trailing_data", "trailing data", "vault-entry", "trailing data",
         "50 bytes after a complete entry", fields, full});
+  {
+  SeparateStream review(2'000'000);
+  // Name blocks a key holder could write but no writer does.
+  auto with_block = [&](std::span<const std::uint8_t, 256> block) {
+    EntryHeader h;
+    h.version = 1;
+    h.time = 1795000000;
+    random_bytes(h.nonce);
+    auto hb = h.encode();
+    std::vector<std::uint8_t> v(hb.begin(), hb.end());
+    SecretBytes nk = keys.name_key(hb);
+    std::array<std::uint8_t, name_block_bytes> sealed;
+    const std::array<std::uint8_t, gcm_nonce_bytes> zero{};
+    AesGcm(nk.span()).seal(zero, block, sealed.data(), sealed.data() + 256);
+    v.insert(v.end(), sealed.begin(), sealed.end());
+    v.insert(v.end(), e.begin() + head, e.end());
+    return v;
+  };
+  std::array<std::uint8_t, 256> block{};
+  emit({"vault_entry_name_length_zero", "header", "vault-entry", "bad name block",
+        "a name block of length 0", fields, with_block(block)});
+  block[0] = static_cast<std::uint8_t>(name.size());
+  std::memcpy(&block[1], name.data(), name.size());
+  block[200] = 1;
+  emit({"vault_entry_name_padding", "header", "vault-entry", "bad name block",
+        "non-zero padding after the name", fields, with_block(block)});
+  block[200] = 0;
+  block[3] = 0x1b;  // ESC inside the name
+  emit({"vault_entry_name_control", "header", "vault-entry", "invalid name",
+        "a control character in the stored name", fields, with_block(block)});
+  emit({"vault_entry_tombstone_with_data", "header", "vault-entry", "tombstone that carries data",
+        "a tombstone whose payload is not empty", fields, entry(text_bytes("left over"), true)});
+  for (int at = 9; at < 16; ++at)
+    emit({"vault_entry_reserved_byte_" + std::to_string(at), "header", "vault-entry",
+          "reserved bits", "reserved header byte " + std::to_string(at) + " set", fields,
+          tweak(e, static_cast<std::size_t>(at), 0x01)});
+  auto big = e;
+  std::memset(big.data() + 16, 0xff, 8);
+  emit({"vault_entry_version_out_of_range", "header", "vault-entry", "version 18446744073709551615",
+        "version number 2^64 - 1", fields, big});
+  }
   SecretBytes other(32);
   random_bytes(other.span());
   emit({"vault_entry_other_vault", "auth", "vault-entry", "header or name was modified",
@@ -337,6 +436,21 @@ void vault(const Identity& alice, const Identity& bob, const Identity& mallory) 
         as_alice, tweak(kf, 0, 0x01)});
   emit({"vault_key_truncated", "header", "vault-key", "size does not match", "the MAC cut off",
         as_alice, cut(kf, kf.size() - 32)});
+  SeparateStream review(3'000'000);
+  auto longer = kf;
+  longer.push_back(0);
+  emit({"vault_key_one_byte_long", "header", "vault-key", "size does not match",
+        "one byte more than its record count says", as_alice, longer});
+  auto bad_point = kf;
+  std::memset(bad_point.data() + 10 + 144, 0xff, 31);
+  bad_point[10 + 144 + 31] = 0x7f;
+  emit({"vault_key_invalid_recipient", "auth", "vault-key", "MAC does not verify",
+        "bob's Ed25519 key replaced by a non-point: another's record is covered by the MAC",
+        as_alice, bad_point});
+  auto twice = encode_vault_key_file(vk, {alice.public_key(), bob.public_key()});
+  std::memcpy(twice.data() + 10 + 144, alice.public_key().bytes().data(), 64);
+  emit({"vault_key_duplicate_recipient", "header", "vault-key", "listed twice",
+        "alice's record twice", as_alice, twice});
 }
 
 // --- identities and public keys ----------------------------------------------
@@ -374,8 +488,36 @@ void identities(const Identity& alice) {
         tweak(f, 0, 0x01)});
   emit({"identity_bad_version", "header", "identity", "unknown version (2)", "format version 2",
         fields, tweak(f, 7, 0x03)});
-  emit({"identity_bad_params", "header", "identity", "parameters out of range", "t = 0", fields,
+  emit({"identity_bad_params", "header", "identity", "t=0", "t = 0", fields,
         tweak(f, 12, 0x01)});
+  auto with_params = [&](std::uint32_t t, std::uint32_t m, std::uint32_t p) {
+    auto v = f;
+    put_be32(&v[9], t);
+    put_be32(&v[13], m);
+    put_be32(&v[17], p);
+    return v;
+  };
+  emit({"identity_t_over_limit", "header", "identity", "t=17 is above the limit of 16 passes",
+        "t = 17, one over the limit", fields, with_params(17, 64, 1)});
+  emit({"identity_m_over_limit", "header", "identity", "above the limit of 4 GiB",
+        "m = 4 GiB + 1 KiB", fields, with_params(1, 4194305, 1)});
+  emit({"identity_p_over_limit", "header", "identity", "p=65 is above the limit of 64 lanes",
+        "p = 65", fields, with_params(1, 1024, 65)});
+  emit({"identity_work_over_limit", "header", "identity", "work limit",
+        "t = 3 with m = 4 GiB: over t x m = 8 GiB", fields, with_params(3, 4194304, 1)});
+  {
+  SeparateStream review(4'000'000);
+  auto t16 = encode_identity(alice, &pass, {16, 64, 1});
+  Case ok16{"identity_t_at_limit", "ok", "identity", "", "t = 16, the most allowed", fields, t16};
+  ok16.fields.emplace_back("result", result);
+  emit(ok16);
+  auto bad_pub = f;
+  std::memset(bad_pub.data() + 49, 0xff, 31);
+  bad_pub[49 + 31] = 0x7f;
+  emit({"identity_invalid_public_key", "header", "identity", "not a valid point",
+        "the stored Ed25519 key is not a point: damaged, refused before the passphrase", fields,
+        bad_pub});
+  }
   emit({"identity_unencrypted_mismatch", "header", "identity", "do not match its public keys",
         "unencrypted, a secret bit flipped", fields, tweak(plain, 115, 0x01)});
 

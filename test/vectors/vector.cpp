@@ -122,7 +122,7 @@ std::string summary(std::span<const std::uint8_t> plain, const std::string& extr
 
 Keyring::Keyring(const Vector& v) {
   group_ = b64url(v.get("group"));
-  epoch_ = static_cast<Epoch>(std::stoul(v.get("epoch")));
+  epoch_ = Epoch(static_cast<std::uint32_t>(std::stoul(v.get("epoch"))));
   key_ = b64url(v.get("epoch-key"));
   if (v.has("member"))
     for (const std::string& m : v.fields.at("member")) members_.push_back(PublicKey::parse(m));
@@ -132,7 +132,7 @@ SecretBytes Keyring::message_key(const MessageHeader& h) {
   if (!std::equal(h.group.begin(), h.group.end(), group_.begin(), group_.end()))
     throw OpenError(Fault::wrong_key,
                     "not a member of group " + base64_encode(h.group, Base64::url_unpadded));
-  if (h.epoch != epoch_) throw OpenError(Fault::wrong_key, "no key for epoch " + std::to_string(h.epoch));
+  if (h.epoch != epoch_) throw OpenError(Fault::wrong_key, "no key for epoch " + h.epoch.to_string());
   return derive_message_key(key_, h);
 }
 

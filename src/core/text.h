@@ -1,0 +1,44 @@
+// Text that reaches a terminal or a JSON document: strict UTF-8 (RFC 3629:
+// no overlong forms, no surrogates, nothing above U+10FFFF) and control
+// characters kept out or made visible.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace grypt {
+
+bool valid_utf8(std::string_view s);
+
+// Why `s` is not a clean name (strict UTF-8 without C0 or C1 control
+// characters, DEL, or bidirectional formatting characters, which reorder
+// what a terminal shows), or empty if it is one.
+std::string name_defect(std::string_view s);
+
+// `s` with every control character (C0, DEL, C1), bidirectional formatting
+// character and byte of invalid UTF-8 written as \xNN, so that a message
+// quoting untrusted input stays one line and cannot drive a terminal.
+std::string printable(std::string_view s);
+
+// Checks a byte stream, in pieces of any size, for what a terminal may be
+// sent as text: valid UTF-8 with no control characters but tab, newline and
+// carriage return.
+class TerminalText {
+ public:
+  // False as soon as the stream is not such text.
+  bool feed(std::span<const std::uint8_t> bytes);
+  // False if the stream ended inside a UTF-8 sequence.
+  bool complete() const { return need_ == 0; }
+  // The bytes of that unfinished sequence seen so far (0 to 3).
+  std::size_t partial() const { return partial_; }
+
+ private:
+  std::size_t partial_ = 0;
+  std::uint32_t cp_ = 0;  // the code point being decoded
+  int need_ = 0;          // continuation bytes still expected
+  std::uint8_t lo_ = 0x80, hi_ = 0xbf;  // range of the next continuation byte
+};
+
+}  // namespace grypt
