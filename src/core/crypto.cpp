@@ -21,6 +21,12 @@ constexpr std::uint64_t bulk_threshold = 1 << 20;
 constexpr std::size_t sha_hold = 1 << 20;
 
 std::atomic<std::uint64_t> g_bulk_bytes{0};
+
+// libsodium declares its buffers non-null even when their length is zero.
+const std::uint8_t* nonnull(std::span<const std::uint8_t> s) {
+  static const std::uint8_t none = 0;
+  return s.empty() ? &none : s.data();
+}
 CryptoBackend g_backend = CryptoBackend::automatic;
 
 [[noreturn]] void openssl_failed(const char* what) {
@@ -85,7 +91,7 @@ void set_crypto_backend(CryptoBackend backend) { g_backend = backend; }
 Mac hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, key.data(), key.size());
-  crypto_auth_hmacsha256_update(&st, data.data(), data.size());
+  crypto_auth_hmacsha256_update(&st, nonnull(data), data.size());
   Mac mac;
   crypto_auth_hmacsha256_final(&st, mac.data());
   sodium_memzero(&st, sizeof st);
@@ -102,12 +108,12 @@ SecretBytes hkdf_sha256(std::span<const std::uint8_t> ikm, std::span<const std::
   SecretBytes prk(crypto_auth_hmacsha256_BYTES);
   if (salt.empty()) salt = zero;
   crypto_auth_hmacsha256_init(&st, salt.data(), salt.size());
-  crypto_auth_hmacsha256_update(&st, ikm.data(), ikm.size());
+  crypto_auth_hmacsha256_update(&st, nonnull(ikm), ikm.size());
   crypto_auth_hmacsha256_final(&st, prk.data());
   SecretBytes out(key_bytes);
   const std::uint8_t counter = 1;
   crypto_auth_hmacsha256_init(&st, prk.data(), prk.size());
-  crypto_auth_hmacsha256_update(&st, info.data(), info.size());
+  crypto_auth_hmacsha256_update(&st, nonnull(info), info.size());
   crypto_auth_hmacsha256_update(&st, &counter, 1);
   crypto_auth_hmacsha256_final(&st, out.data());
   sodium_memzero(&st, sizeof st);
@@ -159,8 +165,10 @@ void AesGcm::seal(std::span<const std::uint8_t, gcm_nonce_bytes> nonce,
                   std::span<const std::uint8_t> aad) {
   if (use_sodium(in.size())) {
     unsigned long long tag_len = 0;
+    static std::uint8_t discard;
     crypto_aead_aes256gcm_encrypt_detached_afternm(
-        out, tag, &tag_len, in.data(), in.size(), aad.data(), aad.size(), nullptr, nonce.data(),
+        in.empty() ? &discard : out, tag, &tag_len, nonnull(in), in.size(), nonnull(aad),
+        aad.size(), nullptr, nonce.data(),
         reinterpret_cast<const crypto_aead_aes256gcm_state*>(sodium_state_.data()));
     return;
   }
@@ -182,8 +190,10 @@ bool AesGcm::open(std::span<const std::uint8_t, gcm_nonce_bytes> nonce,
                   std::span<const std::uint8_t> in, const std::uint8_t* tag, std::uint8_t* out,
                   std::span<const std::uint8_t> aad) {
   if (use_sodium(in.size())) {
+    static std::uint8_t discard;
     if (crypto_aead_aes256gcm_decrypt_detached_afternm(
-            out, nullptr, in.data(), in.size(), tag, aad.data(), aad.size(), nonce.data(),
+            in.empty() ? &discard : out, nullptr, nonnull(in), in.size(), tag, nonnull(aad),
+            aad.size(), nonce.data(),
             reinterpret_cast<const crypto_aead_aes256gcm_state*>(sodium_state_.data())) == 0)
       return true;
     wipe(out, in.size());
@@ -244,7 +254,7 @@ void Sha512::update(std::span<const std::uint8_t> data) {
 
 void Sha512::final(std::span<std::uint8_t, size> out) {
   if (ctx_ == nullptr) {
-    crypto_hash_sha512(out.data(), held_.data(), have_);
+    crypto_hash_sha512(out.data(), nonnull(held_.span()), have_);
     held_ = SecretBytes();
     have_ = 0;
     return;
@@ -255,7 +265,7 @@ void Sha512::final(std::span<std::uint8_t, size> out) {
 }
 
 void sha256(std::span<const std::uint8_t> data, std::span<std::uint8_t, 32> out) {
-  crypto_hash_sha256(out.data(), data.data(), data.size());
+  crypto_hash_sha256(out.data(), nonnull(data), data.size());
 }
 
 }  // namespace grypt

@@ -80,13 +80,6 @@ SecretBytes from_tty(const SecretPrompt& p) {
   return first;
 }
 
-SecretBytes first_line(SecretBytes content) {
-  const std::uint8_t* nl =
-      static_cast<const std::uint8_t*>(std::memchr(content.data(), '\n', content.size()));
-  if (nl != nullptr) content.truncate(static_cast<std::size_t>(nl - content.data()));
-  return content;
-}
-
 }  // namespace
 
 SecretBytes read_secret_line(int fd, std::size_t max_size, const std::string& what,
@@ -118,12 +111,14 @@ SecretBytes read_secret_line(int fd, std::size_t max_size, const std::string& wh
 SecretBytes read_secret(const SecretSource& source, const SecretPrompt& p) {
   SecretBytes secret;
   switch (source.kind) {
-    case SecretSource::Kind::file:
-      secret = first_line(read_secret_file(source.path, p.max_size + 1, {.regular_only = false}));
-      if (secret.size() > p.max_size)
-        throw UsageError("the " + p.what + " is longer than " + std::to_string(p.max_size) +
-                         " bytes");
+    case SecretSource::Kind::file: {
+      // The first line only, read as from a descriptor: what follows it,
+      // however long, is not read.
+      Fd fd = open_for_reading(source.path, {.regular_only = false});
+      bool eof = false;
+      secret = read_secret_line(fd.get(), p.max_size, p.what, eof);
       break;
+    }
     case SecretSource::Kind::fd: {
       bool eof = false;
       secret = read_secret_line(source.fd, p.max_size, p.what, eof);

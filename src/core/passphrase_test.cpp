@@ -65,6 +65,39 @@ TEST(Passphrase, TooLongIsRefused) {
   close(fd);
 }
 
+TEST(Passphrase, TheMaximumIsAllowedAndOneByteMoreIsNot) {
+  char tmpl[] = "/tmp/grypt-pass-XXXXXX";
+  int tfd = mkstemp(tmpl);
+  close(tfd);
+  SecretPrompt p;
+  p.max_size = 1000;
+  for (const char* end : {"\n", ""}) {
+    for (std::size_t n : {std::size_t{1000}, std::size_t{1001}}) {
+      std::string text = std::string(n, 'x') + end + "second line, however long: " +
+                         (*end ? std::string(5000, 'y') : "");
+      if (!*end) text = std::string(n, 'x');
+      int fd = pipe_with(text);
+      SecretSource by_fd{SecretSource::Kind::fd, fd, ""};
+      std::ofstream(tmpl, std::ios::trunc) << text;
+      SecretSource by_file{SecretSource::Kind::file, -1, tmpl};
+      for (const SecretSource& src : {by_fd, by_file}) {
+        if (n == 1000) {
+          EXPECT_EQ(read_secret(src, p).size(), 1000u);
+        } else {
+          try {
+            read_secret(src, p);
+            FAIL() << "accepted " << n;
+          } catch (const UsageError& e) {
+            EXPECT_EQ(std::string(e.what()), "the passphrase is longer than 1000 bytes");
+          }
+        }
+      }
+      close(fd);
+    }
+  }
+  unlink(tmpl);
+}
+
 TEST(Passphrase, FileSourceTakesTheFirstLine) {
   char tmpl[] = "/tmp/grypt-pass-XXXXXX";
   int fd = mkstemp(tmpl);
