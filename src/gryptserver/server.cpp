@@ -1,0 +1,523 @@
+#include "gryptserver/server.h"
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/write.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <list>
+#include <map>
+#include <set>
+
+#include "core/io.h"
+#include "core/text.h"
+#include "core/tool.h"
+#include "ipc/admin.h"
+#include "ipc/frame.h"
+#include "ipc/protocol.h"
+#include "net/tls.h"
+
+namespace grypt {
+namespace {
+
+using asio::awaitable;
+using asio::use_awaitable;
+using Clock = std::chrono::steady_clock;
+using tcp = asio::ip::tcp;
+
+constexpr auto handshake_timeout = std::chrono::seconds(10);
+constexpr auto hello_timeout = std::chrono::seconds(10);
+constexpr auto idle_timeout = std::chrono::seconds(180);
+constexpr std::size_t max_unsent = 4 << 20;
+// A non-member's request is written at most this often per second: each is
+// a transaction, and a flood of fresh keys must not stall the loop.
+constexpr int pending_writes_per_second = 20;
+
+void log(const std::string& line) {
+  std::string l = "gryptserver: " + printable(line) + "\n";
+  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, l.data(), l.size());
+}
+
+std::string peer_text(const tcp::socket& s) {
+  asio::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec) return "?";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+class Server;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  enum class Phase { handshake, hello, active, closing };
+
+  Session(Server& server, const TlsContext& tls, tcp::socket socket)
+      : server_(server), peer_(peer_text(socket)), stream_(tls, std::move(socket)) {}
+
+  awaitable<void> run();
+  void send(const proto::FromServer& m);
+  // Sends an error frame, then closes once it is written (or at the next
+  // sweep if the peer does not read).
+  void fail(const std::string& code, const std::string& message);
+  void close();
+  void removed_from(const std::string& group);
+
+  Phase phase = Phase::handshake;
+  Clock::time_point deadline = Clock::now() + handshake_timeout;
+  Clock::time_point last_read = Clock::now();
+  std::array<std::uint8_t, 32> ed{};
+  std::optional<PublicKey> key;
+  std::set<std::string> groups;
+
+ private:
+  awaitable<void> write_queue();
+  void hello(const proto::Hello& h);
+  void roster(const proto::RosterRequest& r);
+
+  Server& server_;
+  std::string peer_;
+  TlsStream stream_;
+  FrameBuffer in_;
+  std::deque<std::vector<std::uint8_t>> out_;
+  std::size_t unsent_ = 0;
+  bool writing_ = false;
+  bool close_after_write_ = false;
+};
+
+class Server {
+ public:
+  Server(Authority& a, const ServeOptions& o)
+      : authority(a),
+        options(o),
+        tls(TlsContext::Role::server, a.server()),
+        acceptor(io),
+        admin_acceptor(io),
+        signals(io, SIGTERM, SIGINT),
+        sweep_timer(io) {
+    authority.on_change = [this](GroupData& g, Epoch e, const PublicKey* removed) {
+      push(g, e, removed);
+    };
+  }
+
+  int run();
+  void subscribe(const std::string& group, Session* s) { subscribers[group].insert(s); }
+  void unsubscribe(Session* s) {
+    for (const std::string& g : s->groups) subscribers[g].erase(s);
+  }
+  bool online(const std::string& group, const PublicKey& key) {
+    for (Session* s : subscribers[group])
+      if (s->key && *s->key == key) return true;
+    return false;
+  }
+  void forget(Session* s) {
+    unsubscribe(s);
+    for (auto it = sessions.begin(); it != sessions.end(); ++it)
+      if (it->get() == s) {
+        sessions.erase(it);
+        break;
+      }
+  }
+  bool may_record_pending() {
+    auto now = Clock::now();
+    if (now - pending_window > std::chrono::seconds(1)) {
+      pending_window = now;
+      pending_writes = 0;
+    }
+    return pending_writes++ < pending_writes_per_second;
+  }
+
+  Authority& authority;
+  ServeOptions options;
+  asio::io_context io{1};
+  TlsContext tls;
+  tcp::acceptor acceptor;
+  asio::local::stream_protocol::acceptor admin_acceptor;
+  asio::signal_set signals;
+  asio::steady_timer sweep_timer;
+  std::list<std::shared_ptr<Session>> sessions;
+  std::map<std::string, std::set<Session*>> subscribers;
+  Clock::time_point pending_window = Clock::now();
+  int pending_writes = 0;
+  bool stopping = false;
+
+ private:
+  void push(GroupData& g, Epoch e, const PublicKey* removed);
+  awaitable<void> accept_loop();
+  awaitable<void> admin_loop();
+  awaitable<void> admin_session(asio::local::stream_protocol::socket s);
+  awaitable<void> sweep_loop();
+  void listen();
+};
+
+awaitable<void> Session::run() {
+  auto self = shared_from_this();
+  try {
+    co_await stream_.handshake();
+    std::memcpy(ed.data(), stream_.peer_key().data(), 32);
+    phase = Phase::hello;
+    deadline = Clock::now() + hello_timeout;
+    send(proto::Welcome{server_.authority.server().public_key()});
+    for (;;) {
+      co_await stream_.wait_readable();
+      if (phase == Phase::closing) break;
+      std::size_t n;
+      {
+        // The read buffer exists only while there is something to read: an
+        // idle member holds none.
+        std::vector<std::uint8_t> buf(16384);
+        n = co_await stream_.read_some(buf);
+        in_.feed(std::span(buf.data(), n));
+      }
+      if (n == 0) break;
+      last_read = Clock::now();
+      while (auto body = in_.next()) {
+        proto::FromMember m = proto::decode_from_member(*body);
+        if (phase == Phase::hello) {
+          const auto* h = std::get_if<proto::Hello>(&m);
+          if (!h) throw ProtocolError("protocol", "the first frame must be a hello");
+          hello(*h);
+        } else if (std::holds_alternative<proto::Hello>(m)) {
+          throw ProtocolError("protocol", "a second hello");
+        } else if (std::holds_alternative<proto::Ping>(m)) {
+          send(proto::Pong{});
+        } else if (const auto* r = std::get_if<proto::RosterRequest>(&m)) {
+          roster(*r);
+        }
+        if (phase == Phase::closing) break;
+      }
+      if (in_.pending() == 0) in_.clear();
+    }
+  } catch (const ProtocolError& e) {
+    fail(e.code(), e.what());
+    co_return;  // the writer closes once the error is out
+  } catch (const std::exception& e) {
+    if (phase != Phase::closing && !server_.stopping)
+      log(peer_ + ": " + (phase == Phase::handshake ? "handshake failed: " : "") + e.what());
+  }
+  close();
+}
+
+void Session::hello(const proto::Hello& h) {
+  if (!std::equal(ed.begin(), ed.end(), h.key.ed25519().begin()))
+    throw ProtocolError("protocol", "the hello's key is not the certificate's key");
+  key = h.key;
+  phase = Phase::active;
+  Authority& a = server_.authority;
+  for (const proto::GroupWant& want : h.groups) {
+    GroupData* g = a.find(want.name);
+    const MemberRow* m = g ? a.current_member(*g, ed) : nullptr;
+    if (!m || !(m->key == h.key)) {
+      // Unknown group and non-member look alike.
+      send(proto::NotMember{want.name});
+      if (g && server_.may_record_pending()) a.record_pending(*g, h.key, h.note);
+      continue;
+    }
+    Epoch current = g->row.epoch;
+    Epoch first = m->history ? Epoch(1) : m->since;
+    Epoch from = first;
+    if (want.epoch && want.head && *want.epoch >= first && *want.epoch <= current &&
+        g->states[want.epoch->value() - 1].hash() == *want.head)
+      from = want.epoch->next();
+    for (Epoch e = from; e <= current; e = e.next()) {
+      proto::State s{g->row.name, e, g->epochs[e.value() - 1].state, {}};
+      if (Authority::entitled(*m, e)) {
+        auto box = a.box_for(*g, *m, e);
+        s.key.assign(box.begin(), box.end());
+      }
+      send(s);
+    }
+    send(proto::Synced{g->row.name, current});
+    groups.insert(g->row.name);
+    server_.subscribe(g->row.name, this);
+  }
+  if (groups.empty()) {
+    close_after_write_ = true;
+    phase = Phase::closing;
+  }
+}
+
+void Session::roster(const proto::RosterRequest& r) {
+  Authority& a = server_.authority;
+  GroupData* g = groups.count(r.group) ? a.find(r.group) : nullptr;
+  const MemberRow* m = g ? a.current_member(*g, ed) : nullptr;
+  if (!m || r.epoch.value() == 0 || r.epoch > g->row.epoch || !Authority::entitled(*m, r.epoch))
+    throw ProtocolError("protocol", "a roster of an epoch this member has no right to");
+  for (const proto::Roster& part : proto::split_roster(r.group, r.epoch, a.roster(*g, r.epoch)))
+    send(part);
+}
+
+void Session::send(const proto::FromServer& m) {
+  if (phase == Phase::closing && !close_after_write_) return;
+  std::vector<std::uint8_t> f = frame(proto::encode(m));
+  unsent_ += f.size();
+  out_.push_back(std::move(f));
+  if (unsent_ > max_unsent) {
+    // Nothing more can reach a peer that does not read, not even an error.
+    log(peer_ + ": reads too slowly, closing");
+    close();
+    return;
+  }
+  if (!writing_) {
+    writing_ = true;
+    asio::co_spawn(server_.io, write_queue(), asio::detached);
+  }
+}
+
+awaitable<void> Session::write_queue() {
+  auto self = shared_from_this();
+  try {
+    while (!out_.empty() && stream_.is_open()) {
+      co_await stream_.write_all(out_.front());
+      unsent_ -= out_.front().size();
+      out_.pop_front();
+    }
+  } catch (const std::exception&) {
+    out_.clear();
+    unsent_ = 0;
+  }
+  writing_ = false;
+  if (close_after_write_) close();
+}
+
+void Session::fail(const std::string& code, const std::string& message) {
+  if (phase == Phase::closing) return;
+  if (!server_.stopping) log(peer_ + ": " + code + ": " + message);
+  close_after_write_ = true;
+  proto::ErrorReply e{code, message};
+  phase = Phase::closing;
+  deadline = Clock::now() + std::chrono::seconds(5);
+  send(e);
+}
+
+void Session::close() {
+  phase = Phase::closing;
+  close_after_write_ = false;
+  out_.clear();
+  unsent_ = 0;
+  stream_.close();
+  server_.forget(this);
+}
+
+void Session::removed_from(const std::string& group) {
+  groups.erase(group);
+  server_.subscribers[group].erase(this);
+  send(proto::Removed{group});
+  if (groups.empty()) {
+    close_after_write_ = true;
+    phase = Phase::closing;
+    deadline = Clock::now() + std::chrono::seconds(5);
+  }
+}
+
+void Server::push(GroupData& g, Epoch e, const PublicKey* removed) {
+  auto it = subscribers.find(g.row.name);
+  if (it == subscribers.end()) return;
+  std::vector<Session*> targets(it->second.begin(), it->second.end());
+  proto::State state{g.row.name, e, g.epochs[e.value() - 1].state, {}};
+  for (Session* s : targets) {
+    if (removed && s->key && *s->key == *removed) {
+      s->removed_from(g.row.name);
+      continue;
+    }
+    const MemberRow* m = authority.current_member(g, s->ed);
+    if (!m) continue;
+    proto::State mine = state;
+    if (Authority::entitled(*m, e)) {
+      auto box = authority.box_for(g, *m, e);
+      mine.key.assign(box.begin(), box.end());
+    }
+    s->send(mine);
+    s->send(proto::Synced{g.row.name, e});
+  }
+}
+
+void Server::listen() {
+  std::string l = options.listen;
+  std::size_t colon = l.rfind(':');
+  if (colon == std::string::npos) throw UsageError("--listen takes HOST:PORT, not '" + l + "'");
+  std::string host = l.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned long port = 0;
+  try {
+    port = std::stoul(l.substr(colon + 1));
+  } catch (const std::exception&) {
+    throw UsageError("--listen takes HOST:PORT, not '" + l + "'");
+  }
+  if (port > 65535) throw UsageError("the port in --listen is out of range");
+  asio::error_code ec;
+  auto address = asio::ip::make_address(host.empty() ? "::" : host, ec);
+  if (ec) throw UsageError("--listen: '" + host + "' is not an IP address");
+  tcp::endpoint ep(address, static_cast<unsigned short>(port));
+  acceptor.open(ep.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  acceptor.bind(ep, ec);
+  if (ec) throw SystemError("cannot listen on " + l + ": " + ec.message());
+  acceptor.listen(asio::socket_base::max_listen_connections);
+
+  ::unlink(options.admin_path.c_str());
+  asio::local::stream_protocol::endpoint aep(options.admin_path);
+  admin_acceptor.open(aep.protocol());
+  admin_acceptor.bind(aep, ec);
+  if (ec) throw SystemError("cannot make the admin socket " + options.admin_path + ": " + ec.message());
+  ::chmod(options.admin_path.c_str(), 0600);
+  admin_acceptor.listen();
+
+  auto bound = acceptor.local_endpoint();
+  authority.bound_port = bound.port();
+  std::string where = (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                               : bound.address().to_string()) +
+                      ":" + std::to_string(bound.port());
+  log("serving " + std::to_string(authority.groups().size()) + " group(s) on " + where);
+  if (options.ready_fd >= 0) {
+    std::string line = where + "\n";
+    try {
+      write_all(options.ready_fd, as_bytes(line), "the ready descriptor");
+    } catch (const SystemError&) {
+    }
+    ::close(options.ready_fd);
+  }
+}
+
+awaitable<void> Server::accept_loop() {
+  for (;;) {
+    tcp::socket s(io);
+    asio::error_code ec;
+    co_await acceptor.async_accept(s, asio::redirect_error(use_awaitable, ec));
+    if (stopping) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      // Out of descriptors or memory: wait a moment rather than spin.
+      log("cannot accept: " + ec.message());
+      asio::steady_timer t(io, std::chrono::milliseconds(100));
+      co_await t.async_wait(use_awaitable);
+      continue;
+    }
+    s.set_option(asio::socket_base::keep_alive(true), ec);
+    s.set_option(tcp::no_delay(true), ec);
+    auto session = std::make_shared<Session>(*this, tls, std::move(s));
+    sessions.push_back(session);
+    asio::co_spawn(io, session->run(), asio::detached);
+  }
+}
+
+awaitable<void> Server::admin_session(asio::local::stream_protocol::socket s) {
+  int fd = s.native_handle();
+  struct ucred cred {};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != ::geteuid()) {
+    log("admin socket: refused a peer of another user");
+    co_return;
+  }
+  FrameBuffer in;
+  std::array<std::uint8_t, 4096> buf;
+  asio::steady_timer guard(io, std::chrono::seconds(10));
+  guard.async_wait([&](const asio::error_code& ec) {
+    if (!ec) s.close();
+  });
+  try {
+    std::optional<std::vector<std::uint8_t>> body;
+    while (!(body = in.next())) {
+      std::size_t n = co_await s.async_read_some(asio::buffer(buf), use_awaitable);
+      in.feed(std::span(buf.data(), n));
+    }
+    AdminContext ctx{authority, "uid " + std::to_string(cred.uid) + " pid " + std::to_string(cred.pid),
+                     [this](const std::string& g, const PublicKey& k) { return online(g, k); }};
+    std::vector<std::uint8_t> reply = frame(handle_admin(ctx, *body));
+    co_await asio::async_write(s, asio::buffer(reply), use_awaitable);
+  } catch (const std::exception& e) {
+    log(std::string("admin socket: ") + e.what());
+  }
+  guard.cancel();
+}
+
+awaitable<void> Server::admin_loop() {
+  for (;;) {
+    asio::local::stream_protocol::socket s(io);
+    asio::error_code ec;
+    co_await admin_acceptor.async_accept(s, asio::redirect_error(use_awaitable, ec));
+    if (stopping || ec == asio::error::operation_aborted) co_return;
+    if (ec) continue;
+    asio::co_spawn(io, admin_session(std::move(s)), asio::detached);
+  }
+}
+
+// Timeouts without a timer per session: every second, the sessions past
+// their deadline are ended.
+awaitable<void> Server::sweep_loop() {
+  for (;;) {
+    sweep_timer.expires_after(std::chrono::seconds(1));
+    asio::error_code ec;
+    co_await sweep_timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (stopping) co_return;
+    auto now = Clock::now();
+    std::vector<std::shared_ptr<Session>> late;
+    for (auto& s : sessions) {
+      bool expired = (s->phase == Session::Phase::active) ? now - s->last_read > idle_timeout
+                                                          : now > s->deadline;
+      if (expired) late.push_back(s);
+    }
+    for (auto& s : late) {
+      if (s->phase == Session::Phase::hello || s->phase == Session::Phase::active)
+        s->fail("timeout", s->phase == Session::Phase::hello ? "no hello in time" : "silent for too long");
+      else
+        s->close();
+    }
+  }
+}
+
+int Server::run() {
+  // As many connections as the system allows.
+  struct rlimit r;
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+  listen();
+  signals.async_wait([this](const asio::error_code& ec, int sig) {
+    if (ec) return;
+    log(std::string("stopping on ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+    stopping = true;
+    asio::error_code ignored;
+    acceptor.close(ignored);
+    admin_acceptor.close(ignored);
+    sweep_timer.cancel();
+    auto all = sessions;
+    for (auto& s : all) {
+      if (s->phase == Session::Phase::active)
+        s->fail("shutdown", "the server is stopping");
+      else
+        s->close();
+    }
+    // Give the goodbyes a moment to leave, then end the loop.
+    auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(300));
+    t->async_wait([this, t](const asio::error_code&) { io.stop(); });
+  });
+  asio::co_spawn(io, accept_loop(), asio::detached);
+  asio::co_spawn(io, admin_loop(), asio::detached);
+  asio::co_spawn(io, sweep_loop(), asio::detached);
+  io.run();
+  ::unlink(options.admin_path.c_str());
+  log("stopped");
+  return exit_ok;
+}
+
+}  // namespace
+
+int serve(Authority& authority, const ServeOptions& options) {
+  Server s(authority, options);
+  return s.run();
+}
+
+}  // namespace grypt

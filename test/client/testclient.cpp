@@ -1,0 +1,271 @@
+// grypt-testclient: a member of the group protocol for the tests
+// (test/bats/gryptserver.bats): it connects as an identity to the server of
+// a reference, says hello, checks every state it receives as a member's
+// daemon must (grypt-protocol.7, CHECKING STATES) and prints one JSON
+// line per event on stdout. It also misbehaves on request, to show that
+// a misbehaving peer ends only its own session.
+//
+//   grypt-testclient -i IDENTITY -r REFERENCE [--note TEXT] [--stay]
+//       [--until-epoch N] [--roster] [--hold N:HEAD] [--timeout S]
+//       [--raw HEX] [--stop-after-handshake] [--no-hello]
+//
+// Exit status: 0 the session went as asked; 1 the server was refused (a
+// wrong key, a state that fails its checks) or refused us; 2 an error.
+#include <unistd.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <cxxopts.hpp>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/encoding.h"
+#include "core/group.h"
+#include "core/identity_file.h"
+#include "core/tool.h"
+#include "ipc/frame.h"
+#include "ipc/protocol.h"
+#include "net/tls.h"
+
+namespace grypt {
+namespace {
+
+using asio::awaitable;
+using asio::use_awaitable;
+using Json = nlohmann::ordered_json;
+
+struct Options {
+  std::string identity, reference, note, raw, hold;
+  bool stay = false, roster = false, stop_after_handshake = false, no_hello = false;
+  std::uint32_t until_epoch = 0;
+  int timeout = 20;
+};
+
+void event(const Json& j) { std::cout << j.dump() << std::endl; }
+
+std::vector<std::uint8_t> unhex(const std::string& h) {
+  std::vector<std::uint8_t> out;
+  for (std::size_t i = 0; i + 1 < h.size(); i += 2)
+    out.push_back(static_cast<std::uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+struct Held {
+  std::optional<GroupState> state;
+  std::map<std::uint32_t, bool> keys;  // epoch -> key opened
+};
+
+class Client {
+ public:
+  Client(asio::io_context& io, const Options& o)
+      : io_(io), o_(o), ref_(GroupReference::parse(o.reference)),
+        id_(load_identity(o.identity, [] { return SecretBytes(); })),
+        tls_(TlsContext::Role::client, id_) {}
+
+  awaitable<void> run() {
+    asio::ip::tcp::resolver resolver(io_);
+    // GCC 12 destroys temporaries of a co_await expression twice: every
+    // argument below is a named local.
+    std::string port = std::to_string(ref_.port);
+    auto endpoints = co_await resolver.async_resolve(ref_.host, port, use_awaitable);
+    asio::ip::tcp::socket socket(io_);
+    co_await asio::async_connect(socket, endpoints, use_awaitable);
+    TlsStream s(tls_, std::move(socket));
+    co_await s.handshake();
+    event({{"event", "handshake"}});
+    if (o_.stop_after_handshake) {
+      // Hold the connection open and say nothing.
+      asio::steady_timer t(io_, std::chrono::seconds(o_.timeout));
+      co_await t.async_wait(use_awaitable);
+      co_return;
+    }
+    stream_ = &s;
+    auto first = co_await next();
+    const auto* welcome = first ? std::get_if<proto::Welcome>(&*first) : nullptr;
+    if (!welcome) throw TlsError("the server did not say welcome");
+    if (welcome->server.fingerprint() != ref_.server ||
+        !std::equal(welcome->server.ed25519().begin(), welcome->server.ed25519().end(),
+                    s.peer_key().begin())) {
+      event({{"event", "refused"}, {"why", "the server's key does not match the reference"}});
+      status = exit_no;
+      co_return;
+    }
+    server_ = welcome->server;
+    event({{"event", "welcome"}, {"server", welcome->server.to_string()}});
+    if (!o_.raw.empty()) {
+      std::vector<std::uint8_t> raw = unhex(o_.raw);
+      co_await s.write_all(raw);
+    } else if (!o_.no_hello) {
+      proto::Hello h{id_.public_key(), {}, o_.note};
+      proto::GroupWant want{ref_.group, {}, {}};
+      if (!o_.hold.empty()) {
+        std::size_t colon = o_.hold.find(':');
+        want.epoch = Epoch(static_cast<std::uint32_t>(std::stoul(o_.hold.substr(0, colon))));
+        auto head = base64_decode(o_.hold.substr(colon + 1), Base64::url_unpadded);
+        StateHash hh{};
+        std::copy(head.begin(), head.end(), hh.begin());
+        want.head = hh;
+      }
+      h.groups.push_back(want);
+      std::vector<std::uint8_t> f = frame(proto::encode(proto::FromMember{h}));
+      co_await s.write_all(f);
+    }
+    for (;;) {
+      std::optional<proto::FromServer> m;
+      try {
+        m = co_await next();
+      } catch (const ProtocolError& e) {
+        event({{"event", "bad-frame"}, {"why", e.what()}});
+        status = exit_error;
+        co_return;
+      }
+      if (!m) {
+        event({{"event", "closed"}});
+        co_return;
+      }
+      if (const auto* st = std::get_if<proto::State>(&*m)) {
+        Held& held = held_[st->group];
+        ChainCheck c = check_next_state(st->state, ref_.group_id(), *server_, held.state, st->key, id_);
+        Json j = {{"event", "state"}, {"group", st->group}, {"epoch", st->epoch.value()},
+                  {"key", !st->key.empty()}, {"check", chain_result_text(c.result)}};
+        if (c.result != ChainCheck::Result::accepted) {
+          event(j);
+          status = exit_no;
+          co_return;
+        }
+        held.state = c.state;
+        held.keys[st->epoch.value()] = !c.epoch_key.empty();
+        j["head"] = base64_encode(c.state.hash(), Base64::url_unpadded);
+        event(j);
+      } else if (const auto* sy = std::get_if<proto::Synced>(&*m)) {
+        event({{"event", "synced"}, {"group", sy->group}, {"epoch", sy->epoch.value()}});
+        if (o_.roster) {
+          std::vector<std::uint8_t> f =
+              frame(proto::encode(proto::FromMember{proto::RosterRequest{sy->group, sy->epoch}}));
+          co_await s.write_all(f);
+          continue;
+        }
+        if (o_.until_epoch && sy->epoch.value() >= o_.until_epoch) co_return;
+        if (!o_.stay && !o_.until_epoch) co_return;
+      } else if (const auto* r = std::get_if<proto::Roster>(&*m)) {
+        roster_.insert(roster_.end(), r->members.begin(), r->members.end());
+        if (!r->more) {
+          bool match = held_[r->group].state && roster_digest(roster_) == held_[r->group].state->roster;
+          Json names = Json::array();
+          for (const RosterEntry& e : roster_) names.push_back(e.name);
+          event({{"event", "roster"}, {"group", r->group}, {"epoch", r->epoch.value()},
+                 {"members", names}, {"digest", match ? "matches the state" : "does not match"}});
+          if (!match) status = exit_no;
+          co_return;
+        }
+      } else if (const auto* n = std::get_if<proto::NotMember>(&*m)) {
+        event({{"event", "not-member"}, {"group", n->group}});
+        status = exit_no;
+      } else if (const auto* rm = std::get_if<proto::Removed>(&*m)) {
+        event({{"event", "removed"}, {"group", rm->group}});
+        status = exit_no;
+      } else if (const auto* e = std::get_if<proto::ErrorReply>(&*m)) {
+        event({{"event", "error"}, {"code", e->code}, {"message", e->message}});
+        if (status == exit_ok) status = exit_error;
+      } else if (std::holds_alternative<proto::Ping>(*m)) {
+        std::vector<std::uint8_t> f = frame(proto::encode(proto::FromMember{proto::Pong{}}));
+        co_await s.write_all(f);
+      }
+    }
+  }
+
+  int status = exit_ok;
+
+ private:
+  awaitable<std::optional<proto::FromServer>> next() {
+    for (;;) {
+      if (auto body = in_.next()) co_return proto::decode_from_server(*body);
+      std::vector<std::uint8_t> buf(16384);
+      std::size_t n = co_await stream_->read_some(buf);
+      if (n == 0) co_return std::nullopt;
+      in_.feed(std::span(buf.data(), n));
+    }
+  }
+
+  TlsStream* stream_ = nullptr;
+  FrameBuffer in_;
+  asio::io_context& io_;
+  Options o_;
+  GroupReference ref_;
+  Identity id_;
+  TlsContext tls_;
+  std::optional<PublicKey> server_;
+  std::map<std::string, Held> held_;
+  std::vector<RosterEntry> roster_;
+};
+
+int body(int argc, char** argv) {
+  cxxopts::Options opts("grypt-testclient", "A group protocol client for the tests");
+  Options o;
+  opts.add_options()
+      ("i,identity", "identity file (no passphrase)", cxxopts::value<std::string>())
+      ("r,reference", "group reference", cxxopts::value<std::string>())
+      ("note", "a note for the administrator", cxxopts::value<std::string>())
+      ("stay", "keep the session and print pushes")
+      ("until-epoch", "stop once synced at this epoch", cxxopts::value<std::uint32_t>())
+      ("roster", "ask for the roster of the current epoch and check it")
+      ("hold", "claim to hold EPOCH:HEAD", cxxopts::value<std::string>())
+      ("raw", "after the welcome, send these bytes (hex) instead of a hello",
+       cxxopts::value<std::string>())
+      ("no-hello", "after the welcome, say nothing")
+      ("stop-after-handshake", "hold the connection silently after the TLS handshake")
+      ("timeout", "give up after S seconds", cxxopts::value<int>());
+  auto r = opts.parse(argc, argv);
+  o.identity = r["identity"].as<std::string>();
+  o.reference = r["reference"].as<std::string>();
+  if (r.count("note")) o.note = r["note"].as<std::string>();
+  o.stay = r.count("stay") > 0;
+  if (r.count("until-epoch")) o.until_epoch = r["until-epoch"].as<std::uint32_t>();
+  o.roster = r.count("roster") > 0;
+  if (r.count("hold")) o.hold = r["hold"].as<std::string>();
+  if (r.count("raw")) o.raw = r["raw"].as<std::string>();
+  o.no_hello = r.count("no-hello") > 0;
+  o.stop_after_handshake = r.count("stop-after-handshake") > 0;
+  if (r.count("timeout")) o.timeout = r["timeout"].as<int>();
+
+  asio::io_context io;
+  Client c(io, o);
+  std::exception_ptr failure;
+  bool done = false;
+  asio::co_spawn(io, c.run(), [&](std::exception_ptr e) {
+    failure = e;
+    done = true;
+    io.stop();
+  });
+  asio::steady_timer t(io, std::chrono::seconds(o.timeout));
+  t.async_wait([&](const asio::error_code& ec) {
+    if (!ec && !done) {
+      event({{"event", "timeout"}});
+      io.stop();
+    }
+  });
+  io.run();
+  if (!done) return exit_error;
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      event({{"event", "failed"}, {"why", e.what()}});
+      return exit_error;
+    }
+  }
+  return c.status;
+}
+
+}  // namespace
+}  // namespace grypt
+
+int main(int argc, char** argv) {
+  return grypt::run_tool("grypt-testclient", argc, argv, grypt::body);
+}
