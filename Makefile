@@ -121,6 +121,17 @@ $(TESTCLIENT): $(BUILD)/test/client/testclient.o $(LIBNET) $(LIBIPC) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
+# The load program of bench/server (not installed).
+LOAD := $(BUILD)/grypt-load
+$(LOAD): $(BUILD)/bench/load.o $(LIBNET) $(LIBIPC) $(LIBGRYPT)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
+
+$(BUILD)/bench/%.o: bench/%.cpp $(FLAGS_FILE)
+	$(call say,CXX,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(ASIO_WARN) -MMD -MP -c $< -o $@
+
 $(UNIT): $(TEST_OBJ) $(SERVER_OBJ) $(LIBNET) $(LIBIPC) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lgtest -lgtest_main $(SERVICE_LIBS) $(LDLIBS)
@@ -152,7 +163,7 @@ demo: deps
 
 bench: deps
 	@build-aux/deps bench
-	@$(MAKE) --no-print-directory $(BINS)
+	@$(MAKE) --no-print-directory $(BINS) $(if $(wildcard bench/load.cpp),$(LOAD))
 	@for b in bench/*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done
 
 MAN_PAGES  := $(wildcard man/*.[1-8])
@@ -182,4 +193,4 @@ include fuzz/fuzz.mk
 .SECONDARY:
 -include $(CORE_OBJ:.o=.d) $(IPC_OBJ:.o=.d) $(NET_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(TEST_OBJ:.o=.d) \
   $(TOOL_OBJ:.o=.d) $(BUILD)/gryptserver/main.d $(wildcard $(BUILD)/test/vectors/*.d) \
-  $(wildcard $(BUILD)/test/client/*.d)
+  $(wildcard $(BUILD)/test/client/*.d) $(wildcard $(BUILD)/bench/*.d)
