@@ -108,9 +108,17 @@ std::optional<admin::Reply> ask_server(const std::string& dir, const admin::Requ
     if (errno == ENOENT || errno == ECONNREFUSED) return std::nullopt;
     throw SystemError("cannot reach the server at " + path, errno);
   }
-  write_frame(fd.get(), admin::encode(req));
-  auto body = read_frame(fd.get(), 30000);
-  if (!body) throw SystemError("the server closed the admin connection without a reply");
+  const std::string refused = "the server at " + path +
+                              " closed the connection without a reply (it serves only its own user)";
+  std::optional<std::vector<std::uint8_t>> body;
+  try {
+    write_frame(fd.get(), admin::encode(req));
+    body = read_frame(fd.get(), 30000);
+  } catch (const SystemError& e) {
+    if (e.errnum() == EPIPE || e.errnum() == ECONNRESET) throw SystemError(refused);
+    throw;
+  }
+  if (!body) throw SystemError(refused);
   return admin::decode_reply(*body);
 }
 

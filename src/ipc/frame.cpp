@@ -106,7 +106,7 @@ void write_frame(int fd, std::span<const std::uint8_t> body) {
         write_all(fd, rest, "the peer");
         return;
       }
-      throw SystemError("cannot write to the peer", errno);
+      throw SystemError("cannot write to the peer", errno);  // errnum() tells EPIPE
     }
     rest = rest.subspan(static_cast<std::size_t>(n));
   }

@@ -1,0 +1,104 @@
+#include "ipc/protocol.h"
+
+#include <gtest/gtest.h>
+
+#include "ipc/admin.h"
+
+namespace grypt {
+namespace {
+
+std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
+
+std::string code_of(std::string_view body) {
+  try {
+    proto::decode_from_member(bytes(body));
+  } catch (const ProtocolError& e) {
+    return e.code() + ": " + e.what();
+  }
+  return "accepted";
+}
+
+TEST(Protocol, MessagesRoundTrip) {
+  init_crypto();
+  Identity id = Identity::generate();
+  proto::Hello h{id.public_key(), {{"friends", Epoch(3), StateHash{1, 2, 3}}, {"other", {}, {}}},
+                 "hello there"};
+  auto back = std::get<proto::Hello>(proto::decode_from_member(proto::encode(proto::FromMember{h})));
+  EXPECT_EQ(back.key, h.key);
+  ASSERT_EQ(back.groups.size(), 2u);
+  EXPECT_EQ(back.groups[0].epoch, Epoch(3));
+  EXPECT_EQ(*back.groups[0].head, (StateHash{1, 2, 3}));
+  EXPECT_FALSE(back.groups[1].epoch);
+  EXPECT_EQ(back.note, "hello there");
+  proto::State s{"friends", Epoch(4), std::vector<std::uint8_t>(state_bytes, 7),
+                 std::vector<std::uint8_t>(epoch_box_bytes, 9)};
+  auto sb = std::get<proto::State>(proto::decode_from_server(proto::encode(proto::FromServer{s})));
+  EXPECT_EQ(sb.state, s.state);
+  EXPECT_EQ(sb.key, s.key);
+  s.key.clear();
+  sb = std::get<proto::State>(proto::decode_from_server(proto::encode(proto::FromServer{s})));
+  EXPECT_TRUE(sb.key.empty());
+  std::vector<RosterEntry> members;
+  for (int i = 0; i < 9; ++i) members.push_back({"m" + std::to_string(i), Identity::generate().public_key()});
+  auto parts = proto::split_roster("friends", Epoch(2), members, 4);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_TRUE(parts[0].more && parts[1].more && !parts[2].more);
+  auto r = std::get<proto::Roster>(proto::decode_from_server(proto::encode(proto::FromServer{parts[2]})));
+  EXPECT_EQ(r.members.size(), 1u);
+  EXPECT_EQ(r.members[0].key, members[8].key);
+}
+
+TEST(Protocol, MalformedFramesAreProtocolErrorsWithStableCodes) {
+  init_crypto();
+  std::string key = Identity::generate().public_key().to_string();
+  auto hello = [&](const std::string& rest) {
+    return "{\"type\":\"hello\",\"version\":1,\"key\":\"" + key + "\"" + rest + "}";
+  };
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"friends\"}]")), "accepted");
+  EXPECT_EQ(code_of("not json").rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of("[1,2]").rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of("{}").rfind("protocol: missing \"type\"", 0), 0u);
+  EXPECT_EQ(code_of("{\"type\":7}").rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of("{\"type\":\"\\u001b[2J\"}"),
+            "protocol: unexpected frame type \"\\x1b[2J\"");
+  EXPECT_EQ(code_of("{\"type\":\"welcome\",\"version\":1,\"server\":\"" + key + "\"}").rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of("{\"type\":\"hello\",\"version\":2,\"key\":\"" + key + "\",\"groups\":[]}").rfind("version", 0), 0u);
+  EXPECT_EQ(code_of(hello("")).rfind("protocol: missing \"groups\"", 0), 0u);
+  EXPECT_EQ(code_of(hello(",\"groups\":[]")).rfind("protocol", 0), 0u);
+  std::string many = ",\"groups\":[";
+  for (int i = 0; i < 65; ++i) many += std::string(i ? "," : "") + "{\"name\":\"g" + std::to_string(i) + "\"}";
+  EXPECT_EQ(code_of(hello(many + "]")).rfind("too-many-groups", 0), 0u);
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"a b\"}]")).rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\"},{\"name\":\"x\"}]")).rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\",\"epoch\":3}]")).rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\"}],\"note\":\"a\\nb\"")).rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\"}],\"note\":\"" + std::string(201, 'n') + "\"")).rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of("{\"type\":\"hello\",\"version\":1,\"key\":\"grypt-pk:xyz\",\"groups\":[{\"name\":\"x\"}]}").rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of("{\"type\":\"roster\",\"group\":\"x\",\"epoch\":-1}").rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of("{\"type\":\"roster\",\"group\":\"x\",\"epoch\":4294967296}").rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of("{\"type\":\"ping\",\"extra\":[1,2,3]}"), "accepted");  // unknown members are ignored
+  EXPECT_THROW(proto::decode_from_server(bytes("{\"type\":\"state\",\"group\":\"x\",\"epoch\":1,\"state\":\"AAAA\"}")),
+               ProtocolError);
+  EXPECT_THROW(proto::decode_from_server(bytes("{\"type\":\"hello\"}")), ProtocolError);
+}
+
+TEST(AdminProtocol, RequestsAndRepliesRoundTrip) {
+  admin::Request q{"add", "friends", "grypt-pk:abc", "alice", true, ""};
+  admin::Request back = admin::decode_request(admin::encode(q));
+  EXPECT_EQ(back.type, "add");
+  EXPECT_EQ(back.name, "alice");
+  EXPECT_TRUE(back.history);
+  EXPECT_THROW(admin::decode_request(bytes("{\"type\":\"drop-tables\"}")), ProtocolError);
+  EXPECT_THROW(admin::decode_request(bytes("{\"type\":\"add\",\"group\":\"friends\"}")), ProtocolError);
+  admin::Reply r;
+  r.members.push_back({"alice", "grypt-pk:x", 3, false, true});
+  r.pending.push_back({7, "grypt-pk:y", "a note", 1, 2, 3});
+  admin::Reply rb = admin::decode_reply(admin::encode(r));
+  ASSERT_EQ(rb.members.size(), 1u);
+  EXPECT_TRUE(rb.members[0].online);
+  EXPECT_EQ(rb.pending[0].number, 7);
+  EXPECT_EQ(admin::reply_json(r).substr(0, 12), "{\"ok\":true,\"");
+}
+
+}  // namespace
+}  // namespace grypt

@@ -1,0 +1,351 @@
+#!/usr/bin/env bats
+# gryptserver as an administrator runs it and as members' daemons meet it:
+# every server listens on 127.0.0.1 only and is stopped by pid.
+
+load helper
+load server_helper
+
+setup() {
+  setup_home
+  member alice
+  member bob
+}
+
+teardown() { server_teardown; }
+
+@test "init makes a private store and a master key file; a member gets its states and keys" {
+  start_server
+  [ "$(stat -c %a "$STORE")" = 700 ]
+  [ "$(stat -c %a "$MK")" = 600 ]
+  [ "$(stat -c %a "$STORE/grypt.db")" = 600 ]
+  [ "$(stat -c %a "$STORE/admin.sock")" = 600 ]
+  [[ "$REF" == grypt-ref:* ]]
+  run gs add friends "$(cat alice.pub)" --name alice
+  assert_success
+  assert_output "epoch 2"
+  run tc -i alice -r "$REF"
+  assert_success
+  assert_line --index 2 --regexp '^\{"event":"state","group":"friends","epoch":2,"key":true,"check":"accepted","head":"[A-Za-z0-9_-]{43}"\}$'
+  assert_line --index 3 '{"event":"synced","group":"friends","epoch":2}'
+  run tc -i alice -r "$REF" --roster
+  assert_success
+  assert_line --partial '"members":["alice"],"digest":"matches the state"'
+}
+
+@test "a non-member is told so, learns nothing more, and shows in pending with its note" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  run tc -i bob -r "$REF" --note "bob from the bike club"
+  assert_failure 1
+  assert_line '{"event":"not-member","group":"friends"}'
+  refute_output --partial '"state"'
+  assert_line '{"event":"closed"}'
+  run gs pending friends
+  assert_success
+  assert_output --regexp "^1  $(cat bob.pub)  [0-9T:Z-]+  1x  \"bob from the bike club\"$"
+  run gs pending friends --json
+  assert_output --regexp '^\{"ok":true,"pending":\[\{"number":1,"key":"grypt-pk:[^"]+","note":"bob from the bike club","first":[0-9]+,"last":[0-9]+,"count":1\}\]\}$'
+  # Added from the pending list: bob now gets the key of the epoch he joined.
+  run gs add friends 1 --name bob
+  assert_output "epoch 3"
+  run gs pending friends
+  assert_output ""
+  run tc -i bob -r "$REF"
+  assert_success
+  assert_line --regexp '"epoch":3,"key":true,"check":"accepted"'
+  refute_line --regexp '"epoch":2,'
+  run gs members friends
+  assert_line --index 0 --regexp "^alice  $(cat alice.pub)  since epoch 2$"
+  assert_line --index 1 --regexp "^bob  $(cat bob.pub)  since epoch 3$"
+}
+
+@test "remove: the others hold the new epoch within a second; the removed key is refused" {
+  start_server
+  member carol
+  for m in alice bob carol; do gs add friends "$(cat $m.pub)" --name $m >/dev/null; done
+  tc_bg alice.out -i alice -r "$REF" --stay --timeout 30
+  tc_bg carol.out -i carol -r "$REF" --stay --timeout 30
+  tc_bg bob.out -i bob -r "$REF" --stay --timeout 30
+  for m in alice bob carol; do wait_for $m.out '"synced","group":"friends","epoch":4'; done
+  run gs members friends
+  assert_line --index 1 --regexp '^bob .*  online$'
+  start=$EPOCHREALTIME
+  run gs remove friends bob
+  assert_success
+  assert_output "epoch 5"
+  wait_for alice.out '"epoch":5,"key":true,"check":"accepted"' 1
+  wait_for carol.out '"synced","group":"friends","epoch":5' 1
+  elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
+  awk -v e="$elapsed" 'BEGIN { exit !(e < 1.0) }' || { echo "took $elapsed s"; false; }
+  wait_for bob.out '"event":"removed","group":"friends"' 1
+  refute grep -q '"epoch":5' bob.out
+  run tc -i bob -r "$REF"
+  assert_failure 1
+  assert_line '{"event":"not-member","group":"friends"}'
+  # By key, and a key that is not a member.
+  run gs remove friends "$(cat carol.pub)"
+  assert_output "epoch 6"
+  run gs remove friends carol
+  assert_failure 2
+  assert_output "gryptserver: error: the group friends has no member carol"
+}
+
+@test "a member added with its history gets every epoch's key; others from their joining on" {
+  start_server
+  gs rotate friends >/dev/null
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  gs add friends "$(cat bob.pub)" --name bob --with-history >/dev/null
+  run tc -i alice -r "$REF"
+  assert_line --index 2 --regexp '"epoch":3,"key":true'
+  refute_output --partial '"epoch":1,'
+  run tc -i bob -r "$REF"
+  assert_line --index 2 --regexp '"epoch":1,"key":true,"check":"accepted"'
+  assert_line --index 5 --regexp '"epoch":4,"key":true,"check":"accepted"'
+  assert_line --index 6 '{"event":"synced","group":"friends","epoch":4}'
+}
+
+@test "a member holding an epoch gets only what follows; a wrong head gets its chain refused" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  head=$(tc -i alice -r "$REF" | sed -n 's/.*"epoch":2,.*"head":"\([^"]*\)".*/\1/p')
+  [ -n "$head" ]
+  gs rotate friends >/dev/null
+  run tc -i alice -r "$REF" --hold "2:$head"
+  assert_success
+  refute_line --regexp '"epoch":2,'
+  assert_line --index 2 --regexp '"epoch":3,"key":true,"check":"accepted"'
+  # A member whose chain differs from the server's: the server sends its
+  # chain from the start and the member's own check refuses it.
+  run tc -i alice -r "$REF" --hold "3:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+  assert_success
+}
+
+@test "a reference with another server's fingerprint: the member refuses the server" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  GROUP=friends gryptserver init --store other --group friends --listen "127.0.0.1:$PORT" \
+    --host 127.0.0.1 --new-master-key-file other.key >other.ref 2>/dev/null
+  run tc -i alice -r "$(cat other.ref)"
+  assert_failure 1
+  assert_line '{"event":"refused","why":"the server'"'"'s key does not match the reference"}'
+  refute_output --partial '"state"'
+}
+
+@test "TLS 1.2, a client without a certificate and one without ALPN are refused" {
+  start_server
+  run timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 </dev/null
+  assert_failure
+  run timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1_3 -alpn grypt/1 </dev/null
+  assert_failure
+  refute_output --partial "welcome"
+  openssl genpkey -algorithm ed25519 -out k.pem 2>/dev/null
+  openssl req -new -x509 -key k.pem -out c.pem -subj /CN=x -days 1 2>/dev/null
+  run timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1_3 -cert c.pem -key k.pem </dev/null
+  refute_output --partial "welcome"
+  grep -q "does not speak grypt/1" "$BATS_TEST_TMPDIR/server.log"
+  # The same certificate with ALPN: a proper TLS 1.3 peer gets the welcome.
+  run bash -c "sleep 1 | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -tls1_3 -cert c.pem -key k.pem -alpn grypt/1 -quiet 2>/dev/null"
+  assert_output --partial '"type":"welcome"'
+}
+
+@test "garbage, oversized and cut frames, and stalled peers end their own session only" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  tc_bg alice.out -i alice -r "$REF" --stay --timeout 60
+  wait_for alice.out '"synced"'
+  # Before TLS: raw garbage, and a peer that connects and never speaks.
+  exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+  printf 'GET / HTTP/1.1\r\n\r\n\x00\xff garbage' >&5 || true
+  exec 6<>"/dev/tcp/127.0.0.1/$PORT"
+  # After TLS, inside the protocol.
+  run tc -i bob -r "$REF" --raw 7fffffff
+  assert_line --regexp '"event":"error","code":"too-large"'
+  run tc -i bob -r "$REF" --raw 00000000
+  assert_line --regexp '"event":"error","code":"protocol"'
+  run tc -i bob -r "$REF" --raw 000000107b2274797065223a --timeout 2
+  assert_line '{"event":"timeout"}'
+  run tc -i bob -r "$REF" --raw 000000096e6f74206a736f6e21
+  assert_line --regexp '"event":"error","code":"protocol","message":"a frame that is not JSON"'
+  run tc -i bob -r "$REF" --raw 0000000f7b2274797065223a2270696e67227d
+  assert_line --regexp '"event":"error","code":"protocol","message":"the first frame must be a hello"'
+  tc_bg stall.out -i bob -r "$REF" --stop-after-handshake --timeout 60
+  tc_bg nohello.out -i bob -r "$REF" --no-hello --timeout 60
+  # Meanwhile alice is served at once.
+  start=$EPOCHREALTIME
+  gs rotate friends >/dev/null
+  wait_for alice.out '"synced","group":"friends","epoch":4' 1
+  run gs groups
+  assert_success
+  assert_output --partial "friends  epoch 4  2 members"
+  kill -0 "$SERVER_PID"
+  exec 5>&- 6>&-
+}
+
+@test "a peer silent after the handshake is dropped at the hello timeout" {
+  start_server
+  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  run tc -i bob -r "$REF" --no-hello --timeout 20
+  assert_line --regexp '"event":"error","code":"timeout","message":"no hello in time"'
+  assert_line '{"event":"closed"}'
+}
+
+@test "a restart keeps everything; SIGTERM tells members and leaves no socket" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  gs rotate friends >/dev/null
+  before=$(tc -i alice -r "$REF" | grep '"event":"state".*"epoch":3')
+  tc_bg alice.out -i alice -r "$REF" --stay --timeout 30
+  wait_for alice.out '"synced"'
+  stop_server
+  wait_for alice.out '"code":"shutdown"' 2
+  [ ! -e "$STORE/admin.sock" ]
+  grep -q "stopping on SIGTERM" "$BATS_TEST_TMPDIR/server.log"
+  start_server
+  run tc -i alice -r "$REF"
+  assert_success
+  assert_line "$before"
+  run gs log friends
+  assert_line --index 0 --regexp '  init  epoch 1$'
+  assert_line --index 1 --regexp '  add  alice grypt-pk:.*; epoch 2$'
+  assert_line --index 2 --regexp '  rotate  epoch 3$'
+}
+
+@test "one server per store; without a server the verbs act on the store and need the master key" {
+  start_server
+  run gryptserver serve --store "$STORE" --master-key-file "$MK"
+  assert_failure 2
+  assert_output "gryptserver: error: a gryptserver is already running on $STORE"
+  stop_server
+  run gs add friends "$(cat alice.pub)" --name alice
+  assert_failure 2
+  assert_output "gryptserver: error: no server runs on $STORE: give --master-key-file or --passphrase-fd to act on the store directly"
+  run gs add friends "$(cat alice.pub)" --name alice --master-key-file "$MK"
+  assert_success
+  assert_output "epoch 2"
+  run gs members friends --master-key-file "$MK" --json
+  assert_output --regexp '^\{"ok":true,"members":\[\{"name":"alice","key":"grypt-pk:[^"]+","since":2,"history":false,"online":false\}\]\}$'
+}
+
+@test "a wrong master key or passphrase is exit 1 and changes nothing" {
+  gryptserver init --store "$STORE" --group friends --listen 127.0.0.1:0 --host 127.0.0.1 \
+    --new-master-key-file "$MK" 2>/dev/null
+  gryptserver init --store other --group x --listen 127.0.0.1:0 --host 127.0.0.1 \
+    --new-master-key-file wrong.key 2>/dev/null
+  cp "$STORE/grypt.db" before.db
+  run gs add friends "$(cat alice.pub)" --name alice --master-key-file wrong.key
+  assert_failure 1
+  assert_output "gryptserver: error: wrong master key file for the store $STORE"
+  run gryptserver serve --store "$STORE" --master-key-file wrong.key
+  assert_failure 1
+  cmp "$STORE/grypt.db" before.db
+  echo "store passphrase" >pass
+  gryptserver init --store pstore --group friends --listen 127.0.0.1:0 --host 127.0.0.1 \
+    --passphrase-file pass 2>/dev/null
+  echo "not it" >bad
+  run gryptserver rotate friends --store pstore --passphrase-file bad
+  assert_failure 1
+  assert_output "gryptserver: error: wrong passphrase for the store pstore"
+  run gryptserver rotate friends --store pstore --passphrase-file pass
+  assert_output "epoch 2"
+  run gryptserver rotate friends --store pstore --master-key-file "$MK"
+  assert_failure 2
+  assert_output "gryptserver: error: the store pstore is locked by a passphrase: give --passphrase-fd or --passphrase-file"
+}
+
+@test "a store field edited, or copied to another row, is named" {
+  gryptserver init --store "$STORE" --group friends --listen 127.0.0.1:0 --host 127.0.0.1 \
+    --new-master-key-file "$MK" 2>/dev/null
+  gs add friends "$(cat alice.pub)" --name alice --master-key-file "$MK" >/dev/null
+  cp -a "$STORE" pristine
+  sqlite3 "$STORE/grypt.db" "UPDATE epochs SET epoch_key = (SELECT epoch_key FROM epochs WHERE epoch = 1) WHERE epoch = 2"
+  run gs members friends --master-key-file "$MK"
+  assert_failure 1
+  assert_output "gryptserver: error: the store is damaged: epochs.epoch_key.group=1.epoch=2 does not decrypt (edited, or copied from another row)"
+  run gryptserver serve --store "$STORE" --master-key-file "$MK"
+  assert_failure 1
+  rm -rf "$STORE" && cp -a pristine "$STORE"
+  sqlite3 "$STORE/grypt.db" "UPDATE members SET since = 1 WHERE name = 'alice'"
+  run gs members friends --master-key-file "$MK"
+  assert_failure 1
+  assert_output --regexp '^gryptserver: error: the store is damaged: members.auth.1 group=1 name=alice .* does not decrypt \(edited, or copied from another row\)$'
+}
+
+@test "init refuses what it cannot do and leaves nothing half-made" {
+  run gryptserver init --store s --group friends --listen 0.0.0.0:4433 --new-master-key-file k
+  assert_failure 2
+  assert_output "gryptserver: error: listening on every address: give --host NAME, the name members connect to"
+  [ ! -e s ] && [ ! -e k ]
+  run gryptserver init --store s --group 'bad name' --new-master-key-file k
+  assert_failure 2
+  assert_output "gryptserver: error: invalid group name 'bad name': a name is made of letters, digits, '.', '_' and '-'"
+  run gryptserver init --store s --group friends --listen 127.0.0.1:4433
+  assert_failure 2
+  [ ! -e s/grypt.db ]
+  gryptserver init --store s --group friends --listen 127.0.0.1:4433 --new-master-key-file k >ref
+  run gryptserver init --store s --group friends --master-key-file k
+  assert_failure 2
+  assert_output "gryptserver: error: the group friends exists already"
+  run gryptserver init --store s --group second --master-key-file k
+  assert_success
+  assert_output --regexp '^grypt-ref:[A-Za-z0-9_-]+$'
+  run gryptserver init --store s --group third --new-master-key-file k2
+  assert_failure 2
+  [ ! -e k2 ]
+}
+
+@test "admin errors: unknown group, taken name or key, bad key, unknown pending number" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  run gs add nope "$(cat bob.pub)" --name bob
+  assert_failure 2
+  assert_output "gryptserver: error: no group named nope"
+  run gs add friends "$(cat bob.pub)" --name alice
+  assert_failure 2
+  assert_output "gryptserver: error: the group friends has a member named alice already"
+  run gs add friends "$(cat alice.pub)" --name alice2
+  assert_failure 2
+  assert_output "gryptserver: error: that key is a member of friends already, as alice"
+  run gs add friends grypt-pk:nonsense --name bob
+  assert_failure 2
+  assert_output "gryptserver: error: invalid public key: 6 bytes, not 68"
+  run gs add friends 42 --name bob
+  assert_failure 2
+  assert_output "gryptserver: error: the group friends has no pending request 42"
+  run gs add friends "$(cat bob.pub)" --name $'b\x1bob'
+  assert_failure 2
+  run gs members nope
+  assert_failure 2
+  assert_output "gryptserver: error: no group named nope"
+  run gs frobnicate friends
+  assert_failure 2
+  assert_output "gryptserver: error: unknown verb 'frobnicate' (see gryptserver --help)"
+}
+
+@test "the admin socket serves only its own user" {
+  command -v setpriv >/dev/null || skip "setpriv is not installed"
+  [ "$(id -u)" -eq 0 ] || skip "needs root to run a client as another user"
+  start_server
+  # Let another user reach the socket: only the server's own check is left.
+  d=$STORE
+  while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
+  chmod 666 "$STORE/admin.sock"
+  run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    gryptserver groups --store "$STORE"
+  assert_failure 2
+  assert_output "gryptserver: error: the server at $STORE/admin.sock closed the connection without a reply (it serves only its own user)"
+  grep -q "admin socket: refused a peer of another user" "$BATS_TEST_TMPDIR/server.log"
+}
+
+@test "--help names every verb; --version" {
+  run gryptserver --help
+  assert_success
+  for verb in init serve add remove rotate members pending log invite groups; do
+    [[ "$output" == *"$verb"* ]] || { echo "no $verb in the help"; false; }
+  done
+  run gryptserver --version
+  assert_output --regexp '^gryptserver [0-9.]+$'
+  run gryptserver
+  assert_failure 2
+  assert_output "gryptserver: error: give a verb (see gryptserver --help)"
+}
