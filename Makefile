@@ -7,8 +7,8 @@ VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 CXX        ?= g++
-TOOLS      := pw-hash grypt-keygen vault-put vault-get
-SERVICES   := gryptserver
+TOOLS      := pw-hash grypt-keygen vault-put vault-get grypt-seal grypt-open
+SERVICES   := gryptserver gryptd
 
 ifeq ($(SANITIZE),1)
 BUILD      := build/san
@@ -49,6 +49,7 @@ IPC_OBJ    := $(patsubst src/%.cpp,$(BUILD)/%.o,$(filter-out %_test.cpp,$(wildca
 NET_OBJ    := $(patsubst src/%.cpp,$(BUILD)/%.o,$(filter-out %_test.cpp,$(wildcard src/net/*.cpp)))
 # The server's parts but its main, so the unit tests can link them.
 SERVER_OBJ := $(patsubst src/%.cpp,$(BUILD)/%.o,$(filter-out %_test.cpp src/gryptserver/main.cpp,$(wildcard src/gryptserver/*.cpp)))
+DAEMON_OBJ := $(patsubst src/%.cpp,$(BUILD)/%.o,$(filter-out %_test.cpp src/gryptd/main.cpp,$(wildcard src/gryptd/*.cpp)))
 TEST_SRC   := $(wildcard src/*/*_test.cpp) test/vectors/vectors_test.cpp
 TEST_OBJ   := $(patsubst %.cpp,$(BUILD)/%.o,$(TEST_SRC:src/%=%)) $(BUILD)/test/vectors/vector.o
 VEC_CHECK  := $(BUILD)/vector-check
@@ -116,6 +117,11 @@ $(BIN)/gryptserver: $(BUILD)/gryptserver/main.o $(SERVER_OBJ) $(LIBNET) $(LIBIPC
 	@mkdir -p $(@D)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ $(SERVICE_LIBS) $(LDLIBS)
 
+$(BIN)/gryptd: $(BUILD)/gryptd/main.o $(DAEMON_OBJ) $(LIBNET) $(LIBIPC) $(LIBGRYPT)
+	$(call say,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
+
 # A protocol client for the tests (not installed).
 $(TESTCLIENT): $(BUILD)/test/client/testclient.o $(LIBNET) $(LIBIPC) $(LIBGRYPT)
 	$(call say,LINK,$@)
@@ -132,7 +138,7 @@ $(BUILD)/bench/%.o: bench/%.cpp $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(ASIO_WARN) -MMD -MP -c $< -o $@
 
-$(UNIT): $(TEST_OBJ) $(SERVER_OBJ) $(LIBNET) $(LIBIPC) $(LIBGRYPT)
+$(UNIT): $(TEST_OBJ) $(SERVER_OBJ) $(DAEMON_OBJ) $(LIBNET) $(LIBIPC) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lgtest -lgtest_main $(SERVICE_LIBS) $(LDLIBS)
 
@@ -192,5 +198,6 @@ include fuzz/fuzz.mk
 
 .SECONDARY:
 -include $(CORE_OBJ:.o=.d) $(IPC_OBJ:.o=.d) $(NET_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(TEST_OBJ:.o=.d) \
+  $(DAEMON_OBJ:.o=.d) $(BUILD)/gryptd/main.d \
   $(TOOL_OBJ:.o=.d) $(BUILD)/gryptserver/main.d $(wildcard $(BUILD)/test/vectors/*.d) \
   $(wildcard $(BUILD)/test/client/*.d) $(wildcard $(BUILD)/bench/*.d)

@@ -69,8 +69,8 @@ class FixedMessageKeys : public MessageKeys {
 // Every group has one member, the fixed identity, under any key id.
 class FixedMembers : public Members {
  public:
-  std::vector<PublicKey> lookup(const GroupId&, const KeyId&) const override {
-    return {identity().public_key()};
+  std::vector<Member> lookup(const MessageHeader&, const KeyId&) const override {
+    return {{identity().public_key(), "fixed", true}};
   }
 };
 

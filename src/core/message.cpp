@@ -93,11 +93,10 @@ void MessageSealer::finish() {
   }
   std::array<std::uint8_t, Sha512::size> digest;
   digest_.final(digest);
-  KeyId id = signer_->key_id();
-  Signature sig = signer_->sign(signed_bytes(header_, id, digest));
+  SignedDigest sd = signer_->sign(header_, digest);
   std::array<std::uint8_t, signed_trailer_bytes> trailer;
-  std::memcpy(trailer.data(), id.data(), id.size());
-  std::memcpy(trailer.data() + id.size(), sig.data(), sig.size());
+  std::memcpy(trailer.data(), sd.key_id.data(), sd.key_id.size());
+  std::memcpy(trailer.data() + sd.key_id.size(), sd.signature.data(), sd.signature.size());
   stream_.finish(trailer);
 }
 
@@ -115,7 +114,15 @@ std::span<const std::uint8_t> MessageOpener::next() {
   return plain;
 }
 
-std::optional<PublicKey> MessageOpener::finish(const Members& members) {
+SignedDigest IdentitySigner::sign(const MessageHeader& h,
+                                  std::span<const std::uint8_t, 64> digest) const {
+  SignedDigest s;
+  s.key_id = id_.public_key().key_id();
+  s.signature = id_.sign(signed_bytes(h, s.key_id, digest));
+  return s;
+}
+
+std::optional<Member> MessageOpener::finish(const Members& members) {
   if (!stream_->done()) throw std::logic_error("MessageOpener::finish before the end");
   if (!header_.is_signed) return std::nullopt;
   auto trailer = stream_->trailer();
@@ -125,13 +132,13 @@ std::optional<PublicKey> MessageOpener::finish(const Members& members) {
   std::array<std::uint8_t, Sha512::size> digest;
   digest_.final(digest);
   auto message = signed_bytes(header_, id, digest);
-  std::vector<PublicKey> candidates = members.lookup(header_.group, id);
+  std::vector<Member> candidates = members.lookup(header_, id);
   if (candidates.empty())
     throw OpenError(Fault::auth, "the sender (key id " +
                                      base64_encode(id, Base64::url_unpadded) +
                                      ") is not a member of the group");
-  for (const PublicKey& k : candidates)
-    if (k.verify(message, sig)) return k;
+  for (Member& m : candidates)
+    if (m.key.verify(message, sig)) return std::move(m);
   throw OpenError(Fault::auth, "the sender's signature does not verify");
 }
 

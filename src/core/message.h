@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "core/encoding.h"
 #include "core/group.h"
@@ -57,25 +59,37 @@ class MessageKeys {
   virtual SecretBytes message_key(const MessageHeader& h) = 0;
 };
 
+struct SignedDigest {
+  KeyId key_id{};
+  Signature signature{};
+};
+
+// Signs a message's header and plaintext digest (the signed trailer).
 class Signer {
  public:
   virtual ~Signer() = default;
-  virtual KeyId key_id() const = 0;
-  virtual Signature sign(std::span<const std::uint8_t> message) const = 0;
+  virtual SignedDigest sign(const MessageHeader& h,
+                            std::span<const std::uint8_t, 64> digest) const = 0;
+};
+
+struct Member {
+  PublicKey key;
+  std::string name;
+  bool current = true;  // still a member of the group's newest epoch
 };
 
 class Members {
  public:
   virtual ~Members() = default;
-  // The members of `group` whose key id is `id` (normally one).
-  virtual std::vector<PublicKey> lookup(const GroupId& group, const KeyId& id) const = 0;
+  // The members of the message's group and epoch whose key id is `id`
+  // (normally one).
+  virtual std::vector<Member> lookup(const MessageHeader& h, const KeyId& id) const = 0;
 };
 
 class IdentitySigner : public Signer {
  public:
   explicit IdentitySigner(const Identity& id) : id_(id) {}
-  KeyId key_id() const override { return id_.public_key().key_id(); }
-  Signature sign(std::span<const std::uint8_t> message) const override { return id_.sign(message); }
+  SignedDigest sign(const MessageHeader& h, std::span<const std::uint8_t, 64> digest) const override;
 
  private:
   const Identity& id_;
@@ -111,7 +125,7 @@ class MessageOpener {
   bool done() const { return stream_->done(); }
   // After done(): the verified sender (nullopt for anonymous messages).
   // Throws OpenError(auth) for an unknown sender or a bad signature.
-  std::optional<PublicKey> finish(const Members& members);
+  std::optional<Member> finish(const Members& members);
 
  private:
   MessageHeader header_;

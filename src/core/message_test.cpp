@@ -15,10 +15,10 @@ struct Ring : MessageKeys, Members {
     if (h.group != group || h.epoch != Epoch(5)) throw OpenError(Fault::wrong_key, "no key");
     return derive_message_key(epoch_key, h);
   }
-  std::vector<PublicKey> lookup(const GroupId&, const KeyId& id) const override {
-    std::vector<PublicKey> out;
+  std::vector<Member> lookup(const MessageHeader&, const KeyId& id) const override {
+    std::vector<Member> out;
     for (const auto& k : members)
-      if (k.key_id() == id) out.push_back(k);
+      if (k.key_id() == id) out.push_back({k, "m", true});
     return out;
   }
 };
@@ -82,7 +82,7 @@ TEST(Message, SignedRoundTripNamesTheSender) {
   EXPECT_EQ(text, "hello group");
   auto sender = op.finish(r);
   ASSERT_TRUE(sender);
-  EXPECT_EQ(*sender, alice.public_key());
+  EXPECT_EQ(sender->key, alice.public_key());
 }
 
 TEST(Message, NextAfterTheEndIsEmpty) {
@@ -100,7 +100,7 @@ TEST(Message, NextAfterTheEndIsEmpty) {
   EXPECT_TRUE(op.next().empty());
   auto sender = op.finish(r);  // the digest did not take in anything more
   ASSERT_TRUE(sender);
-  EXPECT_EQ(*sender, alice.public_key());
+  EXPECT_EQ(sender->key, alice.public_key());
 }
 
 TEST(Message, AnonymousHasNoSender) {

@@ -144,6 +144,14 @@ void Vault::scan() {
   stray_.clear();
   std::string entries = dir_ + "/entries";
   if (!check_inner_dir(entries)) return;
+  // The newest version of every name, read first; their keys are then
+  // asked for in two batches (one round trip each through the daemon).
+  struct Newest {
+    std::string locator, path;
+    std::uint64_t version;
+    std::vector<std::uint8_t> head;
+  };
+  std::vector<Newest> found;
   for (const std::string& loc : list_dir(entries)) {
     std::string ldir = entries + "/" + loc;
     struct stat st;
@@ -160,13 +168,7 @@ void Vault::scan() {
       std::string path = ldir + "/" + version_file_name(have.back());
       try {
         EntryFile f(path);
-        EntryHeader h;
-        std::string name = read_entry_name(read_head(f), keys_, h);
-        if (keys_.locator(name) != loc || h.version != have.back())
-          throw OpenError(Fault::wrong_name, "moved");
-        names_.push_back({loc, std::move(name), h});
-      } catch (const OpenError&) {
-        unreadable_.push_back(path);
+        found.push_back({loc, path, have.back(), read_head(f)});
       } catch (const SystemError& e) {
         if (e.errnum() == ENOENT && attempt == 0) continue;
         throw;
@@ -174,6 +176,40 @@ void Vault::scan() {
       break;
     }
   }
+  std::vector<std::span<const std::uint8_t>> heads;
+  std::vector<Newest*> asked;
+  for (Newest& n : found) {
+    try {
+      EntryHeader::decode(n.head);
+      if (n.head.size() < entry_head_bytes) throw OpenError(Fault::truncated, "");
+      heads.push_back(std::span(n.head).first(entry_header_bytes));
+      asked.push_back(&n);
+    } catch (const OpenError&) {
+      unreadable_.push_back(n.path);
+    }
+  }
+  std::vector<SecretBytes> keys = keys_.name_keys(heads);
+  std::vector<std::string> names;
+  std::vector<std::pair<Newest*, EntryHeader>> opened;
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    try {
+      EntryHeader h;
+      std::string name = read_entry_name_with(asked[i]->head, keys[i], h);
+      if (h.version != asked[i]->version) throw OpenError(Fault::header, "");
+      names.push_back(std::move(name));
+      opened.emplace_back(asked[i], h);
+    } catch (const OpenError&) {
+      unreadable_.push_back(asked[i]->path);
+    }
+  }
+  std::vector<std::string> locators = keys_.locators(names);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (locators[i] != opened[i].first->locator)
+      unreadable_.push_back(opened[i].first->path);  // moved from another name's place
+    else
+      names_.push_back({opened[i].first->locator, std::move(names[i]), opened[i].second});
+  }
+  std::sort(unreadable_.begin(), unreadable_.end());
   std::sort(stray_.begin(), stray_.end());
   stray_.erase(std::unique(stray_.begin(), stray_.end()), stray_.end());
 }

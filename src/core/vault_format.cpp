@@ -82,6 +82,24 @@ bool valid_locator(std::string_view name) {
          raw.size() == 16;
 }
 
+std::vector<std::string> VaultKeys::locators(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const std::string& n : names) out.push_back(locator(n));
+  return out;
+}
+
+std::vector<SecretBytes> VaultKeys::name_keys(
+    const std::vector<std::span<const std::uint8_t>>& headers) {
+  std::vector<SecretBytes> out;
+  for (auto h : headers) out.push_back(name_key(h));
+  return out;
+}
+
+std::pair<SecretBytes, SecretBytes> VaultKeys::both_keys(std::span<const std::uint8_t> header,
+                                                         std::string_view name) {
+  return {name_key(header), entry_key(header, name)};
+}
+
 LocalVaultKeys::LocalVaultKeys(SecretBytes vault_key)
     : key_(std::move(vault_key)),
       locator_key_(hkdf_sha256(key_.span(), {}, label("grypt vault locator v1"))) {}
@@ -229,11 +247,17 @@ void seal_entry(Output& out, VaultKeys& keys, const EntryHeader& header, std::st
 std::string read_entry_name(std::span<const std::uint8_t> head, VaultKeys& keys,
                             EntryHeader& header) {
   header = EntryHeader::decode(head);
-  auto fixed = head.first(entry_header_bytes);
+  if (head.size() < entry_head_bytes)
+    throw OpenError(Fault::truncated, "truncated: the entry's name block is incomplete");
+  return read_entry_name_with(head, keys.name_key(head.first(entry_header_bytes)), header);
+}
+
+std::string read_entry_name_with(std::span<const std::uint8_t> head, const SecretBytes& nk,
+                                 EntryHeader& header) {
+  header = EntryHeader::decode(head);
   if (head.size() < entry_head_bytes)
     throw OpenError(Fault::truncated, "truncated: the entry's name block is incomplete");
   auto sealed = head.subspan(entry_header_bytes, name_block_bytes);
-  SecretBytes nk = keys.name_key(fixed);
   SecretBytes block(256);
   const std::array<std::uint8_t, gcm_nonce_bytes> zero{};
   if (!AesGcm(nk.span()).open(zero, sealed.first(256), sealed.data() + 256, block.data()))
@@ -251,12 +275,17 @@ EntryOpener::EntryOpener(Input& in, VaultKeys& keys, std::string_view name,
                          std::uint64_t expected_version, std::uint64_t size_hint) {
   std::array<std::uint8_t, entry_head_bytes> head;
   std::size_t n = in.read_full(head);
-  std::string stored = read_entry_name(std::span(head).first(n), keys, header_);
+  header_ = EntryHeader::decode(std::span(head).first(n));
+  if (n < entry_head_bytes)
+    throw OpenError(Fault::truncated, "truncated: the entry's name block is incomplete");
+  // Both keys at once: one request when the vault key is the daemon's.
+  auto [nk, ek] = keys.both_keys(std::span(head).first(entry_header_bytes), name);
+  std::string stored = read_entry_name_with(head, nk, header_);
   if (stored != name)
     throw OpenError(Fault::wrong_name, "the entry holds another name: it was moved or renamed");
   if (expected_version != 0 && header_.version != expected_version)
     throw OpenError(Fault::header, "the entry's version does not match its file name");
-  key_ = keys.entry_key(std::span(head).first(entry_header_bytes), name);
+  key_ = std::move(ek);
   std::uint64_t payload = size_hint > entry_head_bytes ? size_hint - entry_head_bytes : 0;
   stream_.emplace(key_.span(), in, 0, payload);
 }

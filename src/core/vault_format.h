@@ -70,6 +70,13 @@ class VaultKeys {
   virtual std::string locator(std::string_view name) = 0;
   virtual SecretBytes name_key(std::span<const std::uint8_t> header) = 0;
   virtual SecretBytes entry_key(std::span<const std::uint8_t> header, std::string_view name) = 0;
+  // Batches, so that a provider across a socket answers a whole scan at
+  // once; by default one by one.
+  virtual std::vector<std::string> locators(const std::vector<std::string>& names);
+  virtual std::vector<SecretBytes> name_keys(const std::vector<std::span<const std::uint8_t>>& headers);
+  // Both keys of one entry: its name block's and its payload's.
+  virtual std::pair<SecretBytes, SecretBytes> both_keys(std::span<const std::uint8_t> header,
+                                                        std::string_view name);
 };
 
 class LocalVaultKeys : public VaultKeys {
@@ -116,6 +123,9 @@ void seal_entry(Output& out, VaultKeys& keys, const EntryHeader& header, std::st
 // file (fewer: truncated). OpenError: truncated, header, auth.
 std::string read_entry_name(std::span<const std::uint8_t> head, VaultKeys& keys,
                             EntryHeader& header);
+// The same with the entry's name key at hand (a batch asked for it).
+std::string read_entry_name_with(std::span<const std::uint8_t> head, const SecretBytes& name_key,
+                                 EntryHeader& header);
 
 // Reads and checks header and name block, then yields verified plaintext.
 class EntryOpener {

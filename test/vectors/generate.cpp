@@ -113,8 +113,10 @@ struct Group {
 class LyingSigner : public Signer {
  public:
   LyingSigner(const Identity& claims, const Identity& signs) : claims_(claims), signs_(signs) {}
-  KeyId key_id() const override { return claims_.public_key().key_id(); }
-  Signature sign(std::span<const std::uint8_t> m) const override { return signs_.sign(m); }
+  SignedDigest sign(const MessageHeader& h, std::span<const std::uint8_t, 64> d) const override {
+    KeyId id = claims_.public_key().key_id();
+    return {id, signs_.sign(signed_bytes(h, id, d))};
+  }
 
  private:
   const Identity& claims_;

@@ -67,7 +67,7 @@ Outcome check_message(const Vector& v) {
       plain.insert(plain.end(), p.begin(), p.end());
     }
     auto sender = op.finish(ring);
-    return summary(plain, " sender=" + (sender ? sender->to_string() : std::string("none")));
+    return summary(plain, " sender=" + (sender ? sender->key.to_string() : std::string("none")));
   });
 }
 
@@ -136,10 +136,10 @@ SecretBytes Keyring::message_key(const MessageHeader& h) {
   return derive_message_key(key_, h);
 }
 
-std::vector<PublicKey> Keyring::lookup(const GroupId&, const KeyId& id) const {
-  std::vector<PublicKey> out;
+std::vector<Member> Keyring::lookup(const MessageHeader&, const KeyId& id) const {
+  std::vector<Member> out;
   for (const PublicKey& k : members_)
-    if (k.key_id() == id) out.push_back(k);
+    if (k.key_id() == id) out.push_back({k, "", true});
   return out;
 }
 

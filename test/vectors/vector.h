@@ -55,7 +55,7 @@ class Keyring : public MessageKeys, public Members {
  public:
   explicit Keyring(const Vector& v);
   SecretBytes message_key(const MessageHeader& h) override;
-  std::vector<PublicKey> lookup(const GroupId&, const KeyId& id) const override;
+  std::vector<Member> lookup(const MessageHeader&, const KeyId& id) const override;
 
  private:
   std::vector<std::uint8_t> group_, key_;

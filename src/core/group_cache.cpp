@@ -1,0 +1,166 @@
+#include "core/group_cache.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/bytes.h"
+#include "core/error.h"
+
+namespace grypt {
+namespace {
+
+constexpr std::uint8_t chain_magic[8] = {'G', 'R', 'Y', 'P', 'T', 'C', 'H', 0x01};
+constexpr std::uint8_t roster_magic[8] = {'G', 'R', 'Y', 'P', 'T', 'R', 'S', 0x01};
+
+}  // namespace
+
+std::vector<GroupEntry> parse_groups_file(std::string_view text, const std::string& path) {
+  std::vector<GroupEntry> out;
+  for (int lineno = 1; !text.empty(); ++lineno) {
+    std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t'))
+      line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty() || line[0] == '#') continue;
+    std::string where = path + " line " + std::to_string(lineno);
+    std::size_t sp = line.find_first_of(" \t");
+    if (sp == std::string_view::npos) throw FormatError(where + ": expected \"NAME REFERENCE\"");
+    std::string name(line.substr(0, sp));
+    std::string_view ref = line.substr(sp);
+    while (!ref.empty() && (ref.front() == ' ' || ref.front() == '\t')) ref.remove_prefix(1);
+    if (std::string d = group_name_defect(name); !d.empty())
+      throw FormatError(where + ": invalid group name: " + d);
+    GroupEntry e{name, {}};
+    try {
+      e.reference = GroupReference::parse(ref);
+    } catch (const FormatError& err) {
+      throw FormatError(where + ": " + err.what());
+    }
+    for (const GroupEntry& seen : out)
+      if (seen.name == name) throw FormatError(where + ": " + name + " appears twice");
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string format_groups_file(const std::vector<GroupEntry>& groups) {
+  std::string out = "# grypt groups: \"NAME REFERENCE\" per line (see gryptd(1)).\n";
+  for (const GroupEntry& g : groups) out += g.name + " " + g.reference.to_string() + "\n";
+  return out;
+}
+
+ChainCheck::Result GroupChain::append(std::span<const std::uint8_t> state,
+                                      std::span<const std::uint8_t> box, const Identity& member) {
+  std::optional<GroupState> held;
+  if (!states_.empty()) held = states_.back();
+  // The pinned key is known by its fingerprint: take the signer the state
+  // names only if it is that key.
+  PublicKey signer;
+  try {
+    signer = GroupState::decode(state).signer;
+  } catch (const FormatError&) {
+    return ChainCheck::Result::bad_format;
+  }
+  if (signer.fingerprint() != pinned_) return ChainCheck::Result::bad_signer;
+  ChainCheck c = check_next_state(state, group_, signer, held, box, member);
+  if (c.result != ChainCheck::Result::accepted) return c.result;
+  states_.push_back(c.state);
+  boxes_.emplace_back(box.begin(), box.end());
+  if (!c.epoch_key.empty()) keys_[c.state.epoch.value()] = std::move(c.epoch_key);
+  return c.result;
+}
+
+std::vector<std::uint8_t> GroupChain::encode() const {
+  std::vector<std::uint8_t> f(chain_magic, chain_magic + 8);
+  f.resize(16);
+  put_be64(&f[8], static_cast<std::uint64_t>(confirmed));
+  for (std::size_t i = 0; i < states_.size(); ++i) {
+    auto s = states_[i].encode();
+    f.insert(f.end(), s.begin(), s.end());
+    f.push_back(static_cast<std::uint8_t>(boxes_[i].size()));
+    f.insert(f.end(), boxes_[i].begin(), boxes_[i].end());
+  }
+  return f;
+}
+
+GroupChain GroupChain::decode(std::span<const std::uint8_t> f, const GroupId& group,
+                              const Fingerprint& pinned, const Identity& member,
+                              const std::string& path) {
+  if (f.size() < 16) throw OpenError(Fault::truncated, path + " is truncated");
+  if (std::memcmp(f.data(), chain_magic, 8) != 0)
+    throw OpenError(Fault::header, path + " is not a grypt chain file");
+  GroupChain c(group, pinned);
+  c.confirmed = static_cast<std::int64_t>(get_be64(&f[8]));
+  std::size_t at = 16;
+  while (at < f.size()) {
+    if (f.size() - at < state_bytes + 1) throw OpenError(Fault::truncated, path + " is truncated");
+    auto state = f.subspan(at, state_bytes);
+    std::size_t k = f[at + state_bytes];
+    if (k != 0 && k != epoch_box_bytes)
+      throw OpenError(Fault::header, path + " is damaged: a box of " + std::to_string(k) + " bytes");
+    if (f.size() - at - state_bytes - 1 < k) throw OpenError(Fault::truncated, path + " is truncated");
+    auto box = f.subspan(at + state_bytes + 1, k);
+    ChainCheck::Result r = c.append(state, box, member);
+    if (r != ChainCheck::Result::accepted)
+      throw OpenError(Fault::auth, path + " is damaged: epoch " +
+                                       std::to_string(get_be32(&state[16])) + ": " +
+                                       chain_result_text(r));
+    at += state_bytes + 1 + k;
+  }
+  return c;
+}
+
+std::optional<Epoch> GroupChain::newest_key() const {
+  if (keys_.empty()) return std::nullopt;
+  return Epoch(keys_.rbegin()->first);
+}
+
+const SecretBytes* GroupChain::key(Epoch e) const {
+  auto it = keys_.find(e.value());
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+const GroupState* GroupChain::state(Epoch e) const {
+  if (states_.empty() || e < states_.front().epoch || e > states_.back().epoch) return nullptr;
+  return &states_[e.value() - states_.front().epoch.value()];
+}
+
+std::vector<std::uint8_t> encode_roster(Epoch epoch, const std::vector<RosterEntry>& members) {
+  std::vector<std::uint8_t> f(roster_magic, roster_magic + 8);
+  f.resize(16);
+  put_be32(&f[8], epoch.value());
+  put_be32(&f[12], static_cast<std::uint32_t>(members.size()));
+  for (const RosterEntry& m : members) {
+    f.insert(f.end(), m.key.bytes().begin(), m.key.bytes().end());
+    f.push_back(static_cast<std::uint8_t>(m.name.size()));
+    f.insert(f.end(), m.name.begin(), m.name.end());
+  }
+  return f;
+}
+
+std::vector<RosterEntry> decode_roster(std::span<const std::uint8_t> f, Epoch epoch,
+                                       const StateHash& digest, const std::string& path) {
+  auto damaged = [&](const std::string& why) { return OpenError(Fault::auth, path + " is damaged: " + why); };
+  if (f.size() < 16 || std::memcmp(f.data(), roster_magic, 8) != 0) throw damaged("not a roster file");
+  if (Epoch(get_be32(&f[8])) != epoch) throw damaged("it is the roster of another epoch");
+  std::size_t n = get_be32(&f[12]), at = 16;
+  std::vector<RosterEntry> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (f.size() - at < 65) throw damaged("truncated");
+    RosterEntry e;
+    // The digest, checked below against the signed state, covers every key.
+    e.key = PublicKey::from_trusted_bytes(f.subspan(at).first<public_key_bytes>());
+    std::size_t len = f[at + 64];
+    if (f.size() - at - 65 < len) throw damaged("truncated");
+    e.name.assign(reinterpret_cast<const char*>(&f[at + 65]), len);
+    at += 65 + len;
+    out.push_back(std::move(e));
+  }
+  if (at != f.size()) throw damaged("trailing data");
+  if (roster_digest(out) != digest) throw damaged("it does not match the state of its epoch");
+  return out;
+}
+
+}  // namespace grypt

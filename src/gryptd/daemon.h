@@ -1,0 +1,26 @@
+// gryptd: the member's agent (man/gryptd.1). One event loop (standalone Asio
+// with C++20 coroutines) serves the tools on the Unix socket and keeps one
+// TLS session per group server, pinned to the reference's key, checking
+// every state before it is kept (grypt-protocol.7, CHECKING STATES), and
+// reconnecting with exponential backoff and jitter.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/keyring.h"
+
+namespace grypt {
+
+struct DaemonOptions {
+  std::string socket_path;
+  // Called once the socket listens (detaching waits for it).
+  std::function<void()> ready;
+  std::function<void(const std::string&)> log;
+};
+
+// Runs until "stop", SIGTERM or SIGINT; the socket must be bound already
+// (listen_fd). Returns the exit status.
+int run_daemon(Keyring& keyring, int listen_fd, const DaemonOptions& options);
+
+}  // namespace grypt

@@ -1,0 +1,230 @@
+// gryptd: the member's agent (man/gryptd.1). Without a verb it starts: it
+// unlocks the identity, listens on its socket and, unless --foreground,
+// detaches once the socket listens. status, stop and join talk to it.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "core/file.h"
+#include "core/group_cache.h"
+#include "core/identity_file.h"
+#include "core/keyring.h"
+#include "core/text.h"
+#include "gryptd/daemon.h"
+#include "ipc/daemon_client.h"
+#include "ipc/unix_socket.h"
+#include "tools/options.h"
+
+namespace grypt {
+namespace {
+
+std::string socket_path(const cxxopts::ParseResult& r) {
+  return r.count("socket") ? option<std::string>(r, "socket") : default_socket_path();
+}
+
+std::string when(std::int64_t t) {
+  if (t == 0) return "never";
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm;
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+DaemonClient running(const std::string& path) {
+  std::optional<DaemonClient> c = DaemonClient::connect(path);
+  if (!c) throw UsageError("gryptd is not running (socket " + path + "): start it with gryptd");
+  return std::move(*c);
+}
+
+int do_status(const std::string& path, bool json) {
+  DaemonClient c = running(path);
+  auto s = std::get<daemon::StatusReply>(c.call(daemon::Status{}));
+  if (json) {
+    nlohmann::ordered_json j = {{"identity", s.identity}, {"socket", path}};
+    nlohmann::ordered_json groups = nlohmann::ordered_json::array();
+    for (const auto& g : s.groups)
+      groups.push_back({{"name", g.name}, {"state", g.state}, {"epoch", g.epoch},
+                        {"confirmed", g.confirmed}, {"members", g.members}, {"reference", g.reference}});
+    j["groups"] = groups;
+    write_stdout(j.dump() + "\n");
+    return exit_ok;
+  }
+  std::string out = "identity " + s.identity + "\n";
+  for (const auto& g : s.groups) {
+    out += g.name + "  " + g.state + "  epoch " + std::to_string(g.epoch) + "  confirmed " +
+           when(g.confirmed) + (g.members ? "  " + std::to_string(g.members) + " members" : "") + "\n";
+    if (g.state == "not-member")
+      out += "  not a member: send your key above to the group's administrator\n";
+  }
+  write_stdout(out);
+  return exit_ok;
+}
+
+int do_join(const std::string& path, const std::string& name, const std::string& ref_text) {
+  if (std::string d = group_name_defect(name); !d.empty())
+    throw UsageError("invalid group name '" + name + "': " + d);
+  GroupReference ref = GroupReference::parse(ref_text);
+  if (std::optional<DaemonClient> c = DaemonClient::connect(path)) {
+    c->call(daemon::Join{name, ref.to_string()});
+    return exit_ok;
+  }
+  // No daemon: only the groups file changes; the next gryptd connects.
+  std::string file = groups_file_path();
+  std::vector<GroupEntry> groups;
+  if (file_exists(file)) {
+    SecretBytes text = read_secret_file(file, 1 << 20, {.access = Access::owner});
+    groups = parse_groups_file(text.view(), file);
+  }
+  for (const GroupEntry& g : groups) {
+    if (g.name == name && g.reference.to_string() == ref.to_string()) return exit_ok;
+    if (g.name == name) throw UsageError("a group named " + name + " is known already, with another reference");
+    if (g.reference.group_id() == ref.group_id()) throw UsageError("that group is known already, as " + g.name);
+  }
+  groups.push_back({name, ref});
+  make_dirs(dir_name(file));
+  write_file_atomic(file, as_bytes(format_groups_file(groups)), 0600);
+  return exit_ok;
+}
+
+// The socket's directory is the user's alone; a socket that answers is a
+// running daemon; one that does not is left from a killed one.
+Fd listen_socket(const std::string& path) {
+  std::string dir = dir_name(path);
+  make_dirs(dir);
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0) throw SystemError("cannot look at " + dir, errno);
+  if (st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
+    throw UsageError("the socket directory " + dir + " must be yours and private (chmod 700 " + dir + ")");
+  if (file_exists(path)) {
+    if (::lstat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode))
+      throw UsageError(path + " exists and is not a socket: refusing to replace it");
+    if (DaemonClient::connect(path)) throw UsageError("gryptd is already running (socket " + path + ")");
+    ::unlink(path.c_str());
+  }
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) throw SystemError("cannot make a socket", errno);
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) throw UsageError("the socket path " + path + " is too long");
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw SystemError("cannot listen on " + path, errno);
+  ::chmod(path.c_str(), 0600);
+  if (::listen(fd.get(), 64) != 0) throw SystemError("cannot listen on " + path, errno);
+  return fd;
+}
+
+int do_run(const cxxopts::ParseResult& r) {
+  std::string path = socket_path(r);
+  std::string id_path =
+      r.count("identity") ? option<std::string>(r, "identity") : default_identity_path();
+  if (!file_exists(id_path))
+    throw UsageError("no identity at " + id_path + " (create one with grypt-keygen, or give -i)");
+  bool foreground = r.count("foreground") > 0;
+  bool use_syslog = r.count("syslog") > 0 || !foreground;
+  // Whatever can fail is done before detaching, so that it is reported.
+  Fd listener = listen_socket(path);
+  Identity id = unlock_identity(id_path, secret_source(r, "passphrase"), false);
+  Keyring keyring(id, groups_file_path(), default_cache_dir());
+  std::signal(SIGPIPE, SIG_IGN);
+
+  DaemonOptions o;
+  o.socket_path = path;
+  if (use_syslog) {
+    openlog("gryptd", LOG_PID, LOG_DAEMON);
+    o.log = [](const std::string& line) { syslog(LOG_INFO, "%s", line.c_str()); };
+  } else {
+    o.log = [](const std::string& line) {
+      std::string l = "gryptd: " + line + "\n";
+      [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, l.data(), l.size());
+    };
+  }
+  int ready[2] = {-1, -1};
+  if (!foreground) {
+    if (::pipe2(ready, O_CLOEXEC) != 0) throw SystemError("cannot make a pipe", errno);
+    pid_t pid = ::fork();
+    if (pid < 0) throw SystemError("cannot detach", errno);
+    if (pid > 0) {
+      // The parent returns once the daemon listens, or tells why not.
+      ::close(ready[1]);
+      char c = 0;
+      ssize_t n;
+      while ((n = ::read(ready[0], &c, 1)) < 0 && errno == EINTR) {
+      }
+      if (n != 1) throw SystemError("gryptd stopped while starting (see the system log)");
+      ::_exit(exit_ok);
+    }
+    ::close(ready[0]);
+    ::setsid();
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, STDIN_FILENO);
+    ::dup2(null, STDOUT_FILENO);
+    ::dup2(null, STDERR_FILENO);
+    if (null > STDERR_FILENO) ::close(null);
+    if (::chdir("/") != 0) {
+    }
+  }
+  o.ready = [&] {
+    o.log("serving " + std::to_string(keyring.groups().size()) + " group(s) on " + path);
+    if (ready[1] >= 0) {
+      char c = 1;
+      [[maybe_unused]] ssize_t n = ::write(ready[1], &c, 1);
+      ::close(ready[1]);
+      ready[1] = -1;
+    }
+  };
+  int status = run_daemon(keyring, listener.release(), o);
+  ::unlink(path.c_str());
+  o.log("stopped");
+  return status;
+}
+
+int body(int argc, char** argv) {
+  cxxopts::Options o("gryptd", "The grypt member's agent");
+  o.custom_help("[--foreground] [--syslog] [-i FILE] | status [--json] | stop | join NAME REFERENCE");
+  o.add_options()
+      ("foreground", "stay in the foreground and log to stderr (for service managers)")
+      ("syslog", "log to syslog (the default when detached)")
+      ("i,identity", "the identity (default: $GRYPT_IDENTITY or $XDG_DATA_HOME/grypt/identity)",
+       cxxopts::value<std::string>(), "FILE")
+      ("passphrase-fd", "read the identity's passphrase from descriptor N", cxxopts::value<int>(), "N")
+      ("passphrase-file", "read the identity's passphrase from F", cxxopts::value<std::string>(), "F")
+      ("socket", "the socket (default: $GRYPT_SOCKET or $XDG_RUNTIME_DIR/grypt/gryptd.sock)",
+       cxxopts::value<std::string>(), "PATH")
+      ("json", "status: JSON output")
+      ("h,help", "print this help")
+      ("version", "print the version");
+  o.add_options("hidden")("words", "", cxxopts::value<std::vector<std::string>>());
+  o.parse_positional({"words"});
+  auto r = parse_options(o, argc, argv);
+  if (handle_common_options(o, r, "\nExit status: 0 success, 1 wrong passphrase, 2 error. See gryptd(1).\n"))
+    return exit_ok;
+  std::vector<std::string> w = r.count("words") ? option<std::vector<std::string>>(r, "words")
+                                                : std::vector<std::string>{};
+  std::string path = socket_path(r);
+  if (w.empty()) return do_run(r);
+  if (w[0] == "status" && w.size() == 1) return do_status(path, r.count("json") > 0);
+  if (w[0] == "stop" && w.size() == 1) {
+    DaemonClient c = running(path);
+    c.call(daemon::Stop{});
+    // Returns once the daemon is gone: its socket no longer answers.
+    for (int i = 0; i < 100 && DaemonClient::connect(path); ++i) ::usleep(50000);
+    return exit_ok;
+  }
+  if (w[0] == "join" && w.size() == 3) return do_join(path, w[1], w[2]);
+  throw UsageError("unknown verb or arguments '" + printable(w[0]) + "' (see gryptd --help)");
+}
+
+}  // namespace
+}  // namespace grypt
+
+int main(int argc, char** argv) { return grypt::run_tool("gryptd", argc, argv, grypt::body); }

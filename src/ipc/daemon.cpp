@@ -1,0 +1,264 @@
+#include "ipc/daemon.h"
+
+
+#include <functional>
+
+#include "ipc/json_fields.h"
+
+namespace grypt::daemon {
+namespace {
+
+using namespace json_fields;
+
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+template <std::size_t N>
+std::array<std::uint8_t, N> fixed(const Json& j, const char* name) {
+  auto b = bytes(j, name, N);
+  if (b.size() != N) bad(std::string("\"") + name + "\" is not " + std::to_string(N) + " bytes");
+  std::array<std::uint8_t, N> out;
+  std::copy(b.begin(), b.end(), out.begin());
+  return out;
+}
+
+// A secret field: decoded into guarded memory, and the JSON string that
+// carried it wiped.
+SecretBytes secret(Json& j, const char* name, std::size_t size) {
+  Json& v = const_cast<Json&>(field(j, name));
+  if (!v.is_string()) bad(std::string("\"") + name + "\" is not a string");
+  std::string& s = v.get_ref<std::string&>();
+  SecretBytes out;
+  try {
+    out = base64_decode_secret(s, Base64::url_unpadded, name);
+  } catch (const FormatError&) {
+    wipe(s.data(), s.size());
+    bad(std::string("\"") + name + "\" is not base64url");
+  }
+  wipe(s.data(), s.size());
+  if (out.size() != size) bad(std::string("\"") + name + "\" is not " + std::to_string(size) + " bytes");
+  return out;
+}
+
+std::string secret_text(const SecretBytes& s) {
+  SecretBytes b = base64_encode_secret(s.span(), Base64::url_unpadded);
+  return std::string(b.view());  // wiped with the body by the caller
+}
+
+// The dumped body, with the JSON tree's copies of secrets wiped.
+std::vector<std::uint8_t> body_wiping(Json& j) {
+  std::vector<std::uint8_t> out = body(j);
+  std::function<void(Json&)> wipe_all = [&](Json& v) {
+    if (v.is_string()) {
+      std::string& s = v.get_ref<std::string&>();
+      wipe(s.data(), s.size());
+    } else if (v.is_structured()) {
+      for (Json& c : v) wipe_all(c);
+    }
+  };
+  wipe_all(j);
+  return out;
+}
+
+const Json& array_of(const Json& j, const char* name, std::size_t max) {
+  const Json& a = field(j, name);
+  if (!a.is_array()) bad(std::string("\"") + name + "\" is not an array");
+  if (a.size() > max) bad(std::string("\"") + name + "\" is too long");
+  return a;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> encode(const Request& r) {
+  Json j = std::visit(
+      overloaded{
+          [](const Status&) { return Json{{"type", "status"}}; },
+          [](const Seal& s) { return Json{{"type", "seal"}, {"group", s.group}, {"signed", s.is_signed}}; },
+          [](const Sign& s) {
+            return Json{{"type", "sign"}, {"header", b64(s.header)}, {"digest", b64(s.digest)}};
+          },
+          [](const Open& o) { return Json{{"type", "open"}, {"header", b64(o.header)}}; },
+          [](const Members& m) {
+            return Json{{"type", "members"}, {"group_id", b64(m.group)}, {"epoch", m.epoch.value()},
+                        {"key_id", b64(m.key_id)}};
+          },
+          [](const Vault& v) {
+            Json j = {{"type", "vault"}, {"vault_key", b64(v.vault_key_file)}};
+            if (!v.locators.empty()) j["locators"] = v.locators;
+            if (!v.name_keys.empty()) {
+              Json a = Json::array();
+              for (const EntryHead& h : v.name_keys) a.push_back(b64(h));
+              j["name_keys"] = a;
+            }
+            if (!v.entry_keys.empty()) {
+              Json a = Json::array();
+              for (const auto& [h, n] : v.entry_keys) a.push_back({{"header", b64(h)}, {"name", n}});
+              j["entry_keys"] = a;
+            }
+            return j;
+          },
+          [](const Join& jn) { return Json{{"type", "join"}, {"name", jn.name}, {"reference", jn.reference}}; },
+          [](const Stop&) { return Json{{"type", "stop"}}; },
+      },
+      r);
+  return body(j);
+}
+
+Request decode_request(std::span<const std::uint8_t> frame_body) {
+  Json j = parse_object(frame_body);
+  std::string type = text(j, "type", 16);
+  if (type == "status") return Status{};
+  if (type == "seal") {
+    Seal s{name(j, "group"), true};
+    if (has(j, "signed")) s.is_signed = boolean(j, "signed");
+    return s;
+  }
+  if (type == "sign") return Sign{fixed<header_bytes>(j, "header"), fixed<Sha512::size>(j, "digest")};
+  if (type == "open") return Open{fixed<header_bytes>(j, "header")};
+  if (type == "members")
+    return Members{fixed<8>(j, "group_id"), epoch(j, "epoch"), fixed<key_id_bytes>(j, "key_id")};
+  if (type == "vault") {
+    Vault v;
+    v.vault_key_file = bytes(j, "vault_key", max_vault_key_file);
+    constexpr std::size_t max_batch = 4096;
+    if (has(j, "locators"))
+      for (const Json& n : array_of(j, "locators", max_batch)) {
+        if (!n.is_string()) bad("a locator name that is not a string");
+        std::string s = n.get<std::string>();
+        if (std::string d = entry_name_defect(s); !d.empty()) bad(d);
+        v.locators.push_back(std::move(s));
+      }
+    if (has(j, "name_keys"))
+      for (const Json& h : array_of(j, "name_keys", max_batch)) {
+        Json wrap = {{"h", h}};
+        v.name_keys.push_back(fixed<entry_header_bytes>(wrap, "h"));
+      }
+    if (has(j, "entry_keys"))
+      for (const Json& e : array_of(j, "entry_keys", max_batch)) {
+        if (!e.is_object()) bad("an entry that is not an object");
+        std::string n = text(e, "name", max_name_bytes);
+        if (std::string d = entry_name_defect(n); !d.empty()) bad(d);
+        v.entry_keys.emplace_back(fixed<entry_header_bytes>(e, "header"), std::move(n));
+      }
+    return v;
+  }
+  if (type == "join") return Join{name(j, "name"), text(j, "reference", 1024)};
+  if (type == "stop") return Stop{};
+  bad("unknown request \"" + printable(type) + "\"");
+}
+
+std::vector<std::uint8_t> encode(const Reply& r) {
+  Json j = std::visit(
+      overloaded{
+          [](const StatusReply& s) {
+            Json groups = Json::array();
+            for (const GroupStatus& g : s.groups)
+              groups.push_back({{"name", g.name}, {"reference", g.reference}, {"state", g.state},
+                                {"epoch", g.epoch}, {"confirmed", g.confirmed}, {"members", g.members}});
+            return Json{{"ok", true}, {"identity", s.identity}, {"groups", groups}};
+          },
+          [](const SealReply& s) {
+            return Json{{"ok", true},        {"header", b64(s.header)}, {"key", secret_text(s.key)},
+                        {"epoch", s.epoch}, {"fresh", s.fresh},        {"confirmed", s.confirmed}};
+          },
+          [](const SignReply& s) {
+            return Json{{"ok", true}, {"key_id", b64(s.key_id)}, {"signature", b64(s.signature)}};
+          },
+          [](const OpenReply& o) {
+            return Json{{"ok", true}, {"key", secret_text(o.key)}, {"group", o.group}, {"epoch", o.epoch}};
+          },
+          [](const MembersReply& m) {
+            Json a = Json::array();
+            for (const MemberFound& f : m.members)
+              a.push_back({{"name", f.name}, {"key", f.key.to_string()}, {"current", f.current}});
+            return Json{{"ok", true}, {"members", a}};
+          },
+          [](const VaultReply& v) {
+            Json j = {{"ok", true}};
+            j["locators"] = v.locators;
+            Json nk = Json::array(), ek = Json::array();
+            for (const SecretBytes& k : v.name_keys) nk.push_back(secret_text(k));
+            for (const SecretBytes& k : v.entry_keys) ek.push_back(secret_text(k));
+            j["name_keys"] = nk;
+            j["entry_keys"] = ek;
+            return j;
+          },
+          [](const Done&) { return Json{{"ok", true}}; },
+          [](const Failure& f) { return Json{{"ok", false}, {"code", f.code}, {"message", f.message}}; },
+      },
+      r);
+  return body_wiping(j);
+}
+
+Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& request) {
+  Json j = parse_object(frame_body);
+  if (!boolean(j, "ok")) return Failure{text(j, "code", 64), text(j, "message", 4096)};
+  Reply out = std::visit(
+      overloaded{
+          [&](const Status&) -> Reply {
+            StatusReply s{text(j, "identity", 200), {}};
+            for (const Json& g : array_of(j, "groups", 4096))
+              s.groups.push_back({name(g, "name"), text(g, "reference", 1024), text(g, "state", 32),
+                                  static_cast<std::uint32_t>(number(g, "epoch", UINT32_MAX)),
+                                  static_cast<std::int64_t>(number(g, "confirmed", INT64_MAX)),
+                                  number(g, "members", UINT64_MAX)});
+            return s;
+          },
+          [&](const Seal&) -> Reply {
+            SealReply s;
+            s.header = fixed<header_bytes>(j, "header");
+            s.key = secret(j, "key", key_bytes);
+            s.epoch = static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX));
+            s.fresh = boolean(j, "fresh");
+            s.confirmed = static_cast<std::int64_t>(number(j, "confirmed", INT64_MAX));
+            return s;
+          },
+          [&](const Sign&) -> Reply {
+            return SignReply{fixed<key_id_bytes>(j, "key_id"), fixed<signature_bytes>(j, "signature")};
+          },
+          [&](const Open&) -> Reply {
+            OpenReply o;
+            o.key = secret(j, "key", key_bytes);
+            o.group = name(j, "group");
+            o.epoch = static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX));
+            return o;
+          },
+          [&](const Members&) -> Reply {
+            MembersReply m;
+            for (const Json& f : array_of(j, "members", 64))
+              m.members.push_back({name(f, "name"), key(f, "key"), boolean(f, "current")});
+            return m;
+          },
+          [&](const Vault& req) -> Reply {
+            VaultReply v;
+            for (const Json& l : array_of(j, "locators", 4096)) {
+              if (!l.is_string()) bad("a locator that is not a string");
+              v.locators.push_back(l.get<std::string>());
+            }
+            Json& nk = const_cast<Json&>(array_of(j, "name_keys", 4096));
+            for (Json& k : nk) {
+              Json wrap = {{"k", std::move(k)}};
+              v.name_keys.push_back(secret(wrap, "k", key_bytes));
+            }
+            Json& ek = const_cast<Json&>(array_of(j, "entry_keys", 4096));
+            for (Json& k : ek) {
+              Json wrap = {{"k", std::move(k)}};
+              v.entry_keys.push_back(secret(wrap, "k", key_bytes));
+            }
+            if (v.locators.size() != req.locators.size() || v.name_keys.size() != req.name_keys.size() ||
+                v.entry_keys.size() != req.entry_keys.size())
+              bad("the answer does not match the request");
+            return v;
+          },
+          [&](const Join&) -> Reply { return Done{}; },
+          [&](const Stop&) -> Reply { return Done{}; },
+      },
+      request);
+  return out;
+}
+
+}  // namespace grypt::daemon

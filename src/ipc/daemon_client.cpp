@@ -1,0 +1,117 @@
+#include "ipc/daemon_client.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.h"
+#include "ipc/unix_socket.h"
+
+namespace grypt {
+
+std::optional<DaemonClient> DaemonClient::connect(const std::string& path) {
+  Fd fd;
+  try {
+    fd = connect_unix(path);
+  } catch (const SystemError& e) {
+    if (e.errnum() == ENOENT || e.errnum() == ECONNREFUSED) return std::nullopt;
+    throw;
+  }
+  require_same_user(fd.get(), "the daemon socket " + path);
+  return DaemonClient(std::move(fd), path);
+}
+
+daemon::Reply DaemonClient::call(const daemon::Request& r) {
+  std::vector<std::uint8_t> body = daemon::encode(r);
+  write_frame(fd_.get(), body);
+  wipe(body.data(), body.size());
+  std::optional<std::vector<std::uint8_t>> answer;
+  try {
+    answer = read_frame(fd_.get(), 30000);
+  } catch (const SystemError& e) {
+    throw SystemError("gryptd at " + path_ + " did not answer: " + e.what());
+  }
+  if (!answer) throw SystemError("gryptd at " + path_ + " closed the connection");
+  daemon::Reply reply = daemon::decode_reply(*answer, r);
+  wipe(answer->data(), answer->size());
+  if (const auto* f = std::get_if<daemon::Failure>(&reply)) {
+    if (f->code == "unknown-group" || f->code == "unknown-epoch" || f->code == "vault" ||
+        f->code == "not-member" || f->code == "no-roster")
+      throw DaemonRefusal(f->code, f->message);
+    throw SystemError("gryptd: " + f->message);
+  }
+  return reply;
+}
+
+SecretBytes DaemonKeys::message_key(const MessageHeader& h) {
+  auto reply = std::get<daemon::OpenReply>(c_.call(daemon::Open{h.encode()}));
+  last_group_ = reply.group;
+  return std::move(reply.key);
+}
+
+SignedDigest DaemonKeys::sign(const MessageHeader& h, std::span<const std::uint8_t, 64> digest) const {
+  daemon::Sign req{h.encode(), {}};
+  std::memcpy(req.digest.data(), digest.data(), digest.size());
+  auto reply = std::get<daemon::SignReply>(c_.call(req));
+  return {reply.key_id, reply.signature};
+}
+
+std::vector<Member> DaemonKeys::lookup(const MessageHeader& h, const KeyId& id) const {
+  auto reply = std::get<daemon::MembersReply>(c_.call(daemon::Members{h.group, h.epoch, id}));
+  std::vector<Member> out;
+  for (auto& m : reply.members) out.push_back({m.key, m.name, m.current});
+  return out;
+}
+
+std::vector<std::string> DaemonVaultKeys::locators(const std::vector<std::string>& names) {
+  daemon::Vault req{file_, {}, {}, {}};
+  for (const std::string& n : names)
+    if (!locators_.count(n)) req.locators.push_back(n);
+  if (!req.locators.empty()) {
+    auto reply = std::get<daemon::VaultReply>(c_.call(req));
+    for (std::size_t i = 0; i < req.locators.size(); ++i) locators_[req.locators[i]] = reply.locators[i];
+  }
+  std::vector<std::string> out;
+  for (const std::string& n : names) out.push_back(locators_[n]);
+  return out;
+}
+
+std::string DaemonVaultKeys::locator(std::string_view name) {
+  return locators({std::string(name)}).front();
+}
+
+std::vector<SecretBytes> DaemonVaultKeys::name_keys(
+    const std::vector<std::span<const std::uint8_t>>& headers) {
+  if (headers.empty()) return {};
+  daemon::Vault req{file_, {}, {}, {}};
+  for (auto h : headers) {
+    daemon::EntryHead head;
+    std::memcpy(head.data(), h.data(), head.size());
+    req.name_keys.push_back(head);
+  }
+  return std::move(std::get<daemon::VaultReply>(c_.call(req)).name_keys);
+}
+
+SecretBytes DaemonVaultKeys::name_key(std::span<const std::uint8_t> header) {
+  return std::move(name_keys({header.first(entry_header_bytes)}).front());
+}
+
+std::pair<SecretBytes, SecretBytes> DaemonVaultKeys::both_keys(std::span<const std::uint8_t> header,
+                                                               std::string_view name) {
+  daemon::Vault req{file_, {}, {}, {}};
+  daemon::EntryHead head;
+  std::memcpy(head.data(), header.data(), head.size());
+  req.name_keys.push_back(head);
+  req.entry_keys.emplace_back(head, std::string(name));
+  auto reply = std::get<daemon::VaultReply>(c_.call(req));
+  return {std::move(reply.name_keys.front()), std::move(reply.entry_keys.front())};
+}
+
+SecretBytes DaemonVaultKeys::entry_key(std::span<const std::uint8_t> header, std::string_view name) {
+  daemon::Vault req{file_, {}, {}, {}};
+  daemon::EntryHead head;
+  std::memcpy(head.data(), header.data(), head.size());
+  req.entry_keys.emplace_back(head, std::string(name));
+  return std::move(std::get<daemon::VaultReply>(c_.call(req)).entry_keys.front());
+}
+
+}  // namespace grypt

@@ -1,0 +1,238 @@
+// grypt-open: open every grypt message found in stdin (man/grypt-open.1).
+// Text is scanned for one-line tokens and blocks in constant memory; a
+// binary message is read as it comes. Each message's plaintext is held
+// until the whole message verified, its signature included: nothing
+// unauthenticated is written, not even a claimed sender.
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/armor.h"
+#include "core/io.h"
+#include "core/text.h"
+#include "tools/group_access.h"
+#include "tools/hold.h"
+
+namespace grypt {
+namespace {
+
+// Input that gives back bytes already read (to tell binary from text)
+// before the rest of the stream.
+class Prefixed : public Input {
+ public:
+  Prefixed(std::vector<std::uint8_t> head, Input& rest) : head_(std::move(head)), rest_(rest) {}
+  std::size_t read(std::span<std::uint8_t> buf) override {
+    if (at_ < head_.size()) {
+      std::size_t n = std::min(buf.size(), head_.size() - at_);
+      std::memcpy(buf.data(), head_.data() + at_, n);
+      at_ += n;
+      return n;
+    }
+    return rest_.read(buf);
+  }
+
+ private:
+  std::vector<std::uint8_t> head_;
+  std::size_t at_ = 0;
+  Input& rest_;
+};
+
+// Plaintext for a terminal: controls, bidirectional formatting and invalid
+// UTF-8 are shown escaped (\xNN), so that a post cannot drive the terminal;
+// newlines and tabs pass. Pipes and files get every byte.
+class TerminalSafe : public Output {
+ public:
+  explicit TerminalSafe(Output& out) : out_(out) {}
+  void write(std::span<const std::uint8_t> bytes) override {
+    held_.insert(held_.end(), bytes.begin(), bytes.end());
+    // Keep a cut UTF-8 sequence (at most 3 bytes) for the next write.
+    std::size_t keep = 0;
+    while (keep < 3 && keep < held_.size() && (held_[held_.size() - 1 - keep] & 0xc0) == 0x80) ++keep;
+    if (keep < held_.size() && held_[held_.size() - 1 - keep] >= 0xc0) ++keep;
+    else keep = 0;
+    flush(held_.size() - keep);
+  }
+  void finish() { flush(held_.size()); }
+
+ private:
+  void flush(std::size_t n) {
+    std::string out;
+    std::string_view text(reinterpret_cast<const char*>(held_.data()), n);
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+      if (i == text.size() || text[i] == '\n' || text[i] == '\t') {
+        out += printable(text.substr(start, i - start));
+        if (i < text.size()) out += text[i];
+        start = i + 1;
+      }
+    }
+    out_.write(as_bytes(out));
+    held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  Output& out_;
+  std::vector<std::uint8_t> held_;
+};
+
+struct Opened {
+  MessageHeader header;
+  std::string group;
+  std::optional<Member> sender;
+};
+
+class Run {
+ public:
+  Run(GroupAccess& a, bool json) : a_(a), json_(json), tty_(isatty(STDOUT_FILENO)) {}
+
+  // Opens one message from `in`: holds its plaintext, checks it whole,
+  // then writes it. False (and reported) if it does not open.
+  bool open(Input& in, std::uint64_t offset, std::uint64_t size_hint) {
+    ++count_;
+    std::string where = "message " + std::to_string(count_) + " (byte " + std::to_string(offset) + ")";
+    Hold hold;
+    Opened o;
+    try {
+      MessageOpener op(in, a_.keys(), size_hint);
+      o.header = op.header();
+      while (!op.done()) hold.write(op.next());
+      o.sender = op.finish(a_.members());
+      o.group = group_name(o.header);
+    } catch (const OpenError& e) {
+      report(where, e.what());
+      return false;
+    } catch (const AuthError& e) {
+      report(where, e.what());
+      return false;
+    }
+    // Verified: now, and only now, the plaintext and its sender.
+    if (json_) {
+      write_json(o, hold);
+    } else {
+      if (wrote_any_ && !ended_with_newline_) write_out(as_bytes("\n"));
+      FdOutput stdout_out(STDOUT_FILENO, "stdout");
+      TerminalSafe safe(stdout_out);
+      Output& out = tty_ ? static_cast<Output&>(safe) : stdout_out;
+      LastByte last(out);
+      hold.replay(last);
+      if (tty_) safe.finish();
+      wrote_any_ = true;
+      ended_with_newline_ = hold.size() == 0 || last.last == '\n';
+      describe(o);
+    }
+    return true;
+  }
+
+  void report(const std::string& where, const std::string& what) {
+    failed_ = true;
+    print_error(where + ": " + what);
+    if (json_) {
+      nlohmann::ordered_json j = {{"message", count_}, {"error", what}};
+      write_out(as_bytes(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n"));
+    }
+  }
+
+  int count() const { return count_; }
+  bool failed() const { return failed_; }
+
+ private:
+  struct LastByte : Output {
+    explicit LastByte(Output& o) : out(o) {}
+    void write(std::span<const std::uint8_t> b) override {
+      if (!b.empty()) last = b.back();
+      out.write(b);
+    }
+    Output& out;
+    int last = -1;
+  };
+
+  static void print_error(const std::string& line) {
+    std::string l = std::string(tool_name()) + ": error: " + printable(line) + "\n";
+    [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, l.data(), l.size());
+  }
+
+  std::string group_name(const MessageHeader& h) {
+    if (a_.keyring) {
+      if (KnownGroup* g = a_.keyring->find(h.group)) return g->entry.name;
+    } else {
+      return a_.daemon_keys->last_group();  // named when it gave the key
+    }
+    return "?";
+  }
+
+  void describe(const Opened& o) {
+    std::string who;
+    if (!o.sender) {
+      who = "anonymous";
+    } else {
+      who = "from " + o.sender->name + " [" +
+            base64_encode(o.sender->key.key_id(), Base64::url_unpadded) + "]";
+      if (!o.sender->current) who += ", who is no longer a member";
+    }
+    warn_line(o.group + " epoch " + o.header.epoch.to_string() + ": " + who);
+  }
+
+  static void warn_line(const std::string& text) {
+    std::string l = std::string(tool_name()) + ": " + printable(text) + "\n";
+    [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, l.data(), l.size());
+  }
+
+  void write_json(const Opened& o, Hold& hold) {
+    auto plain = hold.in_memory();
+    if (!plain) {
+      report("message " + std::to_string(count_), "too large for --json (over 16 MiB): open it without --json");
+      return;
+    }
+    nlohmann::ordered_json j = {{"message", count_}, {"group", o.group}, {"epoch", o.header.epoch.value()},
+                                {"signed", o.header.is_signed}};
+    if (o.sender)
+      j["sender"] = {{"name", o.sender->name}, {"key", o.sender->key.to_string()}, {"current", o.sender->current}};
+    else
+      j["sender"] = nullptr;
+    std::string_view text(reinterpret_cast<const char*>(plain->data()), plain->size());
+    if (valid_utf8(text))
+      j["text"] = std::string(text);
+    else
+      j["base64"] = base64_encode(*plain, Base64::standard);
+    write_out(as_bytes(j.dump() + "\n"));
+  }
+
+  void write_out(std::span<const std::uint8_t> b) { write_all(STDOUT_FILENO, b, "stdout"); }
+
+  GroupAccess& a_;
+  bool json_, tty_;
+  int count_ = 0;
+  bool failed_ = false, wrote_any_ = false, ended_with_newline_ = true;
+};
+
+int body(int argc, char** argv) {
+  cxxopts::Options o("grypt-open", "Open every grypt message in stdin");
+  o.custom_help("[--json] [-i FILE] < text");
+  o.add_options()("json", "one JSON object per message on stdout (plaintext as text or base64)");
+  add_group_options(o);
+  auto r = parse_options(o, argc, argv);
+  if (handle_common_options(o, r,
+                            "\nPlaintexts go to stdout, senders to stderr.\nExit status: 0 every "
+                            "message opened, 1 one did not (tampered, no key, forged sender),\n2 "
+                            "error or no message found. See grypt-open(1).\n"))
+    return exit_ok;
+  GroupAccess access = open_group_access(r, true);
+  Run run(access, r.count("json") > 0);
+  grow_pipe(STDIN_FILENO);
+  grow_pipe(STDOUT_FILENO);
+  FdInput stdin_in(STDIN_FILENO, "stdin");
+  std::vector<std::uint8_t> first(1);
+  first.resize(stdin_in.read_full(first));
+  Prefixed in(first, stdin_in);
+  if (looks_binary(first)) {
+    run.open(in, 0, 0);
+  } else {
+    ArmorReader reader(in);
+    while (reader.next()) run.open(reader.body(), reader.offset(), 0);
+  }
+  if (run.count() == 0) throw UsageError("no grypt message in the input");
+  return run.failed() ? exit_no : exit_ok;
+}
+
+}  // namespace
+}  // namespace grypt
+
+int main(int argc, char** argv) { return grypt::run_tool("grypt-open", argc, argv, grypt::body); }

@@ -1,0 +1,96 @@
+// grypt-seal: encrypt stdin for a group's newest epoch, signed by the
+// sender unless --anonymous (man/grypt-seal.1). The daemon gives the header
+// and the key of this one message (and, at the end, the signature); the
+// bulk work is done here, in constant memory.
+#include <unistd.h>
+
+#include <cstring>
+
+#include "core/armor.h"
+#include "core/io.h"
+#include "tools/group_access.h"
+
+namespace grypt {
+namespace {
+
+int body(int argc, char** argv) {
+  cxxopts::Options o("grypt-seal", "Seal stdin for a group");
+  o.custom_help("GROUP [--anonymous] [--block | --binary] [--require-fresh] [-i FILE] < post");
+  o.add_options()
+      ("anonymous", "leave the sender out (only the group id shows who may have written it)")
+      ("block", "write a PEM-style block instead of one line")
+      ("binary", "write the raw message (not to a terminal)")
+      ("require-fresh", "fail when the group's server cannot confirm the newest epoch now");
+  add_group_options(o);
+  o.parse_positional({"group"});
+  o.add_options("hidden")("group", "", cxxopts::value<std::string>());
+  auto r = parse_options(o, argc, argv);
+  if (handle_common_options(o, r,
+                            "\nThe message goes to stdout: one line of armor unless --block or "
+                            "--binary.\nExit status: 0 success, 1 not a member or no key, 2 "
+                            "error. See grypt-seal(1).\n"))
+    return exit_ok;
+  if (!r.count("group")) throw UsageError("give the GROUP to seal for (see grypt-seal --help)");
+  std::string group = option<std::string>(r, "group");
+  if (r.count("block") && r.count("binary")) throw UsageError("give only one of --block and --binary");
+  ArmorWriter::Form form = r.count("binary")  ? ArmorWriter::Form::binary
+                           : r.count("block") ? ArmorWriter::Form::block
+                                              : ArmorWriter::Form::line;
+  if (form == ArmorWriter::Form::binary && isatty(STDOUT_FILENO))
+    throw UsageError("refusing to write binary data to a terminal (redirect stdout, or drop --binary)");
+  bool is_signed = !r.count("anonymous");
+  bool require_fresh = r.count("require-fresh") > 0;
+
+  GroupAccess access = open_group_access(r, true);
+  MessageHeader header;
+  SecretBytes key;
+  bool fresh = false;
+  std::int64_t confirmed = 0;
+  auto unknown = [&] {
+    return UsageError("no group named " + group + " (see gryptd status; gryptd join NAME REFERENCE adds one)");
+  };
+  if (access.keyring) {
+    if (!access.keyring->find(group)) throw unknown();
+    auto [h, k] = access.keyring->seal(group, is_signed);
+    header = h;
+    key = std::move(k);
+    confirmed = access.keyring->find(group)->chain.confirmed;
+  } else {
+    daemon::SealReply reply;
+    try {
+      reply = std::get<daemon::SealReply>(access.client->call(daemon::Seal{group, is_signed}));
+    } catch (const DaemonRefusal& e) {
+      if (e.code() == "unknown-group") throw unknown();
+      throw;
+    }
+    header = MessageHeader::decode(reply.header);
+    if (header.is_signed != is_signed) throw SystemError("gryptd answered with another kind of header");
+    key = std::move(reply.key);
+    fresh = reply.fresh;
+    confirmed = reply.confirmed;
+  }
+  if (!fresh) {
+    std::string why = access.keyring ? "without the daemon, from its cache"
+                                     : "the server of " + group + " cannot be reached now";
+    std::string what = why + ": epoch " + header.epoch.to_string() + ", last confirmed " +
+                       utc_time(confirmed);
+    if (require_fresh) throw SystemError("not sealing with --require-fresh: " + what);
+    warn("sealing " + what);
+  }
+
+  grow_pipe(STDIN_FILENO);
+  grow_pipe(STDOUT_FILENO);
+  FdOutput stdout_out(STDOUT_FILENO, "stdout");
+  ArmorWriter armor(stdout_out, form);
+  MessageSealer sealer(header, key.span(), armor, is_signed ? &access.sign() : nullptr);
+  FdInput in(STDIN_FILENO, "stdin");
+  sealer.write_all_of(in);
+  sealer.finish();
+  armor.finish();
+  return exit_ok;
+}
+
+}  // namespace
+}  // namespace grypt
+
+int main(int argc, char** argv) { return grypt::run_tool("grypt-seal", argc, argv, grypt::body); }
