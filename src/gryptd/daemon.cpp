@@ -351,19 +351,35 @@ void Daemon::stop() {
 }
 
 daemon::Reply Daemon::vault(const daemon::Vault& v) {
+  daemon::VaultReply r;
+  std::vector<std::uint8_t> file = v.vault_key_file;
+  if (v.create) {
+    // A new vault: its key is made here and never leaves, sealed to the
+    // identity; the tool writes the file.
+    SecretBytes key(key_bytes);
+    random_bytes(key.span());
+    file = encode_vault_key_file(key, {keyring.identity().public_key()});
+    r.vault_key_file = file;
+  }
   std::array<std::uint8_t, 32> digest;
-  sha256(v.vault_key_file, digest);
+  sha256(file, digest);
   std::string id = base64_encode(digest, Base64::url_unpadded);
   auto it = vault_keys_.find(id);
   if (it == vault_keys_.end()) {
     try {
-      it = vault_keys_.emplace(id, open_vault_key_file(v.vault_key_file, keyring.identity())).first;
+      it = vault_keys_.emplace(id, open_vault_key_file(file, keyring.identity())).first;
     } catch (const OpenError& e) {
       return daemon::Failure{"vault", e.what()};
     }
   }
+  if (!v.reseal.empty()) {
+    try {
+      r.vault_key_file = encode_vault_key_file(it->second, v.reseal);
+    } catch (const UsageError& e) {
+      return daemon::Failure{"protocol", e.what()};
+    }
+  }
   LocalVaultKeys keys(SecretBytes::copy_of(it->second.span()));
-  daemon::VaultReply r;
   for (const std::string& n : v.locators) r.locators.push_back(keys.locator(n));
   for (const daemon::EntryHead& h : v.name_keys) r.name_keys.push_back(keys.name_key(h));
   for (const auto& [h, n] : v.entry_keys) r.entry_keys.push_back(keys.entry_key(h, n));

@@ -87,7 +87,14 @@ std::vector<std::uint8_t> encode(const Request& r) {
                         {"key_id", b64(m.key_id)}};
           },
           [](const Vault& v) {
-            Json j = {{"type", "vault"}, {"vault_key", b64(v.vault_key_file)}};
+            Json j = {{"type", "vault"}};
+            if (!v.vault_key_file.empty()) j["vault_key"] = b64(v.vault_key_file);
+            if (v.create) j["create"] = true;
+            if (!v.reseal.empty()) {
+              Json a = Json::array();
+              for (const PublicKey& k : v.reseal) a.push_back(k.to_string());
+              j["reseal"] = a;
+            }
             if (!v.locators.empty()) j["locators"] = v.locators;
             if (!v.name_keys.empty()) {
               Json a = Json::array();
@@ -123,7 +130,13 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
     return Members{fixed<8>(j, "group_id"), epoch(j, "epoch"), fixed<key_id_bytes>(j, "key_id")};
   if (type == "vault") {
     Vault v;
-    v.vault_key_file = bytes(j, "vault_key", max_vault_key_file);
+    if (has(j, "create")) v.create = boolean(j, "create");
+    if (!v.create) v.vault_key_file = bytes(j, "vault_key", max_vault_key_file);
+    if (has(j, "reseal"))
+      for (const Json& k : array_of(j, "reseal", max_recipients)) {
+        Json wrap = {{"k", k}};
+        v.reseal.push_back(key(wrap, "k"));
+      }
     constexpr std::size_t max_batch = 4096;
     if (has(j, "locators"))
       for (const Json& n : array_of(j, "locators", max_batch)) {
@@ -179,6 +192,7 @@ std::vector<std::uint8_t> encode(const Reply& r) {
           },
           [](const VaultReply& v) {
             Json j = {{"ok", true}};
+            if (!v.vault_key_file.empty()) j["vault_key"] = b64(v.vault_key_file);
             j["locators"] = v.locators;
             Json nk = Json::array(), ek = Json::array();
             for (const SecretBytes& k : v.name_keys) nk.push_back(secret_text(k));
@@ -235,6 +249,9 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
           },
           [&](const Vault& req) -> Reply {
             VaultReply v;
+            if (has(j, "vault_key")) v.vault_key_file = bytes(j, "vault_key", max_vault_key_file);
+            if ((req.create || !req.reseal.empty()) && v.vault_key_file.empty())
+              bad("the answer lacks the new vault.key");
             for (const Json& l : array_of(j, "locators", 4096)) {
               if (!l.is_string()) bad("a locator that is not a string");
               v.locators.push_back(l.get<std::string>());

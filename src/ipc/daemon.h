@@ -40,7 +40,9 @@ struct Members {
   KeyId key_id{};
 };
 struct Vault {
-  std::vector<std::uint8_t> vault_key_file;
+  std::vector<std::uint8_t> vault_key_file;  // empty with create
+  bool create = false;                       // a new vault key, sealed to the identity
+  std::vector<PublicKey> reseal;             // the vault key sealed again to these
   std::vector<std::string> locators;
   std::vector<EntryHead> name_keys;
   std::vector<std::pair<EntryHead, std::string>> entry_keys;
@@ -87,6 +89,7 @@ struct MembersReply {
   std::vector<MemberFound> members;
 };
 struct VaultReply {
+  std::vector<std::uint8_t> vault_key_file;  // with create or reseal
   std::vector<std::string> locators;
   std::vector<SecretBytes> name_keys, entry_keys;
 };

@@ -63,7 +63,8 @@ std::vector<Member> DaemonKeys::lookup(const MessageHeader& h, const KeyId& id) 
 }
 
 std::vector<std::string> DaemonVaultKeys::locators(const std::vector<std::string>& names) {
-  daemon::Vault req{file_, {}, {}, {}};
+  daemon::Vault req;
+  req.vault_key_file = file_;
   for (const std::string& n : names)
     if (!locators_.count(n)) req.locators.push_back(n);
   if (!req.locators.empty()) {
@@ -82,7 +83,8 @@ std::string DaemonVaultKeys::locator(std::string_view name) {
 std::vector<SecretBytes> DaemonVaultKeys::name_keys(
     const std::vector<std::span<const std::uint8_t>>& headers) {
   if (headers.empty()) return {};
-  daemon::Vault req{file_, {}, {}, {}};
+  daemon::Vault req;
+  req.vault_key_file = file_;
   for (auto h : headers) {
     daemon::EntryHead head;
     std::memcpy(head.data(), h.data(), head.size());
@@ -97,7 +99,8 @@ SecretBytes DaemonVaultKeys::name_key(std::span<const std::uint8_t> header) {
 
 std::pair<SecretBytes, SecretBytes> DaemonVaultKeys::both_keys(std::span<const std::uint8_t> header,
                                                                std::string_view name) {
-  daemon::Vault req{file_, {}, {}, {}};
+  daemon::Vault req;
+  req.vault_key_file = file_;
   daemon::EntryHead head;
   std::memcpy(head.data(), header.data(), head.size());
   req.name_keys.push_back(head);
@@ -107,7 +110,8 @@ std::pair<SecretBytes, SecretBytes> DaemonVaultKeys::both_keys(std::span<const s
 }
 
 SecretBytes DaemonVaultKeys::entry_key(std::span<const std::uint8_t> header, std::string_view name) {
-  daemon::Vault req{file_, {}, {}, {}};
+  daemon::Vault req;
+  req.vault_key_file = file_;
   daemon::EntryHead head;
   std::memcpy(head.data(), header.data(), head.size());
   req.entry_keys.emplace_back(head, std::string(name));

@@ -131,7 +131,7 @@ int body(int argc, char** argv) {
   if (r.count("list")) {
     std::string prefix = r.count("name") ? option<std::string>(r, "name") : "";
     VaultAccess v = open_vault(r, false, false);
-    Vault vault(v.dir, v.keys);
+    Vault vault(v.dir, *v.keys);
     warn_stray(vault);
     return print_list(vault, prefix, json);
   }
@@ -139,7 +139,7 @@ int body(int argc, char** argv) {
   std::string name = option<std::string>(r, "name");
   check_entry_name(name);
   VaultAccess v = open_vault(r, false, false);
-  Vault vault(v.dir, v.keys);
+  Vault vault(v.dir, *v.keys);
   warn_stray(vault);
   if (r.count("history")) return print_history(vault, name, json);
   std::uint64_t version = r.count("version-number") ? option<std::uint64_t>(r, "version-number") : 0;

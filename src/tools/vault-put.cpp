@@ -54,15 +54,15 @@ int body(int argc, char** argv) {
       throw UsageError("--recipients takes no NAME and no --delete");
     std::vector<PublicKey> keys = read_recipients(option<std::string>(r, "recipients"));
     VaultAccess v = open_vault(r, false, false);
-    if (std::find(keys.begin(), keys.end(), v.identity.public_key()) == keys.end() &&
+    if (std::find(keys.begin(), keys.end(), v.own) == keys.end() &&
         !r.count("force"))
       throw UsageError("the list does not include your own key: you would lose access to the vault "
                        "(add it, or use --force)");
     // Never hand a vault key that does not open the entries to new recipients.
-    Vault vault(v.dir, v.keys);
+    Vault vault(v.dir, *v.keys);
     warn_stray(vault);
     vault.require_bound();
-    reseal_vault(v.dir, v.keys, keys);
+    v.reseal(keys);
     return exit_ok;
   }
   if (r.count("force")) throw UsageError("--force goes with --recipients");
@@ -74,7 +74,7 @@ int body(int argc, char** argv) {
 
   if (r.count("delete")) {
     VaultAccess v = open_vault(r, false, false);
-    Vault vault(v.dir, v.keys);
+    Vault vault(v.dir, *v.keys);
     warn_stray(vault);
     vault.remove(name, keep);
     return exit_ok;
@@ -82,7 +82,7 @@ int body(int argc, char** argv) {
 
   bool typed = isatty(STDIN_FILENO);
   VaultAccess v = open_vault(r, true, !typed);
-  Vault vault(v.dir, v.keys);
+  Vault vault(v.dir, *v.keys);
   warn_stray(vault);
   if (typed) {
     SecretPrompt p;

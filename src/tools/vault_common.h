@@ -1,11 +1,16 @@
 // What vault-put and vault-get share: the options that pick the vault and
-// the identity, and opening the vault with them.
+// the identity, and opening the vault with them: through gryptd when it
+// runs and no --identity is given (no Argon2 unlock per run), else with the
+// identity file.
 #pragma once
 
+#include <algorithm>
+#include <memory>
 #include <string>
 
 #include "core/file.h"
 #include "core/vault.h"
+#include "ipc/daemon_client.h"
 #include "tools/options.h"
 
 namespace grypt {
@@ -14,35 +19,93 @@ inline void add_vault_options(cxxopts::Options& o) {
   o.add_options()
       ("vault", "the vault directory (default: $GRYPT_VAULT or $XDG_DATA_HOME/grypt/vault)",
        cxxopts::value<std::string>(), "DIR")
-      ("i,identity", "the identity that opens the vault (default: $GRYPT_IDENTITY or "
-       "$XDG_DATA_HOME/grypt/identity)", cxxopts::value<std::string>(), "FILE")
+      ("i,identity", "the identity that opens the vault, without the daemon (default: the "
+       "daemon's, or $GRYPT_IDENTITY, or $XDG_DATA_HOME/grypt/identity)",
+       cxxopts::value<std::string>(), "FILE")
       ("passphrase-fd", "read the identity's passphrase from file descriptor N",
        cxxopts::value<int>(), "N")
       ("passphrase-file", "read the identity's passphrase from the first line of F",
        cxxopts::value<std::string>(), "F")
+      ("socket", "the daemon's socket (default: $GRYPT_SOCKET or $XDG_RUNTIME_DIR/grypt/gryptd.sock)",
+       cxxopts::value<std::string>(), "PATH")
       ("h,help", "print this help")
       ("version", "print the version");
 }
 
+// The vault key's provider: the daemon, or a local identity.
 struct VaultAccess {
   std::string dir;
-  Identity identity;
-  LocalVaultKeys keys;
+  std::optional<DaemonClient> client;
+  std::unique_ptr<Identity> identity;
+  std::unique_ptr<VaultKeys> keys;
+  PublicKey own;  // the key that opens the vault
+
+  // Re-seals the vault key for `recipients` (the entries stay as they are).
+  void reseal(const std::vector<PublicKey>& recipients) {
+    if (identity) {
+      reseal_vault(dir, static_cast<LocalVaultKeys&>(*keys), recipients);
+      return;
+    }
+    std::vector<std::uint8_t> file = read_file(dir + "/vault.key", max_vault_key_file,
+                                               {.access = Access::owner, .follow_symlinks = false});
+    daemon::Vault req;
+    req.vault_key_file = file;
+    req.reseal = recipients;
+    auto reply = std::get<daemon::VaultReply>(client->call(req));
+    write_file_atomic(dir + "/vault.key", reply.vault_key_file);
+  }
 };
 
-// The vault and its key. Whether there is a vault is settled before the
-// passphrase is asked.
 inline VaultAccess open_vault(const cxxopts::ParseResult& r, bool create, bool stdin_is_data) {
-  std::string dir = r.count("vault") ? option<std::string>(r, "vault") : default_vault_path();
+  VaultAccess v;
+  v.dir = r.count("vault") ? option<std::string>(r, "vault") : default_vault_path();
+  if (!vault_exists(v.dir) && !create)
+    throw UsageError("there is no vault at " + v.dir + " (vault-put creates one)");
+  bool passphrase = r.count("passphrase-fd") || r.count("passphrase-file");
+  if (!r.count("identity")) {
+    std::string sock = r.count("socket") ? option<std::string>(r, "socket") : default_socket_path();
+    if ((v.client = DaemonClient::connect(sock))) {
+      if (passphrase) throw UsageError("the daemon holds the identity: --passphrase-fd and --passphrase-file go with --identity");
+      auto status = std::get<daemon::StatusReply>(v.client->call(daemon::Status{}));
+      v.own = PublicKey::parse(status.identity);
+      std::string key_path = v.dir + "/vault.key";
+      std::vector<std::uint8_t> file;
+      if (!vault_exists(v.dir)) {
+        make_dirs(v.dir);
+        check_vault_dir(v.dir);
+        daemon::Vault req;
+        req.create = true;
+        auto reply = std::get<daemon::VaultReply>(v.client->call(req));
+        try {
+          write_file_atomic(key_path, reply.vault_key_file, 0600, false);
+          file = reply.vault_key_file;
+        } catch (const SystemError& e) {
+          if (e.errnum() != EEXIST) throw;  // another process made it first: use theirs
+        }
+      }
+      check_vault_dir(v.dir);
+      if (file.empty())
+        file = read_file(key_path, max_vault_key_file, {.access = Access::owner, .follow_symlinks = false});
+      try {
+        // One request now, to fail early and name the file if it does not open.
+        daemon::Vault probe;
+        probe.vault_key_file = file;
+        v.client->call(probe);
+      } catch (const DaemonRefusal& e) {
+        throw OpenError(Fault::wrong_key, std::string(e.what()) + " (" + key_path + ")");
+      }
+      v.keys = std::make_unique<DaemonVaultKeys>(*v.client, std::move(file));
+      return v;
+    }
+  }
   std::string id_path =
       r.count("identity") ? option<std::string>(r, "identity") : default_identity_path();
-  if (!vault_exists(dir) && !create)
-    throw UsageError("there is no vault at " + dir + " (vault-put creates one)");
   if (!file_exists(id_path))
     throw UsageError("no identity at " + id_path + " (create one with grypt-keygen, or give -i)");
-  Identity id = unlock_identity(id_path, secret_source(r, "passphrase"), stdin_is_data);
-  LocalVaultKeys keys = open_local_vault(dir, id, create);
-  return {dir, std::move(id), std::move(keys)};
+  v.identity = std::make_unique<Identity>(unlock_identity(id_path, secret_source(r, "passphrase"), stdin_is_data));
+  v.own = v.identity->public_key();
+  v.keys = std::make_unique<LocalVaultKeys>(open_local_vault(v.dir, *v.identity, create));
+  return v;
 }
 
 // Reports files under entries/ that are not entries; they are ignored.
