@@ -8,7 +8,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 CXX        ?= g++
 TOOLS      := pw-hash grypt-keygen vault-put vault-get grypt-seal grypt-open
-SERVICES   := gryptserver gryptd
+SERVICES   := gryptserver gryptd  # gryptd is a user's agent: installed to bin, the server to sbin
 
 ifeq ($(SANITIZE),1)
 BUILD      := build/san
@@ -176,15 +176,18 @@ MAN_PAGES  := $(wildcard man/*.[1-8])
 
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(TOOLS:%=$(BIN)/%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(TOOLS:%=$(BIN)/%) $(BIN)/gryptd $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 755 $(SERVICES:%=$(BIN)/%) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(BIN)/gryptserver $(DESTDIR)$(PREFIX)/sbin/
+	install -d $(DESTDIR)$(PREFIX)/share/grypt
+	install -m 644 share/grypt/gryptserver.service $(DESTDIR)$(PREFIX)/share/grypt/
 	for p in $(MAN_PAGES); do \
 	  d=$(DESTDIR)$(PREFIX)/share/man/man$${p##*.}; install -d $$d && install -m 644 $$p $$d/ || exit 1; \
 	done
 
 uninstall:
-	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(SERVICES:%=$(DESTDIR)$(PREFIX)/sbin/%)
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/gryptd
+	rm -f $(DESTDIR)$(PREFIX)/sbin/gryptserver $(DESTDIR)$(PREFIX)/share/grypt/gryptserver.service
 	for p in $(MAN_PAGES); do rm -f $(DESTDIR)$(PREFIX)/share/man/man$${p##*.}/$${p#man/}; done
 
 clean:

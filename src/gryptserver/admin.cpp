@@ -41,8 +41,10 @@ admin::Reply run(AdminContext& ctx, const admin::Request& q) {
     for (GroupData* g : a.groups()) {
       std::uint64_t n = 0;
       for (const MemberRow& m : g->members) n += !m.until;
+      GroupReference ref = a.reference(*g);
       r.groups.push_back({g->row.name, base64_encode(g->row.group_id, Base64::url_unpadded),
-                          a.reference(*g).to_string(), g->row.epoch.value(), n, g->pending_count});
+                          ref.port != 0 ? ref.to_string() : "", g->row.epoch.value(), n,
+                          g->pending_count});
     }
     return r;
   }
@@ -77,7 +79,11 @@ admin::Reply run(AdminContext& ctx, const admin::Request& q) {
   } else if (q.type == "log") {
     for (const AuditRow& l : a.log(g)) r.log.push_back({l.time, l.actor, l.action, l.detail});
   } else if (q.type == "invite") {
-    r.reference = a.reference(g).to_string();
+    GroupReference ref = a.reference(g);
+    if (ref.port == 0)
+      throw UsageError("the store listens on any free port, known only while the server runs: "
+                       "start gryptserver serve, then ask again");
+    r.reference = ref.to_string();
   }
   return r;
 }

@@ -42,7 +42,9 @@ class StoreLock {
     if (!fd_.valid()) throw SystemError("cannot open " + path, errno);
     while (::flock(fd_.get(), LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
       if (errno == EINTR) continue;
-      if (errno == EWOULDBLOCK) throw UsageError("a gryptserver is already running on " + dir);
+      if (errno == EWOULDBLOCK)
+        throw UsageError("the store " + dir + " is in use by a running gryptserver or another "
+                         "gryptserver command");
       throw SystemError("cannot lock " + path, errno);
     }
   }
@@ -79,14 +81,15 @@ struct Opened {
   std::optional<Authority> authority;
 };
 
-Opened open_store(const std::string& dir, const MasterSource& master) {
+Opened open_store(const std::string& dir, const MasterSource& master, bool serving = false) {
   Opened o;
   o.store = open_sqlite_store(dir, false);
   std::optional<MasterInfo> info = o.store->master_info();
   if (!info) throw FormatError("the store " + dir + " is not initialised");
   if (master.kind == MasterSource::Kind::none)
-    throw UsageError("no server runs on " + dir +
-                     ": give --master-key-file or --passphrase-fd to act on the store directly");
+    throw UsageError(std::string(serving ? "serving " : "no gryptserver is running on ") + dir +
+                     (serving ? " needs" : ": to act on the store directly, give") +
+                     " its master key: --master-key-file, --passphrase-fd or --passphrase-file");
   SecretBytes key = unlock_master_key(*info, master, dir);
   o.store->unlock(FieldCipher(key));
   o.authority.emplace(*o.store, o.store->server_identity());
@@ -94,6 +97,20 @@ Opened open_store(const std::string& dir, const MasterSource& master) {
 }
 
 std::string actor_here() { return "uid " + std::to_string(::geteuid()) + " (store)"; }
+
+// Prints the reference of a group just made, checked before anyone relies on
+// it; a store on port 0 has none until a server runs.
+void print_new_reference(const Authority& a, const GroupData& g) {
+  GroupReference ref = a.reference(g);
+  if (ref.port == 0) {
+    warn("the store listens on any free port: the reference is known once the server runs "
+         "(gryptserver invite " + g.row.name + ")");
+    return;
+  }
+  std::string text = ref.to_string();
+  GroupReference::parse(text);
+  write_stdout(text + "\n");
+}
 
 // The reply of the running server, or nullopt when none listens.
 std::optional<admin::Reply> ask_server(const std::string& dir, const admin::Request& req) {
@@ -145,7 +162,7 @@ int print_reply(const admin::Request& req, const admin::Reply& r, bool json) {
   if (req.type == "groups")
     for (const auto& g : r.groups)
       out += g.name + "  epoch " + std::to_string(g.epoch) + "  " + std::to_string(g.members) +
-             " members  " + std::to_string(g.pending) + " pending  " + g.reference + "\n";
+             " members  " + std::to_string(g.pending) + " pending  " + (g.reference.empty() ? "-" : g.reference) + "\n";
   else if (req.type == "members")
     for (const auto& m : r.members)
       out += m.name + "  " + m.key + "  since epoch " + std::to_string(m.since) +
@@ -201,7 +218,7 @@ int do_init(const cxxopts::ParseResult& r) {
     StoreLock lock(dir, false);
     Opened o = open_store(dir, master);
     GroupData& g = o.authority->init_group(group, actor_here());
-    write_stdout(o.authority->reference(g).to_string() + "\n");
+    print_new_reference(*o.authority, g);
     return exit_ok;
   }
   if (new_file.empty() && master.kind == MasterSource::Kind::none)
@@ -227,15 +244,7 @@ int do_init(const cxxopts::ParseResult& r) {
     store->create(info, Identity::generate(), listen, host);
     Authority a(*store, store->server_identity());
     GroupData& g = a.init_group(group, actor_here());
-    if (a.reference(g).port == 0) {
-      warn("the store listens on any free port: the reference is known once the server runs "
-           "(gryptserver invite " + group + ")");
-    } else {
-      // Check the reference we print before anyone relies on it.
-      std::string ref = a.reference(g).to_string();
-      GroupReference::parse(ref);
-      write_stdout(ref + "\n");
-    }
+    print_new_reference(a, g);
   } catch (...) {
     // Nothing half-made is left: no store, no orphaned key file.
     ::unlink((dir + "/grypt.db").c_str());
@@ -253,7 +262,7 @@ int do_serve(const cxxopts::ParseResult& r) {
   std::string dir = store_dir(r);
   require_store(dir);
   StoreLock lock(dir, false);
-  Opened o = open_store(dir, master_source(r));
+  Opened o = open_store(dir, master_source(r), true);
   ServeOptions s;
   s.listen = r.count("listen") ? option<std::string>(r, "listen") : o.store->listen();
   s.admin_path = dir + "/admin.sock";

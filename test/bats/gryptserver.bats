@@ -218,11 +218,24 @@ teardown() { server_teardown; }
   start_server
   run gryptserver serve --store "$STORE" --master-key-file "$MK"
   assert_failure 2
-  assert_output "gryptserver: error: a gryptserver is already running on $STORE"
+  assert_output "gryptserver: error: the store $STORE is in use by a running gryptserver or another gryptserver command"
   stop_server
   run gs add friends "$(cat alice.pub)" --name alice
   assert_failure 2
-  assert_output "gryptserver: error: no server runs on $STORE: give --master-key-file or --passphrase-fd to act on the store directly"
+  assert_output "gryptserver: error: no gryptserver is running on $STORE: to act on the store directly, give its master key: --master-key-file, --passphrase-fd or --passphrase-file"
+  run gs serve
+  assert_failure 2
+  assert_output "gryptserver: error: serving $STORE needs its master key: --master-key-file, --passphrase-fd or --passphrase-file"
+  # The store listens on port 0: without a server, its port is unknown.
+  run gs invite friends --master-key-file "$MK"
+  assert_failure 2
+  assert_output "gryptserver: error: the store listens on any free port, known only while the server runs: start gryptserver serve, then ask again"
+  run gs groups --master-key-file "$MK"
+  assert_success
+  assert_output --regexp '^friends  epoch 1  0 members  0 pending  -$'
+  run gs groups --master-key-file "$MK" --json
+  assert_output --regexp '"reference":""'
+
   run gs add friends "$(cat alice.pub)" --name alice --master-key-file "$MK"
   assert_success
   assert_output "epoch 2"
