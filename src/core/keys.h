@@ -48,7 +48,7 @@ class PublicKey {
   std::span<const std::uint8_t, 32> ed25519() const { return std::span(bytes_).first<32>(); }
   std::span<const std::uint8_t, 32> x25519() const { return std::span(bytes_).last<32>(); }
   std::span<const std::uint8_t, public_key_bytes> bytes() const { return bytes_; }
-  bool operator==(const PublicKey&) const = default;
+  auto operator<=>(const PublicKey&) const = default;  // byte order, for sets and maps
 
   // Ed25519 verification of a detached signature.
   bool verify(std::span<const std::uint8_t> message, std::span<const std::uint8_t, 64> sig) const;

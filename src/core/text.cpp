@@ -1,6 +1,7 @@
 #include "core/text.h"
 
 #include <cstdio>
+#include <ctime>
 
 namespace grypt {
 namespace {
@@ -140,6 +141,16 @@ bool TerminalText::feed(std::span<const std::uint8_t> bytes) {
     partial_ = 1;
   }
   return true;
+}
+
+std::string utc_time(std::int64_t unix_seconds) {
+  if (unix_seconds == 0) return "never";
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm;
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace grypt

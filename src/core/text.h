@@ -22,6 +22,9 @@ std::string name_defect(std::string_view s);
 // quoting untrusted input stays one line and cannot drive a terminal.
 std::string printable(std::string_view s);
 
+// Unix seconds as 2026-11-22T11:53:22Z; 0 (a time not known) as "never".
+std::string utc_time(std::int64_t unix_seconds);
+
 // Checks a byte stream, in pieces of any size, for what a terminal may be
 // sent as text: valid UTF-8 with no control characters but tab, newline and
 // carriage return.

@@ -69,10 +69,10 @@ admin::Reply run(AdminContext& ctx, const admin::Request& q) {
   }
   GroupData& g = a.get(q.group);
   if (q.type == "members") {
+    std::set<PublicKey> online = ctx.online ? ctx.online(g.row.name) : std::set<PublicKey>{};
     for (const MemberRow& m : g.members)
       if (!m.until)
-        r.members.push_back({m.name, m.key.to_string(), m.since.value(), m.history,
-                             ctx.online && ctx.online(g.row.name, m.key)});
+        r.members.push_back({m.name, m.key.to_string(), m.since.value(), m.history, online.count(m.key) > 0});
   } else if (q.type == "pending") {
     for (const PendingRow& p : a.pending(g))
       r.pending.push_back({p.number, p.key.to_string(), p.note, p.first, p.last, p.count});
@@ -90,7 +90,7 @@ admin::Reply run(AdminContext& ctx, const admin::Request& q) {
 
 }  // namespace
 
-std::vector<std::uint8_t> handle_admin(AdminContext& ctx, std::span<const std::uint8_t> request) {
+admin::Reply handle_admin(AdminContext& ctx, std::span<const std::uint8_t> request) {
   admin::Reply reply;
   try {
     reply = run(ctx, admin::decode_request(request));
@@ -105,7 +105,7 @@ std::vector<std::uint8_t> handle_admin(AdminContext& ctx, std::span<const std::u
   } catch (const Error& e) {
     reply = fail("store", e.what());
   }
-  return admin::encode(reply);
+  return reply;
 }
 
 }  // namespace grypt

@@ -136,11 +136,15 @@ const MemberRow* Authority::current_member(const GroupData& g,
   return it == g.current.end() ? nullptr : &g.members[it->second];
 }
 
-std::array<std::uint8_t, epoch_box_bytes> Authority::box_for(const GroupData& g,
-                                                             const MemberRow& m, Epoch e) {
+const SecretBytes& Authority::shared_key(const MemberRow& m) {
   auto it = shared_.find(m.id);
   if (it == shared_.end()) it = shared_.emplace(m.id, box_shared_key(server_, m.key)).first;
-  return box_epoch_key(it->second, g.epochs.at(e.value() - 1).key.span());
+  return it->second;
+}
+
+std::array<std::uint8_t, epoch_box_bytes> Authority::box_for(const GroupData& g,
+                                                             const MemberRow& m, Epoch e) {
+  return box_epoch_key(shared_key(m), g.epochs.at(e.value() - 1).key.span());
 }
 
 GroupReference Authority::reference(const GroupData& g) const {
@@ -158,6 +162,10 @@ GroupReference Authority::reference(const GroupData& g) const {
 }
 
 void Authority::record_pending(GroupData& g, const PublicKey& key, const std::string& note) {
+  // A removed member's daemon keeps asking; that is not a request to join,
+  // and one "add 1" must not let it back by mistake.
+  for (const MemberRow& m : g.members)
+    if (m.key == key) return;
   store_.record_pending(g.row.id, key, note, now(), max_pending);
   g.pending_count = store_.pending(g.row.id).size();
 }

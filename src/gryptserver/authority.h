@@ -53,6 +53,10 @@ class Authority {
   const MemberRow* current_member(const GroupData& g, const std::array<std::uint8_t, 32>& ed) const;
   static bool entitled(const MemberRow& m, Epoch e);
   std::vector<RosterEntry> roster(const GroupData& g, Epoch e) const;
+  // The member's box key, made once (an X25519 scalar multiplication) and
+  // kept: a session makes it when it says hello, so that a rotation pushed
+  // to thousands of members at once costs one AES-GCM each.
+  const SecretBytes& shared_key(const MemberRow& m);
   std::array<std::uint8_t, epoch_box_bytes> box_for(const GroupData& g, const MemberRow& m,
                                                     Epoch e);
   GroupReference reference(const GroupData& g) const;

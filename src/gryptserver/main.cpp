@@ -127,25 +127,21 @@ std::optional<admin::Reply> ask_server(const std::string& dir, const admin::Requ
   }
   const std::string refused = "the server at " + path +
                               " closed the connection without a reply (it serves only its own user)";
-  std::optional<std::vector<std::uint8_t>> body;
+  admin::Reply reply;
   try {
     write_frame(fd.get(), admin::encode(req));
-    body = read_frame(fd.get(), 30000);
+    // A long list comes in parts, one frame each.
+    for (bool more = true, first = true; more; first = false) {
+      std::optional<std::vector<std::uint8_t>> body = read_frame(fd.get(), 30000);
+      if (!body && first) throw SystemError(refused);
+      if (!body) throw SystemError("the server at " + path + " stopped in the middle of its reply");
+      more = admin::decode_reply_part(*body, reply);
+    }
   } catch (const SystemError& e) {
     if (e.errnum() == EPIPE || e.errnum() == ECONNRESET) throw SystemError(refused);
     throw;
   }
-  if (!body) throw SystemError(refused);
-  return admin::decode_reply(*body);
-}
-
-std::string when(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm;
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return reply;
 }
 
 int print_reply(const admin::Request& req, const admin::Reply& r, bool json) {
@@ -169,12 +165,12 @@ int print_reply(const admin::Request& req, const admin::Reply& r, bool json) {
              (m.history ? "  with history" : "") + (m.online ? "  online" : "") + "\n";
   else if (req.type == "pending")
     for (const auto& p : r.pending)
-      out += std::to_string(p.number) + "  " + p.key + "  " + when(p.last) + "  " +
+      out += std::to_string(p.number) + "  " + p.key + "  " + utc_time(p.last) + "  " +
              std::to_string(p.count) + "x" + (p.note.empty() ? "" : "  \"" + printable(p.note) + "\"") +
              "\n";
   else if (req.type == "log")
     for (const auto& l : r.log)
-      out += when(l.time) + "  " + printable(l.actor) + "  " + l.action + "  " + printable(l.detail) + "\n";
+      out += utc_time(l.time) + "  " + printable(l.actor) + "  " + l.action + "  " + printable(l.detail) + "\n";
   else if (r.reference)
     out = *r.reference + "\n";
   else if (r.epoch)
@@ -196,7 +192,7 @@ int do_admin(const std::string& dir, const admin::Request& req, const cxxopts::P
   StoreLock lock(dir, false);
   Opened o = open_store(dir, master_source(r));
   AdminContext ctx{*o.authority, actor_here(), nullptr};
-  return print_reply(req, admin::decode_reply(handle_admin(ctx, admin::encode(req))), json);
+  return print_reply(req, handle_admin(ctx, admin::encode(req)), json);
 }
 
 int do_init(const cxxopts::ParseResult& r) {
@@ -274,6 +270,7 @@ int do_serve(const cxxopts::ParseResult& r) {
 int body(int argc, char** argv) {
   cxxopts::Options o("gryptserver", "The grypt group authority");
   o.custom_help("VERB ... (see below)");
+  o.positional_help("");
   o.add_options()
       ("store", "the store directory", cxxopts::value<std::string>(), "DIR")
       ("group", "init: the group to create", cxxopts::value<std::string>(), "NAME")

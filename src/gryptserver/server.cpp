@@ -9,6 +9,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/local/stream_protocol.hpp>
+#include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/write.hpp>
 #include <asio/signal_set.hpp>
@@ -17,7 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
-#include <list>
+#include <unordered_map>
 #include <map>
 #include <set>
 
@@ -72,6 +73,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // sweep if the peer does not read).
   void fail(const std::string& code, const std::string& message);
   void close();
+  void close_when_sent();
   void removed_from(const std::string& group);
 
   Phase phase = Phase::handshake;
@@ -116,17 +118,18 @@ class Server {
   void unsubscribe(Session* s) {
     for (const std::string& g : s->groups) subscribers[g].erase(s);
   }
-  bool online(const std::string& group, const PublicKey& key) {
+  // The keys with a session subscribed to `group`.
+  std::set<PublicKey> online(const std::string& group) {
+    std::set<PublicKey> keys;
     for (Session* s : subscribers[group])
-      if (s->key && *s->key == key) return true;
-    return false;
+      if (s->key) keys.insert(*s->key);
+    return keys;
   }
   void forget(Session* s) {
     unsubscribe(s);
-    for (auto it = sessions.begin(); it != sessions.end(); ++it)
-      if (it->get() == s) {
-        sessions.erase(it);
-        break;
+    for (auto it = sessions.find(s); it != sessions.end();) {
+      sessions.erase(it);
+      break;
       }
   }
   bool may_record_pending() {
@@ -146,7 +149,7 @@ class Server {
   asio::local::stream_protocol::acceptor admin_acceptor;
   asio::signal_set signals;
   asio::steady_timer sweep_timer;
-  std::list<std::shared_ptr<Session>> sessions;
+  std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
   std::map<std::string, std::set<Session*>> subscribers;
   Clock::time_point pending_window = Clock::now();
   int pending_writes = 0;
@@ -224,6 +227,7 @@ void Session::hello(const proto::Hello& h) {
       if (g && server_.may_record_pending()) a.record_pending(*g, h.key, h.note);
       continue;
     }
+    a.shared_key(*m);
     Epoch current = g->row.epoch;
     Epoch first = m->history ? Epoch(1) : m->since;
     Epoch from = first;
@@ -242,10 +246,7 @@ void Session::hello(const proto::Hello& h) {
     groups.insert(g->row.name);
     server_.subscribe(g->row.name, this);
   }
-  if (groups.empty()) {
-    close_after_write_ = true;
-    phase = Phase::closing;
-  }
+  if (groups.empty()) close_when_sent();
 }
 
 void Session::roster(const proto::RosterRequest& r) {
@@ -270,18 +271,27 @@ void Session::send(const proto::FromServer& m) {
     return;
   }
   if (!writing_) {
+    // The writer starts after the current handler, so that the frames sent
+    // together (a state and its "synced") leave in one write.
     writing_ = true;
-    asio::co_spawn(server_.io, write_queue(), asio::detached);
+    asio::post(server_.io, [self = shared_from_this()] {
+      asio::co_spawn(self->server_.io, self->write_queue(), asio::detached);
+    });
   }
 }
 
 awaitable<void> Session::write_queue() {
   auto self = shared_from_this();
   try {
+    std::vector<std::uint8_t> batch;
     while (!out_.empty() && stream_.is_open()) {
-      co_await stream_.write_all(out_.front());
-      unsent_ -= out_.front().size();
-      out_.pop_front();
+      batch.clear();
+      while (!out_.empty() && (batch.empty() || batch.size() + out_.front().size() <= 64 * 1024)) {
+        batch.insert(batch.end(), out_.front().begin(), out_.front().end());
+        out_.pop_front();
+      }
+      co_await stream_.write_all(batch);
+      unsent_ -= batch.size();
     }
   } catch (const std::exception&) {
     out_.clear();
@@ -294,11 +304,20 @@ awaitable<void> Session::write_queue() {
 void Session::fail(const std::string& code, const std::string& message) {
   if (phase == Phase::closing) return;
   if (!server_.stopping) log(peer_ + ": " + code + ": " + message);
-  close_after_write_ = true;
-  proto::ErrorReply e{code, message};
+  send(proto::ErrorReply{code, message});
+  close_when_sent();
+}
+
+// The queue may be written already (a write to a socket with room completes
+// at once): then close now, else once the writer is done, or at the sweep
+// after the deadline if the peer does not read.
+void Session::close_when_sent() {
   phase = Phase::closing;
   deadline = Clock::now() + std::chrono::seconds(5);
-  send(e);
+  if (writing_)
+    close_after_write_ = true;
+  else
+    close();
 }
 
 void Session::close() {
@@ -314,11 +333,7 @@ void Session::removed_from(const std::string& group) {
   groups.erase(group);
   server_.subscribers[group].erase(this);
   send(proto::Removed{group});
-  if (groups.empty()) {
-    close_after_write_ = true;
-    phase = Phase::closing;
-    deadline = Clock::now() + std::chrono::seconds(5);
-  }
+  if (groups.empty()) close_when_sent();
 }
 
 void Server::push(GroupData& g, Epoch e, const PublicKey* removed) {
@@ -407,7 +422,7 @@ awaitable<void> Server::accept_loop() {
     s.set_option(asio::socket_base::keep_alive(true), ec);
     s.set_option(tcp::no_delay(true), ec);
     auto session = std::make_shared<Session>(*this, tls, std::move(s));
-    sessions.push_back(session);
+    sessions.emplace(session.get(), session);
     asio::co_spawn(io, session->run(), asio::detached);
   }
 }
@@ -433,9 +448,13 @@ awaitable<void> Server::admin_session(asio::local::stream_protocol::socket s) {
       in.feed(std::span(buf.data(), n));
     }
     AdminContext ctx{authority, "uid " + std::to_string(cred.uid) + " pid " + std::to_string(cred.pid),
-                     [this](const std::string& g, const PublicKey& k) { return online(g, k); }};
-    std::vector<std::uint8_t> reply = frame(handle_admin(ctx, *body));
-    co_await asio::async_write(s, asio::buffer(reply), use_awaitable);
+                     [this](const std::string& g) { return online(g); }};
+    admin::Reply reply = handle_admin(ctx, *body);
+    // A long list comes in parts, each a frame (grypt-protocol.7, ADMINISTRATION).
+    for (const std::vector<std::uint8_t>& part : admin::encode_parts(reply)) {
+      std::vector<std::uint8_t> f = frame(part);
+      co_await asio::async_write(s, asio::buffer(f), use_awaitable);
+    }
   } catch (const std::exception& e) {
     log(std::string("admin socket: ") + e.what());
   }
@@ -463,7 +482,7 @@ awaitable<void> Server::sweep_loop() {
     if (stopping) co_return;
     auto now = Clock::now();
     std::vector<std::shared_ptr<Session>> late;
-    for (auto& s : sessions) {
+    for (auto& [p, s] : sessions) {
       bool expired = (s->phase == Session::Phase::active) ? now - s->last_read > idle_timeout
                                                           : now > s->deadline;
       if (expired) late.push_back(s);
@@ -493,7 +512,8 @@ int Server::run() {
     acceptor.close(ignored);
     admin_acceptor.close(ignored);
     sweep_timer.cancel();
-    auto all = sessions;
+    std::vector<std::shared_ptr<Session>> all;
+    for (auto& [p, s] : sessions) all.push_back(s);
     for (auto& s : all) {
       if (s->phase == Session::Phase::active)
         s->fail("shutdown", "the server is stopping");

@@ -7,9 +7,11 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "gryptserver/authority.h"
+#include "ipc/admin.h"
 
 namespace grypt {
 
@@ -28,8 +30,9 @@ int serve(Authority& authority, const ServeOptions& options);
 struct AdminContext {
   Authority& authority;
   std::string actor;
-  std::function<bool(const std::string& group, const PublicKey& key)> online;
+  // The keys online in a group (none without a running server).
+  std::function<std::set<PublicKey>(const std::string& group)> online;
 };
-std::vector<std::uint8_t> handle_admin(AdminContext& ctx, std::span<const std::uint8_t> request);
+admin::Reply handle_admin(AdminContext& ctx, std::span<const std::uint8_t> request);
 
 }  // namespace grypt

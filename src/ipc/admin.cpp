@@ -1,5 +1,7 @@
 #include "ipc/admin.h"
 
+#include <cstring>
+
 #include "ipc/json_fields.h"
 
 namespace grypt::admin {
@@ -71,6 +73,39 @@ std::vector<std::uint8_t> encode(const Request& r) {
 
 std::vector<std::uint8_t> encode(const Reply& r) { return bytes_of(reply_object(r)); }
 
+std::vector<std::vector<std::uint8_t>> encode_parts(const Reply& r, std::size_t max_body) {
+  OJson whole = reply_object(r);
+  std::vector<std::uint8_t> one = bytes_of(whole);
+  if (one.size() <= max_body) return {one};
+  // Items are packed greedily: each part holds as many as fit, and the first
+  // also the reply's other fields. An item alone is far below a frame.
+  std::vector<std::vector<std::uint8_t>> parts;
+  OJson part = whole;
+  for (const char* list : {"groups", "members", "pending", "log"}) part.erase(list);
+  std::size_t size = bytes_of(part).size() + 16;  // "more":true,
+  auto flush = [&] {
+    part["more"] = true;
+    parts.push_back(bytes_of(part));
+    part = OJson{{"ok", true}};
+    size = 32;
+  };
+  for (const char* list : {"groups", "members", "pending", "log"}) {
+    if (!whole.contains(list)) continue;
+    for (const OJson& item : whole[list]) {
+      std::size_t n = item.dump(-1, ' ', false, OJson::error_handler_t::replace).size() + 1;
+      if (size + n + std::strlen(list) + 8 > max_body) flush();
+      if (!part.contains(list)) {
+        part[list] = OJson::array();
+        size += std::strlen(list) + 8;
+      }
+      part[list].push_back(item);
+      size += n;
+    }
+  }
+  parts.push_back(bytes_of(part));
+  return parts;
+}
+
 std::string reply_json(const Reply& r) {
   return reply_object(r).dump(-1, ' ', false, OJson::error_handler_t::replace);
 }
@@ -93,13 +128,18 @@ Request decode_request(std::span<const std::uint8_t> body) {
 }
 
 Reply decode_reply(std::span<const std::uint8_t> body) {
-  Json j = parse_object(body);
   Reply r;
+  if (decode_reply_part(body, r)) bad("a part of a reply where a whole one belongs");
+  return r;
+}
+
+bool decode_reply_part(std::span<const std::uint8_t> body, Reply& r) {
+  Json j = parse_object(body);
   r.ok = boolean(j, "ok");
   if (!r.ok) {
     r.code = text(j, "code", 64);
     r.message = text(j, "message", 4096);
-    return r;
+    return false;
   }
   if (has(j, "epoch")) r.epoch = static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX));
   if (has(j, "reference")) r.reference = text(j, "reference", 1024);
@@ -126,7 +166,7 @@ Reply decode_reply(std::span<const std::uint8_t> body) {
     for (const Json& l : array("log"))
       r.log.push_back({integer(l, "time"), text(l, "actor"), text(l, "action"),
                        text(l, "detail", 65536)});
-  return r;
+  return has(j, "more") && boolean(j, "more");
 }
 
 }  // namespace grypt::admin

@@ -55,8 +55,13 @@ struct Reply {
 
 std::vector<std::uint8_t> encode(const Request& r);
 std::vector<std::uint8_t> encode(const Reply& r);
+// The reply as frame bodies of at most `max_body` bytes each: a list too
+// long for one is cut into parts, each marked "more" but the last.
+std::vector<std::vector<std::uint8_t>> encode_parts(const Reply& r, std::size_t max_body = 512 * 1024);
 Request decode_request(std::span<const std::uint8_t> body);  // ProtocolError
 Reply decode_reply(std::span<const std::uint8_t> body);
+// Adds one part of a reply to `into`; true if more parts follow.
+bool decode_reply_part(std::span<const std::uint8_t> body, Reply& into);
 
 // The reply as the JSON a script reads (the admin verbs' --json), one line.
 std::string reply_json(const Reply& r);

@@ -100,5 +100,34 @@ TEST(AdminProtocol, RequestsAndRepliesRoundTrip) {
   EXPECT_EQ(admin::reply_json(r).substr(0, 12), "{\"ok\":true,\"");
 }
 
+TEST(AdminProtocol, ALongListComesInPartsThatEachFitAFrame) {
+  admin::Reply r;
+  r.epoch = 9;
+  for (int i = 0; i < 20000; ++i)
+    r.members.push_back({"member-" + std::to_string(i), "grypt-pk:" + std::string(100, 'k'),
+                         static_cast<std::uint32_t>(i), i % 2 == 0, i % 3 == 0});
+  for (int i = 0; i < 3000; ++i) r.log.push_back({i, "uid 0 pid 1", "add", std::string(200, 'd')});
+  auto parts = admin::encode_parts(r);
+  ASSERT_GT(parts.size(), 4u);
+  admin::Reply back;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_LE(parts[i].size(), 512u * 1024);
+    EXPECT_LE(parts[i].size(), max_frame);
+    EXPECT_EQ(admin::decode_reply_part(parts[i], back), i + 1 < parts.size()) << i;
+  }
+  ASSERT_EQ(back.members.size(), r.members.size());
+  ASSERT_EQ(back.log.size(), r.log.size());
+  EXPECT_EQ(back.epoch, 9u);
+  EXPECT_EQ(back.members[12345].name, "member-12345");
+  EXPECT_EQ(back.members[12345].since, 12345u);
+  EXPECT_EQ(back.log[2999].time, 2999);
+  // A short reply is one part, without "more"; a part is not a whole reply.
+  admin::Reply small;
+  small.epoch = 1;
+  ASSERT_EQ(admin::encode_parts(small).size(), 1u);
+  EXPECT_EQ(admin::decode_reply(admin::encode_parts(small)[0]).epoch, 1u);
+  EXPECT_THROW(admin::decode_reply(parts[0]), ProtocolError);
+}
+
 }  // namespace
 }  // namespace grypt

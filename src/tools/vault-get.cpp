@@ -1,7 +1,6 @@
 // vault-get: print a secret, list names, show history (man/vault-get.1).
 #include <unistd.h>
 
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "core/io.h"
@@ -10,15 +9,6 @@
 
 namespace grypt {
 namespace {
-
-std::string iso_time(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm;
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Refuses to put anything on a terminal but text: valid UTF-8 without
 // control characters (C0 but tab, newline and carriage return; DEL; C1,
@@ -57,10 +47,10 @@ int print_history(Vault& vault, const std::string& name, bool json) {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const EntryVersion& v : vault.history(name)) {
     if (json)
-      list.push_back({{"version", v.version}, {"time", iso_time(v.time)}, {"size", v.size},
+      list.push_back({{"version", v.version}, {"time", utc_time(v.time)}, {"size", v.size},
                       {"deleted", v.deleted}});
     else
-      out += std::to_string(v.version) + "  " + iso_time(v.time) + "  " + std::to_string(v.size) +
+      out += std::to_string(v.version) + "  " + utc_time(v.time) + "  " + std::to_string(v.size) +
              " bytes" + (v.deleted ? "  deleted" : "") + "\n";
   }
   write_stdout(json ? list.dump() + "\n" : out);
@@ -106,6 +96,7 @@ std::vector<std::string> rewrite_version_option(int argc, char** argv) {
 int body(int argc, char** argv) {
   cxxopts::Options o("vault-get", "Print a secret from the vault");
   o.custom_help("[options] NAME | --history NAME | --list [PREFIX]");
+  o.positional_help("");
   o.add_options("hidden")("version-number", "", cxxopts::value<std::uint64_t>());
   o.add_options()
       ("history", "list the kept versions of NAME, newest first")

@@ -35,6 +35,7 @@ std::vector<PublicKey> read_recipients(const std::string& path) {
 int body(int argc, char** argv) {
   cxxopts::Options o("vault-put", "Store stdin as a secret, encrypted at rest");
   o.custom_help("[options] NAME < secret | --delete NAME | --recipients FILE");
+  o.positional_help("");
   o.add_options()
       ("keep", "keep the newest N versions of NAME", cxxopts::value<unsigned>()->default_value("10"), "N")
       ("delete", "soft-delete NAME (its history is kept)")
