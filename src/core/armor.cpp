@@ -13,6 +13,13 @@ namespace {
 
 constexpr std::size_t line_width = 64;
 
+// "grypt:" starts a token when what follows can be a message (grypt.5,
+// Scanner): it starts as a version 1 message does (a byte 0x10 to 0x1f,
+// written E, F, G or H), or it is as long as the smallest message (45
+// bytes, 60 characters), whatever its version. Anything else is prose.
+bool message_start(int c) { return c >= 'E' && c <= 'H'; }
+constexpr std::size_t min_token_chars = 60;
+
 bool url_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
          c == '-' || c == '_';
@@ -114,7 +121,10 @@ std::vector<ArmorToken> scan_armor(std::string_view text) {
     std::size_t end = start;
     while (end < text.size() && url_char(text[end])) ++end;
     pos = end;
-    if (end == start) continue;  // "grypt:" in prose, not a token
+    if (end == start || (!message_start(text[start]) && end - start < min_token_chars)) {
+      pos = start;  // "grypt:" in prose: scan on right after it
+      continue;
+    }
     ArmorToken t;
     t.offset = line_at;
     t.length = end - line_at;
@@ -140,6 +150,8 @@ int b64_value(int c, bool url) {
 }
 
 bool url_byte(int c) { return c >= 0 && b64_value(c, true) >= 0; }
+
+
 
 }  // namespace
 
@@ -277,7 +289,10 @@ bool ArmorReader::next() {
     int c = peek(0);
     if (c < 0) return false;
     if (c == 'g' && at(armor_prefix)) {
-      if (url_byte(peek(armor_prefix.size()))) {
+      std::size_t run = 0;
+      if (!message_start(peek(armor_prefix.size())))
+        while (run < min_token_chars && url_byte(peek(armor_prefix.size() + run))) ++run;
+      if (message_start(peek(armor_prefix.size())) || run >= min_token_chars) {
         token_offset_ = pos_;
         advance(armor_prefix.size());
         block_ = false;

@@ -15,12 +15,13 @@ namespace {
 TEST(Armor, ScannerFindsEveryTokenAndBlock) {
   std::vector<std::uint8_t> a = {0x10, 1, 2, 3}, b = {0x11, 9, 9};
   std::string text = "intro grypt: not a token\n" + armor_line(a) + ", then\n" + armor_block(b) +
-                     "and grypt:%%% and grypt:Z and " + armor_line(b) + ".";
+                     "and grypt:%%% and grypt:Zebra, grypt:example and grypt:E and " +
+                     armor_line(b) + ".";
   auto found = scan_armor(text);
   ASSERT_EQ(found.size(), 4u);
   EXPECT_EQ(found[0].message, a);
   EXPECT_EQ(found[1].message, b);
-  EXPECT_EQ(found[2].error, "not valid base64url");  // "grypt:Z"
+  EXPECT_EQ(found[2].error, "not valid base64url");  // "grypt:E": a message's start, cut
   EXPECT_EQ(found[3].message, b);
   EXPECT_EQ(text.substr(found[0].offset, found[0].length), armor_line(a));
 }
@@ -28,12 +29,12 @@ TEST(Armor, ScannerFindsEveryTokenAndBlock) {
 TEST(Armor, NearMissesDoNotHideTokens) {
   std::vector<std::uint8_t> m = {0x11, 1, 2};
   std::string noise;
-  for (int i = 0; i < 2000; ++i) noise += "grypt:a-----BEGIN GRYPT MESSAGE----- ";
+  for (int i = 0; i < 2000; ++i) noise += "grypt:E-----BEGIN GRYPT MESSAGE----- grypt:a ";
   auto found = scan_armor(noise + "\n" + armor_block(m) + noise + armor_line(m));
   std::size_t ok = 0;
   for (const auto& t : found) ok += t.error.empty() && t.message == m;
   EXPECT_EQ(ok, 2u);
-  EXPECT_EQ(found.size(), 4002u);  // 4000 "grypt:a" tokens that do not decode
+  EXPECT_EQ(found.size(), 4002u);  // 4000 "grypt:E" tokens that do not decode; "grypt:a" is prose
 }
 
 TEST(Armor, BlockLinesAre64Characters) {
