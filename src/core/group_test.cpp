@@ -3,38 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "core/group_test_chain.h"
 
 namespace grypt {
 namespace {
-
-struct Chain {
-  Identity server = (init_crypto(), Identity::generate());
-  Identity alice = Identity::generate();
-  GroupId group = derive_group_id(server.public_key().fingerprint(), "friends");
-  std::vector<std::array<std::uint8_t, state_bytes>> states;
-  std::vector<SecretBytes> keys;
-
-  // Appends epoch states.size() + 1 with a fresh key; returns the box for alice.
-  std::array<std::uint8_t, epoch_box_bytes> next() {
-    SecretBytes key(32);
-    random_bytes(key.span());
-    GroupState s;
-    s.group = group;
-    s.epoch = Epoch(static_cast<std::uint32_t>(states.size() + 1));
-    s.time = 1800000000 + static_cast<std::int64_t>(states.size());
-    if (!states.empty()) s.previous = GroupState::decode(states.back()).hash();
-    s.roster = roster_digest({{"alice", alice.public_key()}});
-    s.commitment = epoch_commitment(key.span(), group, s.epoch);
-    states.push_back(s.sign(server));
-    auto box = box_epoch_key(box_shared_key(server, alice.public_key()), key.span());
-    keys.push_back(std::move(key));
-    return box;
-  }
-  std::optional<GroupState> held(std::size_t epoch) {
-    if (epoch == 0) return std::nullopt;
-    return GroupState::decode(states[epoch - 1]);
-  }
-};
 
 TEST(GroupReference, RoundTripsAndIsChecked) {
   init_crypto();
@@ -91,7 +63,7 @@ TEST(Roster, DigestIgnoresOrderButNotContent) {
 }
 
 TEST(GroupState, SignsVerifiesAndChains) {
-  Chain c;
+  TestChain c;
   auto box1 = c.next();
   GroupState s1 = GroupState::decode(c.states[0]);
   EXPECT_TRUE(s1.verify());
@@ -114,7 +86,7 @@ TEST(GroupState, SignsVerifiesAndChains) {
 
 TEST(GroupState, ReplaysRollbacksForksAndForgeriesAreRefused) {
   using R = ChainCheck::Result;
-  Chain c;
+  TestChain c;
   auto b1 = c.next();
   auto b2 = c.next();
   auto b3 = c.next();
@@ -127,7 +99,7 @@ TEST(GroupState, ReplaysRollbacksForksAndForgeriesAreRefused) {
   // A fork: a second epoch 2 and 3 signed by the same server after epoch 1.
   // A member at epoch 2 of the first chain refuses the fork's epoch 3, which
   // does not name its epoch 2.
-  Chain fork;
+  TestChain fork;
   fork.server = Identity::from_secret(c.server.secret().span());
   fork.alice = Identity::from_secret(c.alice.secret().span());
   fork.group = c.group;
@@ -138,7 +110,7 @@ TEST(GroupState, ReplaysRollbacksForksAndForgeriesAreRefused) {
   EXPECT_EQ(check_next_state(fork.states[2], c.group, pin, c.held(2), fork3, c.alice).result,
             R::bad_previous);
   // Another signer, or a state of another group.
-  Chain stranger;
+  TestChain stranger;
   stranger.alice = Identity::from_secret(c.alice.secret().span());
   stranger.group = c.group;
   auto sb = stranger.next();
@@ -157,7 +129,7 @@ TEST(GroupState, ReplaysRollbacksForksAndForgeriesAreRefused) {
 
 TEST(GroupState, ABoxThatDoesNotMatchTheCommitmentIsRefused) {
   using R = ChainCheck::Result;
-  Chain c;
+  TestChain c;
   c.next();
   PublicKey pin = c.server.public_key();
   // The server boxes another key than the one the state commits to.

@@ -18,6 +18,13 @@ std::string epoch_text(Epoch e) { return e.to_string(); }
 
 }  // namespace
 
+// One directory per identity and group: two identities of one user, or a
+// name given to another group, never read each other's cache.
+std::string Keyring::group_dir(const GroupId& group) const {
+  return cache_dir_ + "/" + base64_encode(id_.public_key().key_id(), Base64::url_unpadded) + "/" +
+         base64_encode(group, Base64::url_unpadded);
+}
+
 Keyring::Keyring(const Identity& id, std::string groups_file, std::string cache_dir)
     : id_(id), groups_file_(std::move(groups_file)), cache_dir_(std::move(cache_dir)) {
   if (!file_exists(groups_file_)) return;
@@ -26,7 +33,7 @@ Keyring::Keyring(const Identity& id, std::string groups_file, std::string cache_
     auto g = std::make_unique<KnownGroup>();
     g->entry = std::move(e);
     g->id = g->entry.reference.group_id();
-    g->dir = cache_dir_ + "/" + g->entry.name;
+    g->dir = group_dir(g->id);
     g->chain = GroupChain(g->id, g->entry.reference.server);
     load(*g);
     groups_.push_back(std::move(g));
@@ -93,7 +100,7 @@ KnownGroup& Keyring::join(const std::string& name, const GroupReference& ref) {
   auto g = std::make_unique<KnownGroup>();
   g->entry = {name, ref};
   g->id = ref.group_id();
-  g->dir = cache_dir_ + "/" + name;
+  g->dir = group_dir(g->id);
   g->chain = GroupChain(g->id, ref.server);
   KnownGroup& out = *g;
   groups_.push_back(std::move(g));

@@ -59,6 +59,8 @@ class Keyring : public MessageKeys, public Members {
   void save_groups();
 
   const Identity& id_;
+  std::string group_dir(const GroupId& group) const;
+
   std::string groups_file_, cache_dir_;
   std::vector<std::unique_ptr<KnownGroup>> groups_;
 };

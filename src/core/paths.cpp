@@ -55,7 +55,7 @@ std::string default_socket_path() {
   return override_or("GRYPT_SOCKET", xdg_runtime_dir() + "/grypt/gryptd.sock");
 }
 
-std::string default_cache_dir() { return xdg_state_home() + "/grypt/groups"; }
+std::string default_cache_dir() { return xdg_state_home() + "/grypt"; }
 std::string groups_file_path() { return xdg_config_home() + "/grypt/groups"; }
 
 }  // namespace grypt

@@ -17,7 +17,7 @@ std::string xdg_runtime_dir();
 std::string default_identity_path();  // $GRYPT_IDENTITY or DATA/grypt/identity
 std::string default_vault_path();     // $GRYPT_VAULT or DATA/grypt/vault
 std::string default_socket_path();    // $GRYPT_SOCKET or RUNTIME/grypt/gryptd.sock
-std::string default_cache_dir();      // STATE/grypt/groups
+std::string default_cache_dir();      // STATE/grypt
 std::string groups_file_path();       // CONFIG/grypt/groups
 
 }  // namespace grypt

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <ctime>
 #include <deque>
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -43,12 +44,20 @@ constexpr auto pong_within = 30s;
 constexpr auto tool_idle = 30s;
 constexpr auto min_backoff = 1s;
 constexpr auto max_backoff = 300s;
+constexpr auto catch_up_wait = 3s;
+constexpr std::size_t max_roster = 1'000'000;
+constexpr auto in_flight_wait = 300ms;
 
 std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
+// A server's last word on a group ("not a member", "not the pinned key")
+// stays shown while the daemon tries again.
+bool is_verdict(const std::string& state) { return state == "not-member" || state == "wrong-server"; }
+
 struct GroupLive {
-  std::string state = "offline";  // connecting, connected, offline, not-member
+  std::string state = "offline";  // connecting, connected, offline, not-member, wrong-server
   bool synced = false;
+  std::uint64_t answers = 0;  // the server's answers about this group (synced, not a member)
 };
 
 class Daemon;
@@ -71,6 +80,12 @@ class Link : public std::enable_shared_from_this<Link> {
     stopping_ = true;
     if (stream_) stream_->close();
   }
+  // Ends a wait between attempts now: a tool needs what only the server can
+  // tell (an epoch newer than ours, or whether we were admitted).
+  void wake() {
+    backoff_ = min_backoff;
+    if (pause_) pause_->cancel();
+  }
   bool connected() const { return connected_; }
 
  private:
@@ -79,6 +94,7 @@ class Link : public std::enable_shared_from_this<Link> {
   awaitable<void> writer();
   awaitable<void> pinger();
   void handle(const proto::FromServer& m);
+  void fetch_rosters(KnownGroup* g);
 
   Daemon& d_;
   std::string host_;
@@ -89,9 +105,14 @@ class Link : public std::enable_shared_from_this<Link> {
   std::optional<PublicKey> server_;
   FrameBuffer in_;
   std::deque<std::vector<std::uint8_t>> out_;
-  bool writing_ = false, connected_ = false, stopping_ = false;
+  std::string where() const { return host_ + ":" + std::to_string(port_); }
+
+  bool writing_ = false, connected_ = false, stopping_ = false, timed_out_ = false;
+  std::chrono::milliseconds backoff_ = min_backoff;
+  asio::steady_timer* pause_ = nullptr;
   std::chrono::steady_clock::time_point last_pong_;
   std::map<std::string, std::vector<RosterEntry>> roster_parts_;
+  std::map<KnownGroup*, std::uint32_t> fetching_;  // the roster asked for, one per group
 };
 
 class Daemon {
@@ -121,8 +142,11 @@ class Daemon {
  private:
   awaitable<void> accept_loop();
   awaitable<void> serve_tool(asio::local::stream_protocol::socket s);
-  awaitable<daemon::Reply> handle(const daemon::Request& r);
+  // `asked`: the groups this tool's requests already asked the server about.
+  awaitable<daemon::Reply> handle(const daemon::Request& r, std::set<KnownGroup*>& asked);
   awaitable<daemon::Reply> members(const daemon::Members& m);
+  static daemon::Failure wrong_server(const KnownGroup* g);
+  awaitable<void> catch_up(KnownGroup* g, Epoch wanted, std::set<KnownGroup*>& asked);
   daemon::Reply vault(const daemon::Vault& v);
   std::map<std::string, SecretBytes> vault_keys_;  // by the sha256 of vault.key
 };
@@ -131,54 +155,67 @@ class Daemon {
 
 awaitable<void> Link::run() {
   auto self = shared_from_this();
-  auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(min_backoff);
   while (!stopping_ && !d_.stopping) {
     auto began = std::chrono::steady_clock::now();
     try {
       co_await session();
     } catch (const std::exception& e) {
-      if (!stopping_ && !d_.stopping) d_.log(host_ + ":" + std::to_string(port_) + ": " + e.what());
+      // A server that said "not a member" of every group closes: no news.
+      bool refused = std::all_of(groups_.begin(), groups_.end(),
+                                 [&](KnownGroup* g) { return d_.live[g->entry.name].state == "not-member"; });
+      if (!stopping_ && !d_.stopping && !(refused && !timed_out_))
+        d_.log(where() + ": " + (timed_out_ ? "no answer within " + std::to_string(connect_timeout.count()) + " s"
+                                           : std::string(e.what())));
     }
     connected_ = false;
+    fetching_.clear();
+    roster_parts_.clear();
     stream_.reset();
     in_.clear();
     out_.clear();
     for (KnownGroup* g : groups_) {
       GroupLive& l = d_.live[g->entry.name];
-      if (l.state != "not-member") l.state = "offline";
+      if (!is_verdict(l.state)) l.state = "offline";
       l.synced = false;
     }
     if (stopping_ || d_.stopping) break;
     // A session that lasted resets the backoff; a failing one doubles it.
-    if (std::chrono::steady_clock::now() - began > 60s) backoff = min_backoff;
+    if (std::chrono::steady_clock::now() - began > 60s) backoff_ = min_backoff;
     std::uint32_t jitter = 0;
     random_bytes(std::span(reinterpret_cast<std::uint8_t*>(&jitter), sizeof jitter));
-    auto wait = backoff / 2 + std::chrono::milliseconds(jitter % (backoff.count() / 2 + 1));
+    auto wait = backoff_ / 2 + std::chrono::milliseconds(jitter % (backoff_.count() / 2 + 1));
     asio::steady_timer t(d_.io, wait);
+    pause_ = &t;
     asio::error_code ec;
     co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
-    backoff = std::min<std::chrono::milliseconds>(backoff * 2, max_backoff);
+    pause_ = nullptr;
+    backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, max_backoff);
   }
 }
 
 awaitable<void> Link::session() {
   for (KnownGroup* g : groups_)
-    if (d_.live[g->entry.name].state != "not-member") d_.live[g->entry.name].state = "connecting";
+    if (!is_verdict(d_.live[g->entry.name].state)) d_.live[g->entry.name].state = "connecting";
   tcp::resolver resolver(d_.io);
   std::string port = std::to_string(port_);
   auto endpoints = co_await resolver.async_resolve(host_, port, use_awaitable);
   tcp::socket socket(d_.io);
   // Every wait has a deadline: a server that does not answer costs a
   // timeout, not a hung daemon.
+  timed_out_ = false;
   asio::steady_timer deadline(d_.io, connect_timeout);
-  deadline.async_wait([&socket](const asio::error_code& ec) {
-    if (!ec) socket.close();
+  deadline.async_wait([this, &socket](const asio::error_code& ec) {
+    if (ec) return;
+    timed_out_ = true;
+    socket.close();
   });
   co_await asio::async_connect(socket, endpoints, use_awaitable);
   stream_ = std::make_unique<TlsStream>(d_.tls, std::move(socket));
   deadline.expires_after(connect_timeout);
   deadline.async_wait([this](const asio::error_code& ec) {
-    if (!ec && !connected_ && stream_) stream_->close();
+    if (ec || connected_ || !stream_) return;
+    timed_out_ = true;
+    stream_->close();
   });
   co_await stream_->handshake();
   auto first = co_await next();
@@ -187,7 +224,10 @@ awaitable<void> Link::session() {
   if (welcome->server.fingerprint() != pin_ ||
       !std::equal(welcome->server.ed25519().begin(), welcome->server.ed25519().end(),
                   stream_->peer_key().begin())) {
-    for (KnownGroup* g : groups_) d_.live[g->entry.name].state = "wrong-server";
+    for (KnownGroup* g : groups_) {
+      d_.live[g->entry.name].state = "wrong-server";
+      ++d_.live[g->entry.name].answers;
+    }
     throw TlsError("the server's key does not match the reference's fingerprint: refusing it");
   }
   server_ = welcome->server;
@@ -246,14 +286,14 @@ void Link::handle(const proto::FromServer& m) {
     GroupLive& l = d_.live[g->entry.name];
     l.state = "connected";
     l.synced = true;
+    ++l.answers;
     d_.log(g->entry.name + ": epoch " + s->epoch.to_string());
-    // The newest roster, unless one with the same digest is at hand.
-    if (!g->chain.empty() && !d_.keyring.roster(*g, g->chain.head().epoch))
-      send(proto::RosterRequest{g->entry.name, g->chain.head().epoch});
+    fetch_rosters(g);
     return;
   }
   if (const auto* n = std::get_if<proto::NotMember>(&m)) {
     d_.live[n->group].state = "not-member";
+    ++d_.live[n->group].answers;
     d_.log(n->group + ": not a member; send your key to the group's administrator: " +
            d_.keyring.identity().public_key().to_string());
     return;
@@ -266,13 +306,19 @@ void Link::handle(const proto::FromServer& m) {
   if (const auto* r = std::get_if<proto::Roster>(&m)) {
     auto& parts = roster_parts_[r->group + "/" + r->epoch.to_string()];
     parts.insert(parts.end(), r->members.begin(), r->members.end());
+    if (parts.size() > max_roster) throw ProtocolError("protocol", "a roster of more than a million members");
     if (r->more) return;
     KnownGroup* g = d_.keyring.find(r->group);
     std::vector<RosterEntry> all = std::move(parts);
     roster_parts_.erase(r->group + "/" + r->epoch.to_string());
-    if (g && !d_.keyring.add_roster(*g, r->epoch, std::move(all)))
-      d_.log(r->group + ": the roster of epoch " + r->epoch.to_string() +
-             " does not match its state: refused");
+    if (!g) return;
+    if (!d_.keyring.add_roster(*g, r->epoch, std::move(all)))
+      throw ProtocolError("protocol", r->group + ": the roster of epoch " + r->epoch.to_string() +
+                                          " does not match its state: refused");
+    if (fetching_[g] == r->epoch.value()) {
+      fetching_.erase(g);
+      fetch_rosters(g);
+    }
     return;
   }
   if (std::holds_alternative<proto::Ping>(m)) {
@@ -281,6 +327,20 @@ void Link::handle(const proto::FromServer& m) {
   }
   if (const auto* e = std::get_if<proto::ErrorReply>(&m))
     throw TlsError("the server said " + e->code + ": " + e->message);
+}
+
+// Every epoch whose key this member holds gets its roster cached, newest
+// first, one request at a time: a post of any of them can then be checked
+// with the server down, or after this member was removed.
+void Link::fetch_rosters(KnownGroup* g) {
+  if (fetching_.count(g) || g->chain.empty()) return;
+  for (Epoch e = g->chain.head().epoch; e.value() >= 1; e = Epoch(e.value() - 1)) {
+    if (g->chain.key(e) && !d_.keyring.roster(*g, e)) {
+      fetching_[g] = e.value();
+      send(proto::RosterRequest{g->entry.name, e});
+      return;
+    }
+  }
 }
 
 void Link::send(const proto::FromMember& m) {
@@ -315,7 +375,7 @@ awaitable<void> Link::pinger() {
     co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
     if (stream_.get() != mine || !connected_) co_return;
     if (std::chrono::steady_clock::now() - last_pong_ > ping_every + pong_within) {
-      d_.log(host_ + ": the server stopped answering; reconnecting");
+      d_.log(where() + ": the server stopped answering; reconnecting");
       stream_->close();
       co_return;
     }
@@ -412,10 +472,42 @@ awaitable<daemon::Reply> Daemon::members(const daemon::Members& m) {
   co_return r;
 }
 
-awaitable<daemon::Reply> Daemon::handle(const daemon::Request& req) {
+// Before saying "not a member" or "no such epoch", ask the server once more:
+// a member just admitted, or an epoch made a moment ago, is known to it
+// before this daemon's next attempt. Waits at most catch_up_wait, once per
+// tool and group: a feed of posts of a group we left costs one ask.
+awaitable<void> Daemon::catch_up(KnownGroup* g, Epoch wanted, std::set<KnownGroup*>& asked) {
+  GroupLive& l = live[g->entry.name];
+  bool have = !g->chain.empty() && g->chain.head().epoch >= wanted;
+  if (have && l.state != "not-member") co_return;
+  Link* link = link_of[g];
+  if (!link) co_return;
+  if (!asked.insert(g).second) co_return;
+  // Connected and synced: a newer epoch we are owed is pushed at once, so
+  // only one already on its way is worth a short wait.
+  auto limit = l.synced && l.state == "connected" ? in_flight_wait : catch_up_wait;
+  std::uint64_t answers = l.answers;
+  if (!l.synced) link->wake();
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until && !stopping) {
+    if (l.state != "not-member" && !g->chain.empty() && g->chain.head().epoch >= wanted) co_return;
+    if (l.answers != answers) co_return;  // the server answered: what we hold is all we get
+    asio::steady_timer t(io, 20ms);
+    co_await t.async_wait(use_awaitable);
+  }
+}
+
+daemon::Failure Daemon::wrong_server(const KnownGroup* g) {
+  return {"wrong-server", "the server of " + g->entry.name +
+                              " is not the one its reference names (its key does not match the "
+                              "reference's fingerprint): check the reference"};
+}
+
+awaitable<daemon::Reply> Daemon::handle(const daemon::Request& req, std::set<KnownGroup*>& asked) {
   try {
     if (std::holds_alternative<daemon::Status>(req)) {
-      daemon::StatusReply s{keyring.identity().public_key().to_string(), {}};
+      daemon::StatusReply s{keyring.identity().public_key().to_string(),
+                            static_cast<std::uint64_t>(::getpid()), {}};
       for (KnownGroup* g : keyring.groups()) {
         GroupLive& l = live[g->entry.name];
         std::uint64_t n = 0;
@@ -428,6 +520,10 @@ awaitable<daemon::Reply> Daemon::handle(const daemon::Request& req) {
     }
     if (const auto* s = std::get_if<daemon::Seal>(&req)) {
       KnownGroup* g = keyring.find(s->group);
+      if (g && (g->chain.empty() || live[g->entry.name].state == "not-member"))
+        co_await catch_up(g, Epoch(1), asked);
+      if (g && live[g->entry.name].state == "wrong-server" && g->chain.newest_key() == std::nullopt)
+        co_return wrong_server(g);
       if (g && live[g->entry.name].state == "not-member")
         co_return daemon::Failure{"not-member", "you are not a member of " + s->group +
                                                     ": send your key to its administrator: " +
@@ -448,6 +544,10 @@ awaitable<daemon::Reply> Daemon::handle(const daemon::Request& req) {
     }
     if (const auto* o = std::get_if<daemon::Open>(&req)) {
       MessageHeader h = MessageHeader::decode(o->header);
+      if (KnownGroup* g = keyring.find(h.group)) {
+        co_await catch_up(g, h.epoch, asked);
+        if (live[g->entry.name].state == "wrong-server" && !g->chain.key(h.epoch)) co_return wrong_server(g);
+      }
       daemon::OpenReply r;
       r.key = keyring.message_key(h);
       r.group = keyring.find(h.group)->entry.name;
@@ -474,6 +574,8 @@ awaitable<daemon::Reply> Daemon::handle(const daemon::Request& req) {
                                   ? "unknown-group"
                                   : "unknown-epoch",
                               what};
+  } catch (const UsageError& e) {
+    co_return daemon::Failure{"usage", e.what()};
   } catch (const Error& e) {
     co_return daemon::Failure{"protocol", e.what()};
   }
@@ -489,6 +591,7 @@ awaitable<void> Daemon::serve_tool(asio::local::stream_protocol::socket s) {
     co_return;
   }
   FrameBuffer in;
+  std::set<KnownGroup*> asked;
   asio::steady_timer idle(io);
   auto arm = [&] {
     idle.expires_after(tool_idle);
@@ -508,7 +611,7 @@ awaitable<void> Daemon::serve_tool(asio::local::stream_protocol::socket s) {
       arm();
       daemon::Request req = daemon::decode_request(*body);
       wipe(body->data(), body->size());
-      daemon::Reply reply = co_await handle(req);
+      daemon::Reply reply = co_await handle(req, asked);
       std::vector<std::uint8_t> out = frame(daemon::encode(reply));
       co_await asio::async_write(s, asio::buffer(out), use_awaitable);
       wipe(out.data(), out.size());

@@ -29,19 +29,9 @@ std::string socket_path(const cxxopts::ParseResult& r) {
   return r.count("socket") ? option<std::string>(r, "socket") : default_socket_path();
 }
 
-std::string when(std::int64_t t) {
-  if (t == 0) return "never";
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm;
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 DaemonClient running(const std::string& path) {
   std::optional<DaemonClient> c = DaemonClient::connect(path);
-  if (!c) throw UsageError("gryptd is not running (socket " + path + "): start it with gryptd");
+  if (!c) throw UsageError(daemon_absent(path) + ": start it with gryptd");
   return std::move(*c);
 }
 
@@ -49,7 +39,7 @@ int do_status(const std::string& path, bool json) {
   DaemonClient c = running(path);
   auto s = std::get<daemon::StatusReply>(c.call(daemon::Status{}));
   if (json) {
-    nlohmann::ordered_json j = {{"identity", s.identity}, {"socket", path}};
+    nlohmann::ordered_json j = {{"identity", s.identity}, {"pid", s.pid}, {"socket", path}};
     nlohmann::ordered_json groups = nlohmann::ordered_json::array();
     for (const auto& g : s.groups)
       groups.push_back({{"name", g.name}, {"state", g.state}, {"epoch", g.epoch},
@@ -58,10 +48,10 @@ int do_status(const std::string& path, bool json) {
     write_stdout(j.dump() + "\n");
     return exit_ok;
   }
-  std::string out = "identity " + s.identity + "\n";
+  std::string out = "identity " + s.identity + "\npid " + std::to_string(s.pid) + "\n";
   for (const auto& g : s.groups) {
     out += g.name + "  " + g.state + "  epoch " + std::to_string(g.epoch) + "  confirmed " +
-           when(g.confirmed) + (g.members ? "  " + std::to_string(g.members) + " members" : "") + "\n";
+           utc_time(g.confirmed) + (g.members ? "  " + std::to_string(g.members) + (g.members == 1 ? " member" : " members") : "") + "\n";
     if (g.state == "not-member")
       out += "  not a member: send your key above to the group's administrator\n";
   }
@@ -95,9 +85,25 @@ int do_join(const std::string& path, const std::string& name, const std::string&
   return exit_ok;
 }
 
+void refuse_if_running(const std::string& path) {
+  if (DaemonClient::connect(path)) throw UsageError("gryptd is already running (socket " + path + ")");
+}
+
+struct Listening {
+  Fd fd;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  // Removes the socket if it is still ours: a daemon started after this one
+  // was asked to stop has its own at the same path.
+  void remove(const std::string& path) const {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) == 0 && st.st_dev == dev && st.st_ino == ino) ::unlink(path.c_str());
+  }
+};
+
 // The socket's directory is the user's alone; a socket that answers is a
 // running daemon; one that does not is left from a killed one.
-Fd listen_socket(const std::string& path) {
+Listening listen_socket(const std::string& path) {
   std::string dir = dir_name(path);
   make_dirs(dir);
   struct stat st;
@@ -107,7 +113,7 @@ Fd listen_socket(const std::string& path) {
   if (file_exists(path)) {
     if (::lstat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode))
       throw UsageError(path + " exists and is not a socket: refusing to replace it");
-    if (DaemonClient::connect(path)) throw UsageError("gryptd is already running (socket " + path + ")");
+    refuse_if_running(path);
     ::unlink(path.c_str());
   }
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -118,9 +124,17 @@ Fd listen_socket(const std::string& path) {
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     throw SystemError("cannot listen on " + path, errno);
+  Listening l;
+  if (::lstat(path.c_str(), &st) != 0) throw SystemError("cannot look at " + path, errno);
+  l.dev = st.st_dev;
+  l.ino = st.st_ino;
   ::chmod(path.c_str(), 0600);
-  if (::listen(fd.get(), 64) != 0) throw SystemError("cannot listen on " + path, errno);
-  return fd;
+  if (::listen(fd.get(), 64) != 0) {
+    l.remove(path);
+    throw SystemError("cannot listen on " + path, errno);
+  }
+  l.fd = std::move(fd);
+  return l;
 }
 
 int do_run(const cxxopts::ParseResult& r) {
@@ -131,10 +145,13 @@ int do_run(const cxxopts::ParseResult& r) {
     throw UsageError("no identity at " + id_path + " (create one with grypt-keygen, or give -i)");
   bool foreground = r.count("foreground") > 0;
   bool use_syslog = r.count("syslog") > 0 || !foreground;
-  // Whatever can fail is done before detaching, so that it is reported.
-  Fd listener = listen_socket(path);
+  // Whatever can fail is done before detaching, so that it is reported; a
+  // running daemon is told before the passphrase is asked for, and the
+  // socket is made only once the identity and its cache opened.
+  refuse_if_running(path);
   Identity id = unlock_identity(id_path, secret_source(r, "passphrase"), false);
   Keyring keyring(id, groups_file_path(), default_cache_dir());
+  Listening listener = listen_socket(path);
   std::signal(SIGPIPE, SIG_IGN);
 
   DaemonOptions o;
@@ -182,8 +199,8 @@ int do_run(const cxxopts::ParseResult& r) {
       ready[1] = -1;
     }
   };
-  int status = run_daemon(keyring, listener.release(), o);
-  ::unlink(path.c_str());
+  int status = run_daemon(keyring, listener.fd.release(), o);
+  listener.remove(path);
   o.log("stopped");
   return status;
 }
@@ -191,6 +208,7 @@ int do_run(const cxxopts::ParseResult& r) {
 int body(int argc, char** argv) {
   cxxopts::Options o("gryptd", "The grypt member's agent");
   o.custom_help("[--foreground] [--syslog] [-i FILE] | status [--json] | stop | join NAME REFERENCE");
+  o.positional_help("");
   o.add_options()
       ("foreground", "stay in the foreground and log to stderr (for service managers)")
       ("syslog", "log to syslog (the default when detached)")
@@ -215,10 +233,17 @@ int body(int argc, char** argv) {
   if (w[0] == "status" && w.size() == 1) return do_status(path, r.count("json") > 0);
   if (w[0] == "stop" && w.size() == 1) {
     DaemonClient c = running(path);
+    auto s = std::get<daemon::StatusReply>(c.call(daemon::Status{}));
     c.call(daemon::Stop{});
-    // Returns once the daemon is gone: its socket no longer answers.
-    for (int i = 0; i < 100 && DaemonClient::connect(path); ++i) ::usleep(50000);
-    return exit_ok;
+    // Returns once the process has ended, so that a gryptd started next
+    // finds the socket free. The daemon is ours (SO_PEERCRED), so its pid
+    // can be watched.
+    pid_t pid = static_cast<pid_t>(s.pid);
+    for (int i = 0; i < 200; ++i) {
+      if (::kill(pid, 0) != 0 && errno == ESRCH) return exit_ok;
+      ::usleep(50000);
+    }
+    throw SystemError("gryptd (pid " + std::to_string(pid) + ") was asked to stop but still runs after 10 s");
   }
   if (w[0] == "join" && w.size() == 3) return do_join(path, w[1], w[2]);
   throw UsageError("unknown verb or arguments '" + printable(w[0]) + "' (see gryptd --help)");

@@ -172,7 +172,7 @@ std::vector<std::uint8_t> encode(const Reply& r) {
             for (const GroupStatus& g : s.groups)
               groups.push_back({{"name", g.name}, {"reference", g.reference}, {"state", g.state},
                                 {"epoch", g.epoch}, {"confirmed", g.confirmed}, {"members", g.members}});
-            return Json{{"ok", true}, {"identity", s.identity}, {"groups", groups}};
+            return Json{{"ok", true}, {"identity", s.identity}, {"pid", s.pid}, {"groups", groups}};
           },
           [](const SealReply& s) {
             return Json{{"ok", true},        {"header", b64(s.header)}, {"key", secret_text(s.key)},
@@ -214,7 +214,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
   Reply out = std::visit(
       overloaded{
           [&](const Status&) -> Reply {
-            StatusReply s{text(j, "identity", 200), {}};
+            StatusReply s{text(j, "identity", 200), number(j, "pid", UINT32_MAX), {}};
             for (const Json& g : array_of(j, "groups", 4096))
               s.groups.push_back({name(g, "name"), text(g, "reference", 1024), text(g, "state", 32),
                                   static_cast<std::uint32_t>(number(g, "epoch", UINT32_MAX)),

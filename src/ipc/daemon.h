@@ -62,6 +62,7 @@ struct GroupStatus {
 };
 struct StatusReply {
   std::string identity;
+  std::uint64_t pid = 0;
   std::vector<GroupStatus> groups;
 };
 struct SealReply {

@@ -1,5 +1,7 @@
 #include "ipc/daemon_client.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -20,6 +22,12 @@ std::optional<DaemonClient> DaemonClient::connect(const std::string& path) {
   return DaemonClient(std::move(fd), path);
 }
 
+std::string daemon_absent(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return "gryptd is not running (no socket at " + path + ")";
+  return "gryptd is not running (nothing answers at " + path + ")";
+}
+
 daemon::Reply DaemonClient::call(const daemon::Request& r) {
   std::vector<std::uint8_t> body = daemon::encode(r);
   write_frame(fd_.get(), body);
@@ -35,8 +43,9 @@ daemon::Reply DaemonClient::call(const daemon::Request& r) {
   wipe(answer->data(), answer->size());
   if (const auto* f = std::get_if<daemon::Failure>(&reply)) {
     if (f->code == "unknown-group" || f->code == "unknown-epoch" || f->code == "vault" ||
-        f->code == "not-member" || f->code == "no-roster")
+        f->code == "not-member" || f->code == "no-roster" || f->code == "wrong-server")
       throw DaemonRefusal(f->code, f->message);
+    if (f->code == "usage") throw UsageError(f->message);
     throw SystemError("gryptd: " + f->message);
   }
   return reply;

@@ -32,7 +32,8 @@ class DaemonClient {
   // belongs to another user.
   static std::optional<DaemonClient> connect(const std::string& path);
   // The answer, or the daemon's refusal as an error: DaemonRefusal (exit
-  // status 1) when it holds no key, is not a member or has no roster;
+  // status 1) when it holds no key, is not a member, has no roster or its
+  // server's key is not the pinned one;
   // SystemError otherwise.
   daemon::Reply call(const daemon::Request& r);
   const std::string& path() const { return path_; }
@@ -42,6 +43,9 @@ class DaemonClient {
   Fd fd_;
   std::string path_;
 };
+
+// Why DaemonClient::connect found no daemon at `path`, for an error message.
+std::string daemon_absent(const std::string& path);
 
 class DaemonKeys : public MessageKeys, public Signer, public Members {
  public:

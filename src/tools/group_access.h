@@ -56,20 +56,10 @@ inline GroupAccess open_group_access(const cxxopts::ParseResult& r, bool stdin_i
   std::string path = r.count("socket") ? option<std::string>(r, "socket") : default_socket_path();
   a.client = DaemonClient::connect(path);
   if (!a.client)
-    throw UsageError("gryptd is not running (no socket at " + path +
-                     "): start it with gryptd, or give --identity FILE");
+    throw UsageError(daemon_absent(path) + ": start it with gryptd, or give --identity FILE");
   a.daemon_keys = std::make_unique<DaemonKeys>(*a.client);
   return a;
 }
 
-inline std::string utc_time(std::int64_t t) {
-  if (t == 0) return "never";
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm;
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace grypt

@@ -87,6 +87,7 @@ class Run {
   // then writes it. False (and reported) if it does not open.
   bool open(Input& in, std::uint64_t offset, std::uint64_t size_hint) {
     ++count_;
+    offset_ = offset;
     std::string where = "message " + std::to_string(count_) + " (byte " + std::to_string(offset) + ")";
     Hold hold;
     Opened o;
@@ -105,7 +106,7 @@ class Run {
     }
     // Verified: now, and only now, the plaintext and its sender.
     if (json_) {
-      write_json(o, hold);
+      write_json(where, o, hold);
     } else {
       if (wrote_any_ && !ended_with_newline_) write_out(as_bytes("\n"));
       FdOutput stdout_out(STDOUT_FILENO, "stdout");
@@ -116,22 +117,30 @@ class Run {
       if (tty_) safe.finish();
       wrote_any_ = true;
       ended_with_newline_ = hold.size() == 0 || last.last == '\n';
+      // On a terminal the sender's line (stderr) starts a line of its own.
+      if (tty_ && !ended_with_newline_) {
+        write_out(as_bytes("\n"));
+        ended_with_newline_ = true;
+      }
       describe(o);
     }
     return true;
   }
 
-  void report(const std::string& where, const std::string& what) {
-    failed_ = true;
+  // A message that did not open (exit 1), or, with `error`, one that opened
+  // but cannot be written as asked (exit 2).
+  void report(const std::string& where, const std::string& what, bool error = false) {
+    (error ? errored_ : failed_) = true;
     print_error(where + ": " + what);
     if (json_) {
-      nlohmann::ordered_json j = {{"message", count_}, {"error", what}};
+      nlohmann::ordered_json j = {{"message", count_}, {"offset", offset_}, {"error", what}};
       write_out(as_bytes(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n"));
     }
   }
 
   int count() const { return count_; }
   bool failed() const { return failed_; }
+  bool errored() const { return errored_; }
 
  private:
   struct LastByte : Output {
@@ -175,10 +184,10 @@ class Run {
     [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, l.data(), l.size());
   }
 
-  void write_json(const Opened& o, Hold& hold) {
+  void write_json(const std::string& where, const Opened& o, Hold& hold) {
     auto plain = hold.in_memory();
     if (!plain) {
-      report("message " + std::to_string(count_), "too large for --json (over 16 MiB): open it without --json");
+      report(where, "too large for --json (over 16 MiB): open it without --json", true);
       return;
     }
     nlohmann::ordered_json j = {{"message", count_}, {"group", o.group}, {"epoch", o.header.epoch.value()},
@@ -200,7 +209,8 @@ class Run {
   GroupAccess& a_;
   bool json_, tty_;
   int count_ = 0;
-  bool failed_ = false, wrote_any_ = false, ended_with_newline_ = true;
+  std::uint64_t offset_ = 0;
+  bool failed_ = false, errored_ = false, wrote_any_ = false, ended_with_newline_ = true;
 };
 
 int body(int argc, char** argv) {
@@ -212,7 +222,8 @@ int body(int argc, char** argv) {
   if (handle_common_options(o, r,
                             "\nPlaintexts go to stdout, senders to stderr.\nExit status: 0 every "
                             "message opened, 1 one did not (tampered, no key, forged sender),\n2 "
-                            "error or no message found. See grypt-open(1).\n"))
+                            "error (one could not be written as asked) or no message found.\n"
+                            "See grypt-open(1).\n"))
     return exit_ok;
   GroupAccess access = open_group_access(r, true);
   Run run(access, r.count("json") > 0);
@@ -229,6 +240,7 @@ int body(int argc, char** argv) {
     while (reader.next()) run.open(reader.body(), reader.offset(), 0);
   }
   if (run.count() == 0) throw UsageError("no grypt message in the input");
+  if (run.errored()) return exit_error;
   return run.failed() ? exit_no : exit_ok;
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/armor.h"
 #include "core/io.h"
+#include "core/text.h"
 #include "tools/group_access.h"
 
 namespace grypt {
@@ -16,6 +17,7 @@ namespace {
 int body(int argc, char** argv) {
   cxxopts::Options o("grypt-seal", "Seal stdin for a group");
   o.custom_help("GROUP [--anonymous] [--block | --binary] [--require-fresh] [-i FILE] < post");
+  o.positional_help("");
   o.add_options()
       ("anonymous", "leave the sender out (only the group id shows who may have written it)")
       ("block", "write a PEM-style block instead of one line")
@@ -71,11 +73,12 @@ int body(int argc, char** argv) {
   }
   if (!fresh) {
     std::string why = access.keyring ? "without the daemon, from its cache"
-                                     : "the server of " + group + " cannot be reached now";
-    std::string what = why + ": epoch " + header.epoch.to_string() + ", last confirmed " +
-                       utc_time(confirmed);
-    if (require_fresh) throw SystemError("not sealing with --require-fresh: " + what);
-    warn("sealing " + what);
+                                     : "the server of " + group + " cannot be reached";
+    std::string epoch = "epoch " + header.epoch.to_string();
+    std::string when = utc_time(confirmed);
+    if (require_fresh)
+      throw SystemError("not sealing (--require-fresh): " + why + "; " + epoch + " was last confirmed " + when);
+    warn(why + ": sealing under " + epoch + ", last confirmed " + when);
   }
 
   grow_pipe(STDIN_FILENO);

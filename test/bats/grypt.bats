@@ -1,0 +1,352 @@
+#!/usr/bin/env bats
+# End to end on 127.0.0.1: a group server, members with their own homes and
+# daemons, posts sealed and opened. Every process is started and stopped by
+# the test, by pid.
+
+load helper
+load server_helper
+load member_helper
+
+setup() {
+  setup_home
+  new_member alice
+  new_member bob
+}
+
+teardown() { server_teardown; }
+
+# A server with alice and bob in friends, both daemons running and synced.
+friends() {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  as alice gryptd join friends "$REF"
+  as bob gryptd join friends "$REF"
+  start_daemon alice
+  start_daemon bob
+  wait_epoch alice friends 3
+  wait_epoch bob friends 3
+}
+
+@test "the scenario: seal, open, remove, admit, restart offline" {
+  friends
+  echo "the meeting is at nine" | as alice grypt-seal friends >post1
+  [[ "$(cat post1)" == grypt:* ]]
+  run as bob grypt-open <post1
+  assert_success
+  assert_output --partial "the meeting is at nine"
+  assert_output --regexp "grypt-open: friends epoch 3: from alice \[[A-Za-z0-9_-]{11}\]"
+
+  # bob is removed: alice's daemon holds the new epoch within a second.
+  run gs remove friends bob
+  assert_output "epoch 4"
+  wait_epoch alice friends 4 1
+  echo "bob is not invited" | as alice grypt-seal friends >post2
+  run as bob grypt-open <post2
+  assert_failure 1
+  assert_output "grypt-open: error: message 1 (byte 0): you lack epoch 4 of friends: it is newer than the newest you hold (3): you were removed, or have not heard of it yet"
+  grep -q "friends: removed from the group" bob.log
+  run as bob grypt-seal friends <<<"still here?"
+  assert_failure 1
+  assert_output --partial "you are not a member of friends"
+  # What bob was given stays his.
+  run as bob grypt-open <post1
+  assert_success
+  assert_output --partial "the meeting is at nine"
+
+  # carol asks to join; the admin adds her from the pending list, with the
+  # group's history; she reads what alice posted before and after.
+  new_member carol
+  as carol gryptd join friends "$REF"
+  start_daemon carol
+  run as carol grypt-open <post2
+  assert_failure 1
+  run as carol gryptd status
+  assert_line --partial "friends  not-member"
+  assert_line "  not a member: send your key above to the group's administrator"
+  run gs pending friends
+  assert_line --index 0 --regexp "^1  $(cat carol.pub)  "
+  run gs add friends 1 --name carol --with-history
+  assert_output "epoch 5"
+  run as carol grypt-open <post2
+  assert_success
+  assert_output --partial "bob is not invited"
+  echo "welcome carol" | as alice grypt-seal friends >post3
+  run as carol grypt-open <post3
+  assert_success
+  assert_output --partial "welcome carol"
+  assert_output --partial "friends epoch 5: from alice"
+
+  # The server goes down; both daemons restart and work from their caches.
+  stop_server
+  stop_daemon alice
+  stop_daemon carol
+  start_daemon alice
+  start_daemon carol
+  run as carol grypt-open <post1
+  assert_success
+  assert_output --partial "the meeting is at nine"
+  run as alice grypt-seal friends <<<"the server is down"
+  assert_success
+  assert_line --index 0 --regexp "^grypt-seal: warning: the server of friends cannot be reached: sealing under epoch 5, last confirmed [0-9TZ:-]+$"
+  echo "${lines[-1]}" >post4
+  run as carol grypt-open <post4
+  assert_success
+  assert_output --partial "the server is down"
+  run as alice grypt-seal friends --require-fresh <<<"only if fresh"
+  assert_failure 2
+  assert_output --partial "the server of friends cannot be reached"
+}
+
+# Changes one base64url character in the middle of a one-line post.
+tamper() {
+  local post=$1 at=$((${#1} / 2)) c
+  c=${post:at:1}
+  [ "$c" = A ] && c=B || c=A
+  printf '%s' "${post:0:at}$c${post:at+1}"
+}
+
+@test "a feed: every good post opened in order, a tampered one named, prose and junk skipped" {
+  friends
+  for text in one two three; do
+    echo "post $text" | as alice grypt-seal friends >"$text"
+  done
+  echo "from bob, anonymous" | as bob grypt-seal friends --anonymous >anon
+  echo "a block" | as bob grypt-seal friends --block >block
+  {
+    echo "<html><p>see grypt:example and grypt: and grypt:Zebra</p>"
+    printf '<p>%s</p>\n' "$(cat one)"
+    printf 'bad: %s\n' "$(tamper "$(cat two)")"
+    printf '\x01\x02 junk \xff\xfe\n'
+    cat block anon
+    printf '<p>%s</p></html>\n' "$(cat three)"
+  } >feed.html
+  run --separate-stderr as bob grypt-open <feed.html
+  assert_failure 1
+  assert_output "post one
+a block
+from bob, anonymous
+post three"
+  [ "${#stderr_lines[@]}" -eq 5 ]
+  [[ "${stderr_lines[0]}" == "grypt-open: friends epoch 3: from alice ["* ]]
+  [[ "${stderr_lines[1]}" =~ ^"grypt-open: error: message 2 (byte "[0-9]+"): " ]]
+  [[ "${stderr_lines[2]}" == "grypt-open: friends epoch 3: from bob ["* ]]
+  [ "${stderr_lines[3]}" = "grypt-open: friends epoch 3: anonymous" ]
+  [[ "${stderr_lines[4]}" == "grypt-open: friends epoch 3: from alice ["* ]]
+  # One JSON object per message, the bad one included.
+  run --separate-stderr as bob grypt-open --json <feed.html
+  assert_failure 1
+  [ "${#lines[@]}" -eq 5 ]
+  assert_line --index 0 --regexp '^\{"message":1,"group":"friends","epoch":3,"signed":true,"sender":\{"name":"alice","key":"grypt-pk:[^"]+","current":true\},"text":"post one\\n"\}$'
+  assert_line --index 1 --regexp '^\{"message":2,"offset":[0-9]+,"error":"[^"]+"\}$'
+  assert_line --index 3 '{"message":4,"group":"friends","epoch":3,"signed":false,"sender":null,"text":"from bob, anonymous\n"}'
+  # Text with no post at all.
+  run as bob grypt-open <<<"nothing to see, grypt:example"
+  assert_failure 2
+  assert_output "grypt-open: error: no grypt message in the input"
+}
+
+@test "binary posts and posts of any size round-trip through the daemons; stdout is checked" {
+  friends
+  head -c 3000000 /dev/urandom >big
+  as alice grypt-seal friends --binary <big >big.grypt
+  run as alice grypt-seal friends --binary </dev/null
+  assert_success
+  as bob grypt-open <big.grypt >big.out 2>/dev/null
+  cmp big big.out
+  as alice grypt-seal friends <big | as bob grypt-open >big.out2 2>/dev/null
+  cmp big big.out2
+  # An empty post is a post.
+  as alice grypt-seal friends </dev/null >empty
+  run --separate-stderr as bob grypt-open <empty
+  assert_success
+  assert_output ""
+  # A full stdout is an error, and says so.
+  as bob grypt-open <big.grypt >/dev/full 2>full.err && false
+  [ "$(cat full.err)" = "grypt-open: error: cannot write to stdout: No space left on device" ]
+}
+
+@test "errors a member can hit: no daemon, unknown group, not a member, --require-fresh, a wrong reference" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  run as alice grypt-seal friends <<<"hi"
+  assert_failure 2
+  assert_output "grypt-seal: error: gryptd is not running (no socket at $BATS_TEST_TMPDIR/u/alice/run/grypt/gryptd.sock): start it with gryptd, or give --identity FILE"
+  run as alice grypt-open <<<"grypt:EAAAAAAA"
+  assert_failure 2
+  assert_output --partial "gryptd is not running"
+  as alice gryptd join friends "$REF"
+  start_daemon alice
+  wait_epoch alice friends 2
+  run as alice grypt-seal enemies <<<"hi"
+  assert_failure 2
+  assert_output "grypt-seal: error: no group named enemies (see gryptd status; gryptd join NAME REFERENCE adds one)"
+  run as alice grypt-seal 'bad/name' <<<"hi"
+  assert_failure 2
+  run as alice grypt-seal friends --require-fresh <<<"fresh"
+  assert_success
+  # bob is no member: his daemon says so, and so do the tools.
+  as bob gryptd join friends "$REF"
+  start_daemon bob
+  run as bob grypt-seal friends <<<"hi"
+  assert_failure 1
+  assert_output "grypt-seal: error: you are not a member of friends: send your key to its administrator: $(cat bob.pub)"
+  # A reference naming this server's address with another server's key.
+  gryptserver init --store other --group friends --listen "127.0.0.1:$PORT" --host 127.0.0.1 \
+    --new-master-key-file other.key >/dev/null
+  FAKE=$(gryptserver invite friends --store other --master-key-file other.key)
+  new_member carol
+  as carol gryptd join friends "$FAKE"
+  start_daemon carol
+  run as carol grypt-seal friends <<<"hi"
+  assert_failure 1
+  assert_output "grypt-seal: error: the server of friends is not the one its reference names (its key does not match the reference's fingerprint): check the reference"
+  run as carol gryptd status
+  assert_line --partial "friends  wrong-server  epoch 0"
+  grep -q "the server's key does not match the reference's fingerprint: refusing it" carol.log
+}
+
+@test "the daemon's socket: another user's socket is refused; garbage and huge frames do not stop it" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  as alice gryptd join friends "$REF"
+  start_daemon alice
+  sock=$BATS_TEST_TMPDIR/u/alice/run/grypt/gryptd.sock
+  # Garbage, a frame that claims 4 GiB, a valid frame with a bad body, a
+  # half frame and silence: each ends that connection only.
+  python3 - "$sock" <<'PY'
+import socket, struct, sys
+def conn():
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5); return s
+for payload in [b"GET / HTTP/1.0\r\n\r\n" * 100, struct.pack(">I", 0xffffffff) + b"x" * 100,
+                struct.pack(">I", 9) + b'{"type":1', struct.pack(">I", 2) + b"{}",
+                struct.pack(">I", 100) + b"half"]:
+    s = conn(); s.sendall(payload)
+    try:
+        s.shutdown(socket.SHUT_WR); s.recv(1 << 16)
+    except OSError:
+        pass
+    s.close()
+PY
+  run as alice gryptd status
+  assert_success
+  assert_line --partial "friends  connected  epoch 2"
+  echo "still serving" | as alice grypt-seal friends | as alice grypt-open 2>/dev/null >out
+  [ "$(cat out)" = "still serving" ]
+  grep -q "a tool sent a bad frame" alice.log
+
+  # A socket of another user where the tools look: refused, not used.
+  mkdir -m 700 other
+  chown nobody other
+  setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(socket.AF_UNIX); s.bind("other/gryptd.sock"); s.listen(1); time.sleep(30)' &
+  echo $! >>"$BATS_TEST_TMPDIR/pids"
+  for _ in $(seq 50); do [ -S other/gryptd.sock ] && break; sleep 0.05; done
+  run as alice grypt-seal friends --socket "$PWD/other/gryptd.sock" <<<"hi"
+  assert_failure 2
+  assert_output --regexp "^grypt-seal: error: .*other/gryptd.sock belongs to another user \(uid [0-9]+\): refusing to use it$"
+  # A socket directory others can enter is refused by the daemon.
+  mkdir -m 755 open
+  run as alice gryptd --foreground --socket "$PWD/open/s"
+  assert_failure 2
+  assert_output "gryptd: error: the socket directory $PWD/open must be yours and private (chmod 700 $PWD/open)"
+}
+
+@test "gryptd: one per socket; detaches once listening; stop waits for it; a new one starts at once" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  as alice gryptd join friends "$REF"
+  run as alice gryptd status
+  assert_failure 2
+  assert_output "gryptd: error: gryptd is not running (no socket at $BATS_TEST_TMPDIR/u/alice/run/grypt/gryptd.sock): start it with gryptd"
+  for round in 1 2 3; do
+    as alice gryptd 3>&-
+    pid=$(as alice gryptd status --json | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+    echo "$pid" >>"$BATS_TEST_TMPDIR/pids"
+    kill -0 "$pid"
+    run as alice gryptd --foreground
+    assert_failure 2
+    assert_output "gryptd: error: gryptd is already running (socket $BATS_TEST_TMPDIR/u/alice/run/grypt/gryptd.sock)"
+    as alice gryptd stop
+    ! kill -0 "$pid" 2>/dev/null
+  done
+  [ ! -e "$BATS_TEST_TMPDIR/u/alice/run/grypt/gryptd.sock" ]
+  # A daemon killed by SIGKILL leaves its socket; the next one replaces it.
+  start_daemon alice
+  kill -KILL "$DAEMON_PID_alice"
+  wait "$DAEMON_PID_alice" 2>/dev/null || true
+  [ -S "$BATS_TEST_TMPDIR/u/alice/run/grypt/gryptd.sock" ]
+  start_daemon alice
+  wait_epoch alice friends 2
+}
+
+@test "gryptd: a wrong passphrase is exit 1 and leaves no socket; the daemon is not dumpable" {
+  start_server
+  mkdir -p u/dave/run && chmod 700 u/dave/run
+  printf 'correct horse\n' >pass
+  printf 'wrong horse\n' >wrong
+  as dave grypt-keygen --passphrase-file pass --kdf-profile owasp >/dev/null
+  run as dave gryptd --foreground --passphrase-file wrong
+  assert_failure 1
+  assert_output --partial "wrong passphrase"
+  [ ! -e "$BATS_TEST_TMPDIR/u/dave/run/grypt/gryptd.sock" ]
+  start_daemon dave --passphrase-file pass
+  pid=$DAEMON_PID_dave
+  # No core dumps, no ptrace by the same user, no secrets in its arguments.
+  [ "$(awk '/^Max core file size/ { print $5 }' "/proc/$pid/limits")" = 0 ]
+  ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q horse
+}
+
+@test "--identity works without the daemon, from its cache, and says so" {
+  friends
+  echo "through the daemon" | as alice grypt-seal friends >post1
+  id=$BATS_TEST_TMPDIR/u/bob/data/grypt/identity
+  stop_daemon bob
+  run --separate-stderr as bob grypt-open -i "$id" <post1
+  assert_success
+  assert_output "through the daemon"
+  run --separate-stderr as bob grypt-seal friends -i "$id" <<<"without the daemon"
+  assert_success
+  [[ "$stderr" =~ ^"grypt-seal: warning: without the daemon, from its cache: sealing under epoch 3, last confirmed " ]]
+  echo "$output" >post2
+  run as alice grypt-open <post2
+  assert_success
+  assert_output --partial "without the daemon"
+  assert_output --partial "from bob"
+  run as bob grypt-seal friends -i "$id" --require-fresh <<<"x"
+  assert_failure 2
+  assert_output --partial "not sealing (--require-fresh): without the daemon, from its cache"
+  run as bob grypt-open --passphrase-file /dev/null <post1
+  assert_failure 2
+  assert_output "grypt-open: error: --passphrase-fd and --passphrase-file go with --identity"
+}
+
+@test "the vault through the daemon: no passphrase asked; the daemon's identity opens it" {
+  mkdir -p u/erin/run && chmod 700 u/erin/run
+  printf 'erin pass\n' >pass
+  as erin grypt-keygen --passphrase-file pass --kdf-profile owasp >/dev/null
+  # Without a daemon, and with no terminal, the identity's passphrase is needed.
+  run as erin vault-put db </dev/null
+  assert_failure 2
+  start_daemon erin --passphrase-file pass
+  printf 's3cret\n' | as erin vault-put db
+  printf 'v2' | as erin vault-put db
+  run as erin vault-get db
+  assert_success
+  assert_output "v2"
+  run as erin vault-get db --version 1
+  assert_output "s3cret"
+  run as erin vault-get --list
+  assert_output "db"
+  # The same vault opens with the identity file and its passphrase, no daemon.
+  run as erin vault-get db -i "$BATS_TEST_TMPDIR/u/erin/data/grypt/identity" --passphrase-file pass
+  assert_success
+  assert_output "v2"
+  # Another user's vault key does not open with erin's daemon: exit 1.
+  mkdir -p u/frank/run && chmod 700 u/frank/run
+  as frank grypt-keygen --no-passphrase >/dev/null 2>&1
+  printf 'franks' | as frank vault-put mine -i "$BATS_TEST_TMPDIR/u/frank/data/grypt/identity"
+  run as erin vault-get mine --vault "$BATS_TEST_TMPDIR/u/frank/data/grypt/vault"
+  assert_failure 1
+}
