@@ -150,6 +150,9 @@ class Server {
   asio::signal_set signals;
   asio::steady_timer sweep_timer;
   std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
+  static constexpr std::size_t fd_reserve = 64;
+  std::size_t max_sessions = SIZE_MAX;
+  Clock::time_point last_full_log{};
   std::map<std::string, std::set<Session*>> subscribers;
   Clock::time_point pending_window = Clock::now();
   int pending_writes = 0;
@@ -419,6 +422,16 @@ awaitable<void> Server::accept_loop() {
       co_await t.async_wait(use_awaitable);
       continue;
     }
+    if (sessions.size() >= max_sessions) {
+      // Full: this connection is closed at once (its peer retries later).
+      auto now = Clock::now();
+      if (now - last_full_log > std::chrono::minutes(1)) {
+        log("at the limit of " + std::to_string(max_sessions) + " sessions: refusing new connections");
+        last_full_log = now;
+      }
+      s.close(ec);
+      continue;
+    }
     s.set_option(asio::socket_base::keep_alive(true), ec);
     s.set_option(tcp::no_delay(true), ec);
     auto session = std::make_shared<Session>(*this, tls, std::move(s));
@@ -503,6 +516,10 @@ int Server::run() {
     r.rlim_cur = r.rlim_max;
     setrlimit(RLIMIT_NOFILE, &r);
   }
+  // Members may take every descriptor but a reserve, so that the
+  // administrator, the store and the logs always get one.
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY && r.rlim_cur > 2 * fd_reserve)
+    max_sessions = static_cast<std::size_t>(r.rlim_cur) - fd_reserve;
   listen();
   signals.async_wait([this](const asio::error_code& ec, int sig) {
     if (ec) return;

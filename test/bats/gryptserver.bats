@@ -367,3 +367,25 @@ teardown() { server_teardown; }
   assert_failure 2
   assert_output "gryptserver: error: give a verb (see gryptserver --help)"
 }
+
+@test "connections up to the descriptor limit leave room for the administrator and the members' sessions" {
+  SERVER_FILES=200 start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  # 250 idle connections: more than the server may hold under 200 files.
+  /usr/bin/python3 - "$PORT" <<'PY' &
+import socket, sys, time
+held = []
+for _ in range(250):
+    try:
+        held.append(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2))
+    except OSError:
+        pass
+time.sleep(8)
+PY
+  echo $! >>"$BATS_TEST_TMPDIR/pids"
+  wait_for "$BATS_TEST_TMPDIR/server.log" "at the limit of 136 sessions"
+  run gs groups
+  assert_success
+  assert_output --regexp '^friends  epoch 2  1 members  0 pending  grypt-ref:'
+  kill -0 "$SERVER_PID"
+}

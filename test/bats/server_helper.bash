@@ -18,8 +18,11 @@ start_server() {
   fi
   rm -f "$BATS_TEST_TMPDIR/ready"
   mkfifo "$BATS_TEST_TMPDIR/ready"
-  gryptserver serve --store "$STORE" --master-key-file "$MK" --ready-fd 3 \
-    3>"$BATS_TEST_TMPDIR/ready" 2>>"$BATS_TEST_TMPDIR/server.log" &
+  # SERVER_FILES=N: the server's limit of open files (soft and hard).
+  (
+    [ -z "${SERVER_FILES:-}" ] || ulimit -n "$SERVER_FILES"
+    exec gryptserver serve --store "$STORE" --master-key-file "$MK" --ready-fd 3
+  ) 3>"$BATS_TEST_TMPDIR/ready" 2>>"$BATS_TEST_TMPDIR/server.log" &
   SERVER_PID=$!
   echo "$SERVER_PID" >>"$BATS_TEST_TMPDIR/pids"
   ADDR=$(timeout 10 cat "$BATS_TEST_TMPDIR/ready")
