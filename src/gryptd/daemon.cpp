@@ -315,8 +315,8 @@ void Link::handle(const proto::FromServer& m) {
     if (!d_.keyring.add_roster(*g, r->epoch, std::move(all)))
       throw ProtocolError("protocol", r->group + ": the roster of epoch " + r->epoch.to_string() +
                                           " does not match its state: refused");
-    if (fetching_[g] == r->epoch.value()) {
-      fetching_.erase(g);
+    if (auto f = fetching_.find(g); f != fetching_.end() && f->second == r->epoch.value()) {
+      fetching_.erase(f);
       fetch_rosters(g);
     }
     return;
