@@ -9,10 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/group.h"
 #include "core/keys.h"
 #include "core/message.h"
 #include "core/secret.h"
 #include "core/vault.h"
+#include "ipc/daemon.h"
 
 namespace grypt::fuzz {
 
@@ -52,6 +54,82 @@ inline constexpr std::size_t stream_trailer(std::uint8_t selector) {
 inline const Identity& identity() {
   static const Identity id = Identity::from_secret(identity_secret);
   return id;
+}
+
+// group_cache: the group server's signing identity, whose fingerprint the
+// member pinned in its group reference; the group; the epoch key of each
+// epoch of the seed chains; the roster file's epoch and members.
+inline constexpr auto server_secret = pattern<64>(0x33, 5);
+inline constexpr std::string_view group_name = "fuzz-group";
+inline constexpr std::uint32_t roster_epoch = 3;
+
+inline const Identity& server_identity() {
+  static const Identity id = Identity::from_secret(server_secret);
+  return id;
+}
+
+inline const Fingerprint& pinned() {
+  static const Fingerprint fp = server_identity().public_key().fingerprint();
+  return fp;
+}
+
+inline const GroupId& group_id() {
+  static const GroupId id = derive_group_id(pinned(), group_name);
+  return id;
+}
+
+inline std::array<std::uint8_t, 32> chain_epoch_key(Epoch e) {
+  return pattern<32>(static_cast<std::uint8_t>(0x90 + e.value()), 9);
+}
+
+// The member (the fixed identity) and two made-up ones.
+inline const std::vector<RosterEntry>& roster() {
+  static const std::vector<RosterEntry> r = {
+      {"fixed", identity().public_key()},
+      {"bob", Identity::from_secret(pattern<64>(0x61, 17)).public_key()},
+      {"carol.c-2_x", Identity::from_secret(pattern<64>(0x62, 19)).public_key()}};
+  return r;
+}
+
+inline const StateHash& roster_hash() {
+  static const StateHash h = roster_digest(roster());
+  return h;
+}
+
+// daemon_reply: the requests a reply is decoded against (the reply's type
+// and, for vault, its lists' lengths depend on the request). The first
+// input byte picks one, modulo their number; the rest is the reply.
+inline const std::vector<daemon::Request>& daemon_requests() {
+  static const std::vector<daemon::Request> r = [] {
+    using daemon::EntryHead;
+    daemon::Vault batch;  // a vault-get scan: names and entries of an opened vault
+    batch.vault_key_file = std::vector<std::uint8_t>(100, 0x76);
+    batch.locators = {"fuzz/a", "fuzz/b"};
+    batch.name_keys = {EntryHead{}};
+    batch.entry_keys = {{EntryHead{}, "fuzz/a"}, {pattern<entry_header_bytes>(1, 1), "fuzz/b"}};
+    daemon::Vault create;
+    create.create = true;
+    create.locators = {"fuzz/new"};
+    daemon::Vault reseal;
+    reseal.vault_key_file = std::vector<std::uint8_t>(100, 0x76);
+    reseal.reseal = {identity().public_key()};
+    return std::vector<daemon::Request>{
+        daemon::Status{},
+        daemon::Seal{std::string(group_name), true},
+        daemon::Sign{},
+        daemon::Open{},
+        daemon::Members{group_id(), Epoch(roster_epoch), identity().public_key().key_id()},
+        batch,
+        create,
+        reseal,
+        daemon::Join{std::string(group_name), "grypt-ref:x"},
+        daemon::Stop{}};
+  }();
+  return r;
+}
+
+inline const daemon::Request& daemon_request(std::uint8_t selector) {
+  return daemon_requests()[selector % daemon_requests().size()];
 }
 
 inline SecretBytes secret(std::span<const std::uint8_t> bytes) {

@@ -1,5 +1,6 @@
-# libFuzzer targets for the core parsers (fuzz/<target>.cpp), built with
-# clang, ASan and UBSan into build/fuzz/. Included by the top-level Makefile
+# libFuzzer targets for the parsers of untrusted input (fuzz/<target>.cpp),
+# linked with src/core and src/ipc (not the Asio code), built with clang,
+# ASan and UBSan into build/fuzz/. Included by the top-level Makefile
 # (run from the repository root), or used alone:
 #
 #   make -f fuzz/fuzz.mk fuzz-build      targets and seed corpora
@@ -15,7 +16,8 @@
 # with: build/fuzz/<target> build/fuzz/findings/<target>/crash-...
 #
 # Every name defined here starts with FUZZ_ or fuzz-, except the fuzz goal.
-# Needs clang and libclang-rt-14-dev (build-aux/deps fuzz).
+# Needs clang and libclang-rt-14-dev (build-aux/deps fuzz), and
+# nlohmann-json3-dev for src/ipc (build-aux/deps build).
 
 FUZZ_SAVED_GOAL := $(.DEFAULT_GOAL)
 FUZZ_STANDALONE := $(if $(filter 1,$(words $(MAKEFILE_LIST))),1)
@@ -23,7 +25,8 @@ FUZZ_STANDALONE := $(if $(filter 1,$(words $(MAKEFILE_LIST))),1)
 FUZZ_CXX      ?= clang++
 FUZZ_SECONDS  ?= 60
 FUZZ_DIR      := build/fuzz
-FUZZ_TARGETS  := armor_scan message_open identity_file vault_entry public_key phc stream_open
+FUZZ_TARGETS  := armor_scan message_open identity_file vault_entry public_key phc stream_open \
+                 daemon_request daemon_reply server_frames group_cache
 
 # UBSan findings must stop the run like ASan's do: -fno-sanitize-recover.
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -35,8 +38,8 @@ FUZZ_LDLIBS   := -lsodium -largon2 -lcrypto -pthread
 FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10
 
 FUZZ_Q        := $(if $(filter 1,$(V)),,@)
-FUZZ_CORE_SRC := $(filter-out %_test.cpp,$(wildcard src/core/*.cpp))
-FUZZ_CORE_OBJ := $(FUZZ_CORE_SRC:src/core/%.cpp=$(FUZZ_DIR)/obj/core/%.o)
+FUZZ_LIB_SRC  := $(filter-out %_test.cpp,$(wildcard src/core/*.cpp src/ipc/*.cpp))
+FUZZ_LIB_OBJ  := $(FUZZ_LIB_SRC:src/%.cpp=$(FUZZ_DIR)/obj/%.o)
 FUZZ_MAIN_OBJ := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/obj/fuzz/%.o)
 FUZZ_GEN_OBJ  := $(FUZZ_DIR)/obj/fuzz/seeds.o
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
@@ -56,7 +59,7 @@ $(FUZZ_FLAGS): fuzz-flags-check
 	  echo '$(FUZZ_CXX) $(FUZZ_CPPFLAGS) $(FUZZ_CXXFLAGS) $(FUZZ_GEN_CXXFLAGS)' > $@
 fuzz-flags-check: ;
 
-$(FUZZ_CORE_OBJ): $(FUZZ_DIR)/obj/core/%.o: src/core/%.cpp $(FUZZ_FLAGS)
+$(FUZZ_LIB_OBJ): $(FUZZ_DIR)/obj/%.o: src/%.cpp $(FUZZ_FLAGS)
 	@mkdir -p $(@D)
 	$(FUZZ_Q)$(FUZZ_CXX) $(FUZZ_CPPFLAGS) $(FUZZ_CXXFLAGS) -MMD -MP -c $< -o $@
 
@@ -68,12 +71,12 @@ $(FUZZ_GEN_OBJ): fuzz/seeds.cpp $(FUZZ_FLAGS)
 	@mkdir -p $(@D)
 	$(FUZZ_Q)$(FUZZ_CXX) $(FUZZ_CPPFLAGS) $(FUZZ_GEN_CXXFLAGS) -MMD -MP -c $< -o $@
 
-$(FUZZ_BINS): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_CORE_OBJ)
+$(FUZZ_BINS): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/fuzz/%.o $(FUZZ_LIB_OBJ)
 	$(FUZZ_Q)$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -o $@ $^ $(FUZZ_LDLIBS)
 
-# The core objects carry libFuzzer's coverage instrumentation; the sanitizer
+# The library objects carry libFuzzer's coverage instrumentation; the sanitizer
 # runtime provides its callbacks, so the generator links without libFuzzer.
-$(FUZZ_GEN): $(FUZZ_GEN_OBJ) $(FUZZ_CORE_OBJ)
+$(FUZZ_GEN): $(FUZZ_GEN_OBJ) $(FUZZ_LIB_OBJ)
 	$(FUZZ_Q)$(FUZZ_CXX) $(FUZZ_GEN_CXXFLAGS) -o $@ $^ $(FUZZ_LDLIBS)
 
 $(FUZZ_SEEDS): $(FUZZ_GEN) $(wildcard test/vectors/*.vec)
@@ -102,7 +105,7 @@ fuzz: fuzz-build
 fuzz-clean:
 	rm -rf $(FUZZ_DIR)
 
--include $(FUZZ_CORE_OBJ:.o=.d) $(FUZZ_MAIN_OBJ:.o=.d) $(FUZZ_GEN_OBJ:.o=.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_MAIN_OBJ:.o=.d) $(FUZZ_GEN_OBJ:.o=.d)
 
 # Including this file must not change the including Makefile's default goal.
 .DEFAULT_GOAL := $(if $(FUZZ_STANDALONE),fuzz-build,$(FUZZ_SAVED_GOAL))

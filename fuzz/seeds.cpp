@@ -1,5 +1,6 @@
 // Writes seed corpora for the fuzz targets: valid inputs made with the core
-// API under the keys in fixtures.h.
+// and IPC APIs under the keys in fixtures.h (a chain signed by the fixed
+// server key, every message of the daemon, server and admin protocols).
 //
 //   seeds OUT_DIR [VECTORS_DIR]
 //
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,6 +23,8 @@
 #include "core/armor.h"
 #include "core/encoding.h"
 #include "core/error.h"
+#include "core/group.h"
+#include "core/group_cache.h"
 #include "core/identity_file.h"
 #include "core/io.h"
 #include "core/message.h"
@@ -28,6 +32,10 @@
 #include "core/stream.h"
 #include "core/vault.h"
 #include "fixtures.h"
+#include "ipc/admin.h"
+#include "ipc/daemon.h"
+#include "ipc/frame.h"
+#include "ipc/protocol.h"
 
 namespace {
 
@@ -197,6 +205,241 @@ void phc_seeds() {
   put("phc", "argon2i", "$argon2i$v=19$m=4096,t=3,p=1$c2FsdHNhbHQ$aGFzaA");
 }
 
+// The seed chain's states, epochs 1 to 6, signed by the fixed server key,
+// each with the epoch key boxed to the fixed identity, but epoch 3's (not
+// entitled: an empty box).
+struct ChainRecord {
+  std::array<std::uint8_t, grypt::state_bytes> state;
+  Bytes box;
+};
+
+const std::vector<ChainRecord>& chain_records() {
+  static const std::vector<ChainRecord> records = [] {
+    std::vector<ChainRecord> out;
+    grypt::SecretBytes shared =
+        grypt::box_shared_key(fz::server_identity(), fz::identity().public_key());
+    std::optional<grypt::GroupState> prev;
+    for (std::uint32_t e = 1; e <= 6; ++e) {
+      grypt::GroupState st;
+      st.group = fz::group_id();
+      st.epoch = grypt::Epoch(e);
+      st.time = 1700000000 + e * 86400;
+      if (prev) st.previous = prev->hash();
+      st.roster = fz::roster_hash();
+      auto key = fz::chain_epoch_key(st.epoch);
+      st.commitment = grypt::epoch_commitment(key, st.group, st.epoch);
+      ChainRecord r{st.sign(fz::server_identity()), {}};
+      if (e != 3) {
+        auto box = grypt::box_epoch_key(shared, key);
+        r.box.assign(box.begin(), box.end());
+      }
+      out.push_back(std::move(r));
+      prev = st;
+    }
+    return out;
+  }();
+  return records;
+}
+
+// A chain file of the records [first, last] (epochs), made with GroupChain.
+Bytes chain_file(std::uint32_t first, std::uint32_t last) {
+  grypt::GroupChain c(fz::group_id(), fz::pinned());
+  c.confirmed = 1700000000 + last * 86400 + 60;
+  for (std::uint32_t e = first; e <= last; ++e) {
+    const ChainRecord& r = chain_records()[e - 1];
+    if (c.append(r.state, r.box, fz::identity()) != grypt::ChainCheck::Result::accepted)
+      throw grypt::Error("seeds: the seed chain is not accepted");
+  }
+  return c.encode();
+}
+
+grypt::GroupReference reference(std::string group, std::string host = "grypt.example.org",
+                                std::uint16_t port = 7443) {
+  return {fz::pinned(), std::move(host), port, std::move(group)};
+}
+
+void group_cache_seeds() {
+  put("group_cache", "chain-1-6", chain_file(1, 6));
+  put("group_cache", "chain-1-4", chain_file(1, 4));
+  put("group_cache", "chain-5-6", chain_file(5, 6));  // joined at epoch 5
+  put("group_cache", "chain-3", chain_file(3, 3));    // no key for epoch 3
+  put("group_cache", "chain-empty", chain_file(1, 0));
+  put("group_cache", "state-2", chain_records()[1].state);
+  put("group_cache", "roster", grypt::encode_roster(grypt::Epoch(fz::roster_epoch), fz::roster()));
+  put("group_cache", "roster-empty", grypt::encode_roster(grypt::Epoch(fz::roster_epoch), {}));
+  put("group_cache", "reference", reference(std::string(fz::group_name)).to_string());
+  put("group_cache", "reference-ip", reference("g", "::1", 1).to_string());
+  put("group_cache", "groups",
+      "# comment\n\n" +
+          grypt::format_groups_file({{std::string(fz::group_name), reference(std::string(fz::group_name))},
+                                     {"other", reference("other", "10.0.0.1", 65535)}}) +
+          "  spaced\t" + reference("spaced").to_string() + " \r\n");
+}
+
+void daemon_request_seeds() {
+  namespace d = grypt::daemon;
+  const char* const names[] = {"status",      "seal",         "sign",   "open", "members",
+                               "vault-batch", "vault-create", "vault-reseal", "join", "stop"};
+  const auto& requests = fz::daemon_requests();
+  for (std::size_t i = 0; i < requests.size(); ++i)
+    put("daemon_request", names[i], d::encode(requests[i]));
+  put("daemon_request", "seal-unsigned", d::encode(d::Seal{"other", false}));
+  d::Sign sign;
+  std::copy_n(seal_message(0, true).begin(), grypt::header_bytes, sign.header.begin());
+  sign.digest = fz::pattern<64>(3, 5);
+  put("daemon_request", "sign-header", d::encode(sign));
+  d::Open open;
+  std::copy_n(seal_message(0, false).begin(), grypt::header_bytes, open.header.begin());
+  put("daemon_request", "open-header", d::encode(open));
+  d::Vault v;
+  v.vault_key_file = grypt::encode_vault_key_file(fz::secret(fz::vault_key), {fz::identity().public_key()});
+  v.reseal = {other_key(1), other_key(2)};
+  v.locators = {"fuzz/entry", "a b/c"};
+  v.name_keys = {fz::pattern<grypt::entry_header_bytes>(9, 1)};
+  v.entry_keys = {{fz::pattern<grypt::entry_header_bytes>(7, 3), "fuzz/entry"}};
+  put("daemon_request", "vault-all", d::encode(v));
+  put("daemon_request", "join-reference",
+      d::encode(d::Join{"joined", reference(std::string(fz::group_name)).to_string()}));
+}
+
+// The first byte picks the request (fixtures.h, daemon_requests).
+void put_reply(const std::string& name, std::size_t request, const grypt::daemon::Reply& r) {
+  Bytes b{static_cast<std::uint8_t>(request)};
+  Bytes body = grypt::daemon::encode(r);
+  b.insert(b.end(), body.begin(), body.end());
+  put("daemon_reply", name, b);
+}
+
+void daemon_reply_seeds() {
+  namespace d = grypt::daemon;
+  auto key = [](std::uint8_t start) { return fz::secret(fz::pattern<32>(start, 1)); };
+  std::string ref = reference(std::string(fz::group_name)).to_string();
+  put_reply("status", 0,
+            d::StatusReply{fz::identity().public_key().to_string(), 4242,
+                           {{std::string(fz::group_name), ref, "connected", 3, 1700000000, 3},
+                            {"other", reference("other").to_string(), "not-member", 0, 0, 0}}});
+  put_reply("status-none", 0, d::StatusReply{fz::identity().public_key().to_string(), 1, {}});
+  d::SealReply seal;
+  std::copy_n(seal_message(0, true).begin(), grypt::header_bytes, seal.header.begin());
+  seal.key = key(1);
+  seal.epoch = 3;
+  seal.fresh = true;
+  seal.confirmed = 1700000000;
+  put_reply("seal", 1, std::move(seal));
+  put_reply("sign", 2,
+            d::SignReply{fz::identity().public_key().key_id(), fz::identity().sign(plaintext(10))});
+  put_reply("open", 3, d::OpenReply{key(2), std::string(fz::group_name), 3});
+  d::MembersReply members;
+  for (const grypt::RosterEntry& m : fz::roster())
+    members.members.push_back({m.name, m.key, m.name == "fixed"});
+  put_reply("members", 4, members);
+  d::VaultReply batch;
+  batch.locators = {"bG9jMQ", "bG9jMg"};
+  batch.name_keys.push_back(key(3));
+  batch.entry_keys.push_back(key(4));
+  batch.entry_keys.push_back(key(5));
+  put_reply("vault-batch", 5, std::move(batch));
+  d::VaultReply create;
+  create.vault_key_file = grypt::encode_vault_key_file(key(6), {fz::identity().public_key()});
+  create.locators = {"bmV3"};
+  d::VaultReply reseal;
+  reseal.vault_key_file = create.vault_key_file;
+  put_reply("vault-create", 6, std::move(create));
+  put_reply("vault-reseal", 7, std::move(reseal));
+  put_reply("join", 8, d::Done{});
+  put_reply("stop", 9, d::Done{});
+  put_reply("failure", 1, d::Failure{"not-member", "you are not a member of fuzz-group"});
+  put_reply("failure-vault", 5, d::Failure{"auth", "the vault key does not open"});
+}
+
+Bytes framed(std::span<const std::uint8_t> body) { return grypt::frame(body); }
+
+// The first byte picks the cutting (server_frames.cpp).
+void put_stream(const std::string& name, std::uint8_t cutting, const std::vector<Bytes>& bodies) {
+  Bytes s{cutting};
+  for (const Bytes& b : bodies) {
+    Bytes f = framed(b);
+    s.insert(s.end(), f.begin(), f.end());
+  }
+  put("server_frames", name, s);
+}
+
+void server_frames_seeds() {
+  namespace p = grypt::proto;
+  namespace a = grypt::admin;
+  std::vector<std::pair<std::string, Bytes>> bodies;
+  auto add = [&](std::string name, Bytes b) { bodies.emplace_back(std::move(name), std::move(b)); };
+  grypt::StateHash head = grypt::GroupState::decode(chain_records()[3].state).hash();
+  add("hello", p::encode(p::FromMember{p::Hello{fz::identity().public_key(),
+                                                {{std::string(fz::group_name), grypt::Epoch(4), head},
+                                                 {"other", {}, {}}},
+                                                "laptop"}}));
+  add("hello-bare",
+      p::encode(p::FromMember{p::Hello{fz::identity().public_key(), {{"g", {}, {}}}, ""}}));
+  add("roster-request", p::encode(p::FromMember{p::RosterRequest{"g", grypt::Epoch(3)}}));
+  add("ping", p::encode(p::FromMember{p::Ping{}}));
+  add("pong", p::encode(p::FromServer{p::Pong{}}));
+  add("welcome", p::encode(p::FromServer{p::Welcome{fz::server_identity().public_key()}}));
+  const ChainRecord& r = chain_records()[4];
+  add("state", p::encode(p::FromServer{p::State{std::string(fz::group_name), grypt::Epoch(5),
+                                                 {r.state.begin(), r.state.end()}, r.box}}));
+  add("state-no-key", p::encode(p::FromServer{p::State{std::string(fz::group_name), grypt::Epoch(5),
+                                                        {r.state.begin(), r.state.end()}, {}}}));
+  add("synced", p::encode(p::FromServer{p::Synced{"g", grypt::Epoch(6)}}));
+  add("not-member", p::encode(p::FromServer{p::NotMember{"g"}}));
+  add("removed", p::encode(p::FromServer{p::Removed{"g"}}));
+  for (const p::Roster& part : p::split_roster("g", grypt::Epoch(3), fz::roster(), 2))
+    add(part.more ? "roster-more" : "roster-last", p::encode(p::FromServer{part}));
+  add("error", p::encode(p::FromServer{p::ErrorReply{"version", "unsupported protocol version 2"}}));
+  std::string key = other_key(4).to_string();
+  for (const a::Request& q : std::vector<a::Request>{
+           {"groups", "", "", "", false, ""},
+           {"init", "g", "", "", false, ""},
+           {"add", "g", key, "dana", true, ""},
+           {"add", "g", "2", "eve", false, ""},
+           {"remove", "g", "", "", false, "dana"},
+           {"rotate", "g", "", "", false, ""},
+           {"members", "g", "", "", false, ""},
+           {"pending", "g", "", "", false, ""},
+           {"log", "g", "", "", false, ""},
+           {"invite", "g", "", "", false, ""}})
+    add("admin-" + q.type + (q.history ? "-history" : ""), a::encode(q));
+  a::Reply reply;
+  reply.epoch = 4;
+  reply.reference = reference("g").to_string();
+  add("admin-reply-epoch", a::encode(reply));
+  a::Reply lists;
+  lists.groups = {{"g", "Z3JvdXA", reference("g").to_string(), 4, 3, 1},
+                  {"h", "aGg", reference("h").to_string(), 1, 1, 0}};
+  lists.members = {{"fixed", fz::identity().public_key().to_string(), 1, true, true},
+                   {"bob", other_key(5).to_string(), 3, false, false}};
+  lists.pending = {{1, other_key(6).to_string(), "laptop", 1700000000, 1700000100, 2}};
+  lists.log = {{1700000000, "admin", "add", "bob"}, {1700000100, "server", "rotate", "epoch 4"}};
+  add("admin-reply-lists", a::encode(lists));
+  add("admin-reply-error", a::encode(a::Reply{false, "no-group", "no group g", {}, {}, {}, {}, {}, {}}));
+  std::uint8_t cutting = 0;
+  for (const auto& [name, body] : bodies) put_stream(name, cutting++, {body});
+  std::vector<Bytes> parts = a::encode_parts(lists, 300);
+  put_stream("admin-reply-parts", 7, parts);
+  std::vector<Bytes> all;
+  for (const auto& nb : bodies) all.push_back(nb.second);
+  put_stream("all-whole", 0, all);
+  put_stream("all-cut", 200, all);
+  // Refused lengths, after a good frame.
+  Bytes bad{5};
+  Bytes ping = framed(bodies[3].second);
+  bad.insert(bad.end(), ping.begin(), ping.end());
+  Bytes zero = bad;
+  zero.insert(zero.end(), {0, 0, 0, 0, '{', '}'});
+  put("server_frames", "length-zero", zero);
+  Bytes large = bad;
+  large.insert(large.end(), {0, 0x10, 0, 1, '{'});
+  put("server_frames", "length-too-large", large);
+  Bytes cut = bad;
+  cut.insert(cut.end(), {0, 0, 0, 9, '{', '"'});
+  put("server_frames", "cut-short", cut);
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
@@ -266,6 +509,10 @@ int main(int argc, char** argv) {
     vault_seeds();
     key_seeds();
     phc_seeds();
+    group_cache_seeds();
+    daemon_request_seeds();
+    daemon_reply_seeds();
+    server_frames_seeds();
     if (argc == 3) vector_seeds(argv[2]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "seeds: %s\n", e.what());

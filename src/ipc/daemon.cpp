@@ -88,7 +88,9 @@ std::vector<std::uint8_t> encode(const Request& r) {
           },
           [](const Vault& v) {
             Json j = {{"type", "vault"}};
-            if (!v.vault_key_file.empty()) j["vault_key"] = b64(v.vault_key_file);
+            // Without create the decoder requires vault_key: an empty file
+            // is sent as one, for gryptd to refuse as a vault.key.
+            if (!v.create) j["vault_key"] = b64(v.vault_key_file);
             if (v.create) j["create"] = true;
             if (!v.reseal.empty()) {
               Json a = Json::array();
@@ -134,6 +136,9 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
     if (!v.create) v.vault_key_file = bytes(j, "vault_key", max_vault_key_file);
     if (has(j, "reseal"))
       for (const Json& k : array_of(j, "reseal", max_recipients)) {
+        // Strings only before the copy: copying a nested value recurses
+        // once per level, and a 1 MiB frame of '[' overflows the stack.
+        if (!k.is_string()) bad("a key in \"reseal\" that is not a string");
         Json wrap = {{"k", k}};
         v.reseal.push_back(key(wrap, "k"));
       }
@@ -147,6 +152,7 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
       }
     if (has(j, "name_keys"))
       for (const Json& h : array_of(j, "name_keys", max_batch)) {
+        if (!h.is_string()) bad("a header in \"name_keys\" that is not a string");
         Json wrap = {{"h", h}};
         v.name_keys.push_back(fixed<entry_header_bytes>(wrap, "h"));
       }

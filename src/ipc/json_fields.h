@@ -24,7 +24,26 @@ using Json = nlohmann::json;
 
 [[noreturn]] inline void bad(const std::string& why) { throw ProtocolError("protocol", why); }
 
+// No message nests deeper than a few levels; a frame that does is refused
+// before it is parsed, so that nothing recurses over a megabyte of '['.
+inline constexpr int max_depth = 32;
+
 inline Json parse_object(std::span<const std::uint8_t> body) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (std::uint8_t c : body) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) bad("a frame nested too deeply");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
   Json j = Json::parse(body.begin(), body.end(), nullptr, false);
   if (j.is_discarded()) bad("a frame that is not JSON");
   if (!j.is_object()) bad("a frame that is not a JSON object");

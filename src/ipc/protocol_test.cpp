@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ipc/admin.h"
+#include "ipc/daemon.h"
 
 namespace grypt {
 namespace {
@@ -127,6 +128,42 @@ TEST(AdminProtocol, ALongListComesInPartsThatEachFitAFrame) {
   ASSERT_EQ(admin::encode_parts(small).size(), 1u);
   EXPECT_EQ(admin::decode_reply(admin::encode_parts(small)[0]).epoch, 1u);
   EXPECT_THROW(admin::decode_reply(parts[0]), ProtocolError);
+}
+
+TEST(DaemonProtocol, AVaultRequestWithAnEmptyVaultKeyRoundTrips) {
+  // fuzz/regressions/daemon_request/vault-key-empty: an empty vault.key was
+  // left out of the request, which gryptd then refused as malformed.
+  daemon::Vault v;
+  auto back = std::get<daemon::Vault>(daemon::decode_request(daemon::encode(daemon::Request{v})));
+  EXPECT_TRUE(back.vault_key_file.empty());
+  EXPECT_FALSE(back.create);
+}
+
+TEST(DaemonProtocol, DeeplyNestedValuesAreRefusedWithoutRecursion) {
+  // fuzz/regressions/daemon_request/*-deep: copying such a value recursed
+  // once per level and overflowed the stack.
+  for (std::string field : {"reseal", "name_keys"}) {
+    std::string pre = "{\"type\":\"vault\",\"create\":true,\"" + field + "\":[";
+    std::size_t n = (max_frame - pre.size() - 2) / 2;
+    std::string body = pre + std::string(n, '[') + std::string(n, ']') + "]}";
+    EXPECT_THROW(daemon::decode_request(bytes(body)), ProtocolError) << field;
+  }
+  // Any frame: 32 levels are parsed, 33 refused before parsing; brackets
+  // inside strings do not count.
+  std::string ok = "{\"type\":\"x\",\"a\":" + std::string(31, '[') + std::string(31, ']') + ",\"s\":\"[[[[\\\"[[\"}";
+  EXPECT_THROW(proto::decode_from_member(bytes(ok)), ProtocolError);  // unknown type, but parsed
+  try {
+    proto::decode_from_member(bytes(ok));
+  } catch (const ProtocolError& e) {
+    EXPECT_EQ(std::string(e.what()).find("nested"), std::string::npos) << e.what();
+  }
+  std::string deep = "{\"type\":\"x\",\"a\":" + std::string(32, '[') + std::string(32, ']') + "}";
+  try {
+    proto::decode_from_member(bytes(deep));
+    ADD_FAILURE();
+  } catch (const ProtocolError& e) {
+    EXPECT_STREQ(e.what(), "a frame nested too deeply");
+  }
 }
 
 }  // namespace

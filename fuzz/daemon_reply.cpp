@@ -1,0 +1,41 @@
+// daemon::decode_reply: a frame body gryptd sends a tool, decoded as the
+// reply to one of the fixed requests (fixtures.h, daemon_requests: the
+// first input byte picks it; the rest is the body). A reply that decodes
+// must survive the way back, like daemon_request's. Only grypt::Error
+// (ProtocolError) may escape the decoder.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "core/error.h"
+#include "fixtures.h"
+#include "ipc/daemon.h"
+
+static const bool g_init = grypt::fuzz::init();
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const grypt::daemon::Request& request = grypt::fuzz::daemon_request(data[0]);
+  std::optional<grypt::daemon::Reply> r;
+  try {
+    r = grypt::daemon::decode_reply({data + 1, size - 1}, request);
+  } catch (const grypt::Error&) {
+    return 0;
+  }
+  // The reply's type is the request's, or a failure.
+  static constexpr std::size_t reply_of[] = {0, 1, 2, 3, 4, 5, 6, 6};  // by request index
+  if (r->index() != reply_of[request.index()] &&
+      !std::holds_alternative<grypt::daemon::Failure>(*r))
+    __builtin_trap();
+  std::vector<std::uint8_t> body = grypt::daemon::encode(*r);
+  std::optional<grypt::daemon::Reply> back;
+  try {
+    back = grypt::daemon::decode_reply(body, request);
+  } catch (const grypt::Error&) {
+    __builtin_trap();  // the encoder wrote what the decoder refuses
+  }
+  if (back->index() != r->index() || grypt::daemon::encode(*back) != body) __builtin_trap();
+  return 0;
+}
