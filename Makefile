@@ -25,7 +25,12 @@ LDSAN      :=
 endif
 
 WARN       := -Wall -Wextra $(if $(WERROR),-Werror)
-CPPFLAGS   := -Isrc -DGRYPT_VERSION='"$(VERSION)"' -DASIO_STANDALONE -DCXXOPTS_NO_REGEX
+# ASIO_DISABLE_STD_ALIGNED_ALLOC: Asio picks aligned_alloc or operator new by
+# whether a libstdc++ header came first; files that include Asio first and
+# files that do not would free each other's coroutine frames with the wrong
+# function (ASan: alloc-dealloc-mismatch). One choice for every file.
+CPPFLAGS   := -Isrc -DGRYPT_VERSION='"$(VERSION)"' -DASIO_STANDALONE -DASIO_DISABLE_STD_ALIGNED_ALLOC \
+              -DCXXOPTS_NO_REGEX
 CXXFLAGS   := -std=c++20 $(OPT) $(WARN) -pthread
 # libcrypto is not linked: src/core/crypto.cpp loads it when bulk work
 # first needs it, so small work never pays for loading it.
