@@ -163,12 +163,12 @@ void ArmorWriter::emit(std::span<const std::uint8_t> bytes) {
   if (!started_) {
     started_ = true;
     std::string head = form_ == Form::line ? std::string(armor_prefix) : std::string(armor_begin) + "\n";
-    out_.write(as_bytes(head));
+    put(as_bytes(head));
   }
   if (bytes.empty()) return;
   if (form_ == Form::line) {
     std::string t = base64_encode(bytes, Base64::url_unpadded);
-    out_.write(as_bytes(t));
+    put(as_bytes(t));
     return;
   }
   std::string text;
@@ -176,12 +176,31 @@ void ArmorWriter::emit(std::span<const std::uint8_t> bytes) {
     text += base64_encode(bytes.subspan(i, std::min<std::size_t>(48, bytes.size() - i)), Base64::standard);
     text += '\n';
   }
-  out_.write(as_bytes(text));
+  put(as_bytes(text));
+}
+
+// Small messages leave in one write(2), so that writers sharing a pipe never
+// interleave them; large ones in pieces of 64 KiB or more.
+void ArmorWriter::put(std::span<const std::uint8_t> bytes) {
+  if (buffer_.size() + bytes.size() > write_size) {
+    flush();
+    if (bytes.size() >= write_size) {
+      out_.write(bytes);
+      return;
+    }
+  }
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+}
+
+void ArmorWriter::flush() {
+  if (buffer_.empty()) return;
+  out_.write(buffer_);
+  buffer_.clear();
 }
 
 void ArmorWriter::write(std::span<const std::uint8_t> bytes) {
   if (form_ == Form::binary) {
-    out_.write(bytes);
+    put(bytes);
     return;
   }
   const std::size_t group = form_ == Form::line ? 3 : 48;
@@ -202,11 +221,13 @@ void ArmorWriter::write(std::span<const std::uint8_t> bytes) {
 }
 
 void ArmorWriter::finish() {
-  if (form_ == Form::binary) return;
-  emit(pending_);
-  pending_.clear();
-  std::string tail = form_ == Form::line ? "\n" : std::string(armor_end) + "\n";
-  out_.write(as_bytes(tail));
+  if (form_ != Form::binary) {
+    emit(pending_);
+    pending_.clear();
+    std::string tail = form_ == Form::line ? "\n" : std::string(armor_end) + "\n";
+    put(as_bytes(tail));
+  }
+  flush();
 }
 
 ArmorReader::ArmorReader(Input& in) : in_(in), buf_(16384) {}

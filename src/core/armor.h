@@ -28,7 +28,8 @@ std::string armor_block(std::span<const std::uint8_t> message);
 
 // Writes a message in one of the three forms as its bytes come, in
 // constant memory; the result is exactly armor_line / armor_block (with a
-// final newline) or the bytes themselves.
+// final newline) or the bytes themselves. Nothing is written before 64 KiB
+// are ready or finish(): a small message leaves in one write.
 class ArmorWriter : public Output {
  public:
   enum class Form { line, block, binary };
@@ -38,10 +39,14 @@ class ArmorWriter : public Output {
 
  private:
   void emit(std::span<const std::uint8_t> whole_groups);
+  void put(std::span<const std::uint8_t> bytes);
+  void flush();
 
+  static constexpr std::size_t write_size = 64 * 1024;
   Output& out_;
   Form form_;
   std::vector<std::uint8_t> pending_;  // fewer bytes than one group
+  std::vector<std::uint8_t> buffer_;   // output not yet written
   bool started_ = false;
 };
 

@@ -14,10 +14,10 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <deque>
-#include <algorithm>
 #include <map>
 #include <set>
 
@@ -161,11 +161,12 @@ awaitable<void> Link::run() {
       co_await session();
     } catch (const std::exception& e) {
       // A server that said "not a member" of every group closes: no news.
-      bool refused = std::all_of(groups_.begin(), groups_.end(),
-                                 [&](KnownGroup* g) { return d_.live[g->entry.name].state == "not-member"; });
-      if (!stopping_ && !d_.stopping && !(refused && !timed_out_))
-        d_.log(where() + ": " + (timed_out_ ? "no answer within " + std::to_string(connect_timeout.count()) + " s"
-                                           : std::string(e.what())));
+      bool refused = std::all_of(groups_.begin(), groups_.end(), [&](KnownGroup* g) {
+        return d_.live[g->entry.name].state == "not-member";
+      });
+      std::string why = timed_out_ ? "no answer within " + std::to_string(connect_timeout.count()) + " s"
+                                   : std::string(e.what());
+      if (!stopping_ && !d_.stopping && !(refused && !timed_out_)) d_.log(where() + ": " + why);
     }
     connected_ = false;
     fetching_.clear();

@@ -51,7 +51,9 @@ int do_status(const std::string& path, bool json) {
   std::string out = "identity " + s.identity + "\npid " + std::to_string(s.pid) + "\n";
   for (const auto& g : s.groups) {
     out += g.name + "  " + g.state + "  epoch " + std::to_string(g.epoch) + "  confirmed " +
-           utc_time(g.confirmed) + (g.members ? "  " + std::to_string(g.members) + (g.members == 1 ? " member" : " members") : "") + "\n";
+           utc_time(g.confirmed);
+    if (g.members) out += "  " + std::to_string(g.members) + (g.members == 1 ? " member" : " members");
+    out += "\n";
     if (g.state == "not-member")
       out += "  not a member: send your key above to the group's administrator\n";
   }

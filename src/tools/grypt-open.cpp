@@ -1,8 +1,10 @@
 // grypt-open: open every grypt message found in stdin (man/grypt-open.1).
 // Text is scanned for one-line tokens and blocks in constant memory; a
-// binary message is read as it comes. Each message's plaintext is held
-// until the whole message verified, its signature included: nothing
-// unauthenticated is written, not even a claimed sender.
+// binary message is read as it comes. A signed message's plaintext is held
+// until its signature verified: nothing unauthenticated is written, not even
+// a claimed sender. An anonymous message has no sender to check: its chunks
+// are written as each one verifies, and a message cut short says how much of
+// it was written.
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -91,37 +93,37 @@ class Run {
     std::string where = "message " + std::to_string(count_) + " (byte " + std::to_string(offset) + ")";
     Hold hold;
     Opened o;
+    std::optional<Streamed> streamed;
     try {
       MessageOpener op(in, a_.keys(), size_hint);
       o.header = op.header();
+      if (!o.header.is_signed && !json_) {
+        // Anonymous: each chunk is written once it verified.
+        streamed.emplace(*this);
+        while (!op.done()) streamed->write(op.next());
+        op.finish(a_.members());
+        o.group = group_name(o.header);
+        streamed->end();
+        describe(o);
+        return true;
+      }
       while (!op.done()) hold.write(op.next());
       o.sender = op.finish(a_.members());
       o.group = group_name(o.header);
     } catch (const OpenError& e) {
-      report(where, e.what());
+      report(where, cut_short(e.what(), streamed));
       return false;
     } catch (const AuthError& e) {
-      report(where, e.what());
+      report(where, cut_short(e.what(), streamed));
       return false;
     }
     // Verified: now, and only now, the plaintext and its sender.
     if (json_) {
       write_json(where, o, hold);
     } else {
-      if (wrote_any_ && !ended_with_newline_) write_out(as_bytes("\n"));
-      FdOutput stdout_out(STDOUT_FILENO, "stdout");
-      TerminalSafe safe(stdout_out);
-      Output& out = tty_ ? static_cast<Output&>(safe) : stdout_out;
-      LastByte last(out);
-      hold.replay(last);
-      if (tty_) safe.finish();
-      wrote_any_ = true;
-      ended_with_newline_ = hold.size() == 0 || last.last == '\n';
-      // On a terminal the sender's line (stderr) starts a line of its own.
-      if (tty_ && !ended_with_newline_) {
-        write_out(as_bytes("\n"));
-        ended_with_newline_ = true;
-      }
+      Streamed out(*this);
+      hold.replay(out);
+      out.end();
       describe(o);
     }
     return true;
@@ -143,15 +145,69 @@ class Run {
   bool errored() const { return errored_; }
 
  private:
-  struct LastByte : Output {
-    explicit LastByte(Output& o) : out(o) {}
-    void write(std::span<const std::uint8_t> b) override {
-      if (!b.empty()) last = b.back();
-      out.write(b);
+  // One plaintext on its way to stdout: after a newline if the one before
+  // did not end with one, escaped for a terminal, in writes of up to 1 MiB;
+  // it counts what it wrote.
+  class Streamed : public Output {
+   public:
+    explicit Streamed(Run& run)
+        : run_(run), stdout_(STDOUT_FILENO, "stdout"), safe_(stdout_), buffer_(1 << 20) {
+      if (run_.wrote_any_ && !run_.ended_with_newline_) run_.write_out(as_bytes("\n"));
     }
-    Output& out;
-    int last = -1;
+    void write(std::span<const std::uint8_t> b) override {
+      if (b.empty()) return;
+      last_ = b.back();
+      while (!b.empty()) {
+        std::size_t n = std::min(b.size(), buffer_.size() - used_);
+        std::memcpy(buffer_.data() + used_, b.data(), n);
+        used_ += n;
+        b = b.subspan(n);
+        if (used_ == buffer_.size()) flush();
+      }
+    }
+    // After the whole plaintext: flushes, and ends the line on a terminal
+    // so that the sender's line (stderr) starts one of its own.
+    void end() {
+      flush();
+      if (run_.tty_) safe_.finish();
+      run_.wrote_any_ = true;
+      run_.ended_with_newline_ = written_ == 0 || last_ == '\n';
+      if (run_.tty_ && !run_.ended_with_newline_) {
+        run_.write_out(as_bytes("\n"));
+        run_.ended_with_newline_ = true;
+      }
+    }
+    std::uint64_t written() const { return written_ + used_; }
+
+   private:
+    void flush() {
+      if (used_ == 0) return;
+      std::span<const std::uint8_t> b(buffer_.data(), used_);
+      if (run_.tty_)
+        safe_.write(b);
+      else
+        stdout_.write(b);
+      written_ += used_;
+      used_ = 0;
+    }
+    Run& run_;
+    FdOutput stdout_;
+    TerminalSafe safe_;
+    SecretBytes buffer_;
+    std::size_t used_ = 0;
+    std::uint64_t written_ = 0;
+    int last_ = -1;
   };
+
+  // The reason an anonymous message failed, and what of it was written.
+  std::string cut_short(const std::string& why, std::optional<Streamed>& s) {
+    if (!s) return why;
+    std::uint64_t n = s->written();
+    if (n == 0) return why;
+    // What verified is written; what did not is not.
+    s->end();
+    return why + " (the first " + std::to_string(n) + " bytes of it, which verified, were written)";
+  }
 
   static void print_error(const std::string& line) {
     std::string l = std::string(tool_name()) + ": error: " + printable(line) + "\n";
@@ -200,7 +256,7 @@ class Run {
     if (valid_utf8(text))
       j["text"] = std::string(text);
     else
-      j["base64"] = base64_encode(*plain, Base64::standard);
+      j["base64"] = base64_encode(plain->span(), Base64::standard);
     write_out(as_bytes(j.dump() + "\n"));
   }
 

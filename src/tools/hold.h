@@ -1,8 +1,8 @@
-// A message's plaintext, held back until the whole message verified (its
-// signature, for a signed one): in guarded memory up to 16 MiB, beyond that
-// in an unnamed temporary file, encrypted under a key used for this file
-// only and forgotten when it is closed. Memory stays bounded for a message
-// of any size, and nothing of it is written before it verified.
+// A signed message's plaintext, held back until its signature verified: in
+// guarded memory up to 16 MiB (in blocks of 1 MiB, never copied to grow),
+// beyond that in an unnamed temporary file, encrypted under a key used for
+// this file only and forgotten when it is closed. Memory stays bounded for a
+// message of any size, and nothing of it is written before it verified.
 #pragma once
 
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include "core/crypto.h"
 #include "core/error.h"
@@ -25,6 +26,8 @@ class Hold : public Output {
  public:
   static constexpr std::size_t memory_limit = 16 << 20;
 
+  static constexpr std::size_t block = 1 << 20;
+
   void write(std::span<const std::uint8_t> bytes) override {
     if (spill_) {
       spill_->sealer->write(bytes);
@@ -33,32 +36,52 @@ class Hold : public Output {
     }
     if (size_ + bytes.size() > memory_limit) {
       start_spill();
-      spill_->sealer->write(std::span(mem_.data(), size_));
-      mem_ = SecretBytes();
+      for_each_block([&](std::span<const std::uint8_t> b) { spill_->sealer->write(b); });
+      blocks_.clear();
+      tail_ = 0;
       spill_->sealer->write(bytes);
       size_ += bytes.size();
       return;
     }
-    if (mem_.size() < size_ + bytes.size()) {
-      SecretBytes bigger(std::min(memory_limit, std::max(size_ + bytes.size(), 2 * mem_.size() + 4096)));
-      if (size_ > 0) std::memcpy(bigger.data(), mem_.data(), size_);
-      mem_ = std::move(bigger);
+    while (!bytes.empty()) {
+      if (blocks_.empty() || tail_ == blocks_.back().size()) {
+        if (!blocks_.empty() && blocks_.back().size() < block) {
+          // The first block, sized for a small message, grows once to a
+          // whole block; later ones are whole from the start.
+          SecretBytes whole(block);
+          std::memcpy(whole.data(), blocks_.back().data(), tail_);
+          blocks_.back() = std::move(whole);
+        } else {
+          std::size_t want = blocks_.empty() ? std::min(block, (bytes.size() + 4095) & ~std::size_t{4095}) : block;
+          blocks_.emplace_back(want);
+          tail_ = 0;
+        }
+      }
+      std::size_t n = std::min(bytes.size(), blocks_.back().size() - tail_);
+      std::memcpy(blocks_.back().data() + tail_, bytes.data(), n);
+      tail_ += n;
+      size_ += n;
+      bytes = bytes.subspan(n);
     }
-    std::memcpy(mem_.data() + size_, bytes.data(), bytes.size());
-    size_ += bytes.size();
   }
 
   std::uint64_t size() const { return size_; }
-  // The held plaintext when it is in memory (nullopt once spilled).
-  std::optional<std::span<const std::uint8_t>> in_memory() const {
+  // A copy of the held plaintext while it is in memory (nullopt once spilled).
+  std::optional<SecretBytes> in_memory() const {
     if (spill_) return std::nullopt;
-    return std::span<const std::uint8_t>(mem_.data(), size_);
+    SecretBytes all(size_);
+    std::size_t at = 0;
+    for_each_block([&](std::span<const std::uint8_t> b) {
+      std::memcpy(all.data() + at, b.data(), b.size());
+      at += b.size();
+    });
+    return all;
   }
 
   // Writes the held plaintext to `out`: only once the message verified.
   void replay(Output& out) {
     if (!spill_) {
-      if (size_ > 0) out.write(std::span(mem_.data(), size_));
+      for_each_block([&](std::span<const std::uint8_t> b) { out.write(b); });
       return;
     }
     spill_->sealer->finish();
@@ -97,7 +120,18 @@ class Hold : public Output {
     spill_->sealer = std::make_unique<StreamSealer>(spill_->key.span(), *spill_->out);
   }
 
-  SecretBytes mem_;
+  template <class F>
+  void for_each_block(F f) const {
+    std::size_t left = size_;
+    for (const SecretBytes& b : blocks_) {
+      std::size_t n = std::min(left, b.size());
+      if (n > 0) f(std::span<const std::uint8_t>(b.data(), n));
+      left -= n;
+    }
+  }
+
+  std::vector<SecretBytes> blocks_;
+  std::size_t tail_ = 0;  // bytes used in the last block
   std::uint64_t size_ = 0;
   std::optional<Spill> spill_;
 };

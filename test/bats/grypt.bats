@@ -156,6 +156,24 @@ post three"
   cmp big big.out
   as alice grypt-seal friends <big | as bob grypt-open >big.out2 2>/dev/null
   cmp big big.out2
+  # Signed: nothing of a tampered post is written, however large (this one
+  # is held in a temporary file, past 16 MiB of memory... or in memory).
+  size=$(stat -c %s big.grypt)
+  cp big.grypt bad.grypt
+  printf 'X' | dd of=bad.grypt bs=1 seek=$((size - 200)) conv=notrunc status=none
+  run --separate-stderr as bob grypt-open <bad.grypt
+  assert_failure 1
+  [ -z "$output" ]
+  # Anonymous: chunks are written as they verify; a post cut short says how
+  # much of it was written, and that much is exactly its start.
+  as alice grypt-seal friends --binary --anonymous <big >anon.grypt
+  head -c $(($(stat -c %s anon.grypt) - 1000)) anon.grypt >cut.grypt
+  as bob grypt-open <cut.grypt >cut.out 2>cut.err && false
+  n=$(stat -c %s cut.out)
+  [ "$n" -gt 0 ]
+  [ "$(cat cut.err)" = "grypt-open: error: message 1 (byte 0): authentication failed at chunk 46: the data was modified or cut short (the first $n bytes of it, which verified, were written)" ]
+  cmp -n "$n" big cut.out
+  as bob grypt-open <anon.grypt 2>/dev/null | cmp - big
   # An empty post is a post.
   as alice grypt-seal friends </dev/null >empty
   run --separate-stderr as bob grypt-open <empty
