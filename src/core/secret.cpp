@@ -18,8 +18,10 @@ namespace {
 // dumps) cut into slots of one size; a freed slot is wiped and reused. A
 // key or a name block then costs no system call, where a guarded allocation
 // of its own costs ten (mmap, mprotect, madvise, mlock and back), which
-// added up to a tenth of a short tool's life. Larger secrets get a guarded
-// allocation of their own.
+// added up to a tenth of a short tool's life. The first pool of every size
+// comes from one guarded allocation, made at the first small secret: a short
+// tool locks memory once. Larger secrets get a guarded allocation of their
+// own.
 class Pools {
  public:
   static constexpr std::size_t classes[] = {64, 256, 1024};
@@ -31,12 +33,23 @@ class Pools {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<std::uint8_t*>& free = free_[c];
     if (free.empty()) {
-      auto* pool = static_cast<std::uint8_t*>(sodium_malloc(pool_bytes));
-      if (pool == nullptr) throw std::bad_alloc();
-      sodium_memzero(pool, pool_bytes);  // sodium_malloc fills with 0xdb
+      std::uint8_t* pool;
+      if (first_ == nullptr) {
+        first_ = static_cast<std::uint8_t*>(sodium_malloc(std::size(classes) * pool_bytes));
+        if (first_ == nullptr) throw std::bad_alloc();
+        sodium_memzero(first_, std::size(classes) * pool_bytes);  // sodium_malloc fills with 0xdb
+      }
+      if (!first_taken_[c]) {
+        first_taken_[c] = true;
+        pool = first_ + static_cast<std::size_t>(c) * pool_bytes;
+      } else {
+        pool = static_cast<std::uint8_t*>(sodium_malloc(pool_bytes));
+        if (pool == nullptr) throw std::bad_alloc();
+        sodium_memzero(pool, pool_bytes);
+        pools_.push_back(pool);
+      }
       for (std::size_t at = pool_bytes; at >= classes[c]; at -= classes[c])
         free.push_back(pool + at - classes[c]);
-      pools_.push_back(pool);
     }
     std::uint8_t* p = free.back();
     free.pop_back();
@@ -67,6 +80,8 @@ class Pools {
 
   std::mutex mutex_;
   std::vector<std::uint8_t*> free_[3];
+  std::uint8_t* first_ = nullptr;  // the first pool of each class, together
+  bool first_taken_[3] = {false, false, false};
   std::vector<std::uint8_t*> pools_;  // kept for the life of the process
 };
 

@@ -146,17 +146,24 @@ class Run {
 
  private:
   // One plaintext on its way to stdout: after a newline if the one before
-  // did not end with one, escaped for a terminal, in writes of up to 1 MiB;
-  // it counts what it wrote.
+  // did not end with one, escaped for a terminal; chunks of a large one are
+  // gathered into writes of 1 MiB, a small one leaves at once. It counts
+  // what it wrote.
   class Streamed : public Output {
    public:
-    explicit Streamed(Run& run)
-        : run_(run), stdout_(STDOUT_FILENO, "stdout"), safe_(stdout_), buffer_(1 << 20) {
+    explicit Streamed(Run& run) : run_(run), stdout_(STDOUT_FILENO, "stdout"), safe_(stdout_) {
       if (run_.wrote_any_ && !run_.ended_with_newline_) run_.write_out(as_bytes("\n"));
     }
     void write(std::span<const std::uint8_t> b) override {
       if (b.empty()) return;
       last_ = b.back();
+      if (buffer_.size() == 0) {
+        if (b.size() < gather_from) {
+          put(b);
+          return;
+        }
+        buffer_ = SecretBytes(1 << 20);
+      }
       while (!b.empty()) {
         std::size_t n = std::min(b.size(), buffer_.size() - used_);
         std::memcpy(buffer_.data() + used_, b.data(), n);
@@ -180,15 +187,19 @@ class Run {
     std::uint64_t written() const { return written_ + used_; }
 
    private:
+    static constexpr std::size_t gather_from = 64 * 1024;  // a whole STREAM chunk
+
     void flush() {
       if (used_ == 0) return;
-      std::span<const std::uint8_t> b(buffer_.data(), used_);
+      put(std::span<const std::uint8_t>(buffer_.data(), used_));
+      used_ = 0;
+    }
+    void put(std::span<const std::uint8_t> b) {
       if (run_.tty_)
         safe_.write(b);
       else
         stdout_.write(b);
-      written_ += used_;
-      used_ = 0;
+      written_ += b.size();
     }
     Run& run_;
     FdOutput stdout_;
