@@ -110,7 +110,8 @@ MessageOpener::MessageOpener(Input& in, MessageKeys& keys, std::uint64_t size_hi
 
 std::span<const std::uint8_t> MessageOpener::next() {
   auto plain = stream_->next();
-  if (header_.is_signed) digest_.update(plain);
+  // Hashed alongside: next() leaves these bytes alone until the call after.
+  if (header_.is_signed) digest_.update_later(plain);
   return plain;
 }
 

@@ -108,7 +108,7 @@ class MessageSealer {
  private:
   MessageHeader header_;
   const Signer* signer_;
-  Sha512 digest_;
+  PipelinedSha512 digest_;
   StreamSealer stream_;
 };
 
@@ -131,8 +131,10 @@ class MessageOpener {
   MessageHeader header_;
   Input& in_;
   SecretBytes key_;
-  Sha512 digest_;
   std::optional<StreamOpener> stream_;
+  // After stream_, so that it is destroyed first: it may be hashing the
+  // stream's plaintext.
+  PipelinedSha512 digest_;
 };
 
 // The bytes signed for a message: label || header || key id || digest.

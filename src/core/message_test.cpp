@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "core/armor.h"
 
 namespace grypt {
@@ -122,6 +124,59 @@ TEST(Message, UnknownGroupIsWrongKey) {
     FAIL();
   } catch (const OpenError& e) {
     EXPECT_EQ(e.fault(), Fault::wrong_key);
+  }
+}
+
+// Over 1 MiB, the sealer and the opener hash the plaintext on a second
+// thread while they encrypt or decrypt. Each path is checked against the
+// other and against a one-shot SHA-512 of the plaintext.
+TEST(Message, LargeSignedMessageHashesTheWholePlaintext) {
+  init_crypto();
+  Ring r;
+  Identity alice = Identity::generate();
+  r.members = {alice.public_key()};
+  IdentitySigner signer(alice);
+  std::vector<std::uint8_t> plain((5 << 20) + 12345);
+  for (std::size_t i = 0; i < plain.size(); ++i)
+    plain[i] = static_cast<std::uint8_t>((i * 2654435761u) >> 13);
+  for (bool streamed : {false, true}) {
+    SCOPED_TRACE(streamed ? "sealed from an input" : "sealed in one write");
+    MessageHeader h = MessageHeader::fresh(r.group, Epoch(5), true);
+    SecretBytes k = r.message_key(h);
+    MemoryOutput out;
+    MessageSealer s(h, k.span(), out, &signer);
+    MemoryInput source(plain);
+    if (streamed)
+      s.write_all_of(source);
+    else
+      s.write(plain);
+    s.finish();
+
+    MemoryInput in(out.data);
+    MessageOpener op(in, r);
+    std::vector<std::uint8_t> got;
+    while (!op.done()) {
+      auto p = op.next();
+      got.insert(got.end(), p.begin(), p.end());
+    }
+    EXPECT_EQ(got, plain);
+    auto sender = op.finish(r);
+    ASSERT_TRUE(sender);
+    EXPECT_EQ(sender->key, alice.public_key());
+
+    MemoryInput payload(std::span(out.data).subspan(header_bytes));
+    StreamOpener so(k.span(), payload, signed_trailer_bytes);
+    while (!so.done()) so.next();
+    auto trailer = so.trailer();
+    Sha512 sha;
+    sha.update(plain);
+    std::array<std::uint8_t, 64> digest;
+    sha.final(digest);
+    KeyId id;
+    std::memcpy(id.data(), trailer.data(), id.size());
+    EXPECT_EQ(id, alice.public_key().key_id());
+    std::span<const std::uint8_t, 64> sig(trailer.data() + id.size(), signature_bytes);
+    EXPECT_TRUE(alice.public_key().verify(signed_bytes(h, id, digest), sig));
   }
 }
 

@@ -73,15 +73,27 @@ void StreamSealer::write(std::span<const std::uint8_t> data) {
   }
 }
 
-void StreamSealer::write_all_of(Input& in, Sha512* observe) {
+void StreamSealer::write_all_of(Input& in, PipelinedSha512* observe) {
   // Starts at one chunk; grows to 1 MiB reads once the input proves large.
-  SecretBytes buf(chunk_bytes);
+  // Two buffers take turns: `observe` may still be hashing the piece in one
+  // while the next piece is read into the other and sealed. Hashed pieces
+  // are 4 MiB: the slack lets the hashing thread run on while this one waits
+  // for its turn on a busy CPU (1 MiB pieces measured 4% slower, 1 GiB pipe to pipe).
+  const std::size_t large = (observe ? 4 : 1) * batch_chunks * chunk_bytes;
+  SecretBytes buf(chunk_bytes), other;
+  struct Settle {
+    PipelinedSha512* observe;
+    ~Settle() {
+      if (observe) observe->settle();  // before the buffers go
+    }
+  } settle{observe};
   for (;;) {
     std::size_t n = in.read_full(buf.span());
-    if (observe) observe->update(std::span(buf.data(), n));
+    if (observe) observe->update_later(std::span(buf.data(), n));
     write(std::span(buf.data(), n));
     if (n < buf.size()) return;
-    if (buf.size() < batch_chunks * chunk_bytes) buf = SecretBytes(batch_chunks * chunk_bytes);
+    std::swap(buf, other);
+    if (buf.size() < large) buf = SecretBytes(large);
   }
 }
 
@@ -148,6 +160,9 @@ std::span<const std::uint8_t> StreamOpener::next() {
   if (done_) return {};
   const std::size_t max_final = sealed_chunk_bytes + trailer_size_;
   const std::size_t max_plain = open_batch_chunks * chunk_bytes + trailer_size_;
+  // From the second batch on, two buffers take turns, so the caller may
+  // still be reading (hashing) the last batch while this one is opened.
+  if (counter_ > 0) std::swap(plain_, other_);
   std::size_t produced = 0;
   while (!done_) {
     while (!eof_ && end_ - start_ <= max_final) fill();

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/crypto.h"
+#include "core/digest.h"
 #include "core/error.h"
 #include "core/io.h"
 
@@ -60,8 +61,8 @@ class StreamSealer {
   StreamSealer(std::span<const std::uint8_t> key, Output& out, std::size_t trailer_size = 0);
   void write(std::span<const std::uint8_t> data);
   // Reads `in` to its end and writes it, in large pieces for large inputs.
-  // `observe` (optional) sees every piece first, in order.
-  void write_all_of(Input& in, Sha512* observe = nullptr);
+  // `observe` (optional) is given every piece, in order, to hash alongside.
+  void write_all_of(Input& in, PipelinedSha512* observe = nullptr);
   // Seals the final chunk with the trailer (of exactly trailer_size bytes).
   void finish(std::span<const std::uint8_t> trailer = {});
 
@@ -87,7 +88,7 @@ class StreamOpener {
                std::uint64_t size_hint = 0);
   // The next verified plaintext (up to 4 chunks, without the trailer);
   // empty at the end and after it. Throws OpenError (truncated, trailing,
-  // auth).
+  // auth). The bytes stay unchanged until the second call after this one.
   std::span<const std::uint8_t> next();
   bool done() const { return done_; }
   // After the end: the trailer from the final chunk (empty before).
@@ -105,6 +106,7 @@ class StreamOpener {
   std::size_t start_ = 0, end_ = 0;
   bool eof_ = false, done_ = false;
   SecretBytes plain_;  // verified plaintext of up to 4 chunks
+  SecretBytes other_;  // the batch before, in a large payload
   std::size_t trailer_at_ = 0;
 };
 
