@@ -536,6 +536,10 @@ awaitable<daemon::Reply> Daemon::handle(const daemon::Request& req, std::set<Kno
       r.epoch = h.epoch.value();
       r.fresh = live[s->group].synced;
       r.confirmed = g->chain.confirmed;
+      if (s->digest) {
+        SignedDigest sd = IdentitySigner(keyring.identity()).sign(h, *s->digest);
+        r.signature = daemon::SignReply{sd.key_id, sd.signature};
+      }
       co_return r;
     }
     if (const auto* s = std::get_if<daemon::Sign>(&req)) {

@@ -71,13 +71,21 @@ const Json& array_of(const Json& j, const char* name, std::size_t max) {
   return a;
 }
 
+SignReply sign_reply(const Json& j) {
+  return SignReply{fixed<key_id_bytes>(j, "key_id"), fixed<signature_bytes>(j, "signature")};
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> encode(const Request& r) {
   Json j = std::visit(
       overloaded{
           [](const Status&) { return Json{{"type", "status"}}; },
-          [](const Seal& s) { return Json{{"type", "seal"}, {"group", s.group}, {"signed", s.is_signed}}; },
+          [](const Seal& s) {
+            Json j{{"type", "seal"}, {"group", s.group}, {"signed", s.is_signed}};
+            if (s.digest) j["digest"] = b64(*s.digest);
+            return j;
+          },
           [](const Sign& s) {
             return Json{{"type", "sign"}, {"header", b64(s.header)}, {"digest", b64(s.digest)}};
           },
@@ -122,8 +130,12 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
   std::string type = text(j, "type", 16);
   if (type == "status") return Status{};
   if (type == "seal") {
-    Seal s{name(j, "group"), true};
+    Seal s{name(j, "group"), true, std::nullopt};
     if (has(j, "signed")) s.is_signed = boolean(j, "signed");
+    if (has(j, "digest")) {
+      if (!s.is_signed) bad("\"digest\" goes with a signed seal only");
+      s.digest = fixed<Sha512::size>(j, "digest");
+    }
     return s;
   }
   if (type == "sign") return Sign{fixed<header_bytes>(j, "header"), fixed<Sha512::size>(j, "digest")};
@@ -181,8 +193,13 @@ std::vector<std::uint8_t> encode(const Reply& r) {
             return Json{{"ok", true}, {"identity", s.identity}, {"pid", s.pid}, {"groups", groups}};
           },
           [](const SealReply& s) {
-            return Json{{"ok", true},        {"header", b64(s.header)}, {"key", secret_text(s.key)},
-                        {"epoch", s.epoch}, {"fresh", s.fresh},        {"confirmed", s.confirmed}};
+            Json j{{"ok", true},        {"header", b64(s.header)}, {"key", secret_text(s.key)},
+                   {"epoch", s.epoch}, {"fresh", s.fresh},        {"confirmed", s.confirmed}};
+            if (s.signature) {
+              j["key_id"] = b64(s.signature->key_id);
+              j["signature"] = b64(s.signature->signature);
+            }
+            return j;
           },
           [](const SignReply& s) {
             return Json{{"ok", true}, {"key_id", b64(s.key_id)}, {"signature", b64(s.signature)}};
@@ -228,18 +245,17 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
                                   number(g, "members", UINT64_MAX)});
             return s;
           },
-          [&](const Seal&) -> Reply {
+          [&](const Seal& q) -> Reply {
             SealReply s;
             s.header = fixed<header_bytes>(j, "header");
             s.key = secret(j, "key", key_bytes);
             s.epoch = static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX));
             s.fresh = boolean(j, "fresh");
             s.confirmed = static_cast<std::int64_t>(number(j, "confirmed", INT64_MAX));
+            if (q.digest) s.signature = sign_reply(j);
             return s;
           },
-          [&](const Sign&) -> Reply {
-            return SignReply{fixed<key_id_bytes>(j, "key_id"), fixed<signature_bytes>(j, "signature")};
-          },
+          [&](const Sign&) -> Reply { return sign_reply(j); },
           [&](const Open&) -> Reply {
             OpenReply o;
             o.key = secret(j, "key", key_bytes);

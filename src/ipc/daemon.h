@@ -26,6 +26,9 @@ struct Status {};
 struct Seal {
   std::string group;
   bool is_signed = true;
+  // A signed post read in full before asking: the SHA-512 of its plaintext,
+  // signed in the same answer.
+  std::optional<std::array<std::uint8_t, Sha512::size>> digest;
 };
 struct Sign {
   HeaderBytes header{};
@@ -65,16 +68,17 @@ struct StatusReply {
   std::uint64_t pid = 0;
   std::vector<GroupStatus> groups;
 };
+struct SignReply {
+  KeyId key_id{};
+  Signature signature{};
+};
 struct SealReply {
   HeaderBytes header{};
   SecretBytes key;
   std::uint32_t epoch = 0;
   bool fresh = false;
   std::int64_t confirmed = 0;
-};
-struct SignReply {
-  KeyId key_id{};
-  Signature signature{};
+  std::optional<SignReply> signature;  // when the request had a digest
 };
 struct OpenReply {
   SecretBytes key;

@@ -166,5 +166,34 @@ TEST(DaemonProtocol, DeeplyNestedValuesAreRefusedWithoutRecursion) {
   }
 }
 
+TEST(DaemonProtocol, ASealWithADigestAsksForItsSignatureInTheSameAnswer) {
+  daemon::Seal q{"friends", true, std::array<std::uint8_t, 64>{}};
+  (*q.digest)[0] = 7;
+  auto back = std::get<daemon::Seal>(daemon::decode_request(daemon::encode(daemon::Request{q})));
+  ASSERT_TRUE(back.digest);
+  EXPECT_EQ(*back.digest, *q.digest);
+  EXPECT_FALSE(std::get<daemon::Seal>(daemon::decode_request(
+                   bytes("{\"type\":\"seal\",\"group\":\"friends\"}")))
+                   .digest);
+  // A digest is signed: with an anonymous seal it is a mistake, not ignored.
+  EXPECT_THROW(daemon::decode_request(bytes("{\"type\":\"seal\",\"group\":\"friends\",\"signed\":false,"
+                                            "\"digest\":\"" + std::string(86, 'A') + "\"}")),
+               ProtocolError);
+
+  daemon::SealReply r;
+  r.key = SecretBytes(32);
+  r.signature = daemon::SignReply{};
+  r.signature->signature[63] = 9;
+  auto body = daemon::encode(daemon::Reply{std::move(r)});
+  auto got = std::get<daemon::SealReply>(daemon::decode_reply(body, daemon::Request{q}));
+  ASSERT_TRUE(got.signature);
+  EXPECT_EQ(got.signature->signature[63], 9);
+  // Asked with a digest, an answer without the signature is malformed.
+  daemon::SealReply bare;
+  bare.key = SecretBytes(32);
+  EXPECT_THROW(daemon::decode_reply(daemon::encode(daemon::Reply{std::move(bare)}), daemon::Request{q}),
+               ProtocolError);
+}
+
 }  // namespace
 }  // namespace grypt

@@ -1,10 +1,13 @@
 // grypt-seal: encrypt stdin for a group's newest epoch, signed by the
 // sender unless --anonymous (man/grypt-seal.1). The daemon gives the header
-// and the key of this one message (and, at the end, the signature); the
-// bulk work is done here, in constant memory.
+// and the key of this one message (and the signature: with them for a post
+// under 64 KiB, at the end for a longer one); the bulk work is done here,
+// in constant memory.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "core/armor.h"
 #include "core/io.h"
@@ -13,6 +16,27 @@
 
 namespace grypt {
 namespace {
+
+// The signature gryptd made with the seal, for the post read before asking.
+// Asked for another header or digest, it refuses: that would be a bug here.
+class Presigned : public Signer {
+ public:
+  Presigned(const MessageHeader& h, std::span<const std::uint8_t, Sha512::size> digest,
+            const daemon::SignReply& s)
+      : header_(h.encode()), signed_{s.key_id, s.signature} {
+    std::copy(digest.begin(), digest.end(), digest_.begin());
+  }
+  SignedDigest sign(const MessageHeader& h, std::span<const std::uint8_t, 64> digest) const override {
+    if (h.encode() != header_ || !std::equal(digest.begin(), digest.end(), digest_.begin()))
+      throw std::logic_error("the post changed after gryptd signed it");
+    return signed_;
+  }
+
+ private:
+  daemon::HeaderBytes header_;
+  std::array<std::uint8_t, Sha512::size> digest_{};
+  SignedDigest signed_;
+};
 
 int body(int argc, char** argv) {
   cxxopts::Options o("grypt-seal", "Seal stdin for a group");
@@ -44,8 +68,33 @@ int body(int argc, char** argv) {
   bool require_fresh = r.count("require-fresh") > 0;
 
   GroupAccess access = open_group_access(r, true);
+  grow_pipe(STDIN_FILENO);
+  grow_pipe(STDOUT_FILENO);
+  FdInput in(STDIN_FILENO, "stdin");
+  // A signed post that fits in one chunk is read before asking the daemon,
+  // so that its signature comes with its key: one round trip, not two. Not
+  // from a terminal, where "no such group" must come before the typing.
+  SecretBytes first;
+  std::size_t first_len = 0;
+  std::optional<std::array<std::uint8_t, Sha512::size>> digest;
+  if (access.client && is_signed && !isatty(STDIN_FILENO)) {
+    first = SecretBytes(1024);  // a short post stays in a pooled slot
+    first_len = in.read_full(first.span());
+    if (first_len == first.size()) {
+      SecretBytes whole(chunk_bytes);
+      std::memcpy(whole.data(), first.data(), first_len);
+      first = std::move(whole);
+      first_len += in.read_full(first.span().subspan(first_len));
+    }
+    if (first_len < chunk_bytes) {
+      Sha512 sha;
+      sha.update(std::span(first.data(), first_len));
+      sha.final(digest.emplace());
+    }
+  }
   MessageHeader header;
   SecretBytes key;
+  std::optional<Presigned> presigned;
   bool fresh = false;
   std::int64_t confirmed = 0;
   auto unknown = [&] {
@@ -60,7 +109,7 @@ int body(int argc, char** argv) {
   } else {
     daemon::SealReply reply;
     try {
-      reply = std::get<daemon::SealReply>(access.client->call(daemon::Seal{group, is_signed}));
+      reply = std::get<daemon::SealReply>(access.client->call(daemon::Seal{group, is_signed, digest}));
     } catch (const DaemonRefusal& e) {
       if (e.code() == "unknown-group") throw unknown();
       throw;
@@ -70,6 +119,7 @@ int body(int argc, char** argv) {
     key = std::move(reply.key);
     fresh = reply.fresh;
     confirmed = reply.confirmed;
+    if (digest) presigned.emplace(header, *digest, *reply.signature);
   }
   if (!fresh) {
     std::string why = access.keyring ? "without the daemon, from its cache"
@@ -81,13 +131,12 @@ int body(int argc, char** argv) {
     warn(why + ": sealing under " + epoch + ", last confirmed " + when);
   }
 
-  grow_pipe(STDIN_FILENO);
-  grow_pipe(STDOUT_FILENO);
   FdOutput stdout_out(STDOUT_FILENO, "stdout");
   ArmorWriter armor(stdout_out, form);
-  MessageSealer sealer(header, key.span(), armor, is_signed ? &access.sign() : nullptr);
-  FdInput in(STDIN_FILENO, "stdin");
-  sealer.write_all_of(in);
+  const Signer* signer = !is_signed ? nullptr : presigned ? &*presigned : &access.sign();
+  MessageSealer sealer(header, key.span(), armor, signer);
+  if (first_len > 0) sealer.write(std::span(first.data(), first_len));
+  if (!digest) sealer.write_all_of(in);
   sealer.finish();
   armor.finish();
   return exit_ok;

@@ -179,6 +179,15 @@ post three"
   run --separate-stderr as bob grypt-open <empty
   assert_success
   assert_output ""
+  # Around the sizes where grypt-seal reads a signed post before asking
+  # gryptd (signature with the key: one request) or streams it (two).
+  for n in 1 1023 1024 1025 65535 65536 65537; do
+    head -c $n big >post
+    as alice grypt-seal friends <post >post.grypt
+    as bob grypt-open <post.grypt >post.out 2>post.err
+    cmp post post.out
+    grep -q ': from alice \[' post.err
+  done
   # A full stdout is an error, and says so.
   as bob grypt-open <big.grypt >/dev/full 2>full.err && false
   [ "$(cat full.err)" = "grypt-open: error: cannot write to stdout: No space left on device" ]
