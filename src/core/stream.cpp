@@ -92,7 +92,7 @@ void StreamSealer::write_all_of(Input& in, PipelinedSha512* observe) {
     if (observe) observe->update_later(std::span(buf.data(), n));
     write(std::span(buf.data(), n));
     if (n < buf.size()) return;
-    std::swap(buf, other);
+    if (observe) std::swap(buf, other);
     if (buf.size() < large) buf = SecretBytes(large);
   }
 }
