@@ -3,9 +3,13 @@
 // and the key of this one message (and the signature: with them for a post
 // under 64 KiB, at the end for a longer one); the bulk work is done here,
 // in constant memory.
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <optional>
 
@@ -37,6 +41,49 @@ class Presigned : public Signer {
   std::array<std::uint8_t, Sha512::size> digest_{};
   SignedDigest signed_;
 };
+
+// The start of a post, read before asking the daemon.
+struct Start {
+  SecretBytes buf;
+  std::size_t len = 0;
+  bool whole = false;  // the post ends here
+  std::span<const std::uint8_t> bytes() const { return std::span(buf.data(), len); }
+};
+
+// Reads stdin up to one chunk, or to its end if that comes first. A pipe
+// whose writer takes longer than a moment is left for later, so that an
+// answer from the daemon such as "no group named" comes at once, not at the
+// end of a slow producer (tail -f, a long command).
+Start read_start(FdInput& in) {
+  struct stat st {};
+  bool file = ::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+  Start s;
+  s.buf = SecretBytes(1024);  // a short post stays in a pooled slot
+  for (;;) {
+    if (s.len == s.buf.size()) {
+      if (s.len == chunk_bytes) return s;
+      SecretBytes more(chunk_bytes);
+      std::memcpy(more.data(), s.buf.data(), s.len);
+      s.buf = std::move(more);
+    }
+    if (!file) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{STDIN_FILENO, POLLIN, 0};
+      int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready < 0) throw SystemError("cannot read stdin", errno);
+      if (ready == 0) return s;
+    }
+    std::size_t n = in.read(std::span(s.buf.data() + s.len, s.buf.size() - s.len));
+    if (n == 0) {
+      s.whole = true;
+      return s;
+    }
+    s.len += n;
+  }
+}
 
 int body(int argc, char** argv) {
   cxxopts::Options o("grypt-seal", "Seal stdin for a group");
@@ -74,21 +121,13 @@ int body(int argc, char** argv) {
   // A signed post that fits in one chunk is read before asking the daemon,
   // so that its signature comes with its key: one round trip, not two. Not
   // from a terminal, where "no such group" must come before the typing.
-  SecretBytes first;
-  std::size_t first_len = 0;
+  Start first;
   std::optional<std::array<std::uint8_t, Sha512::size>> digest;
   if (access.client && is_signed && !isatty(STDIN_FILENO)) {
-    first = SecretBytes(1024);  // a short post stays in a pooled slot
-    first_len = in.read_full(first.span());
-    if (first_len == first.size()) {
-      SecretBytes whole(chunk_bytes);
-      std::memcpy(whole.data(), first.data(), first_len);
-      first = std::move(whole);
-      first_len += in.read_full(first.span().subspan(first_len));
-    }
-    if (first_len < chunk_bytes) {
+    first = read_start(in);
+    if (first.whole) {
       Sha512 sha;
-      sha.update(std::span(first.data(), first_len));
+      sha.update(first.bytes());
       sha.final(digest.emplace());
     }
   }
@@ -135,7 +174,7 @@ int body(int argc, char** argv) {
   ArmorWriter armor(stdout_out, form);
   const Signer* signer = !is_signed ? nullptr : presigned ? &*presigned : &access.sign();
   MessageSealer sealer(header, key.span(), armor, signer);
-  if (first_len > 0) sealer.write(std::span(first.data(), first_len));
+  if (first.len > 0) sealer.write(first.bytes());
   if (!digest) sealer.write_all_of(in);
   sealer.finish();
   armor.finish();

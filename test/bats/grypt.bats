@@ -210,6 +210,16 @@ post three"
   assert_output "grypt-seal: error: no group named enemies (see gryptd status; gryptd join NAME REFERENCE adds one)"
   run as alice grypt-seal 'bad/name' <<<"hi"
   assert_failure 2
+  # A producer that has not finished (tail -f, a slow command) does not hold
+  # the error back until its end.
+  mkfifo slow
+  sleep 60 >slow 3>&- &
+  writer=$!
+  echo "$writer" >>"$BATS_TEST_TMPDIR/pids"
+  run as alice timeout 10 grypt-seal enemies <slow
+  kill "$writer"
+  assert_failure 2
+  assert_output --partial "no group named enemies"
   run as alice grypt-seal friends --require-fresh <<<"fresh"
   assert_success
   # bob is no member: his daemon says so, and so do the tools.
