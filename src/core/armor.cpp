@@ -12,6 +12,8 @@ namespace grypt {
 namespace {
 
 constexpr std::size_t line_width = 64;
+constexpr const char* malformed_lines =
+    "malformed armor block: lines must be 64 characters except the last";
 
 // "grypt:" starts a token when what follows can be a message (grypt.5,
 // Scanner): it starts as a version 1 message does (a byte 0x10 to 0x1f,
@@ -47,7 +49,7 @@ ArmorToken decode_block(std::string_view text, std::size_t begin, std::size_t po
     }
     if (short_line_seen || line.empty() || line.size() > line_width) {
       t.length = nl + 1 - begin;
-      t.error = "malformed armor block: lines must be 64 characters except the last";
+      t.error = malformed_lines;
       return t;
     }
     short_line_seen = line.size() < line_width;
@@ -283,24 +285,31 @@ void ArmorReader::bad_block_base64() {
         token_done_ = true;
         throw OpenError(Fault::armor, "the armor block is not valid base64");
       }
-      if (short_line_) defect("malformed armor block: lines must be 64 characters except the last");
+      if (short_line_) defect(malformed_lines);
     }
-    int c = peek(0);
-    if (c < 0) defect("the armor block has no END line");
-    if (c == '\r' && peek(1) == '\n') {
-      advance(1);
-      continue;
-    }
-    if (c == '\n') {
-      if (line_len_ == 0) defect("malformed armor block: lines must be 64 characters except the last");
-      short_line_ = line_len_ < 64;
-      line_len_ = 0;
-      advance(1);
-      continue;
-    }
-    if (++line_len_ > 64) defect("malformed armor block: lines must be 64 characters except the last");
-    advance(1);
+    if (!block_line_end(peek(0))) advance(1);
   }
+}
+
+// One character of a block, as far as its lines go: a line ending (LF, or
+// the CR of CR LF) is consumed and true returned; any other character is
+// counted against the 64 of its line, left to the caller, and false
+// returned. A line too long, an empty line or the end of input is a defect.
+bool ArmorReader::block_line_end(int c) {
+  if (c < 0) defect("the armor block has no END line");
+  if (c == '\r' && peek(1) == '\n') {
+    advance(1);
+    return true;
+  }
+  if (c == '\n') {
+    if (line_len_ == 0) defect(malformed_lines);
+    short_line_ = line_len_ < line_width;
+    line_len_ = 0;
+    advance(1);
+    return true;
+  }
+  if (++line_len_ > line_width) defect(malformed_lines);
+  return false;
 }
 
 bool ArmorReader::next() {
@@ -411,21 +420,9 @@ std::size_t ArmorReader::decode_some(std::uint8_t* out, std::size_t max) {
           if (nacc_ != 0) throw OpenError(Fault::armor, "the armor block is not valid base64");
           continue;
         }
-        if (short_line_) defect("malformed armor block: lines must be 64 characters except the last");
+        if (short_line_) defect(malformed_lines);
       }
-      if (c < 0) defect("the armor block has no END line");
-      if (c == '\r' && peek(1) == '\n') {
-        advance(1);
-        continue;
-      }
-      if (c == '\n') {
-        if (line_len_ == 0) defect("malformed armor block: lines must be 64 characters except the last");
-        short_line_ = line_len_ < 64;
-        line_len_ = 0;
-        advance(1);
-        continue;
-      }
-      if (++line_len_ > 64) defect("malformed armor block: lines must be 64 characters except the last");
+      if (block_line_end(c)) continue;
       block_empty_ = false;
       advance(1);
       if (c == '=') {

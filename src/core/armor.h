@@ -97,6 +97,7 @@ class ArmorReader {
   std::size_t decode_some(std::uint8_t* out, std::size_t max);
   [[noreturn]] void defect(const std::string& why);
   [[noreturn]] void bad_block_base64();
+  bool block_line_end(int c);
   bool block_line_start();
   void finish_token();
 

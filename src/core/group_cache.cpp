@@ -5,6 +5,7 @@
 
 #include "core/bytes.h"
 #include "core/error.h"
+#include "core/text.h"
 
 namespace grypt {
 namespace {
@@ -16,20 +17,12 @@ constexpr std::uint8_t roster_magic[8] = {'G', 'R', 'Y', 'P', 'T', 'R', 'S', 0x0
 
 std::vector<GroupEntry> parse_groups_file(std::string_view text, const std::string& path) {
   std::vector<GroupEntry> out;
-  for (int lineno = 1; !text.empty(); ++lineno) {
-    std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t'))
-      line.remove_suffix(1);
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    if (line.empty() || line[0] == '#') continue;
-    std::string where = path + " line " + std::to_string(lineno);
+  for_each_entry_line(text, [&](std::string_view line, int number) {
+    std::string where = path + " line " + std::to_string(number);
     std::size_t sp = line.find_first_of(" \t");
     if (sp == std::string_view::npos) throw FormatError(where + ": expected \"NAME REFERENCE\"");
     std::string name(line.substr(0, sp));
-    std::string_view ref = line.substr(sp);
-    while (!ref.empty() && (ref.front() == ' ' || ref.front() == '\t')) ref.remove_prefix(1);
+    std::string_view ref = trim_blanks(line.substr(sp));
     if (std::string d = group_name_defect(name); !d.empty())
       throw FormatError(where + ": invalid group name: " + d);
     GroupEntry e{name, {}};
@@ -41,7 +34,7 @@ std::vector<GroupEntry> parse_groups_file(std::string_view text, const std::stri
     for (const GroupEntry& seen : out)
       if (seen.name == name) throw FormatError(where + ": " + name + " appears twice");
     out.push_back(std::move(e));
-  }
+  });
   return out;
 }
 

@@ -153,4 +153,21 @@ std::string utc_time(std::int64_t unix_seconds) {
   return buf;
 }
 
+std::string_view trim_blanks(std::string_view s) {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+void for_each_entry_line(std::string_view text,
+                         const std::function<void(std::string_view line, int number)>& entry) {
+  for (int number = 1; !text.empty(); ++number) {
+    std::size_t nl = text.find('\n');
+    std::string_view line = trim_blanks(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (!line.empty() && line[0] != '#') entry(line, number);
+  }
+}
+
 }  // namespace grypt

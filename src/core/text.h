@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -24,6 +25,15 @@ std::string printable(std::string_view s);
 
 // Unix seconds as 2026-11-22T11:53:22Z; 0 (a time not known) as "never".
 std::string utc_time(std::int64_t unix_seconds);
+
+// `s` without the spaces, tabs and carriage returns around it.
+std::string_view trim_blanks(std::string_view s);
+
+// Calls `entry(line, number)` for each line of a file that lists one entry
+// per line (a groups file, a recipients file): lines trimmed, blank lines
+// and lines starting with # skipped, numbers counted from 1 for messages.
+void for_each_entry_line(std::string_view text,
+                         const std::function<void(std::string_view line, int number)>& entry);
 
 // Checks a byte stream, in pieces of any size, for what a terminal may be
 // sent as text: valid UTF-8 with no control characters but tab, newline and

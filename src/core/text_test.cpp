@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace grypt {
 namespace {
@@ -86,6 +88,16 @@ TEST(TerminalText, RefusesControlsAndBrokenSequencesAcrossPieces) {
   EXPECT_TRUE(t.feed(bytes("\xac")));
   EXPECT_TRUE(t.complete());
   EXPECT_EQ(t.partial(), 0u);
+}
+
+TEST(EntryLines, TrimsSkipsAndNumbers) {
+  std::vector<std::pair<std::string, int>> seen;
+  for_each_entry_line("# head\n\n  one two \r\n\t#not a comment? no: a comment\nlast",
+                      [&](std::string_view line, int n) { seen.emplace_back(line, n); });
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], (std::pair<std::string, int>{"one two", 3}));
+  EXPECT_EQ(seen[1], (std::pair<std::string, int>{"last", 5}));
+  EXPECT_EQ(trim_blanks(" \t\r x y \r"), "x y");
 }
 
 }  // namespace

@@ -1,21 +1,14 @@
 #include "ipc/daemon.h"
 
-
 #include <functional>
 
 #include "ipc/json_fields.h"
+#include "ipc/overloaded.h"
 
 namespace grypt::daemon {
 namespace {
 
 using namespace json_fields;
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 template <std::size_t N>
 std::array<std::uint8_t, N> fixed(const Json& j, const char* name) {

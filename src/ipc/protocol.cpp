@@ -1,18 +1,12 @@
 #include "ipc/protocol.h"
 
 #include "ipc/json_fields.h"
+#include "ipc/overloaded.h"
 
 namespace grypt::proto {
 namespace {
 
 using namespace json_fields;
-
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
 
 Json roster_json(const Roster& r) {
   Json members = Json::array();

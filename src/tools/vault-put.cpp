@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/io.h"
+#include "core/text.h"
 #include "tools/vault_common.h"
 
 namespace grypt {
@@ -13,21 +14,14 @@ std::vector<PublicKey> read_recipients(const std::string& path) {
   std::vector<std::uint8_t> raw = read_file(path, 1 << 20);
   std::string_view text(reinterpret_cast<const char*>(raw.data()), raw.size());
   std::vector<PublicKey> keys;
-  for (int lineno = 1; !text.empty(); ++lineno) {
-    std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t'))
-      line.remove_suffix(1);
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    if (line.empty() || line[0] == '#') continue;
+  for_each_entry_line(text, [&](std::string_view line, int number) {
     try {
       PublicKey k = PublicKey::parse(line);
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
     } catch (const FormatError& e) {
-      throw FormatError(path + " line " + std::to_string(lineno) + ": " + e.what());
+      throw FormatError(path + " line " + std::to_string(number) + ": " + e.what());
     }
-  }
+  });
   if (keys.empty()) throw UsageError(path + " lists no public key");
   return keys;
 }
