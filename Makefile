@@ -65,6 +65,7 @@ LIBIPC     := $(BUILD)/libgrypt-ipc.a
 LIBNET     := $(BUILD)/libgrypt-net.a
 UNIT       := $(BUILD)/unit-tests
 TESTCLIENT := $(BUILD)/grypt-testclient
+TESTSERVER := $(BUILD)/grypt-testserver
 BINS       := $(TOOLS:%=$(BIN)/%) $(SERVICES:%=$(BIN)/%)
 # The services speak TLS and keep their store in SQLite.
 SERVICE_LIBS := -lssl -lcrypto -lsqlite3
@@ -87,6 +88,7 @@ DIR_FLAGS_net := $(ASIO_WARN)
 DIR_FLAGS_gryptserver := $(ASIO_WARN)
 DIR_FLAGS_gryptd := $(ASIO_WARN)
 DIR_FLAGS_client := $(ASIO_WARN)
+DIR_FLAGS_server := $(ASIO_WARN)
 dir_flags = $(DIR_FLAGS_$(firstword $(subst /, ,$(1))))
 
 $(BUILD)/%.o: src/%.cpp $(FLAGS_FILE)
@@ -132,6 +134,11 @@ $(TESTCLIENT): $(BUILD)/test/client/testclient.o $(LIBNET) $(LIBIPC) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
+# A scripted server that breaks the protocol on request, for the tests.
+$(TESTSERVER): $(BUILD)/test/server/testserver.o $(LIBNET) $(LIBIPC) $(LIBGRYPT)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
+
 # The load program of bench/server (not installed).
 LOAD := $(BUILD)/grypt-load
 $(LOAD): $(BUILD)/bench/load.o $(LIBNET) $(LIBIPC) $(LIBGRYPT)
@@ -164,7 +171,7 @@ deps:
 	@build-aux/deps build test
 
 check: deps
-	@$(MAKE) --no-print-directory WERROR=1 $(BINS) $(UNIT) $(VEC_CHECK) $(TESTCLIENT)
+	@$(MAKE) --no-print-directory WERROR=1 $(BINS) $(UNIT) $(VEC_CHECK) $(TESTCLIENT) $(TESTSERVER)
 	@GRYPT_BIN=$(CURDIR)/$(BIN) GRYPT_TEST_BIN=$(CURDIR)/$(BUILD) UNIT=$(UNIT) \
 	  GRYPT_SANITIZE=$(SANITIZE) build-aux/run-checks
 
@@ -208,4 +215,4 @@ include fuzz/fuzz.mk
 -include $(CORE_OBJ:.o=.d) $(IPC_OBJ:.o=.d) $(NET_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(TEST_OBJ:.o=.d) \
   $(DAEMON_OBJ:.o=.d) $(BUILD)/gryptd/main.d \
   $(TOOL_OBJ:.o=.d) $(BUILD)/gryptserver/main.d $(wildcard $(BUILD)/test/vectors/*.d) \
-  $(wildcard $(BUILD)/test/client/*.d) $(wildcard $(BUILD)/bench/*.d)
+  $(wildcard $(BUILD)/test/client/*.d) $(wildcard $(BUILD)/test/server/*.d) $(wildcard $(BUILD)/bench/*.d)

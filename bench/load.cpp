@@ -484,12 +484,12 @@ class Group {
   }
 
   std::vector<std::uint8_t> hello_frame(const PublicKey& key, std::uint32_t holds) const {
-    proto::GroupWant want{ref.group, {}, {}};
+    proto::GroupWant want{ref.group, {}, {}, {}, {}, ""};
     if (holds) {
       want.epoch = Epoch(holds);
       want.head = chain.at(holds).hash;
     }
-    proto::Hello h{key, {want}, ""};
+    proto::Hello h{key, {want}};
     return frame(proto::encode(proto::FromMember{h}));
   }
 

@@ -370,12 +370,14 @@ void server_frames_seeds() {
   std::vector<std::pair<std::string, Bytes>> bodies;
   auto add = [&](std::string name, Bytes b) { bodies.emplace_back(std::move(name), std::move(b)); };
   grypt::StateHash head = grypt::GroupState::decode(chain_records()[3].state).hash();
-  add("hello", p::encode(p::FromMember{p::Hello{fz::identity().public_key(),
-                                                {{std::string(fz::group_name), grypt::Epoch(4), head},
-                                                 {"other", {}, {}}},
-                                                "laptop"}}));
+  add("hello", p::encode(p::FromMember{p::Hello{
+                   fz::identity().public_key(),
+                   {{std::string(fz::group_name), grypt::Epoch(4), head, grypt::Epoch(2),
+                     {{grypt::Epoch(3), grypt::Epoch(3)}}, ""},
+                    {"other", {}, {}, {}, {}, "laptop"}}}}));
   add("hello-bare",
-      p::encode(p::FromMember{p::Hello{fz::identity().public_key(), {{"g", {}, {}}}, ""}}));
+      p::encode(p::FromMember{p::Hello{fz::identity().public_key(), {{"g", {}, {}, {}, {}, ""}}}}));
+  add("ask", p::encode(p::FromMember{p::Ask{{{"g", {}, {}, {}, {}, ""}}}}));
   add("roster-request", p::encode(p::FromMember{p::RosterRequest{"g", grypt::Epoch(3)}}));
   add("ping", p::encode(p::FromMember{p::Ping{}}));
   add("pong", p::encode(p::FromServer{p::Pong{}}));

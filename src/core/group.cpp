@@ -9,6 +9,7 @@
 #include "core/crypto.h"
 #include "core/encoding.h"
 #include "core/error.h"
+#include "core/text.h"
 
 namespace grypt {
 namespace {
@@ -58,6 +59,14 @@ std::string group_name_defect(std::string_view name) {
   return "";
 }
 
+std::string join_note_defect(std::string_view note) {
+  if (note.empty()) return "a note cannot be empty";
+  if (note.size() > max_note_bytes) return "a note is at most 200 bytes";
+  if (std::string d = name_defect(note); !d.empty()) return d;
+  if (trim_blanks(note).size() != note.size()) return "a note cannot start or end with a blank";
+  return "";
+}
+
 GroupId derive_group_id(const Fingerprint& server, std::string_view group_name) {
   StateHash h = Blake("grypt group id v1").add(server).add(as_bytes(group_name)).done();
   GroupId id;
@@ -65,7 +74,16 @@ GroupId derive_group_id(const Fingerprint& server, std::string_view group_name) 
   return id;
 }
 
+std::string reference_host_defect(std::string_view host) {
+  if (host.empty() || host.size() > 253) return "a host is 1 to 253 characters";
+  if (!std::all_of(host.begin(), host.end(), host_char))
+    return "a host is a DNS name or an IP address, of letters, digits, '.', ':' and '-'";
+  return "";
+}
+
 std::string GroupReference::to_string() const {
+  if (std::string d = reference_host_defect(host); !d.empty()) throw FormatError("invalid reference host: " + d);
+  if (std::string d = group_name_defect(group); !d.empty()) throw FormatError("invalid reference group: " + d);
   std::vector<std::uint8_t> b;
   b.push_back(1);
   b.insert(b.end(), server.begin(), server.end());
@@ -102,8 +120,8 @@ GroupReference GroupReference::parse(std::string_view text) {
   r.host.assign(reinterpret_cast<const char*>(&b[36]), h);
   r.group.assign(reinterpret_cast<const char*>(&b[37 + h]), g);
   if (r.port == 0) throw bad("port 0");
-  if (h == 0 || !std::all_of(r.host.begin(), r.host.end(), host_char))
-    throw bad("the host is not a DNS name or an address");
+  if (h == 0 || h > 253 || !std::all_of(r.host.begin(), r.host.end(), host_char))
+    throw bad("the host is not a DNS name or an address of 1 to 253 characters");
   if (std::string d = group_name_defect(r.group); !d.empty()) throw bad("the group name: " + d);
   return r;
 }
@@ -222,10 +240,11 @@ const char* chain_result_text(ChainCheck::Result r) {
     case R::wrong_group: return "the state is of another group";
     case R::bad_signer: return "the state is not signed by the pinned server key";
     case R::bad_signature: return "the state's signature does not verify";
-    case R::not_next: return "the state does not follow the newest state held (a replay or rollback)";
-    case R::bad_previous: return "the state does not extend the chain held";
+    case R::not_next: return "the state is not next to the chain held (a gap, a replay or a rollback)";
+    case R::bad_previous: return "the state does not link to the chain held";
     case R::key_missing: return "the epoch key is missing";
     case R::key_mismatch: return "the epoch key does not open or does not match the state's commitment";
+    case R::forked: return "the server signed two different states for one epoch";
   }
   return "?";
 }

@@ -56,13 +56,24 @@ inline constexpr std::size_t max_name_chars = 64;
 std::string group_name_defect(std::string_view name);
 GroupId derive_group_id(const Fingerprint& server, std::string_view group_name);
 
+// A join note: what a member who is not one yet says to the
+// administrators. 1 to 200 bytes of text by the clean-name rule of
+// core/text.h (no control or bidirectional formatting characters), without
+// blanks around it. Empty when valid, else what is wrong.
+inline constexpr std::size_t max_note_bytes = 200;
+std::string join_note_defect(std::string_view note);
+
+// A reference's host (grypt-protocol.7, GROUP REFERENCE): 1 to 253 bytes
+// of [A-Za-z0-9.:-]. Empty when valid, else what is wrong.
+std::string reference_host_defect(std::string_view host);
+
 struct GroupReference {
   Fingerprint server{};
   std::string host;
   std::uint16_t port = 0;
   std::string group;
 
-  std::string to_string() const;  // "grypt-ref:..."
+  std::string to_string() const;  // "grypt-ref:..."; FormatError for a bad host or group
   // FormatError naming the defect.
   static GroupReference parse(std::string_view text);
   GroupId group_id() const { return derive_group_id(server, group); }
@@ -114,7 +125,7 @@ std::optional<SecretBytes> open_epoch_box(std::span<const std::uint8_t> box,
 // grypt-protocol.7 (CHECKING STATES) for the next state and its key.
 struct ChainCheck {
   enum class Result { accepted, bad_format, wrong_group, bad_signer, bad_signature,
-                      not_next, bad_previous, key_missing, key_mismatch };
+                      not_next, bad_previous, key_missing, key_mismatch, forked };
   Result result = Result::accepted;
   GroupState state;
   SecretBytes epoch_key;  // when the box opened and matched

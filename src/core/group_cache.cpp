@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::uint8_t chain_magic[8] = {'G', 'R', 'Y', 'P', 'T', 'C', 'H', 0x01};
 constexpr std::uint8_t roster_magic[8] = {'G', 'R', 'Y', 'P', 'T', 'R', 'S', 0x01};
+constexpr std::uint8_t fork_magic[8] = {'G', 'R', 'Y', 'P', 'T', 'F', 'K', 0x01};
 
 }  // namespace
 
@@ -23,9 +24,16 @@ std::vector<GroupEntry> parse_groups_file(std::string_view text, const std::stri
     if (sp == std::string_view::npos) throw FormatError(where + ": expected \"NAME REFERENCE\"");
     std::string name(line.substr(0, sp));
     std::string_view ref = trim_blanks(line.substr(sp));
+    std::string_view note;
+    if (std::size_t end = ref.find_first_of(" \t"); end != std::string_view::npos) {
+      note = trim_blanks(ref.substr(end));
+      ref = ref.substr(0, end);
+    }
     if (std::string d = group_name_defect(name); !d.empty())
       throw FormatError(where + ": invalid group name: " + d);
-    GroupEntry e{name, {}};
+    if (std::string d = join_note_defect(note); !note.empty() && !d.empty())
+      throw FormatError(where + ": the note: " + d);
+    GroupEntry e{name, {}, std::string(note)};
     try {
       e.reference = GroupReference::parse(ref);
     } catch (const FormatError& err) {
@@ -40,29 +48,101 @@ std::vector<GroupEntry> parse_groups_file(std::string_view text, const std::stri
 
 std::string format_groups_file(const std::vector<GroupEntry>& groups) {
   std::string out = "# grypt groups: \"NAME REFERENCE\" per line (see gryptd(1)).\n";
-  for (const GroupEntry& g : groups) out += g.name + " " + g.reference.to_string() + "\n";
+  for (const GroupEntry& g : groups)
+    out += g.name + " " + g.reference.to_string() + (g.note.empty() ? "" : " " + g.note) + "\n";
   return out;
+}
+
+namespace {
+
+// The epoch key in `box`, if it opens from the state's signer and matches
+// the state's commitment.
+std::optional<SecretBytes> open_checked(std::span<const std::uint8_t> box, const GroupState& s,
+                                        const GroupId& group, const Identity& member) {
+  std::optional<SecretBytes> key = open_epoch_box(box, member, s.signer);
+  if (!key || epoch_commitment(key->span(), group, s.epoch) != s.commitment) return std::nullopt;
+  return key;
+}
+
+}  // namespace
+
+Placed GroupChain::take(std::span<const std::uint8_t> state, std::span<const std::uint8_t> box,
+                        const Identity& member) {
+  using R = ChainCheck::Result;
+  Placed p;
+  try {
+    p.state = GroupState::decode(state);
+  } catch (const FormatError&) {
+    p.result = R::bad_format;
+    return p;
+  }
+  // The pinned key is known by its fingerprint: take the signer the state
+  // names only if it is that key.
+  if (p.state.group != group_) p.result = R::wrong_group;
+  else if (p.state.signer.fingerprint() != pinned_) p.result = R::bad_signer;
+  else if (!p.state.verify()) p.result = R::bad_signature;
+  if (p.result != R::accepted) return p;
+  const Epoch e = p.state.epoch;
+  std::optional<SecretBytes> key;
+  if (!box.empty() && !(key = open_checked(box, p.state, group_, member))) {
+    p.result = R::key_mismatch;
+    return p;
+  }
+  if (const GroupState* mine = this->state(e)) {
+    if (mine->encode() != p.state.encode()) {
+      p.result = R::forked;
+      p.conflict = *mine;
+      return p;
+    }
+    if (key && !keys_.count(e.value())) {
+      boxes_[e.value() - states_.front().epoch.value()].assign(box.begin(), box.end());
+      keys_[e.value()] = std::move(*key);
+      p.how = Placed::How::key_added;
+    }
+    return p;
+  }
+  if (states_.empty() || e == head().epoch.next()) {
+    if (!states_.empty() && p.state.previous != head().hash()) p.result = R::bad_previous;
+    else p.how = Placed::How::appended;
+  } else if (e.next() == oldest().epoch) {
+    // Verified backward: the oldest state held names this one's hash.
+    if (oldest().previous != p.state.hash()) p.result = R::bad_previous;
+    else p.how = Placed::How::prepended;
+  } else {
+    p.result = R::not_next;
+  }
+  if (p.result != R::accepted) return p;
+  std::vector<std::uint8_t> kept(box.begin(), box.end());
+  if (p.how == Placed::How::appended) {
+    states_.push_back(p.state);
+    boxes_.push_back(std::move(kept));
+  } else {
+    states_.push_front(p.state);
+    boxes_.push_front(std::move(kept));
+  }
+  if (key) keys_[e.value()] = std::move(*key);
+  return p;
 }
 
 ChainCheck::Result GroupChain::append(std::span<const std::uint8_t> state,
                                       std::span<const std::uint8_t> box, const Identity& member) {
-  std::optional<GroupState> held;
-  if (!states_.empty()) held = states_.back();
-  // The pinned key is known by its fingerprint: take the signer the state
-  // names only if it is that key.
-  PublicKey signer;
-  try {
-    signer = GroupState::decode(state).signer;
-  } catch (const FormatError&) {
-    return ChainCheck::Result::bad_format;
+  if (!states_.empty() && state.size() == state_bytes &&
+      Epoch(get_be32(&state[16])) != head().epoch.next())
+    return ChainCheck::Result::not_next;
+  Placed p = take(state, box, member);
+  if (p.result == ChainCheck::Result::accepted && p.how != Placed::How::appended)
+    return ChainCheck::Result::not_next;
+  return p.result;
+}
+
+std::vector<std::pair<Epoch, Epoch>> GroupChain::lacking() const {
+  std::vector<std::pair<Epoch, Epoch>> out;
+  for (const GroupState& s : states_) {
+    if (keys_.count(s.epoch.value())) continue;
+    if (!out.empty() && out.back().second.next() == s.epoch) out.back().second = s.epoch;
+    else out.emplace_back(s.epoch, s.epoch);
   }
-  if (signer.fingerprint() != pinned_) return ChainCheck::Result::bad_signer;
-  ChainCheck c = check_next_state(state, group_, signer, held, box, member);
-  if (c.result != ChainCheck::Result::accepted) return c.result;
-  states_.push_back(c.state);
-  boxes_.emplace_back(box.begin(), box.end());
-  if (!c.epoch_key.empty()) keys_[c.state.epoch.value()] = std::move(c.epoch_key);
-  return c.result;
+  return out;
 }
 
 std::vector<std::uint8_t> GroupChain::encode() const {
@@ -118,6 +198,35 @@ const SecretBytes* GroupChain::key(Epoch e) const {
 const GroupState* GroupChain::state(Epoch e) const {
   if (states_.empty() || e < states_.front().epoch || e > states_.back().epoch) return nullptr;
   return &states_[e.value() - states_.front().epoch.value()];
+}
+
+std::vector<std::uint8_t> encode_fork(const Fork& f) {
+  std::vector<std::uint8_t> out(fork_magic, fork_magic + 8);
+  for (const GroupState* s : {&f.held, &f.other}) {
+    auto b = s->encode();
+    out.insert(out.end(), b.begin(), b.end());
+  }
+  return out;
+}
+
+Fork decode_fork(std::span<const std::uint8_t> f, const GroupId& group, const Fingerprint& pinned,
+                 const std::string& path) {
+  auto damaged = [&](const std::string& why) { return OpenError(Fault::auth, path + " is damaged: " + why); };
+  if (f.size() != 8 + 2 * state_bytes || std::memcmp(f.data(), fork_magic, 8) != 0)
+    throw damaged("not a fork file");
+  Fork k;
+  try {
+    k.held = GroupState::decode(f.subspan(8, state_bytes));
+    k.other = GroupState::decode(f.subspan(8 + state_bytes, state_bytes));
+  } catch (const FormatError& e) {
+    throw damaged(e.what());
+  }
+  for (const GroupState* s : {&k.held, &k.other})
+    if (s->group != group || s->signer.fingerprint() != pinned || !s->verify())
+      throw damaged("a state that is not signed by the pinned key for this group");
+  if (k.held.epoch != k.other.epoch || k.held.encode() == k.other.encode())
+    throw damaged("not two different states of one epoch");
+  return k;
 }
 
 std::vector<std::uint8_t> encode_roster(Epoch epoch, const std::vector<RosterEntry>& members) {

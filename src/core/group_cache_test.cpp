@@ -92,6 +92,87 @@ TEST(ChainFile, AReplayedOlderStateOrASkippedEpochIsNotAppended) {
   EXPECT_EQ(chain.append(c.states[2], box3, c.alice), ChainCheck::Result::accepted);
 }
 
+TEST(ChainTake, EarlierStatesAreVerifiedBackwardAndMissingKeysFilledIn) {
+  TestChain c;
+  std::vector<std::array<std::uint8_t, epoch_box_bytes>> boxes;
+  for (int i = 0; i < 5; ++i) boxes.push_back(c.next());
+  GroupChain chain(c.group, c.server.public_key().fingerprint());
+  // Held from epoch 3 on, 4 without its key.
+  EXPECT_EQ(chain.take(c.states[2], boxes[2], c.alice).how, Placed::How::appended);
+  EXPECT_EQ(chain.take(c.states[3], {}, c.alice).how, Placed::How::appended);
+  EXPECT_EQ(chain.take(c.states[4], boxes[4], c.alice).how, Placed::How::appended);
+  ASSERT_EQ(chain.lacking().size(), 1u);
+  EXPECT_EQ(chain.lacking()[0], std::make_pair(Epoch(4), Epoch(4)));
+  // Epoch 1 is not next to what is held; 2 is, and names 3's predecessor.
+  EXPECT_EQ(chain.take(c.states[0], boxes[0], c.alice).result, ChainCheck::Result::not_next);
+  Placed p = chain.take(c.states[1], boxes[1], c.alice);
+  EXPECT_EQ(p.result, ChainCheck::Result::accepted);
+  EXPECT_EQ(p.how, Placed::How::prepended);
+  EXPECT_EQ(chain.take(c.states[0], boxes[0], c.alice).how, Placed::How::prepended);
+  EXPECT_EQ(chain.oldest().epoch, Epoch(1));
+  // The key of a state held without it.
+  p = chain.take(c.states[3], boxes[3], c.alice);
+  EXPECT_EQ(p.result, ChainCheck::Result::accepted);
+  EXPECT_EQ(p.how, Placed::How::key_added);
+  EXPECT_TRUE(chain.lacking().empty());
+  for (std::uint32_t e = 1; e <= 5; ++e) {
+    ASSERT_NE(chain.key(Epoch(e)), nullptr) << e;
+    EXPECT_TRUE(ct_equal(chain.key(Epoch(e))->span(), c.keys[e - 1].span())) << e;
+  }
+  EXPECT_EQ(chain.take(c.states[3], boxes[3], c.alice).how, Placed::How::held);
+  // The whole chain survives the file, oldest first.
+  GroupChain back = GroupChain::decode(chain.encode(), c.group, c.server.public_key().fingerprint(), c.alice, "chain");
+  EXPECT_EQ(back.oldest().epoch, Epoch(1));
+  EXPECT_EQ(back.head().epoch, Epoch(5));
+  EXPECT_NE(back.key(Epoch(4)), nullptr);
+}
+
+TEST(ChainTake, AStateThatDoesNotLinkOrABoxThatDoesNotMatchChangesNothing) {
+  TestChain c;
+  std::vector<std::array<std::uint8_t, epoch_box_bytes>> boxes;
+  for (int i = 0; i < 4; ++i) boxes.push_back(c.next());
+  GroupChain chain(c.group, c.server.public_key().fingerprint());
+  chain.take(c.states[2], boxes[2], c.alice);
+  // An epoch 2 that is not the one epoch 3 names.
+  auto [other2, other_box2] = c.other(2);
+  EXPECT_EQ(chain.take(other2, other_box2, c.alice).result, ChainCheck::Result::bad_previous);
+  // A box of another epoch's key.
+  EXPECT_EQ(chain.take(c.states[3], boxes[2], c.alice).result, ChainCheck::Result::key_mismatch);
+  EXPECT_EQ(chain.take(c.states[1], boxes[3], c.alice).result, ChainCheck::Result::key_mismatch);
+  EXPECT_EQ(chain.oldest().epoch, Epoch(3));
+  EXPECT_EQ(chain.head().epoch, Epoch(3));
+}
+
+TEST(ChainTake, TwoStatesForOneEpochAreAForkAndItsProofChecks) {
+  TestChain c;
+  std::vector<std::array<std::uint8_t, epoch_box_bytes>> boxes;
+  for (int i = 0; i < 3; ++i) boxes.push_back(c.next());
+  GroupChain chain(c.group, c.server.public_key().fingerprint());
+  for (int i = 0; i < 3; ++i) chain.take(c.states[i], boxes[i], c.alice);
+  auto [other3, box3] = c.other(3);
+  Placed p = chain.take(other3, box3, c.alice);
+  ASSERT_EQ(p.result, ChainCheck::Result::forked);
+  ASSERT_TRUE(p.conflict);
+  EXPECT_EQ(p.conflict->encode(), GroupState::decode(c.states[2]).encode());
+  EXPECT_EQ(chain.head().encode(), GroupState::decode(c.states[2]).encode());
+  Fork f{*p.conflict, p.state};
+  auto file = encode_fork(f);
+  ASSERT_EQ(file.size(), 8u + 2 * state_bytes);
+  Fingerprint pin = c.server.public_key().fingerprint();
+  Fork back = decode_fork(file, c.group, pin, "forked-3");
+  EXPECT_EQ(back.other.encode(), p.state.encode());
+  // Not a proof: one state twice, another key, another group, any bit.
+  Fork same{f.held, f.held};
+  EXPECT_THROW(decode_fork(encode_fork(same), c.group, pin, "f"), OpenError);
+  EXPECT_THROW(decode_fork(file, c.group, Identity::generate().public_key().fingerprint(), "f"), OpenError);
+  EXPECT_THROW(decode_fork(file, GroupId{}, pin, "f"), OpenError);
+  for (std::size_t i = 0; i < file.size(); ++i) {
+    auto t = file;
+    t[i] ^= 1;
+    EXPECT_THROW(decode_fork(t, c.group, pin, "f"), OpenError) << i;
+  }
+}
+
 TEST(RosterFile, RoundTripsAndIsBoundToItsStateDigest) {
   init_crypto();
   std::vector<RosterEntry> r = {{"alice", Identity::generate().public_key()},
@@ -136,6 +217,14 @@ TEST(GroupsFile, ParsesNamesReferencesAndComments) {
   EXPECT_EQ(message("\n\nbad/name " + a.to_string()).rfind("groups line 3: invalid group name", 0), 0u);
   EXPECT_EQ(message("x grypt-ref:AAAA").rfind("groups line 1: ", 0), 0u);
   EXPECT_EQ(message("x " + a.to_string() + "\nx " + b.to_string()), "groups line 2: x appears twice");
+  // A join note is the rest of the line.
+  groups = parse_groups_file("friends " + a.to_string() + "  bob from the bike club \n", "groups");
+  EXPECT_EQ(groups[0].note, "bob from the bike club");
+  EXPECT_EQ(parse_groups_file(format_groups_file(groups), "groups")[0].note, "bob from the bike club");
+  EXPECT_EQ(message("friends " + a.to_string() + " " + std::string(201, 'n')),
+            "groups line 1: the note: a note is at most 200 bytes");
+  EXPECT_EQ(message("friends " + a.to_string() + " a\xe2\x80\xae" "b"),
+            "groups line 1: the note: it contains a bidirectional formatting character");
 }
 
 class KeyringTest : public ::testing::Test {
@@ -187,7 +276,7 @@ TEST_F(KeyringTest, JoinsKeepsItsCacheAndAnswersForEveryEpochItHolds) {
   auto members = k.lookup(header, c_.alice.public_key().key_id());
   ASSERT_EQ(members.size(), 1u);
   EXPECT_EQ(members[0].name, "alice");
-  EXPECT_TRUE(members[0].current);
+  EXPECT_EQ(members[0].current, std::optional<bool>(true));
   // Why a key is missing.
   MessageHeader later = header;
   later.epoch = Epoch(7);

@@ -155,3 +155,38 @@ TEST(GroupState, ABoxThatDoesNotMatchTheCommitmentIsRefused) {
 
 }  // namespace
 }  // namespace grypt
+
+namespace grypt {
+namespace {
+
+TEST(GroupReference, AHostIsOneTo253Bytes) {
+  init_crypto();
+  GroupReference r;
+  r.server = Identity::generate().public_key().fingerprint();
+  r.port = 4433;
+  r.group = "friends";
+  r.host = std::string(253, 'h');
+  EXPECT_EQ(GroupReference::parse(r.to_string()).host, r.host);
+  r.host = std::string(254, 'h');
+  EXPECT_EQ(reference_host_defect(r.host), "a host is 1 to 253 characters");
+  EXPECT_THROW(r.to_string(), FormatError);
+  r.host = "";
+  EXPECT_THROW(r.to_string(), FormatError);
+  r.host = "a b";
+  EXPECT_THROW(r.to_string(), FormatError);
+}
+
+TEST(JoinNote, CleanTextOfAtMost200Bytes) {
+  EXPECT_EQ(join_note_defect("bob from the bike club"), "");
+  EXPECT_EQ(join_note_defect(std::string(200, 'n')), "");
+  EXPECT_EQ(join_note_defect(std::string(201, 'n')), "a note is at most 200 bytes");
+  EXPECT_EQ(join_note_defect(""), "a note cannot be empty");
+  EXPECT_EQ(join_note_defect("a\nb"), "it contains a control character");
+  EXPECT_EQ(join_note_defect("a\xc2\x9b" "b"), "it contains a control character");
+  EXPECT_EQ(join_note_defect("a\xe2\x81\xa6" "b"), "it contains a bidirectional formatting character");
+  EXPECT_EQ(join_note_defect("\xff"), "it is not valid UTF-8");
+  EXPECT_EQ(join_note_defect(" padded"), "a note cannot start or end with a blank");
+}
+
+}  // namespace
+}  // namespace grypt

@@ -34,6 +34,17 @@ struct TestChain {
     keys.push_back(std::move(key));
     return box;
   }
+  // Another state for `epoch` (1 or more, at most states.size()), with its
+  // own key but the same predecessor: what a forking server signs.
+  std::pair<std::array<std::uint8_t, state_bytes>, std::array<std::uint8_t, epoch_box_bytes>> other(
+      std::size_t epoch) {
+    SecretBytes key(32);
+    random_bytes(key.span());
+    GroupState s = GroupState::decode(states[epoch - 1]);
+    s.time += 1000;
+    s.commitment = epoch_commitment(key.span(), group, s.epoch);
+    return {s.sign(server), box_epoch_key(box_shared_key(server, alice.public_key()), key.span())};
+  }
   std::optional<GroupState> held(std::size_t epoch) {
     if (epoch == 0) return std::nullopt;
     return GroupState::decode(states[epoch - 1]);

@@ -51,6 +51,15 @@ void Keyring::load(KnownGroup& g) {
   while (dirent* e = readdir(d)) names.emplace_back(e->d_name);
   closedir(d);
   for (const std::string& n : names) {
+    if (n.rfind("forked-", 0) == 0 && !g.fork) {
+      std::string path = g.dir + "/" + n;
+      try {
+        g.fork = decode_fork(read_file(path, 4096, cache_policy), g.id, g.entry.reference.server, path);
+      } catch (const OpenError&) {
+        // Not a proof: nothing to show.
+      }
+      continue;
+    }
     if (n.rfind("roster-", 0) != 0) continue;
     std::uint32_t e = 0;
     try {
@@ -87,18 +96,25 @@ KnownGroup* Keyring::find(const GroupId& id) {
   return nullptr;
 }
 
-KnownGroup& Keyring::join(const std::string& name, const GroupReference& ref) {
+KnownGroup& Keyring::join(const std::string& name, const GroupReference& ref, const std::string& note) {
   if (std::string d = group_name_defect(name); !d.empty())
     throw UsageError("invalid group name '" + name + "': " + d);
+  if (std::string d = join_note_defect(note); !note.empty() && !d.empty())
+    throw UsageError("invalid note: " + d);
   if (KnownGroup* g = find(name)) {
-    if (g->entry.reference.to_string() == ref.to_string()) return *g;
-    throw UsageError("a group named " + name + " is known already, with another reference");
+    if (g->entry.reference.to_string() != ref.to_string())
+      throw UsageError("a group named " + name + " is known already, with another reference");
+    if (!note.empty() && note != g->entry.note) {
+      g->entry.note = note;
+      save_groups();
+    }
+    return *g;
   }
   for (auto& g : groups_)
     if (g->id == ref.group_id())
       throw UsageError("that group is known already, as " + g->entry.name);
   auto g = std::make_unique<KnownGroup>();
-  g->entry = {name, ref};
+  g->entry = {name, ref, note};
   g->id = ref.group_id();
   g->dir = group_dir(g->id);
   g->chain = GroupChain(g->id, ref.server);
@@ -121,9 +137,29 @@ void Keyring::save_chain(const KnownGroup& g) {
   write_file_atomic(g.dir + "/chain", g.chain.encode(), 0600);
 }
 
+std::string Keyring::save_fork(KnownGroup& g, const Fork& f) {
+  make_dirs(g.dir);
+  std::string path = g.dir + "/forked-" + epoch_text(f.held.epoch);
+  write_file_atomic(path, encode_fork(f), 0600);
+  if (!g.fork) g.fork = f;
+  return path;
+}
+
+const std::vector<RosterEntry>* Keyring::newest_roster(const KnownGroup& g) const {
+  return g.chain.empty() ? nullptr : roster(g, g.chain.head().epoch);
+}
+
+std::optional<Epoch> Keyring::superseded_by(const MessageHeader& h) {
+  KnownGroup* g = find(h.group);
+  const GroupState* then = g ? g->chain.state(h.epoch) : nullptr;
+  if (!then || g->chain.head().epoch <= h.epoch || g->chain.head().roster == then->roster)
+    return std::nullopt;
+  return g->chain.head().epoch;
+}
+
 std::pair<MessageHeader, SecretBytes> Keyring::seal(const std::string& group, bool is_signed) {
   KnownGroup* g = find(group);
-  if (!g) throw OpenError(Fault::wrong_key, "no group named " + group + " (see gryptd join)");
+  if (!g) throw UnknownGroupError("no group named " + group + " (see gryptd join)");
   std::optional<Epoch> e = g->chain.newest_key();
   if (!e)
     throw OpenError(Fault::wrong_key, "no key of " + group +
@@ -135,7 +171,7 @@ std::pair<MessageHeader, SecretBytes> Keyring::seal(const std::string& group, bo
 SecretBytes Keyring::message_key(const MessageHeader& h) {
   KnownGroup* g = find(h.group);
   if (!g)
-    throw OpenError(Fault::wrong_key, "the message is for a group you do not know (id " +
+    throw UnknownGroupError("the message is for a group you do not know (id " +
                                           base64_encode(h.group, Base64::url_unpadded) + ")");
   const SecretBytes* key = g->chain.key(h.epoch);
   if (!key) {
@@ -183,12 +219,15 @@ std::vector<Member> Keyring::lookup(const MessageHeader& h, const KeyId& id) con
   if (!r)
     throw AuthError("the sender of a message of " + g->entry.name + " epoch " + epoch_text(h.epoch) +
                     " cannot be checked: its roster is not cached (open it with gryptd running)");
-  const std::vector<RosterEntry>* now = g->chain.empty() ? nullptr : roster(*g, g->chain.head().epoch);
+  // Whether the sender is still a member: known only with the newest
+  // roster at hand, never assumed.
+  const std::vector<RosterEntry>* now = newest_roster(*g);
   std::vector<Member> out;
   for (const RosterEntry& m : *r)
     if (m.key.key_id() == id) {
-      bool current = !now || std::any_of(now->begin(), now->end(),
-                                          [&](const RosterEntry& x) { return x.key == m.key; });
+      std::optional<bool> current;
+      if (now)
+        current = std::any_of(now->begin(), now->end(), [&](const RosterEntry& x) { return x.key == m.key; });
       out.push_back({m.key, m.name, current});
     }
   return out;

@@ -17,12 +17,22 @@
 
 namespace grypt {
 
+// A group this keyring does not know (the daemon protocol's
+// "unknown-group"; a known group without the key asked for is an
+// OpenError of its own, "unknown-epoch").
+class UnknownGroupError : public OpenError {
+ public:
+  explicit UnknownGroupError(const std::string& what) : OpenError(Fault::wrong_key, what) {}
+};
+
 struct KnownGroup {
   GroupEntry entry;
   GroupId id{};
   GroupChain chain;
   std::map<std::uint32_t, std::vector<RosterEntry>> rosters;  // checked
   std::string dir;  // its cache directory
+  // Two states the server signed for one epoch, if it ever sent them.
+  std::optional<Fork> fork;
 };
 
 class Keyring : public MessageKeys, public Members {
@@ -37,7 +47,7 @@ class Keyring : public MessageKeys, public Members {
   KnownGroup* find(const GroupId& id);
   // Adds a group (and writes the groups file); UsageError if the name is
   // taken by another reference.
-  KnownGroup& join(const std::string& name, const GroupReference& ref);
+  KnownGroup& join(const std::string& name, const GroupReference& ref, const std::string& note = "");
 
   // The header and key of a new message under the newest epoch whose key
   // this member holds; OpenError(wrong_key) when it holds none.
@@ -53,6 +63,13 @@ class Keyring : public MessageKeys, public Members {
   const std::vector<RosterEntry>* roster(const KnownGroup& g, Epoch e) const;
   // Writes the group's chain file (atomically).
   void save_chain(const KnownGroup& g);
+  // Keeps the proof of a fork (grypt.5, DAEMON CACHE); returns its path.
+  std::string save_fork(KnownGroup& g, const Fork& f);
+  // The newest epoch held, when it is newer than the message's and its
+  // roster differs (members came or went since the message's epoch).
+  std::optional<Epoch> superseded_by(const MessageHeader& h);
+  // The group's newest epoch and its roster, when it is held.
+  const std::vector<RosterEntry>* newest_roster(const KnownGroup& g) const;
 
  private:
   void load(KnownGroup& g);

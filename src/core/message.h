@@ -75,7 +75,9 @@ class Signer {
 struct Member {
   PublicKey key;
   std::string name;
-  bool current = true;  // still a member of the group's newest epoch
+  // Still a member of the group's newest epoch; nullopt when that could
+  // not be checked (its roster is not at hand).
+  std::optional<bool> current;
 };
 
 class Members {

@@ -84,6 +84,29 @@ std::string name_defect(std::string_view s) {
   return "";
 }
 
+std::string json_for_terminal(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  for (std::size_t i = 0; i < json.size();) {
+    std::uint32_t cp;
+    std::size_t n = decode(json, i, cp);
+    if (n == 0) {
+      out += "\\ufffd";  // not from a JSON writer; never raw to a terminal
+      ++i;
+      continue;
+    }
+    if (is_control(cp) || is_bidi(cp)) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
+      out += buf;
+    } else {
+      out += json.substr(i, n);
+    }
+    i += n;
+  }
+  return out;
+}
+
 std::string printable(std::string_view s) {
   std::string out;
   out.reserve(s.size());

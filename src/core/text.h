@@ -23,6 +23,12 @@ std::string name_defect(std::string_view s);
 // quoting untrusted input stays one line and cannot drive a terminal.
 std::string printable(std::string_view s);
 
+// A JSON document (valid UTF-8) for a terminal: every control character
+// (C0, DEL, C1) and bidirectional formatting character written as \uXXXX,
+// which JSON readers read back as the same character. Such characters can
+// only occur inside JSON strings, where the escape means the same.
+std::string json_for_terminal(std::string_view json);
+
 // Unix seconds as 2026-11-22T11:53:22Z; 0 (a time not known) as "never".
 std::string utc_time(std::int64_t unix_seconds);
 

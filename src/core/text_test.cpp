@@ -100,5 +100,12 @@ TEST(EntryLines, TrimsSkipsAndNumbers) {
   EXPECT_EQ(trim_blanks(" \t\r x y \r"), "x y");
 }
 
+TEST(Text, JsonForATerminalEscapesWhatPrintableEscapes) {
+  EXPECT_EQ(json_for_terminal("{\"t\":\"plain \\u001b ok\"}"), "{\"t\":\"plain \\u001b ok\"}");
+  EXPECT_EQ(json_for_terminal("\"a\xc2\x9b" "b\xe2\x80\xae" "c\x7f\""), "\"a\\u009bb\\u202ec\\u007f\"");
+  EXPECT_EQ(json_for_terminal("\"\xe2\x81\xa6\xf0\x9f\x98\x80\""), "\"\\u2066\xf0\x9f\x98\x80\"");
+  EXPECT_EQ(json_for_terminal("\xff"), "\\ufffd");
+}
+
 }  // namespace
 }  // namespace grypt

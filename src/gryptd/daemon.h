@@ -5,6 +5,7 @@
 // reconnecting with exponential backoff and jitter.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -14,6 +15,10 @@ namespace grypt {
 
 struct DaemonOptions {
   std::string socket_path;
+  // How long a tool may take to send the rest of a request it started
+  // (gryptd.1, Requests); a tool that is silent between requests is
+  // waiting on its own input, and keeps its connection.
+  std::chrono::milliseconds tool_frame_timeout = std::chrono::seconds(30);
   // Called once the socket listens (detaching waits for it).
   std::function<void()> ready;
   std::function<void(const std::string&)> log;

@@ -43,9 +43,10 @@ int do_status(const std::string& path, bool json) {
     nlohmann::ordered_json groups = nlohmann::ordered_json::array();
     for (const auto& g : s.groups)
       groups.push_back({{"name", g.name}, {"state", g.state}, {"epoch", g.epoch},
-                        {"confirmed", g.confirmed}, {"members", g.members}, {"reference", g.reference}});
+                        {"confirmed", g.confirmed}, {"members", g.members}, {"reference", g.reference},
+                        {"why", g.why}});
     j["groups"] = groups;
-    write_stdout(j.dump() + "\n");
+    write_stdout(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
     return exit_ok;
   }
   std::string out = "identity " + s.identity + "\npid " + std::to_string(s.pid) + "\n";
@@ -56,17 +57,21 @@ int do_status(const std::string& path, bool json) {
     out += "\n";
     if (g.state == "not-member")
       out += "  not a member: send your key above to the group's administrator\n";
+    if (!g.why.empty()) out += "  " + printable(g.why) + "\n";
   }
   write_stdout(out);
   return exit_ok;
 }
 
-int do_join(const std::string& path, const std::string& name, const std::string& ref_text) {
+int do_join(const std::string& path, const std::string& name, const std::string& ref_text,
+            const std::string& note) {
   if (std::string d = group_name_defect(name); !d.empty())
     throw UsageError("invalid group name '" + name + "': " + d);
+  if (std::string d = join_note_defect(note); !note.empty() && !d.empty())
+    throw UsageError("invalid --note: " + d);
   GroupReference ref = GroupReference::parse(ref_text);
   if (std::optional<DaemonClient> c = DaemonClient::connect(path)) {
-    c->call(daemon::Join{name, ref.to_string()});
+    c->call(daemon::Join{name, ref.to_string(), note});
     return exit_ok;
   }
   // No daemon: only the groups file changes; the next gryptd connects.
@@ -76,12 +81,18 @@ int do_join(const std::string& path, const std::string& name, const std::string&
     SecretBytes text = read_secret_file(file, 1 << 20, {.access = Access::owner});
     groups = parse_groups_file(text.view(), file);
   }
-  for (const GroupEntry& g : groups) {
-    if (g.name == name && g.reference.to_string() == ref.to_string()) return exit_ok;
+  bool known = false;
+  for (GroupEntry& g : groups) {
+    if (g.name == name && g.reference.to_string() == ref.to_string()) {
+      if (note.empty() || note == g.note) return exit_ok;
+      g.note = note;
+      known = true;
+      break;
+    }
     if (g.name == name) throw UsageError("a group named " + name + " is known already, with another reference");
     if (g.reference.group_id() == ref.group_id()) throw UsageError("that group is known already, as " + g.name);
   }
-  groups.push_back({name, ref});
+  if (!known) groups.push_back({name, ref, note});
   make_dirs(dir_name(file));
   write_file_atomic(file, as_bytes(format_groups_file(groups)), 0600);
   return exit_ok;
@@ -158,6 +169,8 @@ int do_run(const cxxopts::ParseResult& r) {
 
   DaemonOptions o;
   o.socket_path = path;
+  if (r.count("test-frame-timeout-ms"))
+    o.tool_frame_timeout = std::chrono::milliseconds(option<int>(r, "test-frame-timeout-ms"));
   if (use_syslog) {
     openlog("gryptd", LOG_PID, LOG_DAEMON);
     o.log = [](const std::string& line) { syslog(LOG_INFO, "%s", line.c_str()); };
@@ -209,7 +222,7 @@ int do_run(const cxxopts::ParseResult& r) {
 
 int body(int argc, char** argv) {
   cxxopts::Options o("gryptd", "The grypt member's agent");
-  o.custom_help("[--foreground] [--syslog] [-i FILE] | status [--json] | stop | join NAME REFERENCE");
+  o.custom_help("[--foreground] [--syslog] [-i FILE] | status [--json] | stop | join NAME REFERENCE [--note TEXT]");
   o.positional_help("");
   o.add_options()
       ("foreground", "stay in the foreground and log to stderr (for service managers)")
@@ -221,9 +234,13 @@ int body(int argc, char** argv) {
       ("socket", "the socket (default: $GRYPT_SOCKET or $XDG_RUNTIME_DIR/grypt/gryptd.sock)",
        cxxopts::value<std::string>(), "PATH")
       ("json", "status: JSON output")
+      ("note", "join: a note for the group's administrators while you are not a member",
+       cxxopts::value<std::string>(), "TEXT")
       ("h,help", "print this help")
       ("version", "print the version");
-  o.add_options("hidden")("words", "", cxxopts::value<std::vector<std::string>>());
+  o.add_options("hidden")("words", "", cxxopts::value<std::vector<std::string>>())
+      // Tests only: how long a tool may take to finish a request it began.
+      ("test-frame-timeout-ms", "", cxxopts::value<int>());
   o.parse_positional({"words"});
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r, "\nExit status: 0 success, 1 wrong passphrase, 2 error. See gryptd(1).\n"))
@@ -231,6 +248,7 @@ int body(int argc, char** argv) {
   std::vector<std::string> w = r.count("words") ? option<std::vector<std::string>>(r, "words")
                                                 : std::vector<std::string>{};
   std::string path = socket_path(r);
+  if (r.count("note") && (w.empty() || w[0] != "join")) throw UsageError("--note goes with join");
   if (w.empty()) return do_run(r);
   if (w[0] == "status" && w.size() == 1) return do_status(path, r.count("json") > 0);
   if (w[0] == "stop" && w.size() == 1) {
@@ -247,7 +265,8 @@ int body(int argc, char** argv) {
     }
     throw SystemError("gryptd (pid " + std::to_string(pid) + ") was asked to stop but still runs after 10 s");
   }
-  if (w[0] == "join" && w.size() == 3) return do_join(path, w[1], w[2]);
+  if (w[0] == "join" && w.size() == 3)
+    return do_join(path, w[1], w[2], r.count("note") ? option<std::string>(r, "note") : "");
   throw UsageError("unknown verb or arguments '" + printable(w[0]) + "' (see gryptd --help)");
 }
 

@@ -25,7 +25,9 @@ std::string code_of(const std::string& message) {
   if (message.find("has no member") != std::string::npos) return "unknown-member";
   if (message.find("has no pending request") != std::string::npos) return "unknown-pending";
   if (message.find("has a member named") != std::string::npos) return "name-taken";
-  if (message.find("is a member of") != std::string::npos) return "key-taken";
+  if (message.find("is a member of") != std::string::npos ||
+      message.find("signing half") != std::string::npos)
+    return "key-taken";
   if (message.find("exists already") != std::string::npos) return "name-taken";
   if (message.find("invalid member name") != std::string::npos ||
       message.find("invalid group name") != std::string::npos)

@@ -13,10 +13,8 @@ namespace {
 
 std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-std::array<std::uint8_t, 32> ed_of(const PublicKey& k) {
-  std::array<std::uint8_t, 32> a;
-  std::memcpy(a.data(), k.ed25519().data(), 32);
-  return a;
+bool same_signing_half(const PublicKey& a, const PublicKey& b) {
+  return std::equal(a.ed25519().begin(), a.ed25519().end(), b.ed25519().begin());
 }
 
 [[noreturn]] void damaged(const GroupData& g, const std::string& what) {
@@ -63,15 +61,21 @@ void Authority::load(GroupData& g) {
       damaged(g, at + "its key does not match its state");
     g.states.push_back(s);
   }
-  if (roster_digest(roster(g, g.row.epoch)) != g.states.back().roster)
-    damaged(g, "its members do not match the roster of epoch " + g.row.epoch.to_string());
+  std::vector<RosterEntry> current;
+  for (const MemberRow& m : g.members) {
+    if (m.since > g.row.epoch || (m.until && *m.until > g.row.epoch))
+      damaged(g, "member " + m.name + " names an epoch after the current one, " + g.row.epoch.to_string());
+    if (!m.until) current.push_back({m.name, m.key});
+  }
+  if (roster_digest(current) != g.states.back().roster)
+    damaged(g, "its current members are not the roster of epoch " + g.row.epoch.to_string());
   index(g);
 }
 
 void Authority::index(GroupData& g) {
   g.current.clear();
   for (std::size_t i = 0; i < g.members.size(); ++i)
-    if (!g.members[i].until) g.current[ed_of(g.members[i].key)] = i;
+    if (!g.members[i].until) g.current[g.members[i].key] = i;
 }
 
 std::vector<GroupData*> Authority::groups() {
@@ -130,10 +134,15 @@ std::vector<RosterEntry> Authority::roster(const GroupData& g, Epoch e) const {
   return out;
 }
 
-const MemberRow* Authority::current_member(const GroupData& g,
-                                           const std::array<std::uint8_t, 32>& ed) const {
-  auto it = g.current.find(ed);
+const MemberRow* Authority::current_member(const GroupData& g, const PublicKey& key) const {
+  auto it = g.current.find(key);
   return it == g.current.end() ? nullptr : &g.members[it->second];
+}
+
+bool Authority::roster_entitled(const GroupData& g, const PublicKey& key, Epoch e) const {
+  if (e.value() == 0 || e > g.row.epoch) return false;
+  return std::any_of(g.members.begin(), g.members.end(),
+                     [&](const MemberRow& m) { return m.key == key && entitled(m, e); });
 }
 
 const SecretBytes& Authority::shared_key(const MemberRow& m) {
@@ -171,7 +180,7 @@ void Authority::record_pending(GroupData& g, const PublicKey& key, const std::st
 }
 
 Epoch Authority::commit(GroupData& g, Change change, const std::vector<RosterEntry>& roster,
-                        const PublicKey* removed) {
+                        Changed who) {
   if (g.row.epoch.value() == UINT32_MAX) throw UsageError("the group " + g.row.name + " has used up its epochs");
   Epoch e = g.row.epoch.next();
   change.group = g.row.id;
@@ -204,7 +213,7 @@ Epoch Authority::commit(GroupData& g, Change change, const std::vector<RosterEnt
   g.states.push_back(s);
   g.row.epoch = e;
   index(g);
-  if (on_change) on_change(g, e, removed);
+  if (on_change) on_change(g, e, who);
   return e;
 }
 
@@ -218,10 +227,11 @@ Epoch Authority::add(const std::string& group, const std::string& key_or_number,
   bool is_number = !key_or_number.empty() &&
                    key_or_number.find_first_not_of("0123456789") == std::string::npos;
   if (is_number) {
-    std::int64_t n = std::stoll(key_or_number);
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(key_or_number.data(), key_or_number.data() + key_or_number.size(), n);
     bool found = false;
     for (const PendingRow& p : store_.pending(g.row.id))
-      if (p.number == n) {
+      if (ec == std::errc() && p.number == n) {
         key = p.key;
         found = true;
       }
@@ -237,6 +247,11 @@ Epoch Authority::add(const std::string& group, const std::string& key_or_number,
     if (m.name == name) throw UsageError("the group " + group + " has a member named " + name + " already");
     if (m.key == key)
       throw UsageError("that key is a member of " + group + " already, as " + m.name);
+    // Members are known by whole keys, but a key that borrows a member's
+    // signing half would sign as that member: refused.
+    if (same_signing_half(m.key, key))
+      throw UsageError("that key's signing half is the key of " + m.name + ", a member of " + group +
+                       ": refusing a key built from another member's");
   }
   MemberRow m;
   m.name = name;
@@ -250,7 +265,7 @@ Epoch Authority::add(const std::string& group, const std::string& key_or_number,
   c.audit = {0, actor, group, "add",
              name + " " + key.to_string() + (history ? " with history" : "") +
                  (c.taken_pending ? " (pending request " + std::to_string(*c.taken_pending) + ")" : "")};
-  return commit(g, std::move(c), r, nullptr);
+  return commit(g, std::move(c), r, {.added = &key});
 }
 
 PublicKey Authority::remove(const std::string& group, const std::string& member,
@@ -271,7 +286,7 @@ PublicKey Authority::remove(const std::string& group, const std::string& member,
   for (const MemberRow& m : g.members)
     if (!m.until && m.id != found->id) r.push_back({m.name, m.key});
   shared_.erase(found->id);
-  Epoch e = commit(g, std::move(c), r, &removed);
+  Epoch e = commit(g, std::move(c), r, {.removed = &removed});
   if (epoch) *epoch = e;
   return removed;
 }
@@ -280,7 +295,7 @@ Epoch Authority::rotate(const std::string& group, const std::string& actor) {
   GroupData& g = get(group);
   Change c;
   c.audit = {0, actor, group, "rotate", ""};
-  return commit(g, std::move(c), roster(g, g.row.epoch), nullptr);
+  return commit(g, std::move(c), roster(g, g.row.epoch), {});
 }
 
 }  // namespace grypt

@@ -24,16 +24,21 @@ struct GroupData {
   std::vector<MemberRow> members;  // current and past, in row order
   std::vector<EpochRow> epochs;    // 1 .. current
   std::vector<GroupState> states;  // decoded, one per epoch
-  // Current members by their Ed25519 key (the TLS certificate's key).
-  std::map<std::array<std::uint8_t, 32>, std::size_t> current;
+  // Current members by their whole public key: never by half of it, or a
+  // key made of a member's Ed25519 half and any X25519 half would be taken
+  // for that member.
+  std::map<PublicKey, std::size_t> current;
   std::uint64_t pending_count = 0;
 };
 
 class Authority {
  public:
-  // Loads every group and checks it: states signed by the server key and
-  // chained, epoch keys matching their commitments, the current roster
-  // matching the current state. OpenError(auth) names what is wrong.
+  // Loads every group and checks it (gryptserver.8, the start-up check):
+  // every epoch present, its state signed by the server key, chained to
+  // the previous one and committing to its key; the group's epoch the
+  // newest state's; no member row naming a later epoch; the current
+  // members the roster of the current state. OpenError(auth) names what is
+  // wrong.
   Authority(Store& store, Identity server);
 
   const Identity& server() const { return server_; }
@@ -50,8 +55,13 @@ class Authority {
                    Epoch* epoch = nullptr);
   Epoch rotate(const std::string& group, const std::string& actor);
 
-  const MemberRow* current_member(const GroupData& g, const std::array<std::uint8_t, 32>& ed) const;
+  const MemberRow* current_member(const GroupData& g, const PublicKey& key) const;
+  // The first epoch whose key a current member is entitled to.
+  static Epoch first_entitled(const MemberRow& m) { return m.history ? Epoch(1) : m.since; }
   static bool entitled(const MemberRow& m, Epoch e);
+  // Whether `key` may have the roster of epoch e: it was entitled to that
+  // epoch's key in this membership or an earlier one.
+  bool roster_entitled(const GroupData& g, const PublicKey& key, Epoch e) const;
   std::vector<RosterEntry> roster(const GroupData& g, Epoch e) const;
   // The member's box key, made once (an X25519 scalar multiplication) and
   // kept: a session makes it when it says hello, so that a rotation pushed
@@ -68,15 +78,18 @@ class Authority {
   std::vector<AuditRow> log(const GroupData& g) { return store_.log(g.row.id); }
 
   // Called after each committed change: the group, its new epoch, and the
-  // member removed by it, if any.
-  std::function<void(GroupData&, Epoch, const PublicKey* removed)> on_change;
+  // member removed or added by it, if any.
+  struct Changed {
+    const PublicKey* removed = nullptr;
+    const PublicKey* added = nullptr;
+  };
+  std::function<void(GroupData&, Epoch, Changed)> on_change;
 
   static constexpr std::size_t max_pending = 100;
 
  private:
   void load(GroupData& g);
-  Epoch commit(GroupData& g, Change change, const std::vector<RosterEntry>& roster,
-               const PublicKey* removed);
+  Epoch commit(GroupData& g, Change change, const std::vector<RosterEntry>& roster, Changed who);
   void index(GroupData& g);
 
   Store& store_;

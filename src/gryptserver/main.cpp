@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -112,7 +113,26 @@ void print_new_reference(const Authority& a, const GroupData& g) {
   write_stdout(text + "\n");
 }
 
-// The reply of the running server, or nullopt when none listens.
+// The store directory holds the server's secrets and its admin socket:
+// anyone who can write it can answer the admin verbs. It must be a real
+// directory (not a symbolic link), this user's, and writable by no one
+// else; checked at every start and every verb.
+void check_store_dir(const std::string& dir) {
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) throw SystemError("cannot look at the store " + dir, errno);
+  if (S_ISLNK(st.st_mode))
+    throw UsageError("the store " + dir + " is a symbolic link: give the directory itself");
+  if (!S_ISDIR(st.st_mode)) throw UsageError("the store " + dir + " is not a directory");
+  if (st.st_uid != ::geteuid())
+    throw UsageError("the store " + dir + " belongs to another user (uid " + std::to_string(st.st_uid) +
+                     "): run gryptserver as its owner");
+  if ((st.st_mode & 022) != 0)
+    throw UsageError("the store " + dir + " can be written by others (chmod 700 " + dir + ")");
+}
+
+// The reply of the running server, or nullopt when none listens. The
+// server must run as this user (SO_PEERCRED): a socket answered by anyone
+// else is refused before a request is sent.
 std::optional<admin::Reply> ask_server(const std::string& dir, const admin::Request& req) {
   std::string path = dir + "/admin.sock";
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -125,6 +145,13 @@ std::optional<admin::Reply> ask_server(const std::string& dir, const admin::Requ
     if (errno == ENOENT || errno == ECONNREFUSED) return std::nullopt;
     throw SystemError("cannot reach the server at " + path, errno);
   }
+  struct ucred cred {};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+    throw SystemError("cannot tell who answers at " + path, errno);
+  if (cred.uid != ::geteuid())
+    throw UsageError("the admin socket " + path + " is answered by another user (uid " +
+                     std::to_string(cred.uid) + "): refusing to use it");
   const std::string refused = "the server at " + path +
                               " closed the connection without a reply (it serves only its own user)";
   admin::Reply reply;
@@ -180,6 +207,7 @@ int print_reply(const admin::Request& req, const admin::Reply& r, bool json) {
 }
 
 void require_store(const std::string& dir) {
+  check_store_dir(dir);
   if (!file_exists(dir + "/grypt.db"))
     throw UsageError("there is no store in " + dir + " (gryptserver init makes one)");
 }
@@ -203,6 +231,7 @@ int do_init(const cxxopts::ParseResult& r) {
     throw UsageError("invalid group name '" + group + "': " + d);
   MasterSource master = master_source(r);
   std::string new_file = r.count("new-master-key-file") ? option<std::string>(r, "new-master-key-file") : "";
+  if (file_exists(dir)) check_store_dir(dir);
   bool exists = file_exists(dir + "/grypt.db");
   if (exists) {
     if (!new_file.empty()) throw UsageError("the store " + dir + " exists: it has its master key already");
@@ -220,14 +249,15 @@ int do_init(const cxxopts::ParseResult& r) {
   if (new_file.empty() && master.kind == MasterSource::Kind::none)
     throw UsageError("a new store needs a master key: --new-master-key-file F, --master-key-file F, "
                      "--passphrase-fd N or --passphrase-file F");
+  // Checked as serve and a reference reader check them, before anything
+  // is stored.
   std::string listen = r.count("listen") ? option<std::string>(r, "listen") : "0.0.0.0:4433";
-  std::size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 == listen.size())
-    throw UsageError("--listen takes HOST:PORT, not '" + listen + "'");
-  std::string host = r.count("host") ? option<std::string>(r, "host") : listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  ListenAddress where = parse_listen(listen);
+  std::string host = r.count("host") ? option<std::string>(r, "host") : where.host;
   if (host == "0.0.0.0" || host == "::" || host.empty())
     throw UsageError("listening on every address: give --host NAME, the name members connect to");
+  if (std::string d = reference_host_defect(host); !d.empty())
+    throw UsageError("--host '" + printable(host) + "': " + d);
   bool made_dir = !file_exists(dir);
   make_dirs(dir);
   StoreLock lock(dir, false);

@@ -15,6 +15,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -74,18 +75,27 @@ class Session : public std::enable_shared_from_this<Session> {
   void fail(const std::string& code, const std::string& message);
   void close();
   void close_when_sent();
-  void removed_from(const std::string& group);
+  void removed_from(GroupData& g, Epoch removal);
+  // This key was just added to a group it asked for on this connection.
+  void admitted(GroupData& g);
 
   Phase phase = Phase::handshake;
   Clock::time_point deadline = Clock::now() + handshake_timeout;
   Clock::time_point last_read = Clock::now();
   std::array<std::uint8_t, 32> ed{};
   std::optional<PublicKey> key;
-  std::set<std::string> groups;
+  std::set<std::string> groups;  // subscribed: a member of each
+  // Asked for, but not a member (or no such group): what it said it holds,
+  // for when it is added while connected.
+  std::map<std::string, proto::GroupWant> asked;
 
  private:
   awaitable<void> write_queue();
   void hello(const proto::Hello& h);
+  void ask(const proto::Ask& a);
+  void want(const proto::GroupWant& w);
+  void sync(GroupData& g, const MemberRow& m, const proto::GroupWant& w);
+  void send_state(GroupData& g, const MemberRow& m, Epoch e);
   void roster(const proto::RosterRequest& r);
 
   Server& server_;
@@ -108,16 +118,23 @@ class Server {
         admin_acceptor(io),
         signals(io, SIGTERM, SIGINT),
         sweep_timer(io) {
-    authority.on_change = [this](GroupData& g, Epoch e, const PublicKey* removed) {
-      push(g, e, removed);
-    };
+    authority.on_change = [this](GroupData& g, Epoch e, Authority::Changed who) { push(g, e, who); };
   }
 
   int run();
   void subscribe(const std::string& group, Session* s) { subscribers[group].insert(s); }
+  void ask(const std::string& group, Session* s) { askers[group].insert(s); }
+  void unask(const std::string& group, Session* s) {
+    if (auto it = askers.find(group); it != askers.end()) it->second.erase(s);
+  }
   void unsubscribe(Session* s) {
     for (const std::string& g : s->groups) subscribers[g].erase(s);
+    for (const auto& [g, w] : s->asked) unask(g, s);
   }
+  // A non-member's request is recorded after its answer left, off the
+  // session's path: whether the group exists must not show in how long
+  // "not-member" takes (grypt-protocol.7, not-member).
+  void record_pending_later(const std::string& group, const PublicKey& key, const std::string& note);
   // The keys with a session subscribed to `group`.
   std::set<PublicKey> online(const std::string& group) {
     std::set<PublicKey> keys;
@@ -154,12 +171,20 @@ class Server {
   std::size_t max_sessions = SIZE_MAX;
   Clock::time_point last_full_log{};
   std::map<std::string, std::set<Session*>> subscribers;
+  std::map<std::string, std::set<Session*>> askers;
+  struct PendingRequest {
+    std::string group;
+    PublicKey key;
+    std::string note;
+  };
+  std::deque<PendingRequest> pending_queue;
   Clock::time_point pending_window = Clock::now();
   int pending_writes = 0;
   bool stopping = false;
 
  private:
-  void push(GroupData& g, Epoch e, const PublicKey* removed);
+  void push(GroupData& g, Epoch e, Authority::Changed who);
+  void record_pending_now();
   awaitable<void> accept_loop();
   awaitable<void> admin_loop();
   awaitable<void> admin_session(asio::local::stream_protocol::socket s);
@@ -196,6 +221,8 @@ awaitable<void> Session::run() {
           hello(*h);
         } else if (std::holds_alternative<proto::Hello>(m)) {
           throw ProtocolError("protocol", "a second hello");
+        } else if (const auto* a = std::get_if<proto::Ask>(&m)) {
+          ask(*a);
         } else if (std::holds_alternative<proto::Ping>(m)) {
           send(proto::Pong{});
         } else if (const auto* r = std::get_if<proto::RosterRequest>(&m)) {
@@ -220,43 +247,82 @@ void Session::hello(const proto::Hello& h) {
     throw ProtocolError("protocol", "the hello's key is not the certificate's key");
   key = h.key;
   phase = Phase::active;
-  Authority& a = server_.authority;
-  for (const proto::GroupWant& want : h.groups) {
-    GroupData* g = a.find(want.name);
-    const MemberRow* m = g ? a.current_member(*g, ed) : nullptr;
-    if (!m || !(m->key == h.key)) {
-      // Unknown group and non-member look alike.
-      send(proto::NotMember{want.name});
-      if (g && server_.may_record_pending()) a.record_pending(*g, h.key, h.note);
-      continue;
-    }
-    a.shared_key(*m);
-    Epoch current = g->row.epoch;
-    Epoch first = m->history ? Epoch(1) : m->since;
-    Epoch from = first;
-    if (want.epoch && want.head && *want.epoch >= first && *want.epoch <= current &&
-        g->states[want.epoch->value() - 1].hash() == *want.head)
-      from = want.epoch->next();
-    for (Epoch e = from; e <= current; e = e.next()) {
-      proto::State s{g->row.name, e, g->epochs[e.value() - 1].state, {}};
-      if (Authority::entitled(*m, e)) {
-        auto box = a.box_for(*g, *m, e);
-        s.key.assign(box.begin(), box.end());
-      }
-      send(s);
-    }
-    send(proto::Synced{g->row.name, current});
-    groups.insert(g->row.name);
-    server_.subscribe(g->row.name, this);
-  }
+  for (const proto::GroupWant& w : h.groups) want(w);
   if (groups.empty()) close_when_sent();
+}
+
+void Session::ask(const proto::Ask& a) {
+  std::set<std::string> all(groups);
+  for (const auto& [name, w] : asked) all.insert(name);
+  for (const proto::GroupWant& w : a.groups) all.insert(w.name);
+  if (all.size() > proto::max_groups)
+    throw ProtocolError("too-many-groups", "more than 64 groups on one connection");
+  for (const proto::GroupWant& w : a.groups) want(w);
+}
+
+void Session::want(const proto::GroupWant& w) {
+  Authority& a = server_.authority;
+  GroupData* g = a.find(w.name);
+  const MemberRow* m = g ? a.current_member(*g, *key) : nullptr;
+  if (m) {
+    sync(*g, *m, w);
+    return;
+  }
+  // Unknown group and non-member look alike, and take the same time.
+  send(proto::NotMember{w.name});
+  asked[w.name] = w;
+  server_.ask(w.name, this);
+  if (g) server_.record_pending_later(w.name, *key, w.note);
+}
+
+void Session::send_state(GroupData& g, const MemberRow& m, Epoch e) {
+  proto::State s{g.row.name, e, g.epochs[e.value() - 1].state, {}};
+  if (Authority::entitled(m, e)) {
+    auto box = server_.authority.box_for(g, m, e);
+    s.key.assign(box.begin(), box.end());
+  }
+  send(s);
+}
+
+// What the member lacks (grypt-protocol.7, state): from its newest epoch
+// on when its head is on this chain, with the keys it is entitled to
+// before its oldest and in its lacking ranges; else the chain from its
+// first entitled epoch.
+void Session::sync(GroupData& g, const MemberRow& m, const proto::GroupWant& w) {
+  Authority& a = server_.authority;
+  a.shared_key(m);
+  const Epoch current = g.row.epoch, start = Authority::first_entitled(m);
+  bool on_chain = w.epoch && *w.epoch <= current && g.states.at(w.epoch->value() - 1).hash() == *w.head;
+  if (!on_chain) {
+    for (Epoch e = start; e <= current; e = e.next()) send_state(g, m, e);
+  } else {
+    if (w.first)
+      for (Epoch e = *w.first; start < e; ) {
+        e = Epoch(e.value() - 1);
+        send_state(g, m, e);
+      }
+    for (auto [from, to] : w.lacking)
+      for (Epoch e = std::max(from, start); e <= to; e = e.next()) send_state(g, m, e);
+    for (Epoch e = w.epoch->next(); e <= current; e = e.next()) send_state(g, m, e);
+  }
+  send(proto::Synced{g.row.name, current});
+  if (asked.erase(g.row.name)) server_.unask(g.row.name, this);
+  groups.insert(g.row.name);
+  server_.subscribe(g.row.name, this);
+}
+
+void Session::admitted(GroupData& g) {
+  auto it = asked.find(g.row.name);
+  const MemberRow* m = server_.authority.current_member(g, *key);
+  if (it == asked.end() || !m || phase != Phase::active) return;
+  proto::GroupWant w = it->second;
+  sync(g, *m, w);
 }
 
 void Session::roster(const proto::RosterRequest& r) {
   Authority& a = server_.authority;
   GroupData* g = groups.count(r.group) ? a.find(r.group) : nullptr;
-  const MemberRow* m = g ? a.current_member(*g, ed) : nullptr;
-  if (!m || r.epoch.value() == 0 || r.epoch > g->row.epoch || !Authority::entitled(*m, r.epoch))
+  if (!g || !a.roster_entitled(*g, *key, r.epoch))
     throw ProtocolError("protocol", "a roster of an epoch this member has no right to");
   for (const proto::Roster& part : proto::split_roster(r.group, r.epoch, a.roster(*g, r.epoch)))
     send(part);
@@ -332,25 +398,37 @@ void Session::close() {
   server_.forget(this);
 }
 
-void Session::removed_from(const std::string& group) {
-  groups.erase(group);
-  server_.subscribers[group].erase(this);
-  send(proto::Removed{group});
+// The removed member keeps what it held, up to the epoch before its
+// removal; asked for again, it is told at once if it is added back.
+void Session::removed_from(GroupData& g, Epoch removal) {
+  groups.erase(g.row.name);
+  server_.subscribers[g.row.name].erase(this);
+  send(proto::Removed{g.row.name});
+  Epoch held(removal.value() - 1);
+  asked[g.row.name] = proto::GroupWant{g.row.name, held, g.states[held.value() - 1].hash(), {}, {}, ""};
+  server_.ask(g.row.name, this);
   if (groups.empty()) close_when_sent();
 }
 
-void Server::push(GroupData& g, Epoch e, const PublicKey* removed) {
+void Server::push(GroupData& g, Epoch e, Authority::Changed who) {
+  if (who.added)
+    if (auto it = askers.find(g.row.name); it != askers.end()) {
+      std::vector<Session*> waiting(it->second.begin(), it->second.end());
+      for (Session* s : waiting)
+        if (s->key && *s->key == *who.added) s->admitted(g);
+    }
   auto it = subscribers.find(g.row.name);
   if (it == subscribers.end()) return;
   std::vector<Session*> targets(it->second.begin(), it->second.end());
   proto::State state{g.row.name, e, g.epochs[e.value() - 1].state, {}};
   for (Session* s : targets) {
-    if (removed && s->key && *s->key == *removed) {
-      s->removed_from(g.row.name);
+    if (who.removed && s->key && *s->key == *who.removed) {
+      s->removed_from(g, e);
       continue;
     }
-    const MemberRow* m = authority.current_member(g, s->ed);
-    if (!m) continue;
+    const MemberRow* m = s->key ? authority.current_member(g, *s->key) : nullptr;
+    // One just admitted was sent this epoch with its sync.
+    if (!m || (who.added && *s->key == *who.added)) continue;
     proto::State mine = state;
     if (Authority::entitled(*m, e)) {
       auto box = authority.box_for(g, *m, e);
@@ -361,23 +439,58 @@ void Server::push(GroupData& g, Epoch e, const PublicKey* removed) {
   }
 }
 
+void Server::record_pending_later(const std::string& group, const PublicKey& key, const std::string& note) {
+  bool idle = pending_queue.empty();
+  pending_queue.push_back({group, key, note});
+  // After the handlers already queued: the answer's writer is one of them.
+  if (idle) asio::post(io, [this] { record_pending_now(); });
+}
+
+void Server::record_pending_now() {
+  while (!pending_queue.empty()) {
+    PendingRequest p = std::move(pending_queue.front());
+    pending_queue.pop_front();
+    GroupData* g = authority.find(p.group);
+    if (!g || !may_record_pending()) continue;
+    try {
+      authority.record_pending(*g, p.key, p.note);
+    } catch (const Error& e) {
+      log("cannot record a pending request of " + p.group + ": " + e.what());
+    }
+  }
+}
+
+}  // namespace
+
+ListenAddress parse_listen(const std::string& l) {
+  std::size_t colon = l.rfind(':');
+  std::string shown = printable(l);
+  if (colon == std::string::npos) throw UsageError("--listen takes HOST:PORT, not '" + shown + "'");
+  ListenAddress out;
+  out.host = l.substr(0, colon);
+  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']')
+    out.host = out.host.substr(1, out.host.size() - 2);
+  std::string port = l.substr(colon + 1);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size())
+    throw UsageError("--listen takes HOST:PORT, not '" + shown + "'");
+  if (value > 65535) throw UsageError("the port in --listen '" + shown + "' is out of range (0 to 65535)");
+  out.port = static_cast<std::uint16_t>(value);
+  asio::error_code bad;
+  if (!out.host.empty()) asio::ip::make_address(out.host, bad);
+  if (bad) throw UsageError("--listen: '" + printable(out.host) + "' is not an IP address");
+  return out;
+}
+
+namespace {
+
 void Server::listen() {
   std::string l = options.listen;
-  std::size_t colon = l.rfind(':');
-  if (colon == std::string::npos) throw UsageError("--listen takes HOST:PORT, not '" + l + "'");
-  std::string host = l.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  unsigned long port = 0;
-  try {
-    port = std::stoul(l.substr(colon + 1));
-  } catch (const std::exception&) {
-    throw UsageError("--listen takes HOST:PORT, not '" + l + "'");
-  }
-  if (port > 65535) throw UsageError("the port in --listen is out of range");
+  ListenAddress where_to = parse_listen(l);
   asio::error_code ec;
-  auto address = asio::ip::make_address(host.empty() ? "::" : host, ec);
-  if (ec) throw UsageError("--listen: '" + host + "' is not an IP address");
-  tcp::endpoint ep(address, static_cast<unsigned short>(port));
+  auto address = asio::ip::make_address(where_to.host.empty() ? "::" : where_to.host, ec);
+  tcp::endpoint ep(address, where_to.port);
   acceptor.open(ep.protocol());
   acceptor.set_option(tcp::acceptor::reuse_address(true));
   acceptor.bind(ep, ec);

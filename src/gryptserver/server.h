@@ -21,6 +21,15 @@ struct ServeOptions {
   int ready_fd = -1;       // gets "HOST:PORT\n" once listening, then closed
 };
 
+// --listen's HOST:PORT: an IP address (IPv6 in brackets, or empty for
+// every address) and a port from 0 (any free port) to 65535. UsageError
+// naming what is wrong.
+struct ListenAddress {
+  std::string host;  // without brackets; "" for every address
+  std::uint16_t port = 0;
+};
+ListenAddress parse_listen(const std::string& text);
+
 // Runs until SIGTERM or SIGINT. Returns the exit status.
 int serve(Authority& authority, const ServeOptions& options);
 

@@ -48,6 +48,28 @@ class StoreTest : public ::testing::Test {
     ASSERT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
     sqlite3_close(db);
   }
+  // Flips one bit of a blob: an edit that always changes it (setting a byte
+  // to a value it may already have would not).
+  void flip(const std::string& table, const std::string& column, const std::string& where,
+            std::size_t byte) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ + "/grypt.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    std::string select = "SELECT " + column + " FROM " + table + " WHERE " + where;
+    ASSERT_EQ(sqlite3_prepare_v2(db, select.c_str(), -1, &q, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(q, 0));
+    std::vector<std::uint8_t> blob(p, p + sqlite3_column_bytes(q, 0));
+    sqlite3_finalize(q);
+    ASSERT_LT(byte, blob.size());
+    blob[byte] ^= 0x01;
+    std::string update = "UPDATE " + table + " SET " + column + " = ? WHERE " + where;
+    ASSERT_EQ(sqlite3_prepare_v2(db, update.c_str(), -1, &q, nullptr), SQLITE_OK);
+    sqlite3_bind_blob(q, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+  }
   std::string load_error() {
     try {
       load();
@@ -91,7 +113,7 @@ TEST_F(StoreTest, ARestartKeepsEverything) {
 }
 
 TEST_F(StoreTest, AnEditedEpochKeyIsNamed) {
-  sql("UPDATE epochs SET epoch_key = substr(epoch_key, 1, 20) || x'00' || substr(epoch_key, 22) WHERE epoch = 2");
+  flip("epochs", "epoch_key", "epoch = 2", 20);
   EXPECT_NE(load_error().find("epochs.epoch_key.group=1.epoch=2 does not decrypt"), std::string::npos)
       << load_error();
 }
@@ -138,7 +160,7 @@ TEST_F(StoreTest, ARemovedMemberRowRestoredBreaksTheRoster) {
 }
 
 TEST_F(StoreTest, AStateEditedOrDroppedIsNamed) {
-  sql("UPDATE epochs SET state = substr(state, 1, 30) || x'ff' || substr(state, 32) WHERE epoch = 2");
+  flip("epochs", "state", "epoch = 2", 30);
   EXPECT_NE(load_error().find("epoch 2: its state is not signed by this server"), std::string::npos)
       << load_error();
 }

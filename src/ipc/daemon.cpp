@@ -111,7 +111,11 @@ std::vector<std::uint8_t> encode(const Request& r) {
             }
             return j;
           },
-          [](const Join& jn) { return Json{{"type", "join"}, {"name", jn.name}, {"reference", jn.reference}}; },
+          [](const Join& jn) {
+            Json j{{"type", "join"}, {"name", jn.name}, {"reference", jn.reference}};
+            if (!jn.note.empty()) j["note"] = jn.note;
+            return j;
+          },
           [](const Stop&) { return Json{{"type", "stop"}}; },
       },
       r);
@@ -170,7 +174,14 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
       }
     return v;
   }
-  if (type == "join") return Join{name(j, "name"), text(j, "reference", 1024)};
+  if (type == "join") {
+    Join jn{name(j, "name"), text(j, "reference", 1024), ""};
+    if (has(j, "note")) {
+      jn.note = text(j, "note", max_note_bytes);
+      if (std::string d = join_note_defect(jn.note); !d.empty()) bad("\"note\": " + d);
+    }
+    return jn;
+  }
   if (type == "stop") return Stop{};
   bad("unknown request \"" + printable(type) + "\"");
 }
@@ -182,12 +193,14 @@ std::vector<std::uint8_t> encode(const Reply& r) {
             Json groups = Json::array();
             for (const GroupStatus& g : s.groups)
               groups.push_back({{"name", g.name}, {"reference", g.reference}, {"state", g.state},
-                                {"epoch", g.epoch}, {"confirmed", g.confirmed}, {"members", g.members}});
+                                {"epoch", g.epoch}, {"confirmed", g.confirmed}, {"members", g.members},
+                                {"why", g.why}});
             return Json{{"ok", true}, {"identity", s.identity}, {"pid", s.pid}, {"groups", groups}};
           },
           [](const SealReply& s) {
             Json j{{"ok", true},        {"header", b64(s.header)}, {"key", secret_text(s.key)},
-                   {"epoch", s.epoch}, {"fresh", s.fresh},        {"confirmed", s.confirmed}};
+                   {"epoch", s.epoch}, {"fresh", s.fresh},        {"confirmed", s.confirmed},
+                   {"state", s.state}};
             if (s.signature) {
               j["key_id"] = b64(s.signature->key_id);
               j["signature"] = b64(s.signature->signature);
@@ -198,12 +211,16 @@ std::vector<std::uint8_t> encode(const Reply& r) {
             return Json{{"ok", true}, {"key_id", b64(s.key_id)}, {"signature", b64(s.signature)}};
           },
           [](const OpenReply& o) {
-            return Json{{"ok", true}, {"key", secret_text(o.key)}, {"group", o.group}, {"epoch", o.epoch}};
+            Json j{{"ok", true}, {"key", secret_text(o.key)}, {"group", o.group}, {"epoch", o.epoch}};
+            if (o.superseded_by) j["superseded_by"] = *o.superseded_by;
+            return j;
           },
           [](const MembersReply& m) {
             Json a = Json::array();
-            for (const MemberFound& f : m.members)
-              a.push_back({{"name", f.name}, {"key", f.key.to_string()}, {"current", f.current}});
+            for (const MemberFound& f : m.members) {
+              Json c = f.current ? Json(*f.current) : Json(nullptr);
+              a.push_back({{"name", f.name}, {"key", f.key.to_string()}, {"current", c}});
+            }
             return Json{{"ok", true}, {"members", a}};
           },
           [](const VaultReply& v) {
@@ -235,7 +252,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
               s.groups.push_back({name(g, "name"), text(g, "reference", 1024), text(g, "state", 32),
                                   static_cast<std::uint32_t>(number(g, "epoch", UINT32_MAX)),
                                   static_cast<std::int64_t>(number(g, "confirmed", INT64_MAX)),
-                                  number(g, "members", UINT64_MAX)});
+                                  number(g, "members", UINT64_MAX), text(g, "why", 1024)});
             return s;
           },
           [&](const Seal& q) -> Reply {
@@ -245,6 +262,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
             s.epoch = static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX));
             s.fresh = boolean(j, "fresh");
             s.confirmed = static_cast<std::int64_t>(number(j, "confirmed", INT64_MAX));
+            s.state = text(j, "state", 32);
             if (q.digest) s.signature = sign_reply(j);
             return s;
           },
@@ -254,12 +272,16 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
             o.key = secret(j, "key", key_bytes);
             o.group = name(j, "group");
             o.epoch = static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX));
+            if (has(j, "superseded_by"))
+              o.superseded_by = static_cast<std::uint32_t>(number(j, "superseded_by", UINT32_MAX));
             return o;
           },
           [&](const Members&) -> Reply {
             MembersReply m;
             for (const Json& f : array_of(j, "members", 64))
-              m.members.push_back({name(f, "name"), key(f, "key"), boolean(f, "current")});
+              m.members.push_back({name(f, "name"), key(f, "key"),
+                                   has(f, "current") ? std::optional<bool>(boolean(f, "current"))
+                                                     : std::nullopt});
             return m;
           },
           [&](const Vault& req) -> Reply {

@@ -52,16 +52,20 @@ struct Vault {
 };
 struct Join {
   std::string name, reference;
+  std::string note;  // empty: none
 };
 struct Stop {};
 
 using Request = std::variant<Status, Seal, Sign, Open, Members, Vault, Join, Stop>;
 
 struct GroupStatus {
-  std::string name, reference, state;  // connected, connecting, offline, not-member
+  // state: connecting, connected, offline, not-member, wrong-server,
+  // rolled-back or forked (gryptd.1, status)
+  std::string name, reference, state;
   std::uint32_t epoch = 0;
   std::int64_t confirmed = 0;
   std::uint64_t members = 0;
+  std::string why;  // rolled-back, forked: what the server did
 };
 struct StatusReply {
   std::string identity;
@@ -78,17 +82,20 @@ struct SealReply {
   std::uint32_t epoch = 0;
   bool fresh = false;
   std::int64_t confirmed = 0;
+  std::string state;  // the group's state, as in status
   std::optional<SignReply> signature;  // when the request had a digest
 };
 struct OpenReply {
   SecretBytes key;
   std::string group;
   std::uint32_t epoch = 0;
+  // The newest epoch held, when it replaced the message's with other members.
+  std::optional<std::uint32_t> superseded_by;
 };
 struct MemberFound {
   std::string name;
   PublicKey key;
-  bool current = false;
+  std::optional<bool> current;  // nullopt: could not be checked
 };
 struct MembersReply {
   std::vector<MemberFound> members;

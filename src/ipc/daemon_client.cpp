@@ -54,6 +54,8 @@ daemon::Reply DaemonClient::call(const daemon::Request& r) {
 SecretBytes DaemonKeys::message_key(const MessageHeader& h) {
   auto reply = std::get<daemon::OpenReply>(c_.call(daemon::Open{h.encode()}));
   last_group_ = reply.group;
+  last_superseded_by_.reset();
+  if (reply.superseded_by) last_superseded_by_ = Epoch(*reply.superseded_by);
   return std::move(reply.key);
 }
 

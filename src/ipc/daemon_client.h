@@ -55,10 +55,14 @@ class DaemonKeys : public MessageKeys, public Signer, public Members {
   std::vector<Member> lookup(const MessageHeader& h, const KeyId& id) const override;
   // The name the daemon knows the last opened message's group by.
   const std::string& last_group() const { return last_group_; }
+  // The newest epoch, when it replaced the last opened message's with
+  // other members.
+  std::optional<Epoch> last_superseded_by() const { return last_superseded_by_; }
 
  private:
   DaemonClient& c_;
   std::string last_group_;
+  std::optional<Epoch> last_superseded_by_;
 };
 
 class DaemonVaultKeys : public VaultKeys {

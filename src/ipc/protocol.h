@@ -19,18 +19,27 @@ namespace grypt::proto {
 
 inline constexpr std::uint32_t version = 1;
 inline constexpr std::size_t max_groups = 64;
-inline constexpr std::size_t max_note = 200;
+inline constexpr std::size_t max_lacking = 64;
 
+// A group a member asks for, and what it holds of it: the states of epochs
+// `first` to `epoch` (the newest, whose state hashes to `head`), without
+// the keys of the `lacking` ranges (inclusive).
 struct GroupWant {
   std::string name;
-  std::optional<Epoch> epoch;  // what the member holds
+  std::optional<Epoch> epoch;
   std::optional<StateHash> head;
+  std::optional<Epoch> first;
+  std::vector<std::pair<Epoch, Epoch>> lacking;
+  std::string note;  // for the administrators, if it is not a member
 };
 
 struct Hello {
   PublicKey key;
   std::vector<GroupWant> groups;
-  std::string note;
+};
+// More groups on a connection after its hello, or a group asked again.
+struct Ask {
+  std::vector<GroupWant> groups;
 };
 struct Welcome {
   PublicKey server;
@@ -67,7 +76,7 @@ struct ErrorReply {
   std::string code, message;
 };
 
-using FromMember = std::variant<Hello, RosterRequest, Ping, Pong>;
+using FromMember = std::variant<Hello, Ask, RosterRequest, Ping, Pong>;
 using FromServer =
     std::variant<Welcome, State, Synced, NotMember, Removed, Roster, Ping, Pong, ErrorReply>;
 

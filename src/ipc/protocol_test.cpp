@@ -22,15 +22,22 @@ std::string code_of(std::string_view body) {
 TEST(Protocol, MessagesRoundTrip) {
   init_crypto();
   Identity id = Identity::generate();
-  proto::Hello h{id.public_key(), {{"friends", Epoch(3), StateHash{1, 2, 3}}, {"other", {}, {}}},
-                 "hello there"};
+  proto::Hello h{id.public_key(),
+                 {{"friends", Epoch(9), StateHash{1, 2, 3}, Epoch(2), {{Epoch(3), Epoch(4)}, {Epoch(7), Epoch(7)}}, ""},
+                  {"other", {}, {}, {}, {}, "hello there"}}};
   auto back = std::get<proto::Hello>(proto::decode_from_member(proto::encode(proto::FromMember{h})));
   EXPECT_EQ(back.key, h.key);
   ASSERT_EQ(back.groups.size(), 2u);
-  EXPECT_EQ(back.groups[0].epoch, Epoch(3));
+  EXPECT_EQ(back.groups[0].epoch, Epoch(9));
   EXPECT_EQ(*back.groups[0].head, (StateHash{1, 2, 3}));
+  EXPECT_EQ(back.groups[0].first, Epoch(2));
+  EXPECT_EQ(back.groups[0].lacking, h.groups[0].lacking);
   EXPECT_FALSE(back.groups[1].epoch);
-  EXPECT_EQ(back.note, "hello there");
+  EXPECT_EQ(back.groups[1].note, "hello there");
+  proto::Ask a{{{"pals", {}, {}, {}, {}, ""}}};
+  auto ab = std::get<proto::Ask>(proto::decode_from_member(proto::encode(proto::FromMember{a})));
+  ASSERT_EQ(ab.groups.size(), 1u);
+  EXPECT_EQ(ab.groups[0].name, "pals");
   proto::State s{"friends", Epoch(4), std::vector<std::uint8_t>(state_bytes, 7),
                  std::vector<std::uint8_t>(epoch_box_bytes, 9)};
   auto sb = std::get<proto::State>(proto::decode_from_server(proto::encode(proto::FromServer{s})));
@@ -72,8 +79,25 @@ TEST(Protocol, MalformedFramesAreProtocolErrorsWithStableCodes) {
   EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"a b\"}]")).rfind("protocol", 0), 0u);
   EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\"},{\"name\":\"x\"}]")).rfind("protocol", 0), 0u);
   EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\",\"epoch\":3}]")).rfind("protocol", 0), 0u);
-  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\"}],\"note\":\"a\\nb\"")).rfind("protocol", 0), 0u);
-  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\"}],\"note\":\"" + std::string(201, 'n') + "\"")).rfind("protocol", 0), 0u);
+  std::string h3 = "\"epoch\":3,\"head\":\"" + std::string(43, 'A') + "\"";
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\"," + h3 + "}]")), "accepted");
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\",\"epoch\":0,\"head\":\"" + std::string(43, 'A') + "\"}]"))
+                .rfind("protocol: \"epoch\" is 0", 0), 0u);
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\"," + h3 + ",\"first\":4}]")).rfind("protocol: \"first\" is after", 0), 0u);
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\",\"first\":1}]")).rfind("protocol: \"first\" goes with", 0), 0u);
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\"," + h3 + ",\"first\":1,\"lacking\":[[1,2]]}]")), "accepted");
+  for (std::string bad : {"[[2,1]]", "[[1,2],[3,3]]", "[[0,1]]", "[[2,4]]", "[[1]]", "[1,2]", "[[2,2],[1,1]]"})
+    EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\"," + h3 + ",\"first\":1,\"lacking\":" + bad + "}]"))
+                  .rfind("protocol", 0), 0u) << bad;
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\",\"note\":\"a\\nb\"}]")).rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\",\"note\":\"a\\u202eb\"}]")).rfind("protocol", 0), 0u);
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\",\"note\":\"" + std::string(200, 'n') + "\"}]")), "accepted");
+  EXPECT_EQ(code_of(hello(",\"groups\":[{\"name\":\"x\",\"note\":\"" + std::string(201, 'n') + "\"}]")).rfind("protocol", 0), 0u);
+  std::string many64 = ",\"groups\":[";
+  for (int i = 0; i < 64; ++i) many64 += std::string(i ? "," : "") + "{\"name\":\"g" + std::to_string(i) + "\"}";
+  EXPECT_EQ(code_of(hello(many64 + "]")), "accepted");
+  EXPECT_EQ(code_of("{\"type\":\"ask\",\"groups\":[{\"name\":\"x\"}]}"), "accepted");
+  EXPECT_EQ(code_of("{\"type\":\"ask\",\"groups\":[]}").rfind("protocol", 0), 0u);
   EXPECT_EQ(code_of("{\"type\":\"hello\",\"version\":1,\"key\":\"grypt-pk:xyz\",\"groups\":[{\"name\":\"x\"}]}").rfind("protocol", 0), 0u);
   EXPECT_EQ(code_of("{\"type\":\"roster\",\"group\":\"x\",\"epoch\":-1}").rfind("protocol", 0), 0u);
   EXPECT_EQ(code_of("{\"type\":\"roster\",\"group\":\"x\",\"epoch\":4294967296}").rfind("protocol", 0), 0u);

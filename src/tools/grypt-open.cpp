@@ -79,6 +79,8 @@ struct Opened {
   MessageHeader header;
   std::string group;
   std::optional<Member> sender;
+  // An anonymous post's epoch was replaced by this one, with other members.
+  std::optional<Epoch> superseded_by;
 };
 
 class Run {
@@ -103,6 +105,7 @@ class Run {
         while (!op.done()) streamed->write(op.next());
         op.finish(a_.members());
         o.group = group_name(o.header);
+        o.superseded_by = superseded_by(o.header);
         streamed->end();
         describe(o);
         return true;
@@ -110,6 +113,7 @@ class Run {
       while (!op.done()) hold.write(op.next());
       o.sender = op.finish(a_.members());
       o.group = group_name(o.header);
+      if (!o.sender) o.superseded_by = superseded_by(o.header);
     } catch (const OpenError& e) {
       report(where, cut_short(e.what(), streamed));
       return false;
@@ -136,7 +140,7 @@ class Run {
     print_error(where + ": " + what);
     if (json_) {
       nlohmann::ordered_json j = {{"message", count_}, {"offset", offset_}, {"error", what}};
-      write_out(as_bytes(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n"));
+      write_json_line(j);
     }
   }
 
@@ -234,14 +238,26 @@ class Run {
     return "?";
   }
 
+  std::optional<Epoch> superseded_by(const MessageHeader& h) {
+    return a_.keyring ? a_.keyring->superseded_by(h) : a_.daemon_keys->last_superseded_by();
+  }
+
   void describe(const Opened& o) {
     std::string who;
     if (!o.sender) {
       who = "anonymous";
+      // Anyone who held this epoch's key could have sealed it, and some of
+      // them are no longer members (grypt-open.1).
+      if (o.superseded_by)
+        who += " (epoch " + o.superseded_by->to_string() +
+               " has replaced it with other members: it may come from a removed member)";
     } else {
       who = "from " + o.sender->name + " [" +
             base64_encode(o.sender->key.key_id(), Base64::url_unpadded) + "]";
-      if (!o.sender->current) who += ", who is no longer a member";
+      if (!o.sender->current)
+        who += ", whose membership now could not be checked (the newest roster is not at hand)";
+      else if (!*o.sender->current)
+        who += ", who is no longer a member";
     }
     warn_line(o.group + " epoch " + o.header.epoch.to_string() + ": " + who);
   }
@@ -259,16 +275,29 @@ class Run {
     }
     nlohmann::ordered_json j = {{"message", count_}, {"group", o.group}, {"epoch", o.header.epoch.value()},
                                 {"signed", o.header.is_signed}};
-    if (o.sender)
-      j["sender"] = {{"name", o.sender->name}, {"key", o.sender->key.to_string()}, {"current", o.sender->current}};
-    else
+    if (o.sender) {
+      nlohmann::ordered_json current = nullptr;
+      if (o.sender->current) current = *o.sender->current;
+      j["sender"] = {{"name", o.sender->name}, {"key", o.sender->key.to_string()}, {"current", current}};
+    } else {
       j["sender"] = nullptr;
+    }
+    j["superseded_by"] = nullptr;
+    if (o.superseded_by) j["superseded_by"] = o.superseded_by->value();
     std::string_view text(reinterpret_cast<const char*>(plain->data()), plain->size());
     if (valid_utf8(text))
       j["text"] = std::string(text);
     else
       j["base64"] = base64_encode(plain->span(), Base64::standard);
-    write_out(as_bytes(j.dump() + "\n"));
+    write_json_line(j);
+  }
+
+  // One JSON object per line; to a terminal, with the same escapes as
+  // plaintext gets there (controls and bidirectional formatting).
+  void write_json_line(const nlohmann::ordered_json& j) {
+    std::string line = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    if (tty_) line = json_for_terminal(line);
+    write_out(as_bytes(line + "\n"));
   }
 
   void write_out(std::span<const std::uint8_t> b) { write_all(STDOUT_FILENO, b, "stdout"); }

@@ -85,6 +85,19 @@ Start read_start(FdInput& in) {
   }
 }
 
+// Why gryptd could not confirm the newest epoch now, by the group's state
+// (gryptd.1, status).
+std::string unconfirmed(const std::string& group, const std::string& state) {
+  if (state == "connected")
+    return "the server of " + group + " did not confirm the newest epoch in time";
+  if (state == "rolled-back")
+    return "the server of " + group + " went back to an older epoch (see gryptd status)";
+  if (state == "forked") return "the history of " + group + " forked (see gryptd status)";
+  if (state == "wrong-server")
+    return "the server of " + group + " is not the one its reference names (see gryptd status)";
+  return "the server of " + group + " cannot be reached";
+}
+
 int body(int argc, char** argv) {
   cxxopts::Options o("grypt-seal", "Seal stdin for a group");
   o.custom_help("GROUP [--anonymous] [--block | --binary] [--require-fresh] [-i FILE] < post");
@@ -136,6 +149,7 @@ int body(int argc, char** argv) {
   std::optional<Presigned> presigned;
   bool fresh = false;
   std::int64_t confirmed = 0;
+  std::string state;
   auto unknown = [&] {
     return UsageError("no group named " + group + " (see gryptd status; gryptd join NAME REFERENCE adds one)");
   };
@@ -158,11 +172,11 @@ int body(int argc, char** argv) {
     key = std::move(reply.key);
     fresh = reply.fresh;
     confirmed = reply.confirmed;
+    state = reply.state;
     if (digest) presigned.emplace(header, *digest, *reply.signature);
   }
   if (!fresh) {
-    std::string why = access.keyring ? "without the daemon, from its cache"
-                                     : "the server of " + group + " cannot be reached";
+    std::string why = access.keyring ? "without the daemon, from its cache" : unconfirmed(group, state);
     std::string epoch = "epoch " + header.epoch.to_string();
     std::string when = utc_time(confirmed);
     if (require_fresh)

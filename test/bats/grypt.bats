@@ -137,9 +137,9 @@ post three"
   run --separate-stderr as bob grypt-open --json <feed.html
   assert_failure 1
   [ "${#lines[@]}" -eq 5 ]
-  assert_line --index 0 --regexp '^\{"message":1,"group":"friends","epoch":3,"signed":true,"sender":\{"name":"alice","key":"grypt-pk:[^"]+","current":true\},"text":"post one\\n"\}$'
+  assert_line --index 0 --regexp '^\{"message":1,"group":"friends","epoch":3,"signed":true,"sender":\{"name":"alice","key":"grypt-pk:[^"]+","current":true\},"superseded_by":null,"text":"post one\\n"\}$'
   assert_line --index 1 --regexp '^\{"message":2,"offset":[0-9]+,"error":"[^"]+"\}$'
-  assert_line --index 3 '{"message":4,"group":"friends","epoch":3,"signed":false,"sender":null,"text":"from bob, anonymous\n"}'
+  assert_line --index 3 '{"message":4,"group":"friends","epoch":3,"signed":false,"sender":null,"superseded_by":null,"text":"from bob, anonymous\n"}'
   # Text with no post at all.
   run as bob grypt-open <<<"nothing to see, grypt:example"
   assert_failure 2
@@ -160,7 +160,7 @@ post three"
   # is held in a temporary file, past 16 MiB of memory... or in memory).
   size=$(stat -c %s big.grypt)
   cp big.grypt bad.grypt
-  printf 'X' | dd of=bad.grypt bs=1 seek=$((size - 200)) conv=notrunc status=none
+  flip bad.grypt $((size - 200))
   run --separate-stderr as bob grypt-open <bad.grypt
   assert_failure 1
   [ -z "$output" ]
@@ -272,6 +272,26 @@ PY
   [ "$(cat out)" = "still serving" ]
   grep -q "a tool sent a bad frame" alice.log
 
+  # A tool of another user that reaches the socket: the daemon's own check
+  # refuses it, and says so in its log.
+  d=$(dirname "$sock")
+  while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
+  chmod 666 "$sock"
+  run setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 - "$sock" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+try:
+    s.sendall(struct.pack(">I", 17) + b'{"type":"status"}')
+    print("answer:", len(s.recv(1 << 16)))
+except OSError:
+    print("answer: 0")
+PY
+  assert_success
+  assert_output "answer: 0"
+  grep -q "refused a tool of another user (uid $(id -u nobody))" alice.log
+  chmod 700 "$BATS_TEST_TMPDIR/u/alice/run/grypt"
+  chmod 600 "$sock"
+
   # A socket of another user where the tools look: refused, not used.
   mkdir -m 700 other
   chown nobody other
@@ -306,7 +326,7 @@ s = socket.socket(socket.AF_UNIX); s.bind("other/gryptd.sock"); s.listen(1); tim
     assert_failure 2
     assert_output "gryptd: error: gryptd is already running (socket $BATS_TEST_TMPDIR/u/alice/run/grypt/gryptd.sock)"
     as alice gryptd stop
-    ! kill -0 "$pid" 2>/dev/null
+    run ! kill -0 "$pid"
   done
   [ ! -e "$BATS_TEST_TMPDIR/u/alice/run/grypt/gryptd.sock" ]
   # A daemon killed by SIGKILL leaves its socket; the next one replaces it.
@@ -386,4 +406,82 @@ s = socket.socket(socket.AF_UNIX); s.bind("other/gryptd.sock"); s.listen(1); tim
   printf 'franks' | as frank vault-put mine -i "$BATS_TEST_TMPDIR/u/frank/data/grypt/identity"
   run as erin vault-get mine --vault "$BATS_TEST_TMPDIR/u/frank/data/grypt/vault"
   assert_failure 1
+}
+
+@test "the sender line in full; a signer removed since is named so, and one whose membership cannot be checked is not called current" {
+  friends
+  echo "from alice" | as alice grypt-seal friends >pa
+  echo "from bob" | as bob grypt-seal friends >pb
+  run --separate-stderr as bob grypt-open <pa
+  assert_success
+  [ "$stderr" = "grypt-open: friends epoch 3: from alice [$(key_id_of alice.pub)]" ]
+  run gs remove friends bob
+  assert_output "epoch 4"
+  wait_epoch alice friends 4
+  run --separate-stderr as alice grypt-open <pb
+  assert_success
+  [ "$stderr" = "grypt-open: friends epoch 3: from bob [$(key_id_of bob.pub)], who is no longer a member" ]
+  run --separate-stderr as alice grypt-open --json <pb
+  assert_output --partial '"name":"bob","key":"'"$(cat bob.pub)"'","current":false}'
+  # The newest roster not at hand (lost from the cache, the server down):
+  # whether bob is still a member is not known, and not claimed.
+  stop_daemon alice
+  stop_server
+  find "$BATS_TEST_TMPDIR"/u/alice/state/grypt -name 'roster-*' ! -name roster-3 -delete
+  start_daemon alice
+  run --separate-stderr as alice grypt-open <pb
+  assert_success
+  [ "$stderr" = "grypt-open: friends epoch 3: from bob [$(key_id_of bob.pub)], whose membership now could not be checked (the newest roster is not at hand)" ]
+  run --separate-stderr as alice grypt-open --json <pb
+  assert_output --partial '"current":null}'
+  run --separate-stderr as alice grypt-open <pa
+  [ "$stderr" = "grypt-open: friends epoch 3: from alice [$(key_id_of alice.pub)], whose membership now could not be checked (the newest roster is not at hand)" ]
+}
+
+@test "an anonymous post of an epoch replaced with other members may come from a removed member, and says so" {
+  friends
+  new_member carol
+  gs add friends "$(cat carol.pub)" --name carol >/dev/null
+  as carol gryptd join friends "$REF"
+  start_daemon carol
+  wait_epoch carol friends 4
+  echo "who am I" | as carol grypt-seal friends --anonymous >anon4
+  gs remove friends carol >/dev/null
+  wait_epoch alice friends 5
+  run --separate-stderr as alice grypt-open <anon4
+  assert_success
+  [ "$stderr" = "grypt-open: friends epoch 4: anonymous (epoch 5 has replaced it with other members: it may come from a removed member)" ]
+  run --separate-stderr as alice grypt-open --json <anon4
+  assert_output '{"message":1,"group":"friends","epoch":4,"signed":false,"sender":null,"superseded_by":5,"text":"who am I\n"}'
+  # A rotation with the same members replaces nothing that matters.
+  echo "still us" | as bob grypt-seal friends --anonymous >anon5
+  gs rotate friends >/dev/null
+  wait_epoch alice friends 6
+  run --separate-stderr as alice grypt-open <anon5
+  [ "$stderr" = "grypt-open: friends epoch 5: anonymous" ]
+  # The same from the cache, without the daemon.
+  run --separate-stderr as alice grypt-open -i "$BATS_TEST_TMPDIR/u/alice/data/grypt/identity" <anon4
+  [ "$stderr" = "grypt-open: friends epoch 4: anonymous (epoch 6 has replaced it with other members: it may come from a removed member)" ]
+}
+
+@test "--json to a terminal escapes controls and bidirectional formatting as plain output does" {
+  friends
+  printf 'title\033]0;pwned\007 csi\302\23331m rlo\342\200\256x\n' | as alice grypt-seal friends >post
+  # Through a pipe: the text as it is, in JSON.
+  as bob grypt-open --json <post 2>/dev/null >piped
+  grep -q $'\xc2\x9b' piped
+  grep -q $'\xe2\x80\xae' piped
+  # To a terminal: escaped, and still the same JSON text.
+  user_env bob
+  script -qec "env ${USER_ENV[*]} grypt-open --json <post 2>/dev/null" /dev/null >tty.out
+  run ! grep -q $'\xc2\x9b' tty.out
+  run ! grep -q $'\xe2\x80\xae' tty.out
+  run ! grep -q $'\x1b' tty.out
+  grep -qF '\u001b]0;pwned\u0007 csi\u009b31m rlo\u202ex' tty.out
+  python3 - <<'PY'
+import json
+piped = json.loads(open("piped").readline())["text"]
+shown = json.loads(open("tty.out").read().replace("\r", "").splitlines()[0])["text"]
+assert piped == shown, (piped, shown)
+PY
 }

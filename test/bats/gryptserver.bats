@@ -344,15 +344,26 @@ teardown() { server_teardown; }
   command -v setpriv >/dev/null || skip "setpriv is not installed"
   [ "$(id -u)" -eq 0 ] || skip "needs root to run a client as another user"
   start_server
-  # Let another user reach the socket: only the server's own check is left.
+  # Another user who reaches the socket: the server's own check refuses it.
   d=$STORE
   while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
   chmod 666 "$STORE/admin.sock"
-  run setpriv --reuid=nobody --regid=nogroup --clear-groups \
-    gryptserver groups --store "$STORE"
-  assert_failure 2
-  assert_output "gryptserver: error: the server at $STORE/admin.sock closed the connection without a reply (it serves only its own user)"
+  run setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 - "$STORE/admin.sock" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+try:
+    s.sendall(struct.pack(">I", 17) + b'{"type":"groups"}')
+    print("answer:", len(s.recv(1 << 16)))
+except OSError:
+    print("answer: 0")
+PY
+  assert_success
+  assert_output "answer: 0"
   grep -q "admin socket: refused a peer of another user" "$BATS_TEST_TMPDIR/server.log"
+  # The verbs of another user stop at the store, which is not theirs.
+  run setpriv --reuid=nobody --regid=nogroup --clear-groups gryptserver groups --store "$STORE"
+  assert_failure 2
+  assert_output "gryptserver: error: the store $STORE belongs to another user (uid 0): run gryptserver as its owner"
 }
 
 @test "--help names every verb; --version" {
@@ -388,4 +399,180 @@ PY
   assert_success
   assert_output --regexp '^friends  epoch 2  1 members  0 pending  grypt-ref:'
   kill -0 "$SERVER_PID"
+}
+
+@test "a key built from a member's signing half and another key's is refused by add, saying whose" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  mallory=$(python3 - "$(cat alice.pub)" "$(cat bob.pub)" <<'PY'
+import base64, hashlib, sys
+def raw(s):
+    s = s[len("grypt-pk:"):]
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))[:64]
+key = raw(sys.argv[1])[:32] + raw(sys.argv[2])[32:]
+check = hashlib.blake2b(b"grypt fingerprint v1" + key, digest_size=32).digest()[:4]
+print("grypt-pk:" + base64.urlsafe_b64encode(key + check).decode().rstrip("="))
+PY
+)
+  run gs add friends "$mallory" --name mallory
+  assert_failure 2
+  assert_output "gryptserver: error: that key's signing half is the key of alice, a member of friends: refusing a key built from another member's"
+  run tc -i alice -r "$REF"
+  assert_success
+  assert_line '{"event":"synced","group":"friends","epoch":2}'
+}
+
+@test "the store directory and the admin socket are checked at every start and verb" {
+  command -v setpriv >/dev/null || skip "setpriv is not installed"
+  [ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+  gryptserver init --store "$STORE" --group friends --listen 127.0.0.1:0 --host 127.0.0.1 \
+    --new-master-key-file "$MK" 2>/dev/null
+  chmod 770 "$STORE"
+  run gs groups --master-key-file "$MK"
+  assert_failure 2
+  assert_output "gryptserver: error: the store $STORE can be written by others (chmod 700 $STORE)"
+  run gryptserver serve --store "$STORE" --master-key-file "$MK"
+  assert_failure 2
+  assert_output "gryptserver: error: the store $STORE can be written by others (chmod 700 $STORE)"
+  chmod 700 "$STORE"
+  ln -s "$STORE" link
+  run gryptserver groups --store link --master-key-file "$MK"
+  assert_failure 2
+  assert_output "gryptserver: error: the store link is a symbolic link: give the directory itself"
+  chown nobody "$STORE"
+  run gs groups --master-key-file "$MK"
+  assert_failure 2
+  assert_output "gryptserver: error: the store $STORE belongs to another user (uid $(id -u nobody)): run gryptserver as its owner"
+  chown root "$STORE"
+  # An admin socket answered by another user's process: nothing is sent.
+  mkdir -m 777 fake
+  setpriv --reuid=nobody --regid=nogroup --clear-groups /usr/bin/python3 - fake <<'PY' &
+import os, socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1] + "/admin.sock"); s.listen(1)
+c, _ = s.accept()
+c.settimeout(5)
+try:
+    got = c.recv(1 << 16)
+except OSError:
+    got = b""
+open(sys.argv[1] + "/got", "wb").write(got)
+reply = b'{"ok":true,"epoch":5}'
+try:
+    c.sendall(struct.pack(">I", len(reply)) + reply)
+except OSError:
+    pass
+PY
+  echo $! >>"$BATS_TEST_TMPDIR/pids"
+  for _ in $(seq 50); do [ -S fake/admin.sock ] && break; sleep 0.05; done
+  mv fake/admin.sock "$STORE/admin.sock"
+  run gs remove friends alice
+  assert_failure 2
+  assert_output "gryptserver: error: the admin socket $STORE/admin.sock is answered by another user (uid $(id -u nobody)): refusing to use it"
+  for _ in $(seq 50); do [ -e fake/got ] && break; sleep 0.1; done
+  [ ! -s fake/got ]
+}
+
+@test "the start-up check: a removal's epoch deleted and the group's epoch stepped back is named" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  run gs remove friends bob
+  assert_output "epoch 4"
+  stop_server
+  cp -a "$STORE" pristine
+  sqlite3 "$STORE/grypt.db" "DELETE FROM epochs WHERE epoch = 4; UPDATE groups SET epoch = 3"
+  run timeout 10 gryptserver serve --store "$STORE" --master-key-file "$MK" --listen 127.0.0.1:0
+  assert_failure 1
+  assert_output "gryptserver: error: the store is damaged: group friends: member bob names an epoch after the current one, 3"
+  # The current members that are not the current state's roster.
+  rm -rf "$STORE" && cp -a pristine "$STORE"
+  sqlite3 "$STORE/grypt.db" "DELETE FROM epochs WHERE epoch = 4; UPDATE groups SET epoch = 3; DELETE FROM members WHERE name = 'bob'"
+  run timeout 10 gryptserver serve --store "$STORE" --master-key-file "$MK" --listen 127.0.0.1:0
+  assert_failure 1
+  assert_output "gryptserver: error: the store is damaged: group friends: its current members are not the roster of epoch 3"
+  # The group's epoch ahead of its newest state.
+  rm -rf "$STORE" && cp -a pristine "$STORE"
+  sqlite3 "$STORE/grypt.db" "UPDATE groups SET epoch = 5"
+  run gs members friends --master-key-file "$MK"
+  assert_failure 1
+  assert_output "gryptserver: error: the store is damaged: group friends: its epochs do not end at its current epoch 5"
+}
+
+@test "init checks --listen and --host as serve and a reference reader do; request numbers of any length" {
+  run gryptserver init --store s --group friends --listen 127.0.0.1:99999 --new-master-key-file k
+  assert_failure 2
+  assert_output "gryptserver: error: the port in --listen '127.0.0.1:99999' is out of range (0 to 65535)"
+  run gryptserver init --store s --group friends --listen localhost:0 --new-master-key-file k
+  assert_failure 2
+  assert_output "gryptserver: error: --listen: 'localhost' is not an IP address"
+  run gryptserver init --store s --group friends --listen 127.0.0.1:x --new-master-key-file k
+  assert_failure 2
+  assert_output "gryptserver: error: --listen takes HOST:PORT, not '127.0.0.1:x'"
+  long=$(printf 'h%.0s' $(seq 254))
+  run gryptserver init --store s --group friends --listen 127.0.0.1:4433 --host "$long" --new-master-key-file k
+  assert_failure 2
+  assert_output "gryptserver: error: --host '$long': a host is 1 to 253 characters"
+  [ ! -e s ] && [ ! -e k ]
+  run gryptserver init --store s --group friends --listen 127.0.0.1:4433 --host "${long:1}" --new-master-key-file k
+  assert_success
+  mkdir -p run && chmod 700 run
+  XDG_RUNTIME_DIR=$PWD/run gryptd join friends "$output"
+  grep -q "^friends grypt-ref:" "$XDG_CONFIG_HOME/grypt/groups"
+  # A request number too long for 64 bits is a number no request has.
+  run gryptserver add friends 99999999999999999999 --name bob --store s --master-key-file k
+  assert_failure 2
+  assert_output "gryptserver: error: the group friends has no pending request 99999999999999999999"
+  start_server
+  run gs add friends 99999999999999999999 --name bob
+  assert_failure 2
+  assert_output "gryptserver: error: the group friends has no pending request 99999999999999999999"
+}
+
+@test "not-member takes the same time for a missing group and an existing one: the request is recorded after the answer" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  # The store busy for 4 s: recording bob's request waits; the answers do not.
+  (echo "BEGIN EXCLUSIVE;"; sleep 4; echo "COMMIT;") | sqlite3 "$STORE/grypt.db" 3>&- &
+  echo $! >>"$BATS_TEST_TMPDIR/pids"
+  sleep 0.5
+  run tc -i bob -r "$REF" --also nosuch --timing --note "let me in"
+  assert_failure 1
+  for g in friends nosuch; do
+    ms=$(echo "$output" | sed -n "s/.*\"not-member\",\"group\":\"$g\",\"ms\":\([0-9.]*\).*/\1/p")
+    [ -n "$ms" ]
+    awk -v m="$ms" 'BEGIN { exit !(m < 1000) }' || { echo "$g: not-member after $ms ms"; false; }
+  done
+  # Recorded once the store was free again.
+  for _ in $(seq 100); do gs pending friends | grep -q "let me in" && break; sleep 0.1; done
+  run gs pending friends
+  assert_output --regexp "^1  $(cat bob.pub)  .*\"let me in\"$"
+}
+
+@test "rosters only of entitled epochs; a hello beyond the current epoch; 64 groups in a hello" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  # bob, added at epoch 3 without history, asks for epoch 2's roster.
+  run tc -i bob -r "$REF" --roster --roster-epoch 2
+  assert_failure 2
+  assert_line '{"event":"error","code":"protocol","message":"a roster of an epoch this member has no right to"}'
+  refute_output --partial '"event":"roster"'
+  run tc -i bob -r "$REF" --roster --roster-epoch 3
+  assert_success
+  assert_line --partial '"members":["alice","bob"],"digest":"matches the state"'
+  # A member claiming an epoch the server never made gets the chain from
+  # its start, and the server stays up.
+  run tc -i alice -r "$REF" --hold "99:$(printf 'A%.0s' $(seq 43))"
+  assert_success
+  assert_line --index 2 --regexp '^\{"event":"state","group":"friends","epoch":2,"key":true,"check":"accepted"'
+  assert_line --index 4 '{"event":"synced","group":"friends","epoch":3}'
+  kill -0 "$SERVER_PID"
+  # 64 groups in one hello are served; 65 are not.
+  run tc -i alice -r "$REF" --groups 64
+  assert_failure 1
+  assert_line '{"event":"synced","group":"friends","epoch":3}'
+  [ "$(echo "$output" | grep -c '"event":"not-member"')" -eq 63 ]
+  run tc -i alice -r "$REF" --groups 65
+  assert_failure 2
+  assert_line --partial '{"event":"error","code":"too-many-groups"'
 }

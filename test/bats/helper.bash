@@ -27,4 +27,12 @@ type_slowly() {
   sleep 1
 }
 
+# flip FILE OFFSET: xor one byte with 0x01, in place: an edit that always
+# changes the file (writing a fixed byte may write the byte that was there).
+flip() {
+  local b
+  b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
+  printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
 setup() { setup_home; }

@@ -80,3 +80,16 @@ wait_epoch() {
   cat "$BATS_TEST_TMPDIR/$1.log" >&2
   return 1
 }
+
+# The key id of the public key in FILE as grypt-open shows it: the first 8
+# bytes of its fingerprint, BLAKE2b-256("grypt fingerprint v1" || key), in
+# base64url (grypt.5, PUBLIC KEYS).
+key_id_of() {
+  python3 - "$(cat "$1")" <<'PY'
+import base64, hashlib, sys
+s = sys.argv[1][len("grypt-pk:"):]
+key = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))[:64]
+fp = hashlib.blake2b(b"grypt fingerprint v1" + key, digest_size=32).digest()
+print(base64.urlsafe_b64encode(fp[:8]).decode().rstrip("="))
+PY
+}

@@ -1,6 +1,10 @@
 # A group server for a test: a store in the test's directory, served on
 # 127.0.0.1 at a free port, stopped by pid when the test ends.
-#   start_server         init (once) and serve; sets SERVER_PID, REF, STORE
+#   start_server         init (once) and serve; sets SERVER_PID, REF, STORE;
+#                        SERVE_LISTEN=HOST:PORT serves there (a restart on
+#                        the port the reference names)
+#   start_testserver ID GROUP [ARGS]  a scripted server (test/server):
+#                        sets TS_REF and TS_PID; it logs to testserver.log
 #   stop_server          SIGTERM, then wait
 #   tc ARGS...           the protocol test client (JSON events on stdout)
 #   member NAME          an identity NAME (no passphrase), its key in NAME.pub
@@ -21,7 +25,8 @@ start_server() {
   # SERVER_FILES=N: the server's limit of open files (soft and hard).
   (
     [ -z "${SERVER_FILES:-}" ] || ulimit -n "$SERVER_FILES"
-    exec gryptserver serve --store "$STORE" --master-key-file "$MK" --ready-fd 3
+    exec gryptserver serve --store "$STORE" --master-key-file "$MK" --ready-fd 3 \
+      ${SERVE_LISTEN:+--listen "$SERVE_LISTEN"}
   ) 3>"$BATS_TEST_TMPDIR/ready" 2>>"$BATS_TEST_TMPDIR/server.log" &
   SERVER_PID=$!
   echo "$SERVER_PID" >>"$BATS_TEST_TMPDIR/pids"
@@ -37,6 +42,26 @@ stop_server() {
 }
 
 tc() { "$TESTCLIENT" "$@"; }
+
+TESTSERVER=$GRYPT_TEST_BIN/grypt-testserver
+
+start_testserver() {
+  local id=$1 group=$2
+  shift 2
+  rm -f "$BATS_TEST_TMPDIR/ts.ref"
+  "$TESTSERVER" -i "$id" --group "$group" "$@" >"$BATS_TEST_TMPDIR/ts.ref" \
+    2>>"$BATS_TEST_TMPDIR/testserver.log" 3>&- &
+  TS_PID=$!
+  echo "$TS_PID" >>"$BATS_TEST_TMPDIR/pids"
+  local i
+  for ((i = 0; i < 100; i++)); do
+    TS_REF=$(cat "$BATS_TEST_TMPDIR/ts.ref" 2>/dev/null)
+    [ -n "$TS_REF" ] && return 0
+    sleep 0.05
+  done
+  echo "the test server did not start" >&2
+  return 1
+}
 
 # Starts a client in the background; its pid goes to the cleanup list.
 tc_bg() {

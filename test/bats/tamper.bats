@@ -5,13 +5,6 @@
 
 load helper
 
-# flip FILE OFFSET: xor one byte with 0x01, in place.
-flip() {
-  local b
-  b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
-  printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
-
 vector_data() { sed '1,/^$/d' "$REPO/test/vectors/$1.vec" | base64 -d; }
 
 entry_setup() {

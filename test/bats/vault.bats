@@ -321,7 +321,7 @@ make_evil_key() {
   vault-put "${V[@]}" k <<<"value one"
   vault-put "${V[@]}" k <<<"value two, to be tampered"
   f=$(find "$XDG_DATA_HOME/grypt/vault/entries" -name 00000000000000000002)
-  printf '\001' | dd of="$f" bs=1 seek=330 conv=notrunc status=none
+  flip "$f" 330
   run vault-put "${V[@]}" --delete k
   assert_failure 1
   assert_output --regexp "^vault-put: error: $f: authentication failed at chunk 1: .*; nothing was deleted$"

@@ -6,7 +6,8 @@
 // a misbehaving peer ends only its own session.
 //
 //   grypt-testclient -i IDENTITY -r REFERENCE [--note TEXT] [--stay]
-//       [--until-epoch N] [--roster] [--hold N:HEAD] [--timeout S]
+//       [--until-epoch N] [--roster] [--roster-epoch N] [--hold N:HEAD]
+//       [--also NAME]... [--groups N] [--timing] [--timeout S]
 //       [--raw HEX] [--stop-after-handshake] [--no-hello]
 //
 // Exit status: 0 the session went as asked; 1 the server was refused (a
@@ -42,12 +43,21 @@ using Json = nlohmann::ordered_json;
 
 struct Options {
   std::string identity, reference, note, raw, hold;
-  bool stay = false, roster = false, stop_after_handshake = false, no_hello = false;
-  std::uint32_t until_epoch = 0;
+  std::vector<std::string> also;  // more groups of the same server in the hello
+  bool stay = false, roster = false, stop_after_handshake = false, no_hello = false, timing = false;
+  std::uint32_t until_epoch = 0, roster_epoch = 0;
+  int groups = 0;  // pad the hello to this many groups (g1, g2, ...)
   int timeout = 20;
 };
 
-void event(const Json& j) { std::cout << j.dump() << std::endl; }
+using Clock = std::chrono::steady_clock;
+std::optional<Clock::time_point> hello_sent;  // --timing: events say how long after the hello
+
+void event(Json j) {
+  if (hello_sent)
+    j["ms"] = std::chrono::duration<double, std::milli>(Clock::now() - *hello_sent).count();
+  std::cout << j.dump() << std::endl;
+}
 
 std::vector<std::uint8_t> unhex(const std::string& h) {
   std::vector<std::uint8_t> out;
@@ -102,8 +112,8 @@ class Client {
       std::vector<std::uint8_t> raw = unhex(o_.raw);
       co_await s.write_all(raw);
     } else if (!o_.no_hello) {
-      proto::Hello h{id_.public_key(), {}, o_.note};
-      proto::GroupWant want{ref_.group, {}, {}};
+      proto::Hello h{id_.public_key(), {}};
+      proto::GroupWant want{ref_.group, {}, {}, {}, {}, o_.note};
       if (!o_.hold.empty()) {
         std::size_t colon = o_.hold.find(':');
         want.epoch = Epoch(static_cast<std::uint32_t>(std::stoul(o_.hold.substr(0, colon))));
@@ -113,7 +123,13 @@ class Client {
         want.head = hh;
       }
       h.groups.push_back(want);
+      for (const std::string& g : o_.also) h.groups.push_back({g, {}, {}, {}, {}, o_.note});
+      // Padding goes first, so that the session ends with the real group's
+      // "synced".
+      for (int i = static_cast<int>(h.groups.size()); i < o_.groups; ++i)
+        h.groups.insert(h.groups.begin(), {"g" + std::to_string(i), {}, {}, {}, {}, ""});
       std::vector<std::uint8_t> f = frame(proto::encode(proto::FromMember{h}));
+      if (o_.timing) hello_sent = Clock::now();
       co_await s.write_all(f);
     }
     for (;;) {
@@ -131,7 +147,7 @@ class Client {
       }
       if (const auto* st = std::get_if<proto::State>(&*m)) {
         Held& held = held_[st->group];
-        ChainCheck c = check_next_state(st->state, ref_.group_id(), *server_, held.state, st->key, id_);
+        ChainCheck c = check_next_state(st->state, derive_group_id(ref_.server, st->group), *server_, held.state, st->key, id_);
         Json j = {{"event", "state"}, {"group", st->group}, {"epoch", st->epoch.value()},
                   {"key", !st->key.empty()}, {"check", chain_result_text(c.result)}};
         if (c.result != ChainCheck::Result::accepted) {
@@ -145,9 +161,10 @@ class Client {
         event(j);
       } else if (const auto* sy = std::get_if<proto::Synced>(&*m)) {
         event({{"event", "synced"}, {"group", sy->group}, {"epoch", sy->epoch.value()}});
-        if (o_.roster) {
+        if (o_.roster && sy->group == ref_.group) {
+          Epoch e = o_.roster_epoch ? Epoch(o_.roster_epoch) : sy->epoch;
           std::vector<std::uint8_t> f =
-              frame(proto::encode(proto::FromMember{proto::RosterRequest{sy->group, sy->epoch}}));
+              frame(proto::encode(proto::FromMember{proto::RosterRequest{sy->group, e}}));
           co_await s.write_all(f);
           continue;
         }
@@ -215,6 +232,10 @@ int body(int argc, char** argv) {
       ("stay", "keep the session and print pushes")
       ("until-epoch", "stop once synced at this epoch", cxxopts::value<std::uint32_t>())
       ("roster", "ask for the roster of the current epoch and check it")
+      ("roster-epoch", "with --roster: ask for this epoch's instead", cxxopts::value<std::uint32_t>())
+      ("also", "another group of the server in the hello", cxxopts::value<std::vector<std::string>>())
+      ("groups", "pad the hello to N groups", cxxopts::value<int>())
+      ("timing", "each event says how many ms after the hello it came")
       ("hold", "claim to hold EPOCH:HEAD", cxxopts::value<std::string>())
       ("raw", "after the welcome, send these bytes (hex) instead of a hello",
        cxxopts::value<std::string>())
@@ -228,6 +249,10 @@ int body(int argc, char** argv) {
   o.stay = r.count("stay") > 0;
   if (r.count("until-epoch")) o.until_epoch = r["until-epoch"].as<std::uint32_t>();
   o.roster = r.count("roster") > 0;
+  if (r.count("roster-epoch")) o.roster_epoch = r["roster-epoch"].as<std::uint32_t>();
+  if (r.count("also")) o.also = r["also"].as<std::vector<std::string>>();
+  if (r.count("groups")) o.groups = r["groups"].as<int>();
+  o.timing = r.count("timing") > 0;
   if (r.count("hold")) o.hold = r["hold"].as<std::string>();
   if (r.count("raw")) o.raw = r["raw"].as<std::string>();
   o.no_hello = r.count("no-hello") > 0;

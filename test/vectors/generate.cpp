@@ -399,6 +399,14 @@ void vault(const Identity& alice, const Identity& bob, const Identity& mallory) 
         "a control character in the stored name", fields, with_block(block)});
   emit({"vault_entry_tombstone_with_data", "header", "vault-entry", "tombstone that carries data",
         "a tombstone whose payload is not empty", fields, entry(text_bytes("left over"), true)});
+  // The first chunk verifies and is not an empty final chunk: "header",
+  // whatever a later chunk holds (grypt.5, Entry file, checks 8 to 10).
+  auto long_tombstone = entry(pattern(65537), true);
+  long_tombstone[long_tombstone.size() - 5] ^= 0x01;
+  emit({"vault_entry_tombstone_long_later_chunk_bad", "header", "vault-entry",
+        "tombstone that carries data",
+        "a tombstone of two chunks whose second chunk is modified: header, not auth", fields,
+        long_tombstone});
   for (int at = 9; at < 16; ++at)
     emit({"vault_entry_reserved_byte_" + std::to_string(at), "header", "vault-entry",
           "reserved bits", "reserved header byte " + std::to_string(at) + " set", fields,

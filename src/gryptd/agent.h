@@ -1,0 +1,155 @@
+// gryptd's insides (man/gryptd.1), shared by its two jobs: following the
+// groups' servers (link.cpp, one TLS session per server and up to 64 of
+// its groups) and answering the tools on the Unix socket (tools.cpp).
+// One event loop runs both; nothing here is touched from another thread.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/keyring.h"
+#include "gryptd/daemon.h"
+#include "gryptd/follow.h"
+#include "gryptd/signal.h"
+#include "ipc/daemon.h"
+#include "ipc/frame.h"
+#include "ipc/protocol.h"
+#include "net/tls.h"
+
+namespace grypt {
+
+using namespace std::chrono_literals;
+
+class Agent;
+
+// One TLS session to a group server, for up to 64 groups whose references
+// name its host, port and key.
+class Link : public std::enable_shared_from_this<Link> {
+ public:
+  Link(Agent& a, const GroupReference& ref);
+  // Whether `g` belongs on this link: same server, and room for it.
+  bool serves(const GroupReference& r) const;
+  bool full() const { return groups_.size() >= proto::max_groups; }
+  // Takes a group; asks the server about it at once when connected.
+  void add(KnownGroup* g);
+  asio::awaitable<void> run();
+  void stop();
+  // Ends a wait between attempts now: a tool needs what only the server
+  // can tell.
+  void wake();
+  bool connected() const { return connected_; }
+  // Asks the server again about a group it said this key is not a member of.
+  void ask_again(KnownGroup* g);
+  void fetch_roster(KnownGroup* g, Epoch e);
+  // A round trip to the server now: the time (Unix seconds) at which it
+  // confirmed that nothing newer is on its way, or nullopt if it did not
+  // within `fresh_wait` (grypt-protocol.7, ping).
+  asio::awaitable<std::optional<std::int64_t>> confirm();
+  std::string where() const { return host_ + ":" + std::to_string(port_); }
+
+ private:
+  asio::awaitable<void> session();
+  asio::awaitable<std::optional<proto::FromServer>> next();
+  asio::awaitable<void> writer();
+  asio::awaitable<void> pinger();
+  void send(const proto::FromMember& m);
+  void ping();
+  void handle(const proto::FromServer& m);
+  void pong();
+  KnownGroup* group_of(const std::string& wire_name, const char* frame);
+  proto::GroupWant want(KnownGroup* g) const;
+  std::vector<KnownGroup*> followed();
+  void fetch_rosters(KnownGroup* g);
+  void apply(const Outcome& o);
+  void lost();
+
+  Agent& a_;
+  std::string host_;
+  std::uint16_t port_;
+  Fingerprint pin_;
+  std::map<std::string, KnownGroup*> groups_;  // by the group's name on the server
+  std::unique_ptr<TlsStream> stream_;
+  FrameBuffer in_;
+  std::deque<std::vector<std::uint8_t>> out_;
+  bool writing_ = false, connected_ = false, stopping_ = false, timed_out_ = false;
+  std::chrono::milliseconds backoff_;
+  asio::steady_timer* pause_ = nullptr;
+  std::chrono::steady_clock::time_point last_heard_;
+  // Pings in flight, oldest first: their number and the time they left.
+  std::deque<std::pair<std::uint64_t, std::int64_t>> pings_;
+  std::uint64_t pings_sent_ = 0, pongs_for_ = 0;  // the newest ping answered
+  std::int64_t pong_time_ = 0;
+  Signal pong_signal_;
+  std::map<std::string, std::vector<RosterEntry>> roster_parts_;
+  std::map<KnownGroup*, std::uint32_t> fetching_;  // the roster asked for, one per group
+};
+
+class Agent {
+ public:
+  Agent(Keyring& k, int listen_fd, const DaemonOptions& o);
+  int run();
+  void log(const std::string& line);
+  Link& link_for(KnownGroup* g);
+  Live& live(KnownGroup* g) { return live_[g]; }
+  // Wakes the tools waiting on what a server says about `g`.
+  void answered(KnownGroup* g) { signal_of(g).notify(); }
+  Signal& signal_of(KnownGroup* g);
+  void stop();
+  std::int64_t now() const;
+
+  asio::io_context io{1};
+  Keyring& keyring;
+  DaemonOptions options;
+  TlsContext tls;
+  Follower follower;
+  std::map<KnownGroup*, Link*> link_of;
+  std::map<std::string, SecretBytes> vault_keys;  // by the sha256 of vault.key
+  bool stopping = false;
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> serve_tool(asio::local::stream_protocol::socket s);
+  asio::local::stream_protocol::acceptor acceptor_;
+  asio::signal_set signals_;
+  std::vector<std::shared_ptr<Link>> links_;
+  std::map<KnownGroup*, Live> live_;
+  std::map<KnownGroup*, std::unique_ptr<Signal>> signals_of_;
+};
+
+// The tools' side: one connection's requests, answered in order.
+class ToolSession {
+ public:
+  explicit ToolSession(Agent& a) : a_(a) {}
+  asio::awaitable<daemon::Reply> handle(const daemon::Request& r);
+
+ private:
+  asio::awaitable<daemon::Reply> status();
+  asio::awaitable<daemon::Reply> seal(const daemon::Seal& s);
+  asio::awaitable<daemon::Reply> sign(const daemon::Sign& s);
+  asio::awaitable<daemon::Reply> open(const daemon::Open& o);
+  asio::awaitable<daemon::Reply> members(const daemon::Members& m);
+  asio::awaitable<daemon::Reply> vault(const daemon::Vault& v);
+  asio::awaitable<daemon::Reply> join(const daemon::Join& j);
+  asio::awaitable<daemon::Reply> stop(const daemon::Stop&);
+  asio::awaitable<void> catch_up(KnownGroup* g, Epoch wanted);
+  asio::awaitable<bool> fetch_roster(KnownGroup* g, Epoch e);
+
+  Agent& a_;
+  std::set<KnownGroup*> asked_;  // groups this tool's requests asked the server about
+};
+
+// Vault keys the daemon opened, by the digest of their vault.key.
+daemon::Reply vault_request(Agent& a, const daemon::Vault& v);
+
+}  // namespace grypt

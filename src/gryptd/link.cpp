@@ -1,0 +1,379 @@
+// Following a group server (gryptd.1, Servers): a TLS session pinned to
+// the reference's key, reconnecting with exponential backoff and jitter,
+// every frame checked to concern a group of this connection.
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/text.h"
+#include "gryptd/agent.h"
+
+namespace grypt {
+namespace {
+
+using asio::awaitable;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+
+constexpr auto connect_timeout = 10s;
+constexpr auto ping_every = 60s;
+constexpr auto pong_within = 30s;
+constexpr auto min_backoff = std::chrono::milliseconds(1000);
+constexpr auto max_backoff = std::chrono::milliseconds(300000);
+// How long a tool waits for the server to confirm that the daemon holds
+// the newest epoch (grypt-seal.1, --require-fresh).
+constexpr auto fresh_wait = 3s;
+constexpr std::size_t max_roster = 1'000'000;
+
+// The server closed a connection that had no group left (every group said
+// not-member): no news for the log.
+class ClosedAfterVerdict : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace
+
+Link::Link(Agent& a, const GroupReference& ref)
+    : a_(a), host_(ref.host), port_(ref.port), pin_(ref.server), backoff_(min_backoff),
+      pong_signal_(a.io) {}
+
+bool Link::serves(const GroupReference& r) const {
+  return r.host == host_ && r.port == port_ && r.server == pin_ && !full();
+}
+
+void Link::add(KnownGroup* g) {
+  groups_[g->entry.reference.group] = g;
+  if (connected_)
+    send(proto::Ask{{want(g)}});
+  else
+    wake();
+}
+
+void Link::ask_again(KnownGroup* g) {
+  if (connected_) send(proto::Ask{{want(g)}});
+}
+
+void Link::stop() {
+  stopping_ = true;
+  if (stream_) stream_->close();
+}
+
+void Link::wake() {
+  backoff_ = min_backoff;
+  if (pause_) pause_->cancel();
+}
+
+// What this member holds of `g`, for the server (grypt-protocol.7, hello).
+proto::GroupWant Link::want(KnownGroup* g) const {
+  proto::GroupWant w{g->entry.reference.group, {}, {}, {}, {}, g->entry.note};
+  if (!g->chain.empty()) {
+    w.epoch = g->chain.head().epoch;
+    w.head = g->chain.head().hash();
+    w.first = g->chain.oldest().epoch;
+    w.lacking = g->chain.lacking();
+    if (w.lacking.size() > proto::max_lacking) w.lacking.resize(proto::max_lacking);
+  }
+  return w;
+}
+
+awaitable<void> Link::run() {
+  auto self = shared_from_this();
+  while (!stopping_ && !a_.stopping) {
+    auto began = std::chrono::steady_clock::now();
+    try {
+      co_await session();
+    } catch (const ClosedAfterVerdict&) {
+    } catch (const std::exception& e) {
+      std::string why = timed_out_ ? "no answer within " + std::to_string(connect_timeout.count()) + " s"
+                                   : std::string(e.what());
+      if (!stopping_ && !a_.stopping) a_.log(where() + ": " + why);
+    }
+    lost();
+    if (stopping_ || a_.stopping) break;
+    // A session that lasted resets the backoff; a failing one doubles it.
+    if (std::chrono::steady_clock::now() - began > 60s) backoff_ = min_backoff;
+    std::uint32_t jitter = 0;
+    random_bytes(std::span(reinterpret_cast<std::uint8_t*>(&jitter), sizeof jitter));
+    auto wait = backoff_ / 2 + std::chrono::milliseconds(jitter % (backoff_.count() / 2 + 1));
+    asio::steady_timer t(a_.io, wait);
+    pause_ = &t;
+    asio::error_code ec;
+    co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+    pause_ = nullptr;
+    backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, max_backoff);
+  }
+}
+
+void Link::lost() {
+  connected_ = false;
+  fetching_.clear();
+  roster_parts_.clear();
+  pings_.clear();
+  stream_.reset();
+  in_.clear();
+  out_.clear();
+  for (auto& [name, g] : groups_) {
+    Live& l = a_.live(g);
+    if (!standing_is_verdict(l.standing)) l.standing = Standing::offline;
+    a_.answered(g);
+  }
+  pong_signal_.notify();
+}
+
+// The groups to ask for: a forked group is not followed, the user decides
+// first (gryptd.1, status).
+std::vector<KnownGroup*> Link::followed() {
+  std::vector<KnownGroup*> out;
+  for (auto& [name, g] : groups_)
+    if (a_.live(g).standing != Standing::forked) out.push_back(g);
+  return out;
+}
+
+awaitable<void> Link::session() {
+  for (KnownGroup* g : followed())
+    if (!standing_is_verdict(a_.live(g).standing)) a_.live(g).standing = Standing::connecting;
+  if (followed().empty()) {
+    // Nothing to ask; wait for a group to join.
+    asio::steady_timer t(a_.io, max_backoff);
+    pause_ = &t;
+    asio::error_code ec;
+    co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+    pause_ = nullptr;
+    throw ClosedAfterVerdict("no group to follow");
+  }
+  tcp::resolver resolver(a_.io);
+  std::string port = std::to_string(port_);
+  auto endpoints = co_await resolver.async_resolve(host_, port, use_awaitable);
+  tcp::socket socket(a_.io);
+  // Every wait has a deadline: a server that does not answer costs a
+  // timeout, not a hung daemon.
+  timed_out_ = false;
+  asio::steady_timer deadline(a_.io, connect_timeout);
+  deadline.async_wait([this, &socket](const asio::error_code& ec) {
+    if (ec) return;
+    timed_out_ = true;
+    socket.close();
+  });
+  co_await asio::async_connect(socket, endpoints, use_awaitable);
+  stream_ = std::make_unique<TlsStream>(a_.tls, std::move(socket));
+  deadline.expires_after(connect_timeout);
+  deadline.async_wait([this](const asio::error_code& ec) {
+    if (ec || connected_ || !stream_) return;
+    timed_out_ = true;
+    stream_->close();
+  });
+  co_await stream_->handshake();
+  auto first = co_await next();
+  const auto* welcome = first ? std::get_if<proto::Welcome>(&*first) : nullptr;
+  if (!welcome) throw TlsError("the server did not say welcome");
+  if (welcome->server.fingerprint() != pin_ ||
+      !std::equal(welcome->server.ed25519().begin(), welcome->server.ed25519().end(),
+                  stream_->peer_key().begin())) {
+    for (auto& [name, g] : groups_) {
+      a_.live(g).standing = Standing::wrong_server;
+      ++a_.live(g).answers;
+      a_.answered(g);
+    }
+    throw TlsError("the server's key does not match the reference's fingerprint: refusing it");
+  }
+  connected_ = true;
+  deadline.cancel();
+  std::vector<KnownGroup*> asking = followed();
+  if (asking.empty()) throw ClosedAfterVerdict("no group to follow");
+  proto::Hello h{a_.keyring.identity().public_key(), {}};
+  for (KnownGroup* g : asking) h.groups.push_back(want(g));
+  send(h);
+  last_heard_ = std::chrono::steady_clock::now();
+  asio::co_spawn(a_.io, pinger(), asio::detached);
+  bool all_refused = false;
+  for (;;) {
+    std::optional<proto::FromServer> m = co_await next();
+    if (!m) {
+      all_refused = std::all_of(asking.begin(), asking.end(), [&](KnownGroup* g) {
+        return a_.live(g).standing == Standing::not_member;
+      });
+      break;
+    }
+    handle(*m);
+  }
+  if (all_refused) throw ClosedAfterVerdict("not a member of any group asked for");
+  throw TlsError("the server closed the connection");
+}
+
+awaitable<std::optional<proto::FromServer>> Link::next() {
+  for (;;) {
+    if (auto body = in_.next()) co_return proto::decode_from_server(*body);
+    std::size_t n;
+    {
+      std::vector<std::uint8_t> buf(16384);
+      n = co_await stream_->read_some(buf);
+      in_.feed(std::span(buf.data(), n));
+    }
+    if (n == 0) co_return std::nullopt;
+    last_heard_ = std::chrono::steady_clock::now();
+  }
+}
+
+// Every frame concerns only a group of this connection; any other is a
+// protocol error that ends it (grypt-protocol.7, FRAMES).
+KnownGroup* Link::group_of(const std::string& wire_name, const char* frame) {
+  auto it = groups_.find(wire_name);
+  if (it == groups_.end() || a_.link_of[it->second] != this)
+    throw ProtocolError("protocol", std::string("a ") + frame + " frame about a group not asked for on "
+                                    "this connection (" + printable(wire_name) + ")");
+  return it->second;
+}
+
+void Link::apply(const Outcome& o) {
+  if (!o.log.empty()) a_.log(o.end ? where() + ": " + o.log : o.log);
+  if (o.end) throw ClosedAfterVerdict(o.log);
+}
+
+void Link::handle(const proto::FromServer& m) {
+  Follower& f = a_.follower;
+  if (const auto* s = std::get_if<proto::State>(&m)) {
+    KnownGroup* g = group_of(s->group, "state");
+    Outcome o = f.state(*g, a_.live(g), *s);
+    a_.answered(g);
+    apply(o);
+  } else if (const auto* s = std::get_if<proto::Synced>(&m)) {
+    KnownGroup* g = group_of(s->group, "synced");
+    Outcome o = f.synced(*g, a_.live(g), *s, a_.now());
+    a_.answered(g);
+    apply(o);
+    fetch_rosters(g);
+  } else if (const auto* n = std::get_if<proto::NotMember>(&m)) {
+    KnownGroup* g = group_of(n->group, "not-member");
+    apply(f.not_member(*g, a_.live(g)));
+    a_.answered(g);
+  } else if (const auto* rm = std::get_if<proto::Removed>(&m)) {
+    KnownGroup* g = group_of(rm->group, "removed");
+    apply(f.removed(*g, a_.live(g)));
+    a_.answered(g);
+  } else if (const auto* r = std::get_if<proto::Roster>(&m)) {
+    KnownGroup* g = group_of(r->group, "roster");
+    auto& parts = roster_parts_[r->group + "/" + r->epoch.to_string()];
+    parts.insert(parts.end(), r->members.begin(), r->members.end());
+    if (parts.size() > max_roster) throw ProtocolError("protocol", "a roster of more than a million members");
+    if (r->more) return;
+    std::vector<RosterEntry> all = std::move(parts);
+    roster_parts_.erase(r->group + "/" + r->epoch.to_string());
+    Outcome o = f.roster(*g, r->epoch, std::move(all));
+    a_.answered(g);
+    apply(o);
+    if (auto it = fetching_.find(g); it != fetching_.end() && it->second == r->epoch.value()) {
+      fetching_.erase(it);
+      fetch_rosters(g);
+    }
+  } else if (std::holds_alternative<proto::Ping>(m)) {
+    send(proto::Pong{});
+  } else if (std::holds_alternative<proto::Pong>(m)) {
+    pong();
+  } else if (const auto* e = std::get_if<proto::ErrorReply>(&m)) {
+    throw TlsError("the server said " + e->code + ": " + e->message);
+  } else {
+    throw ProtocolError("protocol", "a second welcome");
+  }
+}
+
+// Every epoch whose key this member holds gets its roster cached, newest
+// first, one request at a time: a post of any of them can then be checked
+// with the server down, or after this member was removed.
+void Link::fetch_rosters(KnownGroup* g) {
+  if (fetching_.count(g) || g->chain.empty()) return;
+  for (Epoch e = g->chain.head().epoch; e >= g->chain.oldest().epoch && e.value() >= 1;
+       e = Epoch(e.value() - 1)) {
+    if (g->chain.key(e) && !a_.keyring.roster(*g, e)) {
+      fetch_roster(g, e);
+      return;
+    }
+  }
+}
+
+void Link::fetch_roster(KnownGroup* g, Epoch e) {
+  if (!connected_ || fetching_.count(g)) return;
+  fetching_[g] = e.value();
+  send(proto::RosterRequest{g->entry.reference.group, e});
+}
+
+void Link::ping() {
+  pings_.emplace_back(++pings_sent_, a_.now());
+  send(proto::Ping{});
+}
+
+// A pong answers the oldest ping in flight. The server answers a ping
+// after every frame it queued before reading it, so every state of an
+// epoch made before the ping left has arrived: the groups that are synced
+// are confirmed as of that ping.
+void Link::pong() {
+  if (pings_.empty()) throw ProtocolError("protocol", "a pong without a ping");
+  auto [number, sent] = pings_.front();
+  pings_.pop_front();
+  pongs_for_ = number;
+  pong_time_ = sent;
+  for (auto& [name, g] : groups_)
+    if (a_.live(g).standing == Standing::connected) g->chain.confirmed = std::max(g->chain.confirmed, sent);
+  pong_signal_.notify();
+}
+
+awaitable<std::optional<std::int64_t>> Link::confirm() {
+  auto self = shared_from_this();
+  if (!connected_) co_return std::nullopt;
+  ping();
+  std::uint64_t mine = pings_sent_;
+  auto deadline = std::chrono::steady_clock::now() + fresh_wait;
+  while (pongs_for_ < mine) {
+    if (!connected_) co_return std::nullopt;
+    bool woke = co_await pong_signal_.wait_until(deadline);
+    if (!woke) co_return std::nullopt;
+  }
+  co_return pong_time_;
+}
+
+void Link::send(const proto::FromMember& m) {
+  if (!connected_ || !stream_) return;
+  out_.push_back(frame(proto::encode(m)));
+  if (!writing_) {
+    writing_ = true;
+    asio::co_spawn(a_.io, writer(), asio::detached);
+  }
+}
+
+awaitable<void> Link::writer() {
+  auto self = shared_from_this();
+  try {
+    while (!out_.empty() && stream_) {
+      std::vector<std::uint8_t> f = std::move(out_.front());
+      out_.pop_front();
+      co_await stream_->write_all(f);
+    }
+  } catch (const std::exception&) {
+    if (stream_) stream_->close();
+  }
+  writing_ = false;
+}
+
+awaitable<void> Link::pinger() {
+  auto self = shared_from_this();
+  TlsStream* mine = stream_.get();
+  for (;;) {
+    asio::steady_timer t(a_.io, ping_every);
+    asio::error_code ec;
+    co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (stream_.get() != mine || !connected_) co_return;
+    if (std::chrono::steady_clock::now() - last_heard_ > ping_every + pong_within) {
+      a_.log(where() + ": the server stopped answering; reconnecting");
+      stream_->close();
+      co_return;
+    }
+    ping();
+  }
+}
+
+}  // namespace grypt

@@ -1,0 +1,233 @@
+// Answering the tools (grypt-protocol.7, DAEMON PROTOCOL): one function
+// per request, dispatched by the request's type.
+#include <unistd.h>
+
+#include <asio/use_awaitable.hpp>
+
+#include "core/encoding.h"
+#include "core/error.h"
+#include "core/vault_format.h"
+#include "gryptd/agent.h"
+#include "ipc/overloaded.h"
+
+namespace grypt {
+namespace {
+
+using asio::awaitable;
+
+// How long a tool waits for the server to answer about a group the daemon
+// cannot answer for itself: one it is not a member of, or an epoch newer
+// than it holds. Connected and synced, a newer epoch would be pushed at
+// once: only one already on its way is worth a short wait.
+constexpr auto catch_up_wait = 3s;
+constexpr auto in_flight_wait = 300ms;
+constexpr auto roster_wait = 10s;
+
+daemon::Failure wrong_server(const KnownGroup* g) {
+  return {"wrong-server", "the server of " + g->entry.name +
+                              " is not the one its reference names (its key does not match the "
+                              "reference's fingerprint): check the reference"};
+}
+
+daemon::Failure not_member(const KnownGroup* g, const Identity& id) {
+  return {"not-member", "you are not a member of " + g->entry.name +
+                            ": send your key to its administrator: " + id.public_key().to_string()};
+}
+
+}  // namespace
+
+awaitable<daemon::Reply> ToolSession::handle(const daemon::Request& req) {
+  try {
+    awaitable<daemon::Reply> answer = std::visit(
+        overloaded{
+            [&](const daemon::Status&) { return status(); },
+            [&](const daemon::Seal& s) { return seal(s); },
+            [&](const daemon::Sign& s) { return sign(s); },
+            [&](const daemon::Open& o) { return open(o); },
+            [&](const daemon::Members& m) { return members(m); },
+            [&](const daemon::Vault& v) { return vault(v); },
+            [&](const daemon::Join& j) { return join(j); },
+            [&](const daemon::Stop& s) { return stop(s); },
+        },
+        req);
+    co_return co_await std::move(answer);
+  } catch (const UnknownGroupError& e) {
+    co_return daemon::Failure{"unknown-group", e.what()};
+  } catch (const OpenError& e) {
+    co_return daemon::Failure{"unknown-epoch", e.what()};
+  } catch (const UsageError& e) {
+    co_return daemon::Failure{"usage", e.what()};
+  } catch (const Error& e) {
+    co_return daemon::Failure{"protocol", e.what()};
+  }
+}
+
+awaitable<daemon::Reply> ToolSession::status() {
+  Keyring& k = a_.keyring;
+  daemon::StatusReply s{k.identity().public_key().to_string(), static_cast<std::uint64_t>(::getpid()), {}};
+  for (KnownGroup* g : k.groups()) {
+    Live& l = a_.live(g);
+    const auto* roster = k.newest_roster(*g);
+    s.groups.push_back({g->entry.name, g->entry.reference.to_string(), standing_name(l.standing),
+                        g->chain.empty() ? 0 : g->chain.head().epoch.value(), g->chain.confirmed,
+                        roster ? roster->size() : 0, l.why});
+  }
+  co_return s;
+}
+
+// Before saying "not a member" or "no such epoch", ask the server once
+// more: a member just admitted, or an epoch made a moment ago, is known to
+// it before this daemon's next attempt. Once per tool and group: a feed of
+// posts of a group we left costs one ask.
+awaitable<void> ToolSession::catch_up(KnownGroup* g, Epoch wanted) {
+  Live& l = a_.live(g);
+  auto holds = [&] {
+    return l.standing != Standing::not_member && !g->chain.empty() && g->chain.head().epoch >= wanted;
+  };
+  Link* link = a_.link_of[g];
+  if (holds() || !link || !asked_.insert(g).second) co_return;
+  std::chrono::milliseconds wait = catch_up_wait;
+  if (!link->connected())
+    link->wake();
+  else if (l.standing == Standing::not_member)
+    link->ask_again(g);
+  else if (l.standing == Standing::connected)
+    wait = in_flight_wait;
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  std::uint64_t answers = l.answers;
+  // Until the server answered about the group (what we hold then is all
+  // we get), or the wait is over.
+  while (!holds() && l.answers == answers && !a_.stopping) {
+    bool woke = co_await a_.signal_of(g).wait_until(deadline);
+    if (!woke) co_return;
+  }
+}
+
+awaitable<daemon::Reply> ToolSession::seal(const daemon::Seal& s) {
+  KnownGroup* g = a_.keyring.find(s.group);
+  if (!g) throw UnknownGroupError("no group named " + s.group + " (see gryptd join)");
+  Live& l = a_.live(g);
+  if (g->chain.empty() || l.standing == Standing::not_member) co_await catch_up(g, Epoch(1));
+  if (l.standing == Standing::wrong_server && !g->chain.newest_key()) co_return wrong_server(g);
+  if (l.standing == Standing::not_member) co_return not_member(g, a_.keyring.identity());
+  // Fresh means confirmed now, by a round trip to the server (grypt-seal.1,
+  // --require-fresh); the epoch is chosen once it answered.
+  daemon::SealReply r;
+  r.fresh = false;
+  if (l.standing == Standing::connected)
+    if (std::optional<std::int64_t> t = co_await a_.link_of[g]->confirm(); t && l.standing == Standing::connected)
+      r.fresh = true;
+  auto [h, key] = a_.keyring.seal(s.group, s.is_signed);
+  r.header = h.encode();
+  r.key = std::move(key);
+  r.epoch = h.epoch.value();
+  r.confirmed = g->chain.confirmed;
+  r.state = standing_name(l.standing);
+  if (s.digest) {
+    SignedDigest sd = IdentitySigner(a_.keyring.identity()).sign(h, *s.digest);
+    r.signature = daemon::SignReply{sd.key_id, sd.signature};
+  }
+  co_return r;
+}
+
+awaitable<daemon::Reply> ToolSession::sign(const daemon::Sign& s) {
+  MessageHeader h = MessageHeader::decode(s.header);
+  SignedDigest sd = IdentitySigner(a_.keyring.identity()).sign(h, s.digest);
+  co_return daemon::SignReply{sd.key_id, sd.signature};
+}
+
+awaitable<daemon::Reply> ToolSession::open(const daemon::Open& o) {
+  MessageHeader h = MessageHeader::decode(o.header);
+  if (KnownGroup* g = a_.keyring.find(h.group)) {
+    co_await catch_up(g, h.epoch);
+    if (a_.live(g).standing == Standing::wrong_server && !g->chain.key(h.epoch)) co_return wrong_server(g);
+  }
+  daemon::OpenReply r;
+  r.key = a_.keyring.message_key(h);
+  r.group = a_.keyring.find(h.group)->entry.name;
+  r.epoch = h.epoch.value();
+  if (std::optional<Epoch> e = a_.keyring.superseded_by(h)) r.superseded_by = e->value();
+  co_return r;
+}
+
+// A roster fetched now from the group's server, if it is connected.
+awaitable<bool> ToolSession::fetch_roster(KnownGroup* g, Epoch e) {
+  Link* link = a_.link_of[g];
+  if (!link || !link->connected() || !g->chain.state(e)) co_return false;
+  link->fetch_roster(g, e);
+  auto deadline = std::chrono::steady_clock::now() + roster_wait;
+  while (!a_.keyring.roster(*g, e) && link->connected()) {
+    bool woke = co_await a_.signal_of(g).wait_until(deadline);
+    if (!woke) break;
+  }
+  co_return a_.keyring.roster(*g, e) != nullptr;
+}
+
+awaitable<daemon::Reply> ToolSession::members(const daemon::Members& m) {
+  KnownGroup* g = a_.keyring.find(m.group);
+  if (!g) co_return daemon::Failure{"unknown-group", "a group you do not know"};
+  std::string what = g->entry.name + " epoch " + m.epoch.to_string();
+  if (!a_.keyring.roster(*g, m.epoch) && !co_await fetch_roster(g, m.epoch))
+    co_return daemon::Failure{"no-roster", "the roster of " + what +
+                                               " is not cached and its server did not send it"};
+  // Whether the sender is still a member needs the newest roster: fetched
+  // if it can be, else said to be unknown.
+  if (!g->chain.empty() && !a_.keyring.newest_roster(*g)) co_await fetch_roster(g, g->chain.head().epoch);
+  MessageHeader h;
+  h.group = m.group;
+  h.epoch = m.epoch;
+  daemon::MembersReply r;
+  for (Member& x : a_.keyring.lookup(h, m.key_id)) r.members.push_back({x.name, x.key, x.current});
+  co_return r;
+}
+
+awaitable<daemon::Reply> ToolSession::vault(const daemon::Vault& v) { co_return vault_request(a_, v); }
+
+awaitable<daemon::Reply> ToolSession::join(const daemon::Join& j) {
+  GroupReference ref = GroupReference::parse(j.reference);
+  bool known = a_.keyring.find(j.name) != nullptr;
+  KnownGroup& g = a_.keyring.join(j.name, ref, j.note);
+  if (!known) a_.link_for(&g);
+  co_return daemon::Done{};
+}
+
+awaitable<daemon::Reply> ToolSession::stop(const daemon::Stop&) { co_return daemon::Done{}; }
+
+daemon::Reply vault_request(Agent& a, const daemon::Vault& v) {
+  daemon::VaultReply r;
+  std::vector<std::uint8_t> file = v.vault_key_file;
+  const Identity& id = a.keyring.identity();
+  if (v.create) {
+    // A new vault: its key is made here and never leaves, sealed to the
+    // identity; the tool writes the file.
+    SecretBytes key(key_bytes);
+    random_bytes(key.span());
+    file = encode_vault_key_file(key, {id.public_key()});
+    r.vault_key_file = file;
+  }
+  std::array<std::uint8_t, 32> digest;
+  sha256(file, digest);
+  std::string name = base64_encode(digest, Base64::url_unpadded);
+  auto it = a.vault_keys.find(name);
+  if (it == a.vault_keys.end()) {
+    try {
+      it = a.vault_keys.emplace(name, open_vault_key_file(file, id)).first;
+    } catch (const OpenError& e) {
+      return daemon::Failure{"vault", e.what()};
+    }
+  }
+  if (!v.reseal.empty()) {
+    try {
+      r.vault_key_file = encode_vault_key_file(it->second, v.reseal);
+    } catch (const UsageError& e) {
+      return daemon::Failure{"protocol", e.what()};
+    }
+  }
+  LocalVaultKeys keys(SecretBytes::copy_of(it->second.span()));
+  for (const std::string& n : v.locators) r.locators.push_back(keys.locator(n));
+  for (const daemon::EntryHead& h : v.name_keys) r.name_keys.push_back(keys.name_key(h));
+  for (const auto& [h, n] : v.entry_keys) r.entry_keys.push_back(keys.entry_key(h, n));
+  return r;
+}
+
+}  // namespace grypt

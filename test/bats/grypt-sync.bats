@@ -1,0 +1,324 @@
+#!/usr/bin/env bats
+# How a member's daemon follows its servers when they do what the protocol
+# allows and what it does not: slow tools, other servers' frames, a server
+# that stops answering, goes back in time or forks, members removed and
+# added back, groups added while connected, many groups on one server.
+# Every process is started and stopped by the test, by pid.
+
+load helper
+load server_helper
+load member_helper
+
+setup() {
+  setup_home
+  new_member alice
+  new_member bob
+}
+
+teardown() { server_teardown; }
+
+# A server with alice and bob in friends (epoch 3), both daemons running
+# and synced; arguments go to both daemons.
+friends() {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  as alice gryptd join friends "$REF"
+  as bob gryptd join friends "$REF"
+  start_daemon alice "$@"
+  start_daemon bob "$@"
+  wait_epoch alice friends 3
+  wait_epoch bob friends 3
+}
+
+# The state NAME's daemon shows for GROUP.
+daemon_state() {
+  as "$1" gryptd status --json |
+    sed -n "s/.*{\"name\":\"$2\",\"state\":\"\([a-z-]*\)\".*/\1/p"
+}
+
+# wait_state NAME GROUP STATE [SECONDS]
+wait_state() {
+  local i
+  for ((i = 0; i < ${4:-10} * 20; i++)); do
+    [ "$(daemon_state "$1" "$2")" = "$3" ] && return 0
+    sleep 0.05
+  done
+  echo "$1's $2 is $(daemon_state "$1" "$2"), not $3:" >&2
+  cat "$BATS_TEST_TMPDIR/$1.log" >&2
+  return 1
+}
+
+sock_of() { echo "$BATS_TEST_TMPDIR/u/$1/run/grypt/gryptd.sock"; }
+
+@test "a tool waiting on its own input keeps its connection; a request left half-sent is cut at the limit" {
+  friends --test-frame-timeout-ms 1000
+  # A producer slower than the limit: the signature is asked for at the end.
+  (sleep 3; echo "a slow post") | as alice grypt-seal friends >post
+  run as bob grypt-open <post
+  assert_success
+  assert_output --partial "a slow post"
+  # A feed that trickles in (tail -f): each post opened as it comes.
+  mkfifo feed
+  (cat post; sleep 3; cat post) >feed 3>&- &
+  echo $! >>"$BATS_TEST_TMPDIR/pids"
+  as bob grypt-open <feed >out 2>err
+  [ "$(grep -c 'a slow post' out)" -eq 2 ]
+  [ "$(grep -c ': from alice' err)" -eq 2 ]
+  # Half a request, then silence: that connection ends at the limit.
+  run python3 - "$(sock_of bob)" <<'PY'
+import socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(10)
+s.sendall(struct.pack(">I", 100) + b'{"type":')
+start = time.monotonic()
+data = s.recv(100)
+print(f"closed with {len(data)} bytes after {time.monotonic() - start:.1f} s")
+PY
+  assert_success
+  assert_output --regexp '^closed with 0 bytes after (0\.[5-9]|1\.[0-9]|2\.[0-9]) s$'
+  grep -q "a tool did not finish its request within 1000 ms: closed its connection" bob.log
+}
+
+@test "a producer slower than the default limit of 30 s still gets its post sealed" {
+  friends
+  (sleep 35; echo "after a long think") | as alice grypt-seal friends >post
+  run as bob grypt-open <post
+  assert_success
+  assert_output --partial "after a long think"
+}
+
+@test "a server speaks only for its own groups: another group's frames end its connection" {
+  friends
+  member fake
+  for frame in '{"type":"not-member","group":"friends"}' '{"type":"synced","group":"friends","epoch":3}' \
+    '{"type":"removed","group":"friends"}' '{"type":"roster","group":"friends","epoch":3,"members":[]}' \
+    "{\"type\":\"state\",\"group\":\"friends\",\"epoch\":4,\"state\":\"$(printf 'A%.0s' $(seq 336))\"}"; do
+    type=$(echo "$frame" | sed 's/.*"type":"\([a-z-]*\)".*/\1/')
+    printf '%s\n' "$frame" >script
+    start_testserver fake "pals-$type" --script script
+    as alice gryptd join "pals-$type" "$TS_REF"
+    wait_for alice.log "a $type frame about a group not asked for on this connection (friends)"
+    kill "$TS_PID"
+    [ "$(daemon_state alice friends)" = connected ]
+  done
+  run as alice grypt-seal friends --require-fresh <<<"still a member"
+  assert_success
+  echo "$output" >post
+  run as bob grypt-open <post
+  assert_success
+  assert_output --partial "still a member"
+}
+
+@test "--require-fresh means now: a server that stops answering is not fresh, whatever the connection says" {
+  friends
+  run as alice grypt-seal friends --require-fresh <<<"fresh"
+  assert_success
+  # The server hears nothing, as if a network attacker dropped its packets.
+  kill -STOP "$SERVER_PID"
+  [ "$(daemon_state alice friends)" = connected ]
+  start=$EPOCHREALTIME
+  run as alice grypt-seal friends --require-fresh <<<"stale"
+  assert_failure 2
+  assert_output --regexp "^grypt-seal: error: not sealing \(--require-fresh\): the server of friends did not confirm the newest epoch in time; epoch 3 was last confirmed [0-9TZ:-]+$"
+  awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 6) }'
+  run as alice grypt-seal friends <<<"stale but warned"
+  assert_success
+  assert_line --index 0 --regexp "^grypt-seal: warning: the server of friends did not confirm the newest epoch in time: sealing under epoch 3, last confirmed [0-9TZ:-]+$"
+  kill -CONT "$SERVER_PID"
+  run as alice grypt-seal friends --require-fresh <<<"fresh again"
+  assert_success
+  # The confirmation time is that of the last round trip.
+  run as alice gryptd status --json
+  t=$(echo "$output" | sed -n 's/.*"confirmed":\([0-9]*\).*/\1/p')
+  [ $(($(date +%s) - t)) -le 2 ]
+}
+
+@test "a server that went back in time is named; when it signs a second epoch of the same number the fork is kept as proof" {
+  friends
+  stop_server
+  cp -a "$STORE" store.old
+  SERVE_LISTEN=127.0.0.1:$PORT start_server
+  run gs rotate friends
+  assert_output "epoch 4"
+  wait_epoch alice friends 4
+  # The store restored from the old copy: the server says epoch 3.
+  stop_server
+  rm -rf "$STORE"
+  cp -a store.old "$STORE"
+  SERVE_LISTEN=127.0.0.1:$PORT start_server
+  wait_state alice friends rolled-back 15
+  run as alice gryptd status
+  assert_line --regexp "^friends  rolled-back  epoch 4  confirmed [0-9TZ:-]+  2 members$"
+  assert_line "  the server went back to epoch 3 while this member holds epoch 4 (a store restored from an old copy, or a replay)"
+  grep -q "friends: the server went back to epoch 3 while this member holds epoch 4" alice.log
+  run as alice grypt-seal friends --require-fresh <<<"x"
+  assert_failure 2
+  assert_output --partial "not sealing (--require-fresh): the server of friends went back to an older epoch (see gryptd status); epoch 4 was last confirmed"
+  # The old store's server makes its own epoch 4: two signed states for
+  # one epoch, which alice keeps.
+  run gs rotate friends
+  assert_output "epoch 4"
+  wait_state alice friends forked 15
+  proof=$(ls "$BATS_TEST_TMPDIR"/u/alice/state/grypt/*/*/forked-4)
+  [ "$(stat -c %s "$proof")" -eq 512 ]
+  [ "$(head -c 8 "$proof" | od -An -c | tr -d ' ')" = 'GRYPTFK001' ]
+  # The two states differ, and alice's is the one she held.
+  [ "$(tail -c 504 "$proof" | head -c 252 | sha256sum)" != "$(tail -c 252 "$proof" | sha256sum)" ]
+  run as alice gryptd status
+  assert_line --regexp "^friends  forked  epoch 4  "
+  assert_line "  the server signed two different states for epoch 4: the group's history forked (both kept in $proof)"
+  run as alice grypt-seal friends <<<"x"
+  assert_success
+  assert_line --index 0 --partial "grypt-seal: warning: the history of friends forked (see gryptd status): sealing under epoch 4"
+  # The fork outlasts a restart of the daemon.
+  stop_daemon alice
+  start_daemon alice
+  [ "$(daemon_state alice friends)" = forked ]
+}
+
+@test "a member removed and added back catches up, without the keys of the epochs it missed" {
+  friends
+  run gs remove friends bob
+  assert_output "epoch 4"
+  wait_state bob friends not-member
+  echo "while bob was out" | as alice grypt-seal friends >missed
+  gs rotate friends >/dev/null
+  run gs add friends "$(cat bob.pub)" --name bob
+  assert_output "epoch 6"
+  # bob's next tool makes the daemon ask at once.
+  run as bob grypt-seal friends <<<"back again"
+  assert_success
+  echo "$output" >back
+  wait_epoch bob friends 6
+  run as alice grypt-open <back
+  assert_success
+  assert_output --partial "back again"
+  run as bob grypt-open <missed
+  assert_failure 1
+  assert_output "grypt-open: error: message 1 (byte 0): you lack epoch 4 of friends: it is from before you were given its keys"
+  run ! grep -q "refused" bob.log
+}
+
+@test "history granted later: earlier epochs are verified backward, missed ones filled in" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  as alice gryptd join friends "$REF"
+  as bob gryptd join friends "$REF"
+  start_daemon alice
+  wait_epoch alice friends 2
+  echo "before bob" | as alice grypt-seal friends >p2
+  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  start_daemon bob
+  wait_epoch bob friends 3
+  gs remove friends bob >/dev/null
+  wait_state bob friends not-member
+  echo "while bob was out" | as alice grypt-seal friends >p4
+  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  wait_epoch bob friends 5
+  for p in p2 p4; do
+    run as bob grypt-open <$p
+    assert_failure 1
+  done
+  # Out, and back with the group's history.
+  gs remove friends bob >/dev/null
+  wait_state bob friends not-member
+  run gs add friends "$(cat bob.pub)" --name bob --with-history
+  assert_output "epoch 7"
+  wait_epoch bob friends 7
+  run as bob grypt-open <p2
+  assert_success
+  assert_output --partial "before bob"
+  run as bob grypt-open <p4
+  assert_success
+  assert_output --partial "while bob was out"
+  run ! grep -q "refused" bob.log
+  # What bob holds now starts at epoch 1, in his cache too.
+  stop_daemon bob
+  stop_server
+  start_daemon bob
+  run as bob grypt-open <p2
+  assert_success
+}
+
+@test "added while connected: the server says so at once; a tool makes the daemon ask again" {
+  friends
+  gs init --group pals >/dev/null
+  PALS=$(gs invite pals)
+  as bob gryptd join pals "$PALS"
+  wait_state bob pals not-member
+  run gs add pals "$(cat bob.pub)" --name bob
+  assert_output "epoch 2"
+  wait_epoch bob pals 2 1
+  [ "$(daemon_state bob pals)" = connected ]
+  # A server whose answer was lost: a tool asking makes the daemon ask once.
+  member fake
+  printf '%s\n' '{"type":"not-member","group":"club"}' >script
+  start_testserver fake club --script script
+  as alice gryptd join club "$TS_REF"
+  wait_state alice club not-member
+  run as alice grypt-seal club <<<"hi"
+  assert_failure 1
+  assert_output "grypt-seal: error: you are not a member of club: send your key to its administrator: $(cat alice.pub)"
+  [ "$(grep -c '"type":"ask"' "$BATS_TEST_TMPDIR/testserver.log")" -eq 1 ]
+  grep '"type":"ask"' "$BATS_TEST_TMPDIR/testserver.log" | grep -q '"name":"club"'
+}
+
+@test "the name a member joins under is its own: the wire uses the reference's" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  as alice gryptd join friends "$REF"
+  as bob gryptd join club "$REF"
+  start_daemon alice
+  start_daemon bob
+  wait_epoch bob club 3
+  [ "$(daemon_state bob club)" = connected ]
+  echo "to the club" | as bob grypt-seal club >post
+  run as alice grypt-open <post
+  assert_success
+  assert_output --partial "friends epoch 3: from bob"
+  echo "to friends" | as alice grypt-seal friends >post2
+  run as bob grypt-open <post2
+  assert_success
+  assert_output --partial "club epoch 3: from alice"
+}
+
+@test "a member of 70 groups on one server is connected to every one of them" {
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  as alice gryptd join friends "$REF"
+  for i in $(seq 2 70); do
+    gs init --group "g$i" >/dev/null
+    gs add "g$i" "$(cat alice.pub)" --name alice >/dev/null
+    as alice gryptd join "g$i" "$(gs invite "g$i")"
+  done
+  start_daemon alice
+  for i in $(seq 20); do
+    [ "$(as alice gryptd status | grep -c '  connected  ')" -eq 70 ] && break
+    sleep 0.5
+  done
+  [ "$(as alice gryptd status | grep -c '  connected  ')" -eq 70 ]
+  echo "to the last" | as alice grypt-seal g70 --require-fresh | as alice grypt-open >out 2>/dev/null
+  [ "$(cat out)" = "to the last" ]
+  # And one joined while it runs.
+  gs init --group g71 >/dev/null
+  gs add g71 "$(cat alice.pub)" --name alice >/dev/null
+  as alice gryptd join g71 "$(gs invite g71)"
+  wait_state alice g71 connected 5
+  [ "$(as alice gryptd status | grep -c '  connected  ')" -eq 71 ]
+}
+
+@test "a join note reaches the administrators" {
+  start_server
+  as bob gryptd join friends "$REF" --note "bob from the bike club"
+  start_daemon bob
+  wait_state bob friends not-member
+  run gs pending friends
+  assert_output --regexp "^1  $(cat bob.pub)  [0-9T:Z-]+  1x  \"bob from the bike club\"$"
+  run as bob gryptd join friends "$REF" --note $'two\nlines'
+  assert_failure 2
+  assert_output "gryptd: error: invalid --note: it contains a control character"
+  run as bob gryptd status --note x
+  assert_failure 2
+  assert_output "gryptd: error: --note goes with join"
+}
