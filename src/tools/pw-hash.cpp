@@ -38,6 +38,7 @@ struct Config {
   std::vector<std::uint8_t> salt;  // fixed salt (--salt), else random per hash
   SecretSource source;
   bool allow_empty = false;
+  bool accept_unpeppered = false;  // with a pepper file: for migration, with --rehash
 };
 
 // KiB, or a number with a K, M or G suffix.
@@ -116,21 +117,42 @@ int do_hash(const Config& c) {
   return exit_ok;
 }
 
-int do_verify(const std::string& text, bool rehash, const Config& c) {
-  PhcHash stored = parse_phc(text);
-  const Pepper* pepper = nullptr;
-  if (stored.keyid) {
-    if (!c.pepper)
+// The pepper `stored` is verified with (nullptr: none), or why it is
+// refused. With a pepper file, a hash that verifies must be one only a
+// holder of the pepper could make, so a hash without a pepper id is refused:
+// else whoever can write the hash database plants an unpeppered hash of a
+// password they know (man/pw-hash.1, PEPPER FILE). --accept-unpeppered lets
+// such hashes in, to migrate them.
+const Pepper* pepper_for(const PhcHash& stored, const Config& c) {
+  if (!c.pepper) {
+    if (stored.keyid)
       throw UsageError("the hash was made with pepper " + *stored.keyid +
                        ": give its --pepper-file");
-    pepper = c.pepper->find(*stored.keyid);
-    if (!pepper)
-      throw FormatError("pepper " + *stored.keyid + " is not in " + c.pepper->path());
+    return nullptr;
   }
+  if (!stored.keyid) {
+    if (!c.accept_unpeppered)
+      throw AuthError("the hash has no pepper id: refused with --pepper-file "
+                      "(to migrate unpeppered hashes, add --accept-unpeppered --rehash)");
+    return nullptr;
+  }
+  const Pepper* pepper = c.pepper->find(*stored.keyid);
+  if (!pepper) throw FormatError("pepper " + *stored.keyid + " is not in " + c.pepper->path());
+  return pepper;
+}
+
+int do_verify(const std::string& text, bool rehash, const Config& c) {
+  PhcHash stored = parse_phc(text);
+  const Pepper* pepper = pepper_for(stored, c);
   SecretBytes password = read_password(c, false);
   PhcHash fresh = compute(password.span(), stored.params, pepper, stored.salt,
                           stored.hash.size());
   if (!ct_equal(fresh.hash, stored.hash)) return exit_no;
+  // Only --accept-unpeppered lets an unpeppered hash this far with a pepper
+  // file, and only with --rehash: its peppered replacement is printed below.
+  if (c.pepper && !stored.keyid)
+    warn("accepted a hash without a pepper id (--accept-unpeppered): "
+         "replace it with the peppered hash printed");
   if (rehash) {
     std::optional<std::string> current_id;
     if (c.pepper) current_id = c.pepper->current().id;
@@ -259,13 +281,18 @@ int body(int argc, char** argv) {
       ("t", "passes (overrides the profile)", cxxopts::value<std::uint32_t>(), "N")
       ("m", "memory in KiB, or with K, M or G suffix", cxxopts::value<std::string>(), "SIZE")
       ("p", "lanes (parallelism)", cxxopts::value<std::uint32_t>(), "N")
-      ("pepper-file", "pepper file (mode 0600): current pepper for new hashes, any for --verify",
+      ("pepper-file",
+       "pepper file (mode 0600): current pepper for new hashes; --verify uses the one a hash "
+       "names and refuses a hash that names none",
        cxxopts::value<std::string>(), "F")
       ("new-pepper", "create F, or add a new current pepper to it; prints its id",
        cxxopts::value<std::string>(), "F")
-      ("verify", "read the password and check it against HASH: exit 0 match, 1 mismatch",
+      ("verify",
+       "read the password and check it against HASH: exit 0 match, 1 mismatch or refused",
        cxxopts::value<std::string>(), "HASH")
       ("rehash", "with --verify: on a match print the hash to store (fresh if outdated)")
+      ("accept-unpeppered",
+       "with --verify --rehash --pepper-file: accept a hash without a pepper id, to migrate it")
       ("batch", "hash one password per stdin line, one hash per output line, in order")
       ("allow-empty", "accept an empty password")
       ("password-fd", "read the password from file descriptor N", cxxopts::value<int>(), "N")
@@ -278,13 +305,17 @@ int body(int argc, char** argv) {
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r,
                  "\nThe password is read from the terminal, or one line of stdin.\n"
-                 "Exit status: 0 success or match, 1 mismatch, 2 error. See pw-hash(1).\n"))
+                 "Exit status: 0 success or match, 1 mismatch or refused hash, 2 error.\n"
+                 "See pw-hash(1).\n"))
     return exit_ok;
 
   int modes = int(r.count("verify") > 0) + int(r.count("batch") > 0) +
               int(r.count("new-pepper") > 0);
   if (modes > 1) throw UsageError("give only one of --verify, --batch and --new-pepper");
   if (r.count("rehash") && !r.count("verify")) throw UsageError("--rehash goes with --verify");
+  if (r.count("accept-unpeppered") &&
+      !(r.count("verify") && r.count("rehash") && r.count("pepper-file")))
+    throw UsageError("--accept-unpeppered goes with --verify, --rehash and --pepper-file");
   if (r.count("new-pepper")) {
     // The id is printed before the file changes: a failure to print leaves
     // the file as it was.
@@ -297,6 +328,7 @@ int body(int argc, char** argv) {
   c.params = params_from(r);
   c.source = secret_source(r, "password");
   c.allow_empty = r.count("allow-empty") > 0;
+  c.accept_unpeppered = r.count("accept-unpeppered") > 0;
   if (r.count("pepper-file")) c.pepper = PepperFile::load(option<std::string>(r, "pepper-file"));
   if (r.count("salt")) {
     std::string s = option<std::string>(r, "salt");

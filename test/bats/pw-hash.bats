@@ -224,6 +224,69 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
   assert_output "pw-hash: error: pepper $id is not in other"
 }
 
+@test "with --pepper-file, a hash without a pepper id is refused: a planted hash opens nothing" {
+  pw-hash --new-pepper pepper >/dev/null
+  echo "known to the attacker" >pw
+  planted=$(pw-hash "${FAST[@]}" --password-file pw </dev/null)
+  run pw-hash --verify "$planted" --pepper-file pepper --password-file pw </dev/null
+  assert_failure 1
+  assert_output "pw-hash: error: the hash has no pepper id: refused with --pepper-file (to migrate unpeppered hashes, add --accept-unpeppered --rehash)"
+  run pw-hash --verify "$planted" --rehash "${FAST[@]}" --pepper-file pepper --password-file pw </dev/null
+  assert_failure 1
+  assert_output "pw-hash: error: the hash has no pepper id: refused with --pepper-file (to migrate unpeppered hashes, add --accept-unpeppered --rehash)"
+  # Refused before the password is read: no prompt, no read.
+  run pw-hash --verify "$planted" --pepper-file pepper --password-fd 9
+  assert_failure 1
+  assert_output --partial "the hash has no pepper id"
+  # Without a pepper file it is a standard PHC string and verifies.
+  run pw-hash --verify "$planted" --password-file pw </dev/null
+  assert_success
+  assert_output ""
+}
+
+@test "--accept-unpeppered: a legacy hash that matches is replaced by a peppered one, with a warning" {
+  id=$(pw-hash --new-pepper pepper)
+  echo "legacy password" >pw
+  echo "not it" >wrong
+  legacy=$(pw-hash "${FAST[@]}" --password-file pw </dev/null)
+  run --separate-stderr pw-hash --verify "$legacy" --rehash --accept-unpeppered "${FAST[@]}" \
+    --pepper-file pepper --password-file pw </dev/null
+  assert_success
+  assert_output --regexp "$PHC_RE"
+  [[ "$output" == *",keyid=$id\$"* ]]
+  [ "$stderr" = "pw-hash: warning: accepted a hash without a pepper id (--accept-unpeppered): replace it with the peppered hash printed" ]
+  fresh=$output
+  # The replacement needs no opt-in, and the opt-in leaves it as it is.
+  run --separate-stderr pw-hash --verify "$fresh" --pepper-file pepper --password-file pw </dev/null
+  assert_success
+  assert_output ""
+  [ -z "$stderr" ]
+  run --separate-stderr pw-hash --verify "$fresh" --rehash --accept-unpeppered "${FAST[@]}" \
+    --pepper-file pepper --password-file pw </dev/null
+  assert_success
+  assert_output "$fresh"
+  [ -z "$stderr" ]
+  # A wrong password is a plain mismatch: nothing printed, nothing warned.
+  run --separate-stderr pw-hash --verify "$legacy" --rehash --accept-unpeppered "${FAST[@]}" \
+    --pepper-file pepper --password-file wrong </dev/null
+  assert_failure 1
+  assert_output ""
+  [ -z "$stderr" ]
+}
+
+@test "--accept-unpeppered needs --verify, --rehash and --pepper-file" {
+  pw-hash --new-pepper pepper >/dev/null
+  echo "pw" >pw
+  legacy=$(pw-hash "${FAST[@]}" --password-file pw </dev/null)
+  for args in "--verify $legacy --pepper-file pepper" "--verify $legacy --rehash" \
+    "--pepper-file pepper" "--batch --pepper-file pepper"; do
+    # shellcheck disable=SC2086
+    run pw-hash $args --accept-unpeppered "${FAST[@]}" --password-file pw </dev/null
+    assert_failure 2
+    assert_output "pw-hash: error: --accept-unpeppered goes with --verify, --rehash and --pepper-file"
+  done
+}
+
 @test "the pepper changes the hash: without it the same salt gives another" {
   pw-hash --new-pepper pepper >/dev/null
   with=$(pw-hash "${FAST[@]}" --salt AAAAAAAAAAAAAAAAAAAAAA --pepper-file pepper <<<"pw")
@@ -415,7 +478,7 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
   run pw-hash --help
   assert_success
   assert_output --partial "--pepper-file"
-  assert_output --partial "Exit status: 0 success or match, 1 mismatch, 2 error"
+  assert_output --partial "Exit status: 0 success or match, 1 mismatch or refused hash, 2 error"
   run pw-hash --version
   assert_success
   assert_output --regexp '^pw-hash [0-9]+\.[0-9]+\.[0-9]+$'
