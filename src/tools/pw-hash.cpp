@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cstring>
 #include <exception>
 #include <optional>
@@ -31,6 +32,9 @@ constexpr Profile profiles[] = {
     {"rfc9106-low", {3, 64u << 10, 4}},  // RFC 9106 §4, second recommendation
     {"owasp", {2, 19u << 10, 1}},        // OWASP password storage minimum
 };
+// The cost floor with a pepper file, unless --min-cost: the cheapest profile,
+// in memory and in work.
+constexpr const char* default_floor = "owasp";
 
 struct Config {
   Argon2Params params;
@@ -38,6 +42,7 @@ struct Config {
   std::vector<std::uint8_t> salt;  // fixed salt (--salt), else random per hash
   SecretSource source;
   bool allow_empty = false;
+  Argon2Floor floor;               // with a pepper file: for new and stored hashes
   bool accept_unpeppered = false;  // with a pepper file: for migration, with --rehash
 };
 
@@ -60,18 +65,58 @@ std::uint32_t parse_size_kib(const std::string& text) {
   return static_cast<std::uint32_t>(kib);
 }
 
-Argon2Params params_from(const cxxopts::ParseResult& r) {
-  std::string name = option<std::string>(r, "profile");
+const Profile* find_profile(const std::string& name) {
   auto it = std::find_if(std::begin(profiles), std::end(profiles),
                          [&](const Profile& p) { return name == p.name; });
-  if (it == std::end(profiles))
+  return it == std::end(profiles) ? nullptr : it;
+}
+
+Argon2Params params_from(const cxxopts::ParseResult& r) {
+  std::string name = option<std::string>(r, "profile");
+  const Profile* profile = find_profile(name);
+  if (!profile)
     throw UsageError("unknown profile '" + name + "': use rfc9106, rfc9106-low or owasp");
-  Argon2Params p = it->params;
+  Argon2Params p = profile->params;
   if (r.count("t")) p.t_cost = option<std::uint32_t>(r, "t");
   if (r.count("m")) p.m_kib = parse_size_kib(option<std::string>(r, "m"));
   if (r.count("p")) p.lanes = option<std::uint32_t>(r, "p");
   check_argon2_params(p);
   return p;
+}
+
+// --min-cost: a profile's name, or t=N,m=SIZE in either order.
+Argon2Floor floor_from(const std::string& text) {
+  if (const Profile* profile = find_profile(text))
+    return {profile->params.t_cost, profile->params.m_kib};
+  auto invalid = [&] {
+    return UsageError("invalid --min-cost '" + text +
+                      "': give a profile (rfc9106, rfc9106-low or owasp) or t=N,m=SIZE");
+  };
+  std::optional<std::uint32_t> t, m;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t comma = text.find(',', start);
+    std::string field = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    std::string value = field.substr(std::min<std::size_t>(2, field.size()));
+    if (field.starts_with("t=") && !t) {
+      std::uint32_t v = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+      if (value.empty() || value[0] == '0' || ec != std::errc() ||
+          end != value.data() + value.size())
+        throw invalid();
+      t = v;
+    } else if (field.starts_with("m=") && !m) {
+      m = parse_size_kib(value);
+    } else {
+      throw invalid();
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (!t || !m) throw invalid();
+  std::string defect = argon2_params_defect({*t, *m, 1});
+  if (!defect.empty()) throw UsageError("--min-cost " + text + ": " + defect);
+  return {*t, *m};
 }
 
 PhcHash compute(std::span<const std::uint8_t> password, const Argon2Params& params,
@@ -117,33 +162,37 @@ int do_hash(const Config& c) {
   return exit_ok;
 }
 
-// The pepper `stored` is verified with (nullptr: none), or why it is
-// refused. With a pepper file, a hash that verifies must be one only a
-// holder of the pepper could make, so a hash without a pepper id is refused:
-// else whoever can write the hash database plants an unpeppered hash of a
-// password they know (man/pw-hash.1, PEPPER FILE). --accept-unpeppered lets
-// such hashes in, to migrate them.
-const Pepper* pepper_for(const PhcHash& stored, const Config& c) {
+// Admits a stored hash to verification: returns the pepper to verify it
+// with (nullptr: none), or throws why the hash is refused. With a pepper
+// file, a hash that verifies must be one only a holder of the pepper could
+// make, so a hash without a pepper id is refused: else whoever can write the
+// hash database plants an unpeppered hash of a password they know
+// (man/pw-hash.1, PEPPER FILE). --accept-unpeppered lets such hashes in, to
+// migrate them. A hash under the cost floor is refused either way.
+const Pepper* admit(const PhcHash& stored, const Config& c) {
   if (!c.pepper) {
     if (stored.keyid)
       throw UsageError("the hash was made with pepper " + *stored.keyid +
                        ": give its --pepper-file");
     return nullptr;
   }
-  if (!stored.keyid) {
-    if (!c.accept_unpeppered)
-      throw AuthError("the hash has no pepper id: refused with --pepper-file "
-                      "(to migrate unpeppered hashes, add --accept-unpeppered --rehash)");
-    return nullptr;
+  const Pepper* pepper = nullptr;
+  if (stored.keyid) {
+    pepper = c.pepper->find(*stored.keyid);
+    if (!pepper) throw FormatError("pepper " + *stored.keyid + " is not in " + c.pepper->path());
+  } else if (!c.accept_unpeppered) {
+    throw AuthError("the hash has no pepper id: refused with --pepper-file "
+                    "(to migrate unpeppered hashes, add --accept-unpeppered --rehash)");
   }
-  const Pepper* pepper = c.pepper->find(*stored.keyid);
-  if (!pepper) throw FormatError("pepper " + *stored.keyid + " is not in " + c.pepper->path());
+  std::string shortfall = argon2_floor_shortfall(stored.params, c.floor);
+  if (!shortfall.empty())
+    throw AuthError("the hash is under the cost floor: " + shortfall + " (see --min-cost)");
   return pepper;
 }
 
 int do_verify(const std::string& text, bool rehash, const Config& c) {
   PhcHash stored = parse_phc(text);
-  const Pepper* pepper = pepper_for(stored, c);
+  const Pepper* pepper = admit(stored, c);
   SecretBytes password = read_password(c, false);
   PhcHash fresh = compute(password.span(), stored.params, pepper, stored.salt,
                           stored.hash.size());
@@ -293,6 +342,10 @@ int body(int argc, char** argv) {
       ("rehash", "with --verify: on a match print the hash to store (fresh if outdated)")
       ("accept-unpeppered",
        "with --verify --rehash --pepper-file: accept a hash without a pepper id, to migrate it")
+      ("min-cost",
+       "with --pepper-file: profile NAME or t=N,m=SIZE; hashes with less memory or less "
+       "work (t x m) are refused (default: owasp)",
+       cxxopts::value<std::string>(), "FLOOR")
       ("batch", "hash one password per stdin line, one hash per output line, in order")
       ("allow-empty", "accept an empty password")
       ("password-fd", "read the password from file descriptor N", cxxopts::value<int>(), "N")
@@ -316,6 +369,8 @@ int body(int argc, char** argv) {
   if (r.count("accept-unpeppered") &&
       !(r.count("verify") && r.count("rehash") && r.count("pepper-file")))
     throw UsageError("--accept-unpeppered goes with --verify, --rehash and --pepper-file");
+  if (r.count("min-cost") && !r.count("pepper-file"))
+    throw UsageError("--min-cost goes with --pepper-file");
   if (r.count("new-pepper")) {
     // The id is printed before the file changes: a failure to print leaves
     // the file as it was.
@@ -329,7 +384,15 @@ int body(int argc, char** argv) {
   c.source = secret_source(r, "password");
   c.allow_empty = r.count("allow-empty") > 0;
   c.accept_unpeppered = r.count("accept-unpeppered") > 0;
-  if (r.count("pepper-file")) c.pepper = PepperFile::load(option<std::string>(r, "pepper-file"));
+  if (r.count("pepper-file")) {
+    c.floor = floor_from(r.count("min-cost") ? option<std::string>(r, "min-cost") : default_floor);
+    // New hashes meet the floor that their verification will.
+    std::string shortfall = argon2_floor_shortfall(c.params, c.floor);
+    if (!shortfall.empty())
+      throw UsageError("the parameters are under the cost floor: " + shortfall +
+                       " (see --min-cost)");
+    c.pepper = PepperFile::load(option<std::string>(r, "pepper-file"));
+  }
   if (r.count("salt")) {
     std::string s = option<std::string>(r, "salt");
     Base64 v = s.find('=') != std::string::npos ? Base64::standard : Base64::standard_unpadded;
