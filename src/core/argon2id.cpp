@@ -148,6 +148,18 @@ void check_argon2_params(const Argon2Params& p) {
   if (!defect.empty()) throw UsageError(defect);
 }
 
+std::string argon2_floor_shortfall(const Argon2Params& p, const Argon2Floor& floor) {
+  auto n = [](std::uint64_t v) { return std::to_string(v); };
+  if (p.m_kib < floor.m_kib)
+    return "m=" + n(p.m_kib) + " KiB is below the memory floor of " + n(floor.m_kib) + " KiB";
+  std::uint64_t work = std::uint64_t{p.t_cost} * p.m_kib;
+  std::uint64_t floor_work = std::uint64_t{floor.t_cost} * floor.m_kib;
+  if (work < floor_work)
+    return "t=" + n(p.t_cost) + " with m=" + n(p.m_kib) +
+           " KiB is below the work floor of t x m = " + n(floor_work) + " KiB";
+  return "";
+}
+
 void argon2id(std::span<std::uint8_t> out, const Argon2Input& in, const Argon2Params& params,
               unsigned threads) {
   check_argon2_params(params);

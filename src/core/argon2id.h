@@ -51,6 +51,21 @@ std::string argon2_params_defect(const Argon2Params& params);
 // Throws UsageError with that defect.
 void check_argon2_params(const Argon2Params& params);
 
+// A floor on what a hash costs whoever guesses passwords against it
+// (man/pw-hash.1, COST FLOOR). Parameters are under it when they use less
+// memory than m_kib, or less work (t x m) than t_cost x m_kib: more memory
+// may stand in for passes, but passes never for memory, which is what makes
+// each guess costly on GPUs and ASICs. Lanes do not count: they spread the
+// same memory and work over more cores.
+struct Argon2Floor {
+  std::uint32_t t_cost = 1;
+  std::uint32_t m_kib = 8;
+};
+
+// What puts `params` under `floor` ("m=63 KiB is below the memory floor of
+// 64 KiB"), or empty when they are at or above it.
+std::string argon2_floor_shortfall(const Argon2Params& params, const Argon2Floor& floor);
+
 // Throws MemoryError when `kib` (times `count` concurrent hashes) is more
 // than the memory this process can have without swapping: MemAvailable, the
 // cgroup limit and RLIMIT_AS.

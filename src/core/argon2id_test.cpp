@@ -130,6 +130,26 @@ TEST(Argon2id, LimitsAtTheirEdges) {
   EXPECT_THROW(argon2id(out, {{}, salt, {}, {}}, {17, 64, 1}), UsageError);
 }
 
+// The floor t=2, m=64: 64 KiB of memory and 128 KiB of work (t x m).
+TEST(Argon2id, FloorAtItsEdges) {
+  Argon2Floor floor{2, 64};
+  EXPECT_EQ(argon2_floor_shortfall({2, 64, 1}, floor), "");
+  EXPECT_EQ(argon2_floor_shortfall({2, 64, 8}, floor), "");   // lanes do not count
+  EXPECT_EQ(argon2_floor_shortfall({1, 128, 1}, floor), "");  // memory for passes
+  EXPECT_EQ(argon2_floor_shortfall({16, 4194304, 1}, floor), "");
+  EXPECT_EQ(argon2_floor_shortfall({2, 63, 1}, floor),
+            "m=63 KiB is below the memory floor of 64 KiB");
+  EXPECT_EQ(argon2_floor_shortfall({16, 63, 1}, floor),  // passes not for memory
+            "m=63 KiB is below the memory floor of 64 KiB");
+  EXPECT_EQ(argon2_floor_shortfall({1, 127, 1}, floor),
+            "t=1 with m=127 KiB is below the work floor of t x m = 128 KiB");
+  // A floor at the work limit: t=2 with 4 GiB.
+  Argon2Floor top{2, 4194304};
+  EXPECT_EQ(argon2_floor_shortfall({2, 4194304, 1}, top), "");
+  EXPECT_EQ(argon2_floor_shortfall({1, 4194304, 1}, top),
+            "t=1 with m=4194304 KiB is below the work floor of t x m = 8388608 KiB");
+}
+
 TEST(Argon2id, RejectsParametersOutsideRfc9106) {
   std::uint8_t out[32];
   std::vector<std::uint8_t> salt(16, 's');

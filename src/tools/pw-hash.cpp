@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cstring>
 #include <exception>
 #include <optional>
@@ -31,6 +32,9 @@ constexpr Profile profiles[] = {
     {"rfc9106-low", {3, 64u << 10, 4}},  // RFC 9106 §4, second recommendation
     {"owasp", {2, 19u << 10, 1}},        // OWASP password storage minimum
 };
+// The cost floor with a pepper file, unless --min-cost: the cheapest profile,
+// in memory and in work.
+constexpr const char* default_floor = "owasp";
 
 struct Config {
   Argon2Params params;
@@ -38,6 +42,8 @@ struct Config {
   std::vector<std::uint8_t> salt;  // fixed salt (--salt), else random per hash
   SecretSource source;
   bool allow_empty = false;
+  Argon2Floor floor;               // with a pepper file: for new and stored hashes
+  bool accept_unpeppered = false;  // with a pepper file: for migration, with --rehash
 };
 
 // KiB, or a number with a K, M or G suffix.
@@ -59,18 +65,58 @@ std::uint32_t parse_size_kib(const std::string& text) {
   return static_cast<std::uint32_t>(kib);
 }
 
-Argon2Params params_from(const cxxopts::ParseResult& r) {
-  std::string name = option<std::string>(r, "profile");
+const Profile* find_profile(const std::string& name) {
   auto it = std::find_if(std::begin(profiles), std::end(profiles),
                          [&](const Profile& p) { return name == p.name; });
-  if (it == std::end(profiles))
+  return it == std::end(profiles) ? nullptr : it;
+}
+
+Argon2Params params_from(const cxxopts::ParseResult& r) {
+  std::string name = option<std::string>(r, "profile");
+  const Profile* profile = find_profile(name);
+  if (!profile)
     throw UsageError("unknown profile '" + name + "': use rfc9106, rfc9106-low or owasp");
-  Argon2Params p = it->params;
+  Argon2Params p = profile->params;
   if (r.count("t")) p.t_cost = option<std::uint32_t>(r, "t");
   if (r.count("m")) p.m_kib = parse_size_kib(option<std::string>(r, "m"));
   if (r.count("p")) p.lanes = option<std::uint32_t>(r, "p");
   check_argon2_params(p);
   return p;
+}
+
+// --min-cost: a profile's name, or t=N,m=SIZE in either order.
+Argon2Floor floor_from(const std::string& text) {
+  if (const Profile* profile = find_profile(text))
+    return {profile->params.t_cost, profile->params.m_kib};
+  auto invalid = [&] {
+    return UsageError("invalid --min-cost '" + text +
+                      "': give a profile (rfc9106, rfc9106-low or owasp) or t=N,m=SIZE");
+  };
+  std::optional<std::uint32_t> t, m;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t comma = text.find(',', start);
+    std::string field = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    std::string value = field.substr(std::min<std::size_t>(2, field.size()));
+    if (field.starts_with("t=") && !t) {
+      std::uint32_t v = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+      if (value.empty() || value[0] == '0' || ec != std::errc() ||
+          end != value.data() + value.size())
+        throw invalid();
+      t = v;
+    } else if (field.starts_with("m=") && !m) {
+      m = parse_size_kib(value);
+    } else {
+      throw invalid();
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (!t || !m) throw invalid();
+  std::string defect = argon2_params_defect({*t, *m, 1});
+  if (!defect.empty()) throw UsageError("--min-cost " + text + ": " + defect);
+  return {*t, *m};
 }
 
 PhcHash compute(std::span<const std::uint8_t> password, const Argon2Params& params,
@@ -116,21 +162,46 @@ int do_hash(const Config& c) {
   return exit_ok;
 }
 
-int do_verify(const std::string& text, bool rehash, const Config& c) {
-  PhcHash stored = parse_phc(text);
-  const Pepper* pepper = nullptr;
-  if (stored.keyid) {
-    if (!c.pepper)
+// Admits a stored hash to verification: returns the pepper to verify it
+// with (nullptr: none), or throws why the hash is refused. With a pepper
+// file, a hash that verifies must be one only a holder of the pepper could
+// make, so a hash without a pepper id is refused: else whoever can write the
+// hash database plants an unpeppered hash of a password they know
+// (man/pw-hash.1, PEPPER FILE). --accept-unpeppered lets such hashes in, to
+// migrate them. A hash under the cost floor is refused either way.
+const Pepper* admit(const PhcHash& stored, const Config& c) {
+  if (!c.pepper) {
+    if (stored.keyid)
       throw UsageError("the hash was made with pepper " + *stored.keyid +
                        ": give its --pepper-file");
-    pepper = c.pepper->find(*stored.keyid);
-    if (!pepper)
-      throw FormatError("pepper " + *stored.keyid + " is not in " + c.pepper->path());
+    return nullptr;
   }
+  const Pepper* pepper = nullptr;
+  if (stored.keyid) {
+    pepper = c.pepper->find(*stored.keyid);
+    if (!pepper) throw FormatError("pepper " + *stored.keyid + " is not in " + c.pepper->path());
+  } else if (!c.accept_unpeppered) {
+    throw AuthError("the hash has no pepper id: refused with --pepper-file "
+                    "(to migrate unpeppered hashes, add --accept-unpeppered --rehash)");
+  }
+  std::string shortfall = argon2_floor_shortfall(stored.params, c.floor);
+  if (!shortfall.empty())
+    throw AuthError("the hash is under the cost floor: " + shortfall + " (see --min-cost)");
+  return pepper;
+}
+
+int do_verify(const std::string& text, bool rehash, const Config& c) {
+  PhcHash stored = parse_phc(text);
+  const Pepper* pepper = admit(stored, c);
   SecretBytes password = read_password(c, false);
   PhcHash fresh = compute(password.span(), stored.params, pepper, stored.salt,
                           stored.hash.size());
   if (!ct_equal(fresh.hash, stored.hash)) return exit_no;
+  // Only --accept-unpeppered lets an unpeppered hash this far with a pepper
+  // file, and only with --rehash: its peppered replacement is printed below.
+  if (c.pepper && !stored.keyid)
+    warn("accepted a hash without a pepper id (--accept-unpeppered): "
+         "replace it with the peppered hash printed");
   if (rehash) {
     std::optional<std::string> current_id;
     if (c.pepper) current_id = c.pepper->current().id;
@@ -259,13 +330,22 @@ int body(int argc, char** argv) {
       ("t", "passes (overrides the profile)", cxxopts::value<std::uint32_t>(), "N")
       ("m", "memory in KiB, or with K, M or G suffix", cxxopts::value<std::string>(), "SIZE")
       ("p", "lanes (parallelism)", cxxopts::value<std::uint32_t>(), "N")
-      ("pepper-file", "pepper file (mode 0600): current pepper for new hashes, any for --verify",
+      ("pepper-file",
+       "pepper file (mode 0600): current pepper for new hashes; --verify uses the one a hash "
+       "names and refuses a hash that names none",
        cxxopts::value<std::string>(), "F")
       ("new-pepper", "create F, or add a new current pepper to it; prints its id",
        cxxopts::value<std::string>(), "F")
-      ("verify", "read the password and check it against HASH: exit 0 match, 1 mismatch",
+      ("verify",
+       "read the password and check it against HASH: exit 0 match, 1 mismatch or refused",
        cxxopts::value<std::string>(), "HASH")
       ("rehash", "with --verify: on a match print the hash to store (fresh if outdated)")
+      ("accept-unpeppered",
+       "with --verify --rehash --pepper-file: accept a hash without a pepper id, to migrate it")
+      ("min-cost",
+       "with --pepper-file: profile NAME or t=N,m=SIZE; hashes with less memory or less "
+       "work (t x m) are refused (default: owasp)",
+       cxxopts::value<std::string>(), "FLOOR")
       ("batch", "hash one password per stdin line, one hash per output line, in order")
       ("allow-empty", "accept an empty password")
       ("password-fd", "read the password from file descriptor N", cxxopts::value<int>(), "N")
@@ -278,13 +358,19 @@ int body(int argc, char** argv) {
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r,
                  "\nThe password is read from the terminal, or one line of stdin.\n"
-                 "Exit status: 0 success or match, 1 mismatch, 2 error. See pw-hash(1).\n"))
+                 "Exit status: 0 success or match, 1 mismatch or refused hash, 2 error.\n"
+                 "See pw-hash(1).\n"))
     return exit_ok;
 
   int modes = int(r.count("verify") > 0) + int(r.count("batch") > 0) +
               int(r.count("new-pepper") > 0);
   if (modes > 1) throw UsageError("give only one of --verify, --batch and --new-pepper");
   if (r.count("rehash") && !r.count("verify")) throw UsageError("--rehash goes with --verify");
+  if (r.count("accept-unpeppered") &&
+      !(r.count("verify") && r.count("rehash") && r.count("pepper-file")))
+    throw UsageError("--accept-unpeppered goes with --verify, --rehash and --pepper-file");
+  if (r.count("min-cost") && !r.count("pepper-file"))
+    throw UsageError("--min-cost goes with --pepper-file");
   if (r.count("new-pepper")) {
     // The id is printed before the file changes: a failure to print leaves
     // the file as it was.
@@ -297,7 +383,16 @@ int body(int argc, char** argv) {
   c.params = params_from(r);
   c.source = secret_source(r, "password");
   c.allow_empty = r.count("allow-empty") > 0;
-  if (r.count("pepper-file")) c.pepper = PepperFile::load(option<std::string>(r, "pepper-file"));
+  c.accept_unpeppered = r.count("accept-unpeppered") > 0;
+  if (r.count("pepper-file")) {
+    c.floor = floor_from(r.count("min-cost") ? option<std::string>(r, "min-cost") : default_floor);
+    // New hashes meet the floor that their verification will.
+    std::string shortfall = argon2_floor_shortfall(c.params, c.floor);
+    if (!shortfall.empty())
+      throw UsageError("the parameters are under the cost floor: " + shortfall +
+                       " (see --min-cost)");
+    c.pepper = PepperFile::load(option<std::string>(r, "pepper-file"));
+  }
   if (r.count("salt")) {
     std::string s = option<std::string>(r, "salt");
     Base64 v = s.find('=') != std::string::npos ? Base64::standard : Base64::standard_unpadded;

@@ -5,6 +5,9 @@
 load helper
 
 FAST=(-t 1 -m 64 -p 1)
+# With a pepper file a cost floor applies (by default the owasp profile);
+# PEPPER lowers it to FAST.
+PEPPER=(--pepper-file pepper --min-cost t=1,m=64)
 PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$'
 
 @test "hashes one line of stdin into a PHC string" {
@@ -208,12 +211,12 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
 
 @test "a peppered hash carries keyid and needs its pepper to verify" {
   id=$(pw-hash --new-pepper pepper)
-  hash=$(pw-hash "${FAST[@]}" --pepper-file pepper <<<"pw")
+  hash=$(pw-hash "${FAST[@]}" "${PEPPER[@]}" <<<"pw")
   assert_regex "$hash" "$PHC_RE"
   [[ "$hash" == *",keyid=$id\$"* ]]
-  run pw-hash --verify "$hash" --pepper-file pepper <<<"pw"
+  run pw-hash --verify "$hash" "${PEPPER[@]}" <<<"pw"
   assert_success
-  run pw-hash --verify "$hash" --pepper-file pepper <<<"nope"
+  run pw-hash --verify "$hash" "${PEPPER[@]}" <<<"nope"
   assert_failure 1
   run pw-hash --verify "$hash" <<<"pw"
   assert_failure 2
@@ -224,9 +227,183 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
   assert_output "pw-hash: error: pepper $id is not in other"
 }
 
+@test "with --pepper-file, a hash without a pepper id is refused: a planted hash opens nothing" {
+  pw-hash --new-pepper pepper >/dev/null
+  echo "known to the attacker" >pw
+  planted=$(pw-hash "${FAST[@]}" --password-file pw </dev/null)
+  run pw-hash --verify "$planted" "${PEPPER[@]}" --password-file pw </dev/null
+  assert_failure 1
+  assert_output "pw-hash: error: the hash has no pepper id: refused with --pepper-file (to migrate unpeppered hashes, add --accept-unpeppered --rehash)"
+  run pw-hash --verify "$planted" --rehash "${FAST[@]}" "${PEPPER[@]}" --password-file pw </dev/null
+  assert_failure 1
+  assert_output "pw-hash: error: the hash has no pepper id: refused with --pepper-file (to migrate unpeppered hashes, add --accept-unpeppered --rehash)"
+  # Refused before the password is read: no prompt, no read.
+  run pw-hash --verify "$planted" "${PEPPER[@]}" --password-fd 9
+  assert_failure 1
+  assert_output --partial "the hash has no pepper id"
+  # The same with the defaults, for a hash at the default cost floor.
+  planted=$(pw-hash --profile owasp --password-file pw </dev/null)
+  run pw-hash --verify "$planted" --pepper-file pepper --password-file pw </dev/null
+  assert_failure 1
+  assert_output "pw-hash: error: the hash has no pepper id: refused with --pepper-file (to migrate unpeppered hashes, add --accept-unpeppered --rehash)"
+  # Without a pepper file it is a standard PHC string and verifies.
+  run pw-hash --verify "$planted" --password-file pw </dev/null
+  assert_success
+  assert_output ""
+}
+
+@test "--accept-unpeppered: a legacy hash that matches is replaced by a peppered one, with a warning" {
+  id=$(pw-hash --new-pepper pepper)
+  echo "legacy password" >pw
+  echo "not it" >wrong
+  legacy=$(pw-hash "${FAST[@]}" --password-file pw </dev/null)
+  run --separate-stderr pw-hash --verify "$legacy" --rehash --accept-unpeppered "${FAST[@]}" \
+    "${PEPPER[@]}" --password-file pw </dev/null
+  assert_success
+  assert_output --regexp "$PHC_RE"
+  [[ "$output" == *",keyid=$id\$"* ]]
+  [ "$stderr" = "pw-hash: warning: accepted a hash without a pepper id (--accept-unpeppered): replace it with the peppered hash printed" ]
+  fresh=$output
+  # The replacement needs no opt-in, and the opt-in leaves it as it is.
+  run --separate-stderr pw-hash --verify "$fresh" "${PEPPER[@]}" --password-file pw </dev/null
+  assert_success
+  assert_output ""
+  [ -z "$stderr" ]
+  run --separate-stderr pw-hash --verify "$fresh" --rehash --accept-unpeppered "${FAST[@]}" \
+    "${PEPPER[@]}" --password-file pw </dev/null
+  assert_success
+  assert_output "$fresh"
+  [ -z "$stderr" ]
+  # A wrong password is a plain mismatch: nothing printed, nothing warned.
+  run --separate-stderr pw-hash --verify "$legacy" --rehash --accept-unpeppered "${FAST[@]}" \
+    "${PEPPER[@]}" --password-file wrong </dev/null
+  assert_failure 1
+  assert_output ""
+  [ -z "$stderr" ]
+}
+
+@test "--accept-unpeppered needs --verify, --rehash and --pepper-file" {
+  pw-hash --new-pepper pepper >/dev/null
+  echo "pw" >pw
+  legacy=$(pw-hash "${FAST[@]}" --password-file pw </dev/null)
+  for args in "--verify $legacy --pepper-file pepper" "--verify $legacy --rehash" \
+    "--pepper-file pepper" "--batch --pepper-file pepper"; do
+    # shellcheck disable=SC2086
+    run pw-hash $args --accept-unpeppered "${FAST[@]}" --password-file pw </dev/null
+    assert_failure 2
+    assert_output "pw-hash: error: --accept-unpeppered goes with --verify, --rehash and --pepper-file"
+  done
+}
+
+@test "with --pepper-file, a hash under the cost floor is refused; one at the floor verifies" {
+  pw-hash --new-pepper pepper >/dev/null
+  echo "pw" >pw
+  made=(-p 1 --pepper-file pepper --min-cost t=1,m=8 --password-file pw)
+  floor=(--pepper-file pepper --min-cost t=2,m=64 --password-file pw)
+  # The floor t=2,m=64: at least 64 KiB of memory and t x m = 128 KiB of work.
+  for tm in "2 64" "1 128" "3 64"; do
+    read -r t m <<<"$tm"
+    hash=$(pw-hash -t "$t" -m "$m" "${made[@]}" </dev/null)
+    run pw-hash --verify "$hash" "${floor[@]}" </dev/null
+    [ "$status" -eq 0 ] || { echo "t=$t m=$m: status $status: $output"; false; }
+    assert_output ""
+  done
+  # Lanes do not count.
+  hash=$(pw-hash -t 2 -m 64 -p 8 --pepper-file pepper --min-cost t=1,m=8 --password-file pw </dev/null)
+  run pw-hash --verify "$hash" "${floor[@]}" </dev/null
+  assert_success
+  # One KiB of memory less; more passes do not make up for memory.
+  for t in 2 4; do
+    hash=$(pw-hash -t "$t" -m 63 "${made[@]}" </dev/null)
+    run pw-hash --verify "$hash" "${floor[@]}" </dev/null
+    assert_failure 1
+    assert_output "pw-hash: error: the hash is under the cost floor: m=63 KiB is below the memory floor of 64 KiB (see --min-cost)"
+  done
+  # One KiB of work less.
+  hash=$(pw-hash -t 1 -m 127 "${made[@]}" </dev/null)
+  run pw-hash --verify "$hash" "${floor[@]}" </dev/null
+  assert_failure 1
+  assert_output "pw-hash: error: the hash is under the cost floor: t=1 with m=127 KiB is below the work floor of t x m = 128 KiB (see --min-cost)"
+  # Refused before the password is read, also with --rehash.
+  run pw-hash --verify "$hash" --rehash -t 2 -m 64 -p 1 --pepper-file pepper --min-cost t=2,m=64 --password-fd 9
+  assert_failure 1
+  assert_output "pw-hash: error: the hash is under the cost floor: t=1 with m=127 KiB is below the work floor of t x m = 128 KiB (see --min-cost)"
+  # --accept-unpeppered does not lower the floor.
+  legacy=$(pw-hash -t 1 -m 127 -p 1 --password-file pw </dev/null)
+  run pw-hash --verify "$legacy" --rehash --accept-unpeppered -t 2 -m 64 -p 1 "${floor[@]}" </dev/null
+  assert_failure 1
+  assert_output "pw-hash: error: the hash is under the cost floor: t=1 with m=127 KiB is below the work floor of t x m = 128 KiB (see --min-cost)"
+  legacy=$(pw-hash -t 2 -m 64 -p 1 --password-file pw </dev/null)
+  run --separate-stderr pw-hash --verify "$legacy" --rehash --accept-unpeppered -t 2 -m 64 -p 1 \
+    "${floor[@]}" </dev/null
+  assert_success
+  assert_output --regexp ',keyid=[A-Za-z0-9+/]{8}\$'
+  # Without a pepper file there is no floor: the hash is a standard PHC string.
+  run pw-hash --verify "$legacy" --password-file pw </dev/null
+  assert_success
+}
+
+@test "the default cost floor is the owasp profile, at its edges" {
+  pw-hash --new-pepper pepper >/dev/null
+  echo "pw" >pw
+  made=(-p 1 --pepper-file pepper --min-cost t=1,m=8 --password-file pw)
+  for tm in "2 19456" "1 38912"; do
+    read -r t m <<<"$tm"
+    hash=$(pw-hash -t "$t" -m "$m" "${made[@]}" </dev/null)
+    run pw-hash --verify "$hash" --pepper-file pepper --password-file pw </dev/null
+    [ "$status" -eq 0 ] || { echo "t=$t m=$m: status $status: $output"; false; }
+  done
+  hash=$(pw-hash -t 2 -m 19455 "${made[@]}" </dev/null)
+  run pw-hash --verify "$hash" --pepper-file pepper --password-file pw </dev/null
+  assert_failure 1
+  assert_output "pw-hash: error: the hash is under the cost floor: m=19455 KiB is below the memory floor of 19456 KiB (see --min-cost)"
+  hash=$(pw-hash -t 1 -m 38911 "${made[@]}" </dev/null)
+  run pw-hash --verify "$hash" --pepper-file pepper --password-file pw </dev/null
+  assert_failure 1
+  assert_output "pw-hash: error: the hash is under the cost floor: t=1 with m=38911 KiB is below the work floor of t x m = 38912 KiB (see --min-cost)"
+  # New hashes with a pepper must be at the floor too: every profile is.
+  run pw-hash --profile owasp --pepper-file pepper --password-file pw </dev/null
+  assert_success
+  run pw-hash --profile rfc9106-low --pepper-file pepper --password-file pw </dev/null
+  assert_success
+  run pw-hash -t 1 -m 19456 -p 1 --pepper-file pepper --password-file pw </dev/null
+  assert_failure 2
+  assert_output "pw-hash: error: the parameters are under the cost floor: t=1 with m=19456 KiB is below the work floor of t x m = 38912 KiB (see --min-cost)"
+  run pw-hash --batch "${FAST[@]}" --pepper-file pepper </dev/null
+  assert_failure 2
+  assert_output "pw-hash: error: the parameters are under the cost floor: m=64 KiB is below the memory floor of 19456 KiB (see --min-cost)"
+}
+
+@test "--min-cost: a profile or t=N,m=SIZE, with --pepper-file only" {
+  pw-hash --new-pepper pepper >/dev/null
+  echo "pw" >pw
+  run pw-hash --min-cost owasp --profile owasp --password-file pw </dev/null
+  assert_failure 2
+  assert_output "pw-hash: error: --min-cost goes with --pepper-file"
+  run pw-hash --min-cost rfc9106-low --profile owasp --pepper-file pepper --password-file pw </dev/null
+  assert_failure 2
+  assert_output "pw-hash: error: the parameters are under the cost floor: m=19456 KiB is below the memory floor of 65536 KiB (see --min-cost)"
+  run pw-hash --min-cost m=1M,t=3 -t 3 -m 1M -p 1 --pepper-file pepper --password-file pw </dev/null
+  assert_success
+  run pw-hash --min-cost t=3,m=1M -t 3 -m 1023 -p 1 --pepper-file pepper --password-file pw </dev/null
+  assert_failure 2
+  assert_output "pw-hash: error: the parameters are under the cost floor: m=1023 KiB is below the memory floor of 1024 KiB (see --min-cost)"
+  for bad in m=64 t=1 t=x,m=64 t=01,m=64 t=1,m=64,p=1 t=1,t=2,m=64 nope ""; do
+    run pw-hash --min-cost "$bad" --pepper-file pepper --password-file pw </dev/null
+    assert_failure 2
+    assert_output "pw-hash: error: invalid --min-cost '$bad': give a profile (rfc9106, rfc9106-low or owasp) or t=N,m=SIZE"
+  done
+  run pw-hash --min-cost t=1,m=lots --pepper-file pepper --password-file pw </dev/null
+  assert_failure 2
+  assert_output "pw-hash: error: invalid memory size 'lots': give KiB, or a number with K, M or G"
+  run pw-hash --min-cost t=17,m=64 --pepper-file pepper --password-file pw </dev/null
+  assert_failure 2
+  assert_output "pw-hash: error: --min-cost t=17,m=64: t=17 is above the limit of 16 passes"
+}
+
 @test "the pepper changes the hash: without it the same salt gives another" {
   pw-hash --new-pepper pepper >/dev/null
-  with=$(pw-hash "${FAST[@]}" --salt AAAAAAAAAAAAAAAAAAAAAA --pepper-file pepper <<<"pw")
+  with=$(pw-hash "${FAST[@]}" --salt AAAAAAAAAAAAAAAAAAAAAA "${PEPPER[@]}" <<<"pw")
   without=$(pw-hash "${FAST[@]}" --salt AAAAAAAAAAAAAAAAAAAAAA <<<"pw")
   [ "${with##*\$}" != "${without##*\$}" ]
 }
@@ -234,37 +411,37 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
 @test "a pepper file others can read is refused" {
   pw-hash --new-pepper pepper >/dev/null
   chmod 644 pepper
-  run pw-hash "${FAST[@]}" --pepper-file pepper <<<"pw"
+  run pw-hash "${FAST[@]}" "${PEPPER[@]}" <<<"pw"
   assert_failure 2
   assert_output "pw-hash: error: pepper has mode 0644: it must not be readable by others (chmod 600 pepper)"
   run pw-hash --new-pepper pepper
   assert_failure 2
   chmod 600 pepper
-  run pw-hash "${FAST[@]}" --pepper-file pepper <<<"pw"
+  run pw-hash "${FAST[@]}" "${PEPPER[@]}" <<<"pw"
   assert_success
 }
 
 @test "a malformed pepper file is refused, naming the line" {
   printf '# peppers\nshort\n' >pepper
   chmod 600 pepper
-  run pw-hash "${FAST[@]}" --pepper-file pepper <<<"pw"
+  run pw-hash "${FAST[@]}" "${PEPPER[@]}" <<<"pw"
   assert_failure 2
   assert_output 'pw-hash: error: pepper line 2: expected "<id> <secret>"'
 }
 
 @test "pepper rotation: old hashes verify, --rehash moves them to the current pepper" {
   old_id=$(pw-hash --new-pepper pepper)
-  old=$(pw-hash "${FAST[@]}" --pepper-file pepper <<<"pw")
+  old=$(pw-hash "${FAST[@]}" "${PEPPER[@]}" <<<"pw")
   new_id=$(pw-hash --new-pepper pepper)
-  run pw-hash --verify "$old" --pepper-file pepper <<<"pw"
+  run pw-hash --verify "$old" "${PEPPER[@]}" <<<"pw"
   assert_success
-  run pw-hash --verify "$old" --rehash "${FAST[@]}" --pepper-file pepper <<<"pw"
+  run pw-hash --verify "$old" --rehash "${FAST[@]}" "${PEPPER[@]}" <<<"pw"
   assert_success
   [[ "$output" == *",keyid=$new_id\$"* ]]
   fresh=$output
-  run pw-hash --verify "$fresh" --pepper-file pepper <<<"pw"
+  run pw-hash --verify "$fresh" "${PEPPER[@]}" <<<"pw"
   assert_success
-  run pw-hash --verify "$fresh" --rehash "${FAST[@]}" --pepper-file pepper <<<"pw"
+  run pw-hash --verify "$fresh" --rehash "${FAST[@]}" "${PEPPER[@]}" <<<"pw"
   assert_output "$fresh"
 }
 
@@ -389,10 +566,10 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
 
 @test "--batch with a pepper peppers every line" {
   id=$(pw-hash --new-pepper pepper)
-  run pw-hash --batch "${FAST[@]}" --pepper-file pepper < <(printf 'a\nb\n')
+  run pw-hash --batch "${FAST[@]}" "${PEPPER[@]}" < <(printf 'a\nb\n')
   assert_success
   [[ "${lines[0]}" == *",keyid=$id\$"* ]]
-  pw-hash --verify "${lines[1]}" --pepper-file pepper <<<"b"
+  pw-hash --verify "${lines[1]}" "${PEPPER[@]}" <<<"b"
 }
 
 @test "usage errors exit 2 with a hint" {
@@ -415,7 +592,7 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
   run pw-hash --help
   assert_success
   assert_output --partial "--pepper-file"
-  assert_output --partial "Exit status: 0 success or match, 1 mismatch, 2 error"
+  assert_output --partial "Exit status: 0 success or match, 1 mismatch or refused hash, 2 error"
   run pw-hash --version
   assert_success
   assert_output --regexp '^pw-hash [0-9]+\.[0-9]+\.[0-9]+$'
