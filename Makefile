@@ -51,6 +51,7 @@ endif
 CORE_SRC   := $(filter-out %_test.cpp,$(wildcard src/core/*.cpp))
 CORE_OBJ   := $(CORE_SRC:src/%.cpp=$(BUILD)/%.o)
 IPC_OBJ    := $(patsubst src/%.cpp,$(BUILD)/%.o,$(filter-out %_test.cpp,$(wildcard src/ipc/*.cpp)))
+PROTO_OBJ  := $(patsubst src/%.cpp,$(BUILD)/%.o,$(filter-out %_test.cpp,$(wildcard src/proto/*.cpp)))
 NET_OBJ    := $(patsubst src/%.cpp,$(BUILD)/%.o,$(filter-out %_test.cpp,$(wildcard src/net/*.cpp)))
 # The server's parts but its main, so the unit tests can link them.
 SERVER_OBJ := $(patsubst src/%.cpp,$(BUILD)/%.o,$(filter-out %_test.cpp src/gryptserver/main.cpp,$(wildcard src/gryptserver/*.cpp)))
@@ -62,6 +63,7 @@ VEC_GEN    := $(BUILD)/vector-generate
 TOOL_OBJ   := $(TOOLS:%=$(BUILD)/tools/%.o)
 LIBGRYPT   := $(BUILD)/libgrypt.a
 LIBIPC     := $(BUILD)/libgrypt-ipc.a
+LIBPROTO   := $(BUILD)/libgrypt-proto.a
 LIBNET     := $(BUILD)/libgrypt-net.a
 UNIT       := $(BUILD)/unit-tests
 TESTCLIENT := $(BUILD)/grypt-testclient
@@ -110,38 +112,42 @@ $(LIBIPC): $(IPC_OBJ)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(LIBPROTO): $(PROTO_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(LIBNET): $(NET_OBJ)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN)/%: $(BUILD)/tools/%.o $(LIBIPC) $(LIBGRYPT)
+$(BIN)/%: $(BUILD)/tools/%.o $(LIBIPC) $(LIBPROTO) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CXX) $(LDSAN) $(if $(LDSAN),,$(TOOL_LDFLAGS)) -o $@ $^ $(LDLIBS)
 
-$(BIN)/gryptserver: $(BUILD)/gryptserver/main.o $(SERVER_OBJ) $(LIBNET) $(LIBIPC) $(LIBGRYPT)
+$(BIN)/gryptserver: $(BUILD)/gryptserver/main.o $(SERVER_OBJ) $(LIBNET) $(LIBIPC) $(LIBPROTO) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ $(SERVICE_LIBS) $(LDLIBS)
 
-$(BIN)/gryptd: $(BUILD)/gryptd/main.o $(DAEMON_OBJ) $(LIBNET) $(LIBIPC) $(LIBGRYPT)
+$(BIN)/gryptd: $(BUILD)/gryptd/main.o $(DAEMON_OBJ) $(LIBNET) $(LIBIPC) $(LIBPROTO) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
 # A protocol client for the tests (not installed).
-$(TESTCLIENT): $(BUILD)/test/client/testclient.o $(LIBNET) $(LIBIPC) $(LIBGRYPT)
+$(TESTCLIENT): $(BUILD)/test/client/testclient.o $(LIBNET) $(LIBIPC) $(LIBPROTO) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
 # A scripted server that breaks the protocol on request, for the tests.
-$(TESTSERVER): $(BUILD)/test/server/testserver.o $(LIBNET) $(LIBIPC) $(LIBGRYPT)
+$(TESTSERVER): $(BUILD)/test/server/testserver.o $(LIBNET) $(LIBIPC) $(LIBPROTO) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
 # The load program of bench/server (not installed).
 LOAD := $(BUILD)/grypt-load
-$(LOAD): $(BUILD)/bench/load.o $(LIBNET) $(LIBIPC) $(LIBGRYPT)
+$(LOAD): $(BUILD)/bench/load.o $(LIBNET) $(LIBIPC) $(LIBPROTO) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
@@ -150,7 +156,7 @@ $(BUILD)/bench/%.o: bench/%.cpp $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(ASIO_WARN) -MMD -MP -c $< -o $@
 
-$(UNIT): $(TEST_OBJ) $(SERVER_OBJ) $(DAEMON_OBJ) $(LIBNET) $(LIBIPC) $(LIBGRYPT)
+$(UNIT): $(TEST_OBJ) $(SERVER_OBJ) $(DAEMON_OBJ) $(LIBNET) $(LIBIPC) $(LIBPROTO) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lgtest -lgtest_main $(SERVICE_LIBS) $(LDLIBS)
 
@@ -212,7 +218,7 @@ fuzz: fuzz-deps
 include fuzz/fuzz.mk
 
 .SECONDARY:
--include $(CORE_OBJ:.o=.d) $(IPC_OBJ:.o=.d) $(NET_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(TEST_OBJ:.o=.d) \
+-include $(CORE_OBJ:.o=.d) $(IPC_OBJ:.o=.d) $(PROTO_OBJ:.o=.d) $(NET_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(TEST_OBJ:.o=.d) \
   $(DAEMON_OBJ:.o=.d) $(BUILD)/gryptd/main.d \
   $(TOOL_OBJ:.o=.d) $(BUILD)/gryptserver/main.d $(wildcard $(BUILD)/test/vectors/*.d) \
   $(wildcard $(BUILD)/test/client/*.d) $(wildcard $(BUILD)/test/server/*.d) $(wildcard $(BUILD)/bench/*.d)

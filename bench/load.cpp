@@ -105,11 +105,11 @@
 
 #include "core/encoding.h"
 #include "core/group.h"
-#include "ipc/admin.h"
-#include "ipc/frame.h"
-#include "ipc/protocol.h"
+#include "proto/admin.h"
+#include "proto/frame.h"
+#include "proto/server.h"
 #include "net/tls.h"
-#include "tools/options.h"
+#include "cli/options.h"
 
 namespace grypt {
 namespace {

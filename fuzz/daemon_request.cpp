@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "fixtures.h"
-#include "ipc/daemon.h"
+#include "proto/daemon.h"
 
 static const bool g_init = grypt::fuzz::init();
 

@@ -14,7 +14,7 @@
 #include "core/message.h"
 #include "core/secret.h"
 #include "core/vault.h"
-#include "ipc/daemon.h"
+#include "proto/daemon.h"
 
 namespace grypt::fuzz {
 

@@ -1,5 +1,5 @@
 # libFuzzer targets for the parsers of untrusted input (fuzz/<target>.cpp),
-# linked with src/core and src/ipc (not the Asio code), built with clang,
+# linked with src/core, src/proto and src/ipc (not the Asio code), built with clang,
 # ASan and UBSan into build/fuzz/. Included by the top-level Makefile
 # (run from the repository root), or used alone:
 #
@@ -17,7 +17,7 @@
 #
 # Every name defined here starts with FUZZ_ or fuzz-, except the fuzz goal.
 # Needs clang and libclang-rt-14-dev (build-aux/deps fuzz), and
-# nlohmann-json3-dev for src/ipc (build-aux/deps build).
+# nlohmann-json3-dev for src/proto (build-aux/deps build).
 
 FUZZ_SAVED_GOAL := $(.DEFAULT_GOAL)
 FUZZ_STANDALONE := $(if $(filter 1,$(words $(MAKEFILE_LIST))),1)
@@ -38,7 +38,7 @@ FUZZ_LDLIBS   := -lsodium -largon2 -lcrypto -pthread
 FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10
 
 FUZZ_Q        := $(if $(filter 1,$(V)),,@)
-FUZZ_LIB_SRC  := $(filter-out %_test.cpp,$(wildcard src/core/*.cpp src/ipc/*.cpp))
+FUZZ_LIB_SRC  := $(filter-out %_test.cpp,$(wildcard src/core/*.cpp src/proto/*.cpp src/ipc/*.cpp))
 FUZZ_LIB_OBJ  := $(FUZZ_LIB_SRC:src/%.cpp=$(FUZZ_DIR)/obj/%.o)
 FUZZ_MAIN_OBJ := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/obj/fuzz/%.o)
 FUZZ_GEN_OBJ  := $(FUZZ_DIR)/obj/fuzz/seeds.o

@@ -32,10 +32,10 @@
 #include "core/stream.h"
 #include "core/vault.h"
 #include "fixtures.h"
-#include "ipc/admin.h"
-#include "ipc/daemon.h"
-#include "ipc/frame.h"
-#include "ipc/protocol.h"
+#include "proto/admin.h"
+#include "proto/daemon.h"
+#include "proto/frame.h"
+#include "proto/server.h"
 
 namespace {
 

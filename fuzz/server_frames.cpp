@@ -22,9 +22,9 @@
 #include "core/bytes.h"
 #include "core/error.h"
 #include "fixtures.h"
-#include "ipc/admin.h"
-#include "ipc/frame.h"
-#include "ipc/protocol.h"
+#include "proto/admin.h"
+#include "proto/frame.h"
+#include "proto/server.h"
 
 static const bool g_init = grypt::fuzz::init();
 

@@ -22,9 +22,9 @@
 #include "gryptd/daemon.h"
 #include "gryptd/follow.h"
 #include "gryptd/signal.h"
-#include "ipc/daemon.h"
-#include "ipc/frame.h"
-#include "ipc/protocol.h"
+#include "proto/daemon.h"
+#include "proto/frame.h"
+#include "proto/server.h"
 #include "net/tls.h"
 
 namespace grypt {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "core/keyring.h"
-#include "ipc/protocol.h"
+#include "proto/server.h"
 
 namespace grypt {
 

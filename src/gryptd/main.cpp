@@ -20,7 +20,7 @@
 #include "gryptd/daemon.h"
 #include "ipc/daemon_client.h"
 #include "ipc/unix_socket.h"
-#include "tools/options.h"
+#include "cli/options.h"
 
 namespace grypt {
 namespace {

@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "core/vault_format.h"
 #include "gryptd/agent.h"
-#include "ipc/overloaded.h"
+#include "core/overloaded.h"
 
 namespace grypt {
 namespace {

@@ -5,8 +5,8 @@
 
 #include "core/encoding.h"
 #include "gryptserver/server.h"
-#include "ipc/admin.h"
-#include "ipc/frame.h"
+#include "proto/admin.h"
+#include "proto/frame.h"
 
 namespace grypt {
 namespace {

@@ -17,9 +17,9 @@
 #include "gryptserver/master_key.h"
 #include "gryptserver/server.h"
 #include "gryptserver/store_sqlite.h"
-#include "ipc/admin.h"
-#include "ipc/frame.h"
-#include "tools/options.h"
+#include "proto/admin.h"
+#include "proto/frame.h"
+#include "cli/options.h"
 
 namespace grypt {
 namespace {

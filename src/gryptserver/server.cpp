@@ -26,9 +26,9 @@
 #include "core/io.h"
 #include "core/text.h"
 #include "core/tool.h"
-#include "ipc/admin.h"
-#include "ipc/frame.h"
-#include "ipc/protocol.h"
+#include "proto/admin.h"
+#include "proto/frame.h"
+#include "proto/server.h"
 #include "net/tls.h"
 
 namespace grypt {

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "gryptserver/authority.h"
-#include "ipc/admin.h"
+#include "proto/admin.h"
 
 namespace grypt {
 

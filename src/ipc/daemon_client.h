@@ -11,7 +11,7 @@
 #include "core/fd.h"
 #include "core/message.h"
 #include "core/vault_format.h"
-#include "ipc/daemon.h"
+#include "proto/daemon.h"
 
 namespace grypt {
 

@@ -10,7 +10,7 @@
 
 #include "core/keyring.h"
 #include "ipc/daemon_client.h"
-#include "tools/options.h"
+#include "cli/options.h"
 
 namespace grypt {
 

@@ -2,7 +2,7 @@
 // (man/grypt-keygen.1).
 #include "core/file.h"
 #include "core/identity_file.h"
-#include "tools/options.h"
+#include "cli/options.h"
 
 namespace grypt {
 namespace {

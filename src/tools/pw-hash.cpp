@@ -14,7 +14,7 @@
 #include "core/encoding.h"
 #include "core/pepper.h"
 #include "core/phc.h"
-#include "tools/options.h"
+#include "cli/options.h"
 
 namespace grypt {
 namespace {

@@ -11,7 +11,7 @@
 #include "core/file.h"
 #include "core/vault.h"
 #include "ipc/daemon_client.h"
-#include "tools/options.h"
+#include "cli/options.h"
 
 namespace grypt {
 

@@ -30,8 +30,8 @@
 #include "core/group.h"
 #include "core/identity_file.h"
 #include "core/tool.h"
-#include "ipc/frame.h"
-#include "ipc/protocol.h"
+#include "proto/frame.h"
+#include "proto/server.h"
 #include "net/tls.h"
 
 namespace grypt {

@@ -1,9 +1,9 @@
-#include "ipc/protocol.h"
+#include "proto/server.h"
 
 #include <gtest/gtest.h>
 
-#include "ipc/admin.h"
-#include "ipc/daemon.h"
+#include "proto/admin.h"
+#include "proto/daemon.h"
 
 namespace grypt {
 namespace {

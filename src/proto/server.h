@@ -1,7 +1,7 @@
 // The group server protocol's messages (man/grypt-protocol.7, SERVER
 // PROTOCOL) as types. Each side decodes what it receives with these typed
 // decoders: a frame that is not exactly one of the messages it may receive
-// is a ProtocolError, whatever the peer meant. JSON stays inside src/ipc.
+// is a ProtocolError, whatever the peer meant. JSON stays inside src/proto.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,7 @@
 
 #include "core/group.h"
 #include "core/keys.h"
-#include "ipc/frame.h"
+#include "proto/frame.h"
 
 namespace grypt::proto {
 

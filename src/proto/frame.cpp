@@ -1,4 +1,4 @@
-#include "ipc/frame.h"
+#include "proto/frame.h"
 
 #include <poll.h>
 #include <sys/socket.h>

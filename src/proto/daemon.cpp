@@ -1,9 +1,9 @@
-#include "ipc/daemon.h"
+#include "proto/daemon.h"
 
 #include <functional>
 
-#include "ipc/json_fields.h"
-#include "ipc/overloaded.h"
+#include "proto/json_fields.h"
+#include "core/overloaded.h"
 
 namespace grypt::daemon {
 namespace {

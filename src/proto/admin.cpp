@@ -1,8 +1,8 @@
-#include "ipc/admin.h"
+#include "proto/admin.h"
 
 #include <cstring>
 
-#include "ipc/json_fields.h"
+#include "proto/json_fields.h"
 
 namespace grypt::admin {
 namespace {

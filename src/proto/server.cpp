@@ -1,7 +1,7 @@
-#include "ipc/protocol.h"
+#include "proto/server.h"
 
-#include "ipc/json_fields.h"
-#include "ipc/overloaded.h"
+#include "proto/json_fields.h"
+#include "core/overloaded.h"
 
 namespace grypt::proto {
 namespace {

@@ -15,7 +15,7 @@
 #include "core/keys.h"
 #include "core/message.h"
 #include "core/vault_format.h"
-#include "ipc/frame.h"
+#include "proto/frame.h"
 
 namespace grypt::daemon {
 

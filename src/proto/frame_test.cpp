@@ -1,4 +1,4 @@
-#include "ipc/frame.h"
+#include "proto/frame.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>

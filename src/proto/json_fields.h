@@ -1,6 +1,6 @@
-// Reading JSON objects field by field for the typed decoders of src/ipc:
+// Reading JSON objects field by field for the typed decoders of src/proto:
 // every missing member, wrong type or bad value is a ProtocolError naming
-// the field. Private to src/ipc.
+// the field. Private to src/proto.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -16,7 +16,7 @@
 #include "core/group.h"
 #include "core/keys.h"
 #include "core/text.h"
-#include "ipc/frame.h"
+#include "proto/frame.h"
 
 namespace grypt::json_fields {
 
