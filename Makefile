@@ -7,7 +7,7 @@ VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 CXX        ?= g++
-TOOLS      := pw-hash grypt-keygen vault-put vault-get grypt-seal grypt-open
+TOOLS      := pw-hash grypt-keygen vault-put vault-get grypt-seal grypt-open grypt-admin
 SERVICES   := gryptserver gryptd  # gryptd is a user's agent: installed to bin, the server to sbin
 
 ifeq ($(SANITIZE),1)

@@ -16,7 +16,7 @@ constexpr const char* malformed_lines =
     "malformed armor block: lines must be 64 characters except the last";
 
 // "grypt:" starts a token when what follows can be a message (grypt.5,
-// Scanner): it starts as a version 1 message does (a byte 0x10 to 0x1f,
+// Scanner): it starts as a message does (a byte 0x10 to 0x1f,
 // written E, F, G or H), or it is as long as the smallest message (45
 // bytes, 60 characters), whatever its version. Anything else is prose.
 bool message_start(int c) { return c >= 'E' && c <= 'H'; }

@@ -50,7 +50,7 @@ class ArmorWriter : public Output {
   bool started_ = false;
 };
 
-// A binary message starts with a version-1 header byte (0x10 to 0x1f, so
+// A binary message starts with a header byte of 0x10 to 0x1f (so
 // that reserved flags are reported as such), which text never does.
 bool looks_binary(std::span<const std::uint8_t> data);
 

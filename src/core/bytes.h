@@ -3,8 +3,23 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <span>
+#include <string_view>
+#include <vector>
 
 namespace grypt {
+
+// Appends bytes to a growing format (resize and copy: GCC 12 reports false
+// out-of-bounds warnings for vector::insert of short arrays).
+inline void append(std::vector<std::uint8_t>& v, std::span<const std::uint8_t> b) {
+  std::size_t at = v.size();
+  v.resize(at + b.size());
+  if (!b.empty()) std::memcpy(v.data() + at, b.data(), b.size());
+}
+inline void append(std::vector<std::uint8_t>& v, std::string_view s) {
+  append(v, std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
+}
 
 inline void put_be16(std::uint8_t* p, std::uint16_t v) {
   p[0] = static_cast<std::uint8_t>(v >> 8);

@@ -16,6 +16,7 @@ const char* fault_name(Fault f) {
     case Fault::trailing: return "trailing data";
     case Fault::wrong_key: return "wrong key";
     case Fault::wrong_name: return "wrong name";
+    case Fault::forked: return "forked";
   }
   return "?";
 }

@@ -51,7 +51,7 @@ class AuthError : public Error {
 
 // Why a message, vault entry or identity did not open; the test vectors
 // (test/vectors) name these classes.
-enum class Fault { armor, header, auth, truncated, trailing, wrong_key, wrong_name };
+enum class Fault { armor, header, auth, truncated, trailing, wrong_key, wrong_name, forked };
 const char* fault_name(Fault f);  // "armor", "header", ..., "trailing data", "wrong key"
 
 // The data did not open. Exit status 1: corrupt and tampered look alike.

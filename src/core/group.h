@@ -1,38 +1,48 @@
-// Groups (man/grypt-protocol.7): names, group ids, group references, the
-// signed group state that carries each epoch, the roster digest, epoch key
-// commitments and boxes. Bytes in, bytes out; the server and the daemon do
-// the talking.
+// Groups (man/grypt-protocol.7, GROUP STATE): names, the signed state of
+// each epoch, the group id its first state (the genesis) gives the group,
+// and the checks a state must pass before a member or the server takes it.
+// Bytes in, bytes out; the daemon and the server do the talking.
 //
-// Group state, 252 bytes (grypt-protocol.7, GROUP STATE):
+// Group state, 480 bytes:
 //   off size field
-//   0   8    "GRYPTST" 0x01
-//   8   8    group id
-//   16  4    epoch (>= 1)
-//   20  8    time the epoch began, Unix seconds
-//   28  32   hash of the previous state (zero for the first)
-//   60  32   roster digest
-//   92  32   epoch key commitment
-//   124 64   signer's public key
-//   188 64   Ed25519 signature over "grypt state signature v1" || bytes 0..188
+//   0   8    "GRYPTST" 0x02
+//   8   32   group id (zero in the genesis)
+//   40  4    epoch (the genesis is 1)
+//   44  8    time, Unix seconds
+//   52  8    expires, Unix seconds (0: never)
+//   60  32   hash of the previous state (zero in the genesis)
+//   92  32   roster digest (core/roster.h)
+//   124 32   epoch key commitment
+//   156 1    change: 1 create, 2 add, 3 remove, 4 rotate, 5 promote, 6 demote, 7 grant
+//   157 1    the subject's role after the change (0 for rotate)
+//   158 64   the subject's key (zero for rotate)
+//   222 1    the subject's name length, then 64 bytes of name, zero padded
+//   287 1    the group name's length, then 64 bytes of name, zero padded
+//   352 64   signer's key
+//   416 64   Ed25519 signature over "grypt state signature v2" || bytes 0 to 415
 #pragma once
 
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "core/keys.h"
+#include "core/roster.h"
 
 namespace grypt {
 
-using GroupId = std::array<std::uint8_t, 8>;
-using StateHash = std::array<std::uint8_t, 32>;
+// The group id: the hash of the group's genesis (32 bytes). Messages carry
+// its first 8 bytes.
+using GroupId = std::array<std::uint8_t, 32>;
+using ShortGroupId = std::array<std::uint8_t, 8>;
+ShortGroupId short_id(const GroupId& id);
 
-// A generation of a group's key. Epochs only move forward: each rotation
+// A generation of a group's key. Epochs only move forward: each change
 // makes the next one.
 class Epoch {
  public:
@@ -47,14 +57,12 @@ class Epoch {
   std::uint32_t value_ = 0;
 };
 
-inline constexpr std::size_t state_bytes = 252;
-inline constexpr std::size_t epoch_box_bytes = 72;
+inline constexpr std::size_t state_bytes = 480;
 inline constexpr std::size_t max_name_chars = 64;
 
 // Group and member names: 1 to 64 of [A-Za-z0-9._-], starting with a
 // letter or digit. Empty when valid, else what is wrong.
 std::string group_name_defect(std::string_view name);
-GroupId derive_group_id(const Fingerprint& server, std::string_view group_name);
 
 // A join note: what a member who is not one yet says to the
 // administrators. 1 to 200 bytes of text by the clean-name rule of
@@ -63,80 +71,70 @@ GroupId derive_group_id(const Fingerprint& server, std::string_view group_name);
 inline constexpr std::size_t max_note_bytes = 200;
 std::string join_note_defect(std::string_view note);
 
-// A reference's host (grypt-protocol.7, GROUP REFERENCE): 1 to 253 bytes
-// of [A-Za-z0-9.:-]. Empty when valid, else what is wrong.
-std::string reference_host_defect(std::string_view host);
-
-struct GroupReference {
-  Fingerprint server{};
-  std::string host;
-  std::uint16_t port = 0;
-  std::string group;
-
-  std::string to_string() const;  // "grypt-ref:..."; FormatError for a bad host or group
-  // FormatError naming the defect.
-  static GroupReference parse(std::string_view text);
-  GroupId group_id() const { return derive_group_id(server, group); }
-};
-
-struct RosterEntry {
-  std::string name;
-  PublicKey key;
-};
-// BLAKE2b-256("grypt roster v1" || for each member sorted by key bytes:
-// key (64) || name length (1) || name).
-StateHash roster_digest(std::vector<RosterEntry> members);
-
-// HKDF(epoch key, "", "grypt epoch key commitment v1" || group id || epoch).
-StateHash epoch_commitment(std::span<const std::uint8_t> epoch_key, const GroupId& group,
-                           Epoch epoch);
+enum class Change : std::uint8_t { create = 1, add, remove, rotate, promote, demote, grant };
+const char* change_name(Change c);  // "create", "add", ...
 
 struct GroupState {
   GroupId group{};
   Epoch epoch;
   std::int64_t time = 0;
+  std::int64_t expires = 0;  // 0: never
   StateHash previous{};
   StateHash roster{};
   StateHash commitment{};
+  Change change = Change::rotate;
+  std::optional<Role> role;         // none for rotate
+  std::optional<PublicKey> subject; // none for rotate
+  std::string subject_name;
+  std::string group_name;
   PublicKey signer;
   Signature signature{};
 
   // Fills signer and signature.
   std::array<std::uint8_t, state_bytes> sign(const Identity& signer_id);
   std::array<std::uint8_t, state_bytes> encode() const;
-  // Structure only (FormatError); verify() checks the signature.
+  // Structure only (FormatError naming the defect): the magic, epoch 1 or
+  // more, a known change with the fields it needs and no others, valid
+  // names, zero padding, valid keys. verify() checks the signature.
   static GroupState decode(std::span<const std::uint8_t> bytes);
   bool verify() const;
   StateHash hash() const;
 };
 
-// The epoch key boxed for one member: nonce (24) || crypto_box (48), from
-// the signer's X25519 key. A precomputed shared key (crypto_box_beforenm,
-// 32 bytes) makes each box one symmetric encryption.
-SecretBytes box_shared_key(const Identity& signer, const PublicKey& member);
-std::array<std::uint8_t, epoch_box_bytes> box_epoch_key(const SecretBytes& shared,
-                                                        std::span<const std::uint8_t> epoch_key);
-// The epoch key, or nullopt when the box does not open for `member` from
-// `signer`.
-std::optional<SecretBytes> open_epoch_box(std::span<const std::uint8_t> box,
-                                          const Identity& member, const PublicKey& signer);
+// The id of the group whose genesis this is.
+GroupId group_id_of(const GroupState& genesis);
 
-// What a member holds of a group's chain, and the checks of
-// grypt-protocol.7 (CHECKING STATES) for the next state and its key.
-struct ChainCheck {
-  enum class Result { accepted, bad_format, wrong_group, bad_signer, bad_signature,
-                      not_next, bad_previous, key_missing, key_mismatch, forked };
-  Result result = Result::accepted;
-  GroupState state;
-  SecretBytes epoch_key;  // when the box opened and matched
+// HKDF(epoch key, "", "grypt epoch key commitment v2" || group id || epoch);
+// the genesis commits with the zero id, since its id is its own hash.
+StateHash epoch_commitment(std::span<const std::uint8_t> epoch_key, const GroupId& group, Epoch epoch);
+
+// Why a state is refused (grypt-protocol.7, CHECKING STATES), in the order
+// the checks are made.
+enum class StateFault {
+  none,
+  malformed,      // not a state: size, magic, fields
+  bad_signature,  // the signature does not verify
+  not_genesis,    // epoch 1 that is not a create by its own subject
+  other_group,    // not this group (the genesis's hash, or a later state's id)
+  not_next,       // not the epoch after the newest held
+  bad_previous,   // does not link to the newest held
+  not_admin,      // not signed by an admin of the previous roster
+  bad_change,     // the change does not apply to the previous roster
+  last_admin,     // the change leaves no admin
+  roster_mismatch,  // the roster digest is not the roster the change makes
+  renamed,        // the group name differs from the genesis's
+  forked,         // another state for an epoch held
+  key_mismatch,   // the box does not open, or its key does not match
 };
-const char* chain_result_text(ChainCheck::Result r);
+const char* state_fault_text(StateFault f);
 
-// `held`: the newest state the member holds (nullopt: none). `box` may be
-// empty when the member is not entitled to the epoch's key.
-ChainCheck check_next_state(std::span<const std::uint8_t> state_bytes, const GroupId& group,
-                            const PublicKey& pinned_signer,
-                            const std::optional<GroupState>& held,
-                            std::span<const std::uint8_t> box, const Identity& member);
+// The genesis of group `id` (or of any group, when id is all zero): the
+// roster it makes is returned in `roster`.
+StateFault check_genesis(const GroupState& s, const GroupId& id, Roster& roster);
+// `next` after `prev`, whose roster is `roster`: on success `roster`
+// becomes the next epoch's and `undo`, if given, takes that back; `why`
+// may say what did not apply.
+StateFault check_next(const GroupState& prev, const GroupState& next, const std::string& group_name,
+                      Roster& roster, std::string* why = nullptr, std::function<void()>* undo = nullptr);
 
 }  // namespace grypt

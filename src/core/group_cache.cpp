@@ -10,9 +10,9 @@
 namespace grypt {
 namespace {
 
-constexpr std::uint8_t chain_magic[8] = {'G', 'R', 'Y', 'P', 'T', 'C', 'H', 0x01};
-constexpr std::uint8_t roster_magic[8] = {'G', 'R', 'Y', 'P', 'T', 'R', 'S', 0x01};
-constexpr std::uint8_t fork_magic[8] = {'G', 'R', 'Y', 'P', 'T', 'F', 'K', 0x01};
+constexpr std::uint8_t chain_magic[8] = {'G', 'R', 'Y', 'P', 'T', 'C', 'H', 0x02};
+constexpr std::uint8_t fork_magic[8] = {'G', 'R', 'Y', 'P', 'T', 'F', 'K', 0x02};
+constexpr std::uint8_t state_record = 0x01, history_record = 0x02;
 
 }  // namespace
 
@@ -53,86 +53,147 @@ std::string format_groups_file(const std::vector<GroupEntry>& groups) {
   return out;
 }
 
-namespace {
-
-// The epoch key in `box`, if it opens from the state's signer and matches
-// the state's commitment.
-std::optional<SecretBytes> open_checked(std::span<const std::uint8_t> box, const GroupState& s,
-                                        const GroupId& group, const Identity& member) {
-  std::optional<SecretBytes> key = open_epoch_box(box, member, s.signer);
-  if (!key || epoch_commitment(key->span(), group, s.epoch) != s.commitment) return std::nullopt;
-  return key;
-}
-
-}  // namespace
-
-Placed GroupChain::take(std::span<const std::uint8_t> state, std::span<const std::uint8_t> box,
-                        const Identity& member) {
-  using R = ChainCheck::Result;
+Placed GroupChain::take(const StateRecord& r, const Identity& member) {
   Placed p;
   try {
-    p.state = GroupState::decode(state);
-  } catch (const FormatError&) {
-    p.result = R::bad_format;
+    p.state = GroupState::decode(r.state);
+  } catch (const FormatError& e) {
+    p.fault = StateFault::malformed;
+    p.why = e.what();
     return p;
   }
-  // The pinned key is known by its fingerprint: take the signer the state
-  // names only if it is that key.
-  if (p.state.group != group_) p.result = R::wrong_group;
-  else if (p.state.signer.fingerprint() != pinned_) p.result = R::bad_signer;
-  else if (!p.state.verify()) p.result = R::bad_signature;
-  if (p.result != R::accepted) return p;
+  if (!r.box.empty() && r.box.size() != box_bytes) {
+    p.fault = StateFault::malformed;
+    p.why = "a box of " + std::to_string(r.box.size()) + " bytes";
+    return p;
+  }
   const Epoch e = p.state.epoch;
-  std::optional<SecretBytes> key;
-  if (!box.empty() && !(key = open_checked(box, p.state, group_, member))) {
-    p.result = R::key_mismatch;
-    return p;
-  }
-  if (const GroupState* mine = this->state(e)) {
+  if (const GroupState* mine = state(e)) {
     if (mine->encode() != p.state.encode()) {
-      p.result = R::forked;
+      p.fault = StateFault::forked;
       p.conflict = *mine;
       return p;
     }
-    if (key && !keys_.count(e.value())) {
-      boxes_[e.value() - states_.front().epoch.value()].assign(box.begin(), box.end());
+    if (!r.box.empty() && !keys_.count(e.value())) {
+      std::optional<SecretBytes> key = open_box(r.box, member, r.ephemeral, hash(e));
+      if (!key || epoch_commitment(key->span(), group_of(e), e) != mine->commitment) {
+        p.fault = StateFault::key_mismatch;
+        return p;
+      }
+      records_[e.value() - 1].box = r.box;
       keys_[e.value()] = std::move(*key);
       p.how = Placed::How::key_added;
     }
     return p;
   }
-  if (states_.empty() || e == head().epoch.next()) {
-    if (!states_.empty() && p.state.previous != head().hash()) p.result = R::bad_previous;
-    else p.how = Placed::How::appended;
-  } else if (e.next() == oldest().epoch) {
-    // Verified backward: the oldest state held names this one's hash.
-    if (oldest().previous != p.state.hash()) p.result = R::bad_previous;
-    else p.how = Placed::How::prepended;
-  } else {
-    p.result = R::not_next;
+  if (!states_.empty() && e != head().epoch.next()) {
+    p.fault = StateFault::not_next;
+    return p;
   }
-  if (p.result != R::accepted) return p;
-  std::vector<std::uint8_t> kept(box.begin(), box.end());
-  if (p.how == Placed::How::appended) {
-    states_.push_back(p.state);
-    boxes_.push_back(std::move(kept));
+  // The roster moves on when the state is valid; the box is checked last,
+  // and a box that fails takes that back.
+  std::function<void()> undo = [] {};
+  if (states_.empty()) {
+    if (e != Epoch(1)) {
+      p.fault = StateFault::not_next;
+      return p;
+    }
+    Roster first;
+    p.fault = check_genesis(p.state, group_, first);
+    if (p.fault == StateFault::none && p.state.group_name != name_) p.fault = StateFault::renamed;
+    if (p.fault != StateFault::none) return p;
+    roster_ = std::move(first);
+    undo = [this] { roster_ = Roster{}; };
   } else {
-    states_.push_front(p.state);
-    boxes_.push_front(std::move(kept));
+    p.fault = check_next(head(), p.state, name_, roster_, &p.why, &undo);
+    if (p.fault != StateFault::none) return p;
   }
+  StateHash h = p.state.hash();
+  std::optional<SecretBytes> key;
+  if (!r.box.empty()) {
+    key = open_box(r.box, member, r.ephemeral, h);
+    if (!key || epoch_commitment(key->span(), group_of(e), e) != p.state.commitment) {
+      p.fault = StateFault::key_mismatch;
+      undo();
+      return p;
+    }
+  }
+  states_.push_back(p.state);
+  hashes_.push_back(h);
+  records_.push_back(r);
+  record_change(p.state);
   if (key) keys_[e.value()] = std::move(*key);
+  p.how = Placed::How::appended;
   return p;
 }
 
-ChainCheck::Result GroupChain::append(std::span<const std::uint8_t> state,
-                                      std::span<const std::uint8_t> box, const Identity& member) {
-  if (!states_.empty() && state.size() == state_bytes &&
-      Epoch(get_be32(&state[16])) != head().epoch.next())
-    return ChainCheck::Result::not_next;
-  Placed p = take(state, box, member);
-  if (p.result == ChainCheck::Result::accepted && p.how != Placed::How::appended)
-    return ChainCheck::Result::not_next;
-  return p.result;
+bool GroupChain::take_history(Epoch grant, Epoch epoch, std::span<const std::uint8_t> box,
+                              const Identity& member) {
+  const GroupState* g = state(grant);
+  const GroupState* s = state(epoch);
+  if (!g || !s || epoch >= grant) return false;
+  std::optional<SecretBytes> key = open_box(box, member, records_[grant.value() - 1].ephemeral, hash(grant), epoch);
+  if (!key || epoch_commitment(key->span(), group_of(epoch), epoch) != s->commitment) return false;
+  if (!keys_.count(epoch.value())) {
+    keys_[epoch.value()] = std::move(*key);
+    history_.push_back({grant, epoch, {box.begin(), box.end()}});
+  }
+  return true;
+}
+
+void GroupChain::record_change(const GroupState& s) {
+  const Epoch e = s.epoch;
+  auto open_span = [&](const PublicKey& key, const std::string& name, Role role) {
+    spans_.push_back({key, name, role, e, std::nullopt});
+    spans_by_id_.emplace(key.key_id(), spans_.size() - 1);
+  };
+  auto close_span = [&](const PublicKey& key) {
+    auto [a, b] = spans_by_id_.equal_range(key.key_id());
+    for (auto it = a; it != b; ++it)
+      if (spans_[it->second].key == key && !spans_[it->second].until) spans_[it->second].until = e;
+  };
+  switch (s.change) {
+    case Change::create:
+    case Change::add:
+      open_span(*s.subject, s.subject_name, *s.role);
+      break;
+    case Change::remove:
+      close_span(*s.subject);
+      break;
+    case Change::promote:
+    case Change::demote:
+      close_span(*s.subject);
+      open_span(*s.subject, s.subject_name, *s.role);
+      break;
+    case Change::rotate:
+    case Change::grant:
+      break;
+  }
+}
+
+std::vector<Membership> GroupChain::members_at(Epoch e, const KeyId& id) const {
+  std::vector<Membership> out;
+  auto [a, b] = spans_by_id_.equal_range(id);
+  for (auto it = a; it != b; ++it) {
+    const Membership& m = spans_[it->second];
+    if (m.since <= e && (!m.until || e < *m.until)) out.push_back(m);
+  }
+  return out;
+}
+
+const GroupState* GroupChain::state(Epoch e) const {
+  if (e.value() == 0 || e.value() > states_.size()) return nullptr;
+  return &states_[e.value() - 1];
+}
+
+std::optional<Epoch> GroupChain::newest_key() const {
+  if (keys_.empty()) return std::nullopt;
+  return Epoch(keys_.rbegin()->first);
+}
+
+const SecretBytes* GroupChain::key(Epoch e) const {
+  auto it = keys_.find(e.value());
+  return it == keys_.end() ? nullptr : &it->second;
 }
 
 std::vector<std::pair<Epoch, Epoch>> GroupChain::lacking() const {
@@ -149,55 +210,65 @@ std::vector<std::uint8_t> GroupChain::encode() const {
   std::vector<std::uint8_t> f(chain_magic, chain_magic + 8);
   f.resize(16);
   put_be64(&f[8], static_cast<std::uint64_t>(confirmed));
-  for (std::size_t i = 0; i < states_.size(); ++i) {
-    auto s = states_[i].encode();
-    f.insert(f.end(), s.begin(), s.end());
-    f.push_back(static_cast<std::uint8_t>(boxes_[i].size()));
-    f.insert(f.end(), boxes_[i].begin(), boxes_[i].end());
+  for (const StateRecord& r : records_) {
+    f.push_back(state_record);
+    f.insert(f.end(), r.state.begin(), r.state.end());
+    f.insert(f.end(), r.ephemeral.begin(), r.ephemeral.end());
+    f.push_back(static_cast<std::uint8_t>(r.box.size()));
+    f.insert(f.end(), r.box.begin(), r.box.end());
+  }
+  for (const History& h : history_) {
+    f.push_back(history_record);
+    std::uint8_t e[8];
+    put_be32(e, h.grant.value());
+    put_be32(e + 4, h.epoch.value());
+    f.insert(f.end(), e, e + 8);
+    f.insert(f.end(), h.box.begin(), h.box.end());
   }
   return f;
 }
 
-GroupChain GroupChain::decode(std::span<const std::uint8_t> f, const GroupId& group,
-                              const Fingerprint& pinned, const Identity& member,
-                              const std::string& path) {
+GroupChain GroupChain::decode(std::span<const std::uint8_t> f, const GroupId& group, const std::string& name,
+                              const Identity& member, const std::string& path) {
   if (f.size() < 16) throw OpenError(Fault::truncated, path + " is truncated");
   if (std::memcmp(f.data(), chain_magic, 8) != 0)
-    throw OpenError(Fault::header, path + " is not a grypt chain file");
-  GroupChain c(group, pinned);
+    throw OpenError(Fault::header, path + " is not a grypt chain file of this version");
+  GroupChain c(group, name);
   c.confirmed = static_cast<std::int64_t>(get_be64(&f[8]));
+  auto truncated = [&] { return OpenError(Fault::truncated, path + " is truncated"); };
   std::size_t at = 16;
   while (at < f.size()) {
-    if (f.size() - at < state_bytes + 1) throw OpenError(Fault::truncated, path + " is truncated");
-    auto state = f.subspan(at, state_bytes);
-    std::size_t k = f[at + state_bytes];
-    if (k != 0 && k != epoch_box_bytes)
-      throw OpenError(Fault::header, path + " is damaged: a box of " + std::to_string(k) + " bytes");
-    if (f.size() - at - state_bytes - 1 < k) throw OpenError(Fault::truncated, path + " is truncated");
-    auto box = f.subspan(at + state_bytes + 1, k);
-    ChainCheck::Result r = c.append(state, box, member);
-    if (r != ChainCheck::Result::accepted)
-      throw OpenError(Fault::auth, path + " is damaged: epoch " +
-                                       std::to_string(get_be32(&state[16])) + ": " +
-                                       chain_result_text(r));
-    at += state_bytes + 1 + k;
+    std::uint8_t type = f[at++];
+    if (type == state_record) {
+      if (f.size() - at < state_bytes + 32 + 1) throw truncated();
+      StateRecord r;
+      r.state.assign(f.begin() + at, f.begin() + at + state_bytes);
+      std::memcpy(r.ephemeral.data(), &f[at + state_bytes], 32);
+      std::size_t k = f[at + state_bytes + 32];
+      if (k != 0 && k != box_bytes)
+        throw OpenError(Fault::header, path + " is damaged: a box of " + std::to_string(k) + " bytes");
+      at += state_bytes + 33;
+      if (f.size() - at < k) throw truncated();
+      r.box.assign(f.begin() + at, f.begin() + at + k);
+      at += k;
+      std::size_t expected = c.states_.size() + 1;
+      Placed p = c.take(r, member);
+      if (p.fault != StateFault::none || p.how != Placed::How::appended ||
+          p.state.epoch.value() != expected)
+        throw OpenError(Fault::auth, path + " is damaged: epoch " + std::to_string(expected) + ": " +
+                                         (p.fault != StateFault::none ? state_fault_text(p.fault) : "out of order"));
+    } else if (type == history_record) {
+      if (f.size() - at < 8 + box_bytes) throw truncated();
+      Epoch grant(get_be32(&f[at])), epoch(get_be32(&f[at + 4]));
+      if (!c.take_history(grant, epoch, f.subspan(at + 8, box_bytes), member))
+        throw OpenError(Fault::auth, path + " is damaged: the history box of epoch " + epoch.to_string() +
+                                         " does not open");
+      at += 8 + box_bytes;
+    } else {
+      throw OpenError(Fault::header, path + " is damaged: a record of unknown type " + std::to_string(type));
+    }
   }
   return c;
-}
-
-std::optional<Epoch> GroupChain::newest_key() const {
-  if (keys_.empty()) return std::nullopt;
-  return Epoch(keys_.rbegin()->first);
-}
-
-const SecretBytes* GroupChain::key(Epoch e) const {
-  auto it = keys_.find(e.value());
-  return it == keys_.end() ? nullptr : &it->second;
-}
-
-const GroupState* GroupChain::state(Epoch e) const {
-  if (states_.empty() || e < states_.front().epoch || e > states_.back().epoch) return nullptr;
-  return &states_[e.value() - states_.front().epoch.value()];
 }
 
 std::vector<std::uint8_t> encode_fork(const Fork& f) {
@@ -209,8 +280,7 @@ std::vector<std::uint8_t> encode_fork(const Fork& f) {
   return out;
 }
 
-Fork decode_fork(std::span<const std::uint8_t> f, const GroupId& group, const Fingerprint& pinned,
-                 const std::string& path) {
+Fork decode_fork(std::span<const std::uint8_t> f, const GroupChain& chain, const std::string& path) {
   auto damaged = [&](const std::string& why) { return OpenError(Fault::auth, path + " is damaged: " + why); };
   if (f.size() != 8 + 2 * state_bytes || std::memcmp(f.data(), fork_magic, 8) != 0)
     throw damaged("not a fork file");
@@ -221,48 +291,20 @@ Fork decode_fork(std::span<const std::uint8_t> f, const GroupId& group, const Fi
   } catch (const FormatError& e) {
     throw damaged(e.what());
   }
-  for (const GroupState* s : {&k.held, &k.other})
-    if (s->group != group || s->signer.fingerprint() != pinned || !s->verify())
-      throw damaged("a state that is not signed by the pinned key for this group");
-  if (k.held.epoch != k.other.epoch || k.held.encode() == k.other.encode())
-    throw damaged("not two different states of one epoch");
+  const Epoch e = k.held.epoch;
+  if (e != k.other.epoch || e.value() < 2 || k.held.encode() == k.other.encode())
+    throw damaged("not two different states of one epoch after the genesis");
+  if (!chain.state(Epoch(e.value() - 1))) throw damaged("of an epoch this member does not hold");
+  const StateHash& before = chain.hash(Epoch(e.value() - 1));
+  for (const GroupState* s : {&k.held, &k.other}) {
+    if (s->group != chain.group() || s->previous != before || !s->verify())
+      throw damaged("a state that is not of this group's chain");
+    bool admin = false;
+    for (const Membership& m : chain.members_at(Epoch(e.value() - 1), s->signer.key_id()))
+      admin = admin || (m.key == s->signer && m.role == Role::admin);
+    if (!admin) throw damaged("a state not signed by an administrator");
+  }
   return k;
-}
-
-std::vector<std::uint8_t> encode_roster(Epoch epoch, const std::vector<RosterEntry>& members) {
-  std::vector<std::uint8_t> f(roster_magic, roster_magic + 8);
-  f.resize(16);
-  put_be32(&f[8], epoch.value());
-  put_be32(&f[12], static_cast<std::uint32_t>(members.size()));
-  for (const RosterEntry& m : members) {
-    f.insert(f.end(), m.key.bytes().begin(), m.key.bytes().end());
-    f.push_back(static_cast<std::uint8_t>(m.name.size()));
-    f.insert(f.end(), m.name.begin(), m.name.end());
-  }
-  return f;
-}
-
-std::vector<RosterEntry> decode_roster(std::span<const std::uint8_t> f, Epoch epoch,
-                                       const StateHash& digest, const std::string& path) {
-  auto damaged = [&](const std::string& why) { return OpenError(Fault::auth, path + " is damaged: " + why); };
-  if (f.size() < 16 || std::memcmp(f.data(), roster_magic, 8) != 0) throw damaged("not a roster file");
-  if (Epoch(get_be32(&f[8])) != epoch) throw damaged("it is the roster of another epoch");
-  std::size_t n = get_be32(&f[12]), at = 16;
-  std::vector<RosterEntry> out;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (f.size() - at < 65) throw damaged("truncated");
-    RosterEntry e;
-    // The digest, checked below against the signed state, covers every key.
-    e.key = PublicKey::from_trusted_bytes(f.subspan(at).first<public_key_bytes>());
-    std::size_t len = f[at + 64];
-    if (f.size() - at - 65 < len) throw damaged("truncated");
-    e.name.assign(reinterpret_cast<const char*>(&f[at + 65]), len);
-    at += 65 + len;
-    out.push_back(std::move(e));
-  }
-  if (at != f.size()) throw damaged("trailing data");
-  if (roster_digest(out) != digest) throw damaged("it does not match the state of its epoch");
-  return out;
 }
 
 }  // namespace grypt

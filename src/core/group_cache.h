@@ -1,14 +1,16 @@
 // What a member holds of its groups (man/grypt.5, DAEMON CACHE): the groups
-// file, each group's chain of states with its boxed epoch keys, and the
-// rosters fetched for checking signatures. gryptd keeps them; grypt-seal
-// and grypt-open with an identity file read them without the daemon.
+// file, and each group's chain of states from its genesis, with the epoch
+// keys boxed to this member. Rosters are not stored: every state names its
+// change, so the roster of any epoch follows from the chain. gryptd keeps
+// them; grypt-seal and grypt-open with an identity file read them without
+// the daemon.
 //
-// Chain file: "GRYPTCH" 0x01, confirmed time (8), then records of
-//   state (252) || k (1, 0 or 72) || box (k)
-// Fork file: "GRYPTFK" 0x01, then two different states of one epoch, each
-//   signed by the pinned key (252 each): the one held first, the other
-// Roster file: "GRYPTRS" 0x01, epoch (4), n (4), then n entries of
-//   public key (64) || name length (1) || name
+// Chain file: "GRYPTCH" 0x02, confirmed time (8), then records, each a type
+// byte and its body:
+//   0x01 state:   state (480) || ephemeral (32) || k (1, 0 or 48) || box (k)
+//   0x02 history: the granting epoch (4) || epoch (4) || box (48)
+// Fork file: "GRYPTFK" 0x02, then two different states of one epoch, each
+//   valid on the chain before it: the one held first, the other.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "core/epoch_box.h"
 #include "core/group.h"
 #include "core/message.h"
+#include "core/reference.h"
+#include "core/roster.h"
 
 namespace grypt {
 
@@ -33,81 +38,106 @@ struct GroupEntry {
 std::vector<GroupEntry> parse_groups_file(std::string_view text, const std::string& path);
 std::string format_groups_file(const std::vector<GroupEntry>& groups);
 
+// A state as the server sends it to one member: the state, the commit's
+// ephemeral key, and this member's box, if it has one.
+struct StateRecord {
+  std::vector<std::uint8_t> state;
+  EphemeralPublic ephemeral{};
+  std::vector<std::uint8_t> box;  // empty or 48 bytes
+};
+
 // Where a state the server sent falls in the chain a member holds
 // (grypt-protocol.7, CHECKING STATES).
 struct Placed {
   enum class How {
-    appended,   // the next epoch after the newest held
-    prepended,  // the epoch before the oldest held, linked to it by hash
+    appended,   // the next epoch
     key_added,  // a state held already, now with its epoch key
     held,       // a state held already, nothing new
   };
-  ChainCheck::Result result = ChainCheck::Result::accepted;
+  StateFault fault = StateFault::none;
   How how = How::held;
   GroupState state;
-  // With ChainCheck::Result::forked: the other state held for that epoch.
+  std::string why;  // for bad_change: what did not apply
+  // With StateFault::forked: the other state held for that epoch.
   std::optional<GroupState> conflict;
 };
 
-// One group's chain as a member holds it: consecutive accepted states, and
-// the epoch keys it was entitled to, opened.
+// Who was a member when: each key's spans of epochs, for checking the
+// sender of a post of any epoch.
+struct Membership {
+  PublicKey key;
+  std::string name;
+  Role role = Role::member;
+  Epoch since;                 // the first epoch of the span
+  std::optional<Epoch> until;  // the epoch that removed it
+};
+
+// One group's chain as a member holds it: every state from the genesis,
+// the roster they make, and the epoch keys boxed to this member, opened.
 class GroupChain {
  public:
   GroupChain() = default;
-  GroupChain(GroupId group, Fingerprint pinned) : group_(group), pinned_(pinned) {}
+  // `group`: the genesis hash the reference names; `name` its group name.
+  GroupChain(GroupId group, std::string name) : group_(group), name_(std::move(name)) {}
 
-  // Checks a state (and its box) against the chain held (grypt-protocol.7,
-  // CHECKING STATES) and keeps what it adds: the next epoch, the epoch
-  // before the oldest held, or a key for a state held without one. The
-  // signer must be the key whose fingerprint was pinned. Nothing changes
-  // unless the result is accepted.
-  Placed take(std::span<const std::uint8_t> state, std::span<const std::uint8_t> box,
-              const Identity& member);
-  // take() for a state that must come next (the cache file, in order).
-  ChainCheck::Result append(std::span<const std::uint8_t> state, std::span<const std::uint8_t> box,
-                            const Identity& member);
+  // Checks a state (and its box) against the chain held and keeps what it
+  // adds; nothing changes unless the fault is none.
+  Placed take(const StateRecord& r, const Identity& member);
+  // A past epoch's key granted with the commit of epoch `grant`; false if
+  // the box does not open or its key does not match.
+  bool take_history(Epoch grant, Epoch epoch, std::span<const std::uint8_t> box, const Identity& member);
 
   // The chain file; decode checks every state and box again (OpenError:
   // auth, truncated, header).
   std::vector<std::uint8_t> encode() const;
   static GroupChain decode(std::span<const std::uint8_t> file, const GroupId& group,
-                           const Fingerprint& pinned, const Identity& member,
-                           const std::string& path);
+                           const std::string& name, const Identity& member, const std::string& path);
 
-  bool empty() const { return states_.empty(); }
+  bool empty() const { return records_.empty(); }
   const GroupState& head() const { return states_.back(); }
-  const GroupState& oldest() const { return states_.front(); }
-  // The epochs held without their key, as inclusive ranges, oldest first.
-  std::vector<std::pair<Epoch, Epoch>> lacking() const;
+  const GroupState* state(Epoch e) const;
+  const StateHash& hash(Epoch e) const { return hashes_.at(e.value() - 1); }
+  const Roster& roster() const { return roster_; }
   // The newest epoch whose key this member holds.
   std::optional<Epoch> newest_key() const;
   const SecretBytes* key(Epoch e) const;
-  const GroupState* state(Epoch e) const;
+  // The epochs held without their key, as inclusive ranges, oldest first.
+  std::vector<std::pair<Epoch, Epoch>> lacking() const;
+  // The members of epoch e with key id `id` (normally one).
+  std::vector<Membership> members_at(Epoch e, const KeyId& id) const;
+  // Every span of membership, for listings.
+  const std::vector<Membership>& memberships() const { return spans_; }
   const GroupId& group() const { return group_; }
+  const std::string& name() const { return name_; }
   std::int64_t confirmed = 0;
 
  private:
+  void record_change(const GroupState& s);
+  // The group id an epoch's commitment names: zero in the genesis.
+  GroupId group_of(Epoch e) const { return e == Epoch(1) ? GroupId{} : group_; }
   GroupId group_{};
-  Fingerprint pinned_{};
-  std::deque<GroupState> states_;  // consecutive epochs
-  std::deque<std::vector<std::uint8_t>> boxes_;
+  std::string name_;
+  std::deque<GroupState> states_;  // epoch 1 to the newest
+  std::deque<StateHash> hashes_;
+  std::deque<StateRecord> records_;
+  struct History {
+    Epoch grant, epoch;
+    std::vector<std::uint8_t> box;
+  };
+  std::vector<History> history_;
   std::map<std::uint32_t, SecretBytes> keys_;
+  Roster roster_;
+  std::vector<Membership> spans_;
+  std::multimap<KeyId, std::size_t> spans_by_id_;
 };
 
-// Proof that the pinned key signed two histories: two different states of
-// one epoch of one group.
+// Proof that the group's history forked: two different states of one epoch.
 struct Fork {
   GroupState held, other;
 };
 std::vector<std::uint8_t> encode_fork(const Fork& f);
-// OpenError(auth) unless both states verify, are of `group`, signed by the
-// key `pinned` names, of one epoch, and differ.
-Fork decode_fork(std::span<const std::uint8_t> file, const GroupId& group, const Fingerprint& pinned,
-                 const std::string& path);
-
-std::vector<std::uint8_t> encode_roster(Epoch epoch, const std::vector<RosterEntry>& members);
-// OpenError(auth) unless the roster's digest is `digest` and its epoch `epoch`.
-std::vector<RosterEntry> decode_roster(std::span<const std::uint8_t> file, Epoch epoch,
-                                       const StateHash& digest, const std::string& path);
+// OpenError(auth) unless both states are of one epoch of `chain`'s group,
+// differ, and each is valid after the state before it in `chain`.
+Fork decode_fork(std::span<const std::uint8_t> file, const GroupChain& chain, const std::string& path);
 
 }  // namespace grypt

@@ -2,178 +2,72 @@
 
 #include <gtest/gtest.h>
 
+#include "core/epoch_box.h"
 #include "core/error.h"
 #include "core/group_test_chain.h"
+#include "core/join_request.h"
+#include "core/reference.h"
 
 namespace grypt {
 namespace {
 
-TEST(GroupReference, RoundTripsAndIsChecked) {
+GroupReference sample_reference() {
   init_crypto();
-  GroupReference r;
-  r.server = Identity::generate().public_key().fingerprint();
-  r.host = "group.example.org";
-  r.port = 4433;
-  r.group = "friends";
+  return {Identity::generate().public_key(), GroupId{7, 7, 7}, {{"grypt.example.org", 4433}}, "friends"};
+}
+
+TEST(GroupReference, RoundTripsAndIsChecked) {
+  GroupReference r = sample_reference();
+  r.endpoints.push_back({"10.0.0.2", 4434});
   std::string text = r.to_string();
-  EXPECT_EQ(text.rfind("grypt-ref:", 0), 0u);
   GroupReference back = GroupReference::parse(text);
   EXPECT_EQ(back.server, r.server);
-  EXPECT_EQ(back.host, r.host);
-  EXPECT_EQ(back.port, r.port);
   EXPECT_EQ(back.group, r.group);
-  EXPECT_EQ(back.group_id(), derive_group_id(r.server, "friends"));
-  for (std::size_t i = 10; i < text.size(); ++i) {
-    std::string t = text;
-    t[i] = t[i] == 'A' ? 'B' : 'A';
-    EXPECT_THROW(GroupReference::parse(t), FormatError) << i;
-  }
-  EXPECT_THROW(GroupReference::parse("grypt-pk:" + text.substr(10)), FormatError);
-  EXPECT_THROW(GroupReference::parse(text.substr(0, text.size() - 2)), FormatError);
-  r.host = "::1";
-  EXPECT_EQ(GroupReference::parse(r.to_string()).host, "::1");
+  EXPECT_EQ(back.endpoints, r.endpoints);
+  EXPECT_EQ(back.name, "friends");
+  auto error = [](const std::string& t) {
+    try {
+      GroupReference::parse(t);
+    } catch (const FormatError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(error("grypt-srv:" + text.substr(10)), "not a group reference (it must start with grypt-ref:)");
+  std::string flipped = text;
+  flipped[20] = flipped[20] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(error(flipped), "invalid group reference: checksum mismatch (mistyped or damaged)");
+  EXPECT_EQ(error(text.substr(0, text.size() - 1)).rfind("invalid group reference", 0), 0u);
+  r.endpoints.clear();
+  EXPECT_THROW(r.to_string(), FormatError);
+  r.endpoints.assign(9, Endpoint{"h", 1});
+  EXPECT_THROW(r.to_string(), FormatError);
+  ServerReference s{r.server, {{"127.0.0.1", 4433}}};
+  EXPECT_EQ(ServerReference::parse(s.to_string()).endpoints, s.endpoints);
+  EXPECT_EQ(error(s.to_string()), "not a group reference (it must start with grypt-ref:)");
+}
+
+TEST(GroupReference, AHostIsOneTo253Bytes) {
+  GroupReference r = sample_reference();
+  r.endpoints[0].host = std::string(253, 'h');
+  EXPECT_EQ(GroupReference::parse(r.to_string()).endpoints[0].host, r.endpoints[0].host);
+  r.endpoints[0].host = std::string(254, 'h');
+  EXPECT_EQ(reference_host_defect(r.endpoints[0].host), "a host is 1 to 253 characters");
+  EXPECT_THROW(r.to_string(), FormatError);
+  r.endpoints[0].host = "";
+  EXPECT_THROW(r.to_string(), FormatError);
+  r.endpoints[0].host = "a b";
+  EXPECT_THROW(r.to_string(), FormatError);
 }
 
 TEST(GroupNames, Rules) {
-  for (std::string ok : {std::string("friends"), std::string("a"), std::string("Team-2.0_x"),
-                         std::string(64, 'a')})
-    EXPECT_EQ(group_name_defect(ok), "") << ok;
-  for (std::string bad : {std::string(""), std::string(65, 'a'), std::string("-x"),
-                          std::string(".x"), std::string("a b"), std::string("a/b"),
-                          std::string("caf\xc3\xa9")})
-    EXPECT_NE(group_name_defect(bad), "") << bad;
-}
-
-TEST(GroupIds, DependOnTheServerAndTheName) {
-  init_crypto();
-  Fingerprint a = Identity::generate().public_key().fingerprint();
-  Fingerprint b = Identity::generate().public_key().fingerprint();
-  EXPECT_NE(derive_group_id(a, "friends"), derive_group_id(b, "friends"));
-  EXPECT_NE(derive_group_id(a, "friends"), derive_group_id(a, "friends2"));
-  EXPECT_EQ(derive_group_id(a, "friends"), derive_group_id(a, "friends"));
-}
-
-TEST(Roster, DigestIgnoresOrderButNotContent) {
-  init_crypto();
-  PublicKey a = Identity::generate().public_key(), b = Identity::generate().public_key();
-  EXPECT_EQ(roster_digest({{"alice", a}, {"bob", b}}), roster_digest({{"bob", b}, {"alice", a}}));
-  EXPECT_NE(roster_digest({{"alice", a}, {"bob", b}}), roster_digest({{"alice", a}, {"bobby", b}}));
-  EXPECT_NE(roster_digest({{"alice", a}}), roster_digest({{"alice", a}, {"bob", b}}));
-  EXPECT_NE(roster_digest({{"ab", a}, {"c", b}}), roster_digest({{"a", a}, {"bc", b}}));
-}
-
-TEST(GroupState, SignsVerifiesAndChains) {
-  TestChain c;
-  auto box1 = c.next();
-  GroupState s1 = GroupState::decode(c.states[0]);
-  EXPECT_TRUE(s1.verify());
-  EXPECT_EQ(s1.encode(), c.states[0]);
-  EXPECT_EQ(s1.signer, c.server.public_key());
-  for (std::size_t i : {8u, 16u, 20u, 28u, 60u, 92u, 200u}) {
-    auto t = c.states[0];
-    t[i] ^= 1;
-    EXPECT_FALSE(GroupState::decode(t).verify()) << i;
-  }
-  auto first = check_next_state(c.states[0], c.group, c.server.public_key(), std::nullopt, box1,
-                                c.alice);
-  ASSERT_EQ(first.result, ChainCheck::Result::accepted) << chain_result_text(first.result);
-  EXPECT_TRUE(ct_equal(first.epoch_key.span(), c.keys[0].span()));
-  auto box2 = c.next();
-  auto second = check_next_state(c.states[1], c.group, c.server.public_key(), c.held(1), box2,
-                                 c.alice);
-  EXPECT_EQ(second.result, ChainCheck::Result::accepted);
-}
-
-TEST(GroupState, ReplaysRollbacksForksAndForgeriesAreRefused) {
-  using R = ChainCheck::Result;
-  TestChain c;
-  auto b1 = c.next();
-  auto b2 = c.next();
-  auto b3 = c.next();
-  PublicKey pin = c.server.public_key();
-  // A replayed older state, and the same state again.
-  EXPECT_EQ(check_next_state(c.states[0], c.group, pin, c.held(2), b1, c.alice).result, R::not_next);
-  EXPECT_EQ(check_next_state(c.states[1], c.group, pin, c.held(2), b2, c.alice).result, R::not_next);
-  // Skipping an epoch.
-  EXPECT_EQ(check_next_state(c.states[2], c.group, pin, c.held(1), b3, c.alice).result, R::not_next);
-  // A fork: a second epoch 2 and 3 signed by the same server after epoch 1.
-  // A member at epoch 2 of the first chain refuses the fork's epoch 3, which
-  // does not name its epoch 2.
-  TestChain fork;
-  fork.server = Identity::from_secret(c.server.secret().span());
-  fork.alice = Identity::from_secret(c.alice.secret().span());
-  fork.group = c.group;
-  fork.states.push_back(c.states[0]);
-  fork.keys.push_back(SecretBytes::copy_of(c.keys[0].span()));
-  fork.next();
-  auto fork3 = fork.next();
-  EXPECT_EQ(check_next_state(fork.states[2], c.group, pin, c.held(2), fork3, c.alice).result,
-            R::bad_previous);
-  // Another signer, or a state of another group.
-  TestChain stranger;
-  stranger.alice = Identity::from_secret(c.alice.secret().span());
-  stranger.group = c.group;
-  auto sb = stranger.next();
-  EXPECT_EQ(check_next_state(stranger.states[0], c.group, pin, std::nullopt, sb, c.alice).result,
-            R::bad_signer);
-  EXPECT_EQ(check_next_state(c.states[0], GroupId{}, pin, std::nullopt, b1, c.alice).result,
-            R::wrong_group);
-  auto forged = c.states[0];
-  forged[200] ^= 1;
-  EXPECT_EQ(check_next_state(forged, c.group, pin, std::nullopt, b1, c.alice).result,
-            R::bad_signature);
-  EXPECT_EQ(check_next_state(std::span(c.states[0]).first(100), c.group, pin, std::nullopt, b1,
-                             c.alice).result,
-            R::bad_format);
-}
-
-TEST(GroupState, ABoxThatDoesNotMatchTheCommitmentIsRefused) {
-  using R = ChainCheck::Result;
-  TestChain c;
-  c.next();
-  PublicKey pin = c.server.public_key();
-  // The server boxes another key than the one the state commits to.
-  SecretBytes wrong(32);
-  random_bytes(wrong.span());
-  auto box = box_epoch_key(box_shared_key(c.server, c.alice.public_key()), wrong.span());
-  EXPECT_EQ(check_next_state(c.states[0], c.group, pin, std::nullopt, box, c.alice).result,
-            R::key_mismatch);
-  // A box for someone else, and a damaged box.
-  Identity bob = Identity::generate();
-  auto for_bob = box_epoch_key(box_shared_key(c.server, bob.public_key()), c.keys[0].span());
-  EXPECT_EQ(check_next_state(c.states[0], c.group, pin, std::nullopt, for_bob, c.alice).result,
-            R::key_mismatch);
-  auto good = box_epoch_key(box_shared_key(c.server, c.alice.public_key()), c.keys[0].span());
-  good[40] ^= 1;
-  EXPECT_EQ(check_next_state(c.states[0], c.group, pin, std::nullopt, good, c.alice).result,
-            R::key_mismatch);
-  // No box at all: the state is taken, without a key.
-  auto none = check_next_state(c.states[0], c.group, pin, std::nullopt, {}, c.alice);
-  EXPECT_EQ(none.result, R::accepted);
-  EXPECT_TRUE(none.epoch_key.empty());
-}
-
-}  // namespace
-}  // namespace grypt
-
-namespace grypt {
-namespace {
-
-TEST(GroupReference, AHostIsOneTo253Bytes) {
-  init_crypto();
-  GroupReference r;
-  r.server = Identity::generate().public_key().fingerprint();
-  r.port = 4433;
-  r.group = "friends";
-  r.host = std::string(253, 'h');
-  EXPECT_EQ(GroupReference::parse(r.to_string()).host, r.host);
-  r.host = std::string(254, 'h');
-  EXPECT_EQ(reference_host_defect(r.host), "a host is 1 to 253 characters");
-  EXPECT_THROW(r.to_string(), FormatError);
-  r.host = "";
-  EXPECT_THROW(r.to_string(), FormatError);
-  r.host = "a b";
-  EXPECT_THROW(r.to_string(), FormatError);
+  EXPECT_EQ(group_name_defect("friends"), "");
+  EXPECT_EQ(group_name_defect("a.b_c-1"), "");
+  EXPECT_NE(group_name_defect(""), "");
+  EXPECT_NE(group_name_defect("-x"), "");
+  EXPECT_NE(group_name_defect("a b"), "");
+  EXPECT_NE(group_name_defect(std::string(65, 'a')), "");
+  EXPECT_EQ(group_name_defect(std::string(64, 'a')), "");
 }
 
 TEST(JoinNote, CleanTextOfAtMost200Bytes) {
@@ -186,6 +80,115 @@ TEST(JoinNote, CleanTextOfAtMost200Bytes) {
   EXPECT_EQ(join_note_defect("a\xe2\x81\xa6" "b"), "it contains a bidirectional formatting character");
   EXPECT_EQ(join_note_defect("\xff"), "it is not valid UTF-8");
   EXPECT_EQ(join_note_defect(" padded"), "a note cannot start or end with a blank");
+}
+
+TEST(Roster, DigestIgnoresOrderButNotContentAndRefusesABorrowedHalf) {
+  init_crypto();
+  Identity a = Identity::generate(), b = Identity::generate();
+  Roster one, two;
+  one.add({"alice", a.public_key(), Role::admin});
+  one.add({"bob", b.public_key(), Role::member});
+  two.add({"bob", b.public_key(), Role::member});
+  two.add({"alice", a.public_key(), Role::admin});
+  EXPECT_EQ(one.digest(), two.digest());
+  two.set_role(b.public_key(), Role::admin);
+  EXPECT_NE(one.digest(), two.digest());
+  two.set_role(b.public_key(), Role::member);
+  EXPECT_EQ(one.digest(), two.digest());
+  EXPECT_EQ(one.add_defect({"carol", a.public_key(), Role::member}), "the key is a member already, as alice");
+  EXPECT_EQ(one.add_defect({"bob", Identity::generate().public_key(), Role::member}), "the name bob is taken");
+  std::array<std::uint8_t, 64> borrowed;
+  std::copy(a.public_key().ed25519().begin(), a.public_key().ed25519().end(), borrowed.begin());
+  std::copy(b.public_key().x25519().begin(), b.public_key().x25519().end(), borrowed.begin() + 32);
+  EXPECT_EQ(one.add_defect({"mallory", PublicKey::from_bytes(borrowed), Role::member}),
+            "the key's signing half is the key of alice");
+  one.remove(b.public_key());
+  EXPECT_EQ(one.size(), 1u);
+  EXPECT_EQ(one.admins(), 1u);
+}
+
+TEST(GroupState, EncodesSignsAndDecodesWhatItSigned) {
+  TestChain c;
+  c.add_alice();
+  GroupState s = GroupState::decode(c.bytes[1]);
+  EXPECT_TRUE(s.verify());
+  EXPECT_EQ(s.change, Change::add);
+  EXPECT_EQ(s.subject_name, "alice");
+  EXPECT_EQ(s.group, c.group);
+  EXPECT_EQ(s.encode(), c.bytes[1]);
+  EXPECT_EQ(group_id_of(c.states[0]), c.group);
+  for (std::size_t i = 0; i < state_bytes; i += 3) {
+    auto t = c.bytes[1];
+    t[i] ^= 0x01;
+    bool refused = false;
+    try {
+      refused = !GroupState::decode(t).verify();
+    } catch (const FormatError&) {
+      refused = true;
+    }
+    EXPECT_TRUE(refused) << i;
+  }
+  auto v1 = c.bytes[1];
+  v1[7] = 0x01;
+  EXPECT_THROW(GroupState::decode(v1), FormatError);
+}
+
+TEST(GroupState, ChecksTheChangeAgainstThePreviousRoster) {
+  TestChain c;
+  Roster r;
+  ASSERT_EQ(check_genesis(c.states[0], c.group, r), StateFault::none);
+  EXPECT_EQ(check_genesis(c.states[0], GroupId{1}, r), StateFault::other_group);
+  c.add_alice();
+  EXPECT_EQ(check_next(c.states[0], c.states[1], c.name, r), StateFault::none);
+  EXPECT_EQ(r.size(), 2u);
+  // A replay of the same addition does not apply to the roster it made.
+  std::string why;
+  EXPECT_EQ(check_next(c.states[0], c.states[1], c.name, r, &why), StateFault::bad_change);
+  EXPECT_EQ(why, "the key is a member already, as alice");
+  EXPECT_EQ(check_next(c.states[1], c.states[1], c.name, r), StateFault::not_next);
+}
+
+TEST(EpochBox, OpensOnlyForItsMemberItsStateAndItsEpoch) {
+  init_crypto();
+  Identity alice = Identity::generate(), bob = Identity::generate();
+  SecretBytes key(32);
+  random_bytes(key.span());
+  StateHash state{1}, other{2};
+  EphemeralKey e = EphemeralKey::generate();
+  EpochBox box = e.box(alice.public_key(), state, key.span());
+  auto opened = open_box(box, alice, e.public_key(), state);
+  ASSERT_TRUE(opened);
+  EXPECT_TRUE(ct_equal(opened->span(), key.span()));
+  EXPECT_FALSE(open_box(box, bob, e.public_key(), state));
+  EXPECT_FALSE(open_box(box, alice, e.public_key(), other));
+  EXPECT_FALSE(open_box(box, alice, EphemeralKey::generate().public_key(), state));
+  EXPECT_FALSE(open_box(box, alice, e.public_key(), state, Epoch(2)));
+  EpochBox past = e.box(alice.public_key(), state, key.span(), Epoch(2));
+  EXPECT_TRUE(open_box(past, alice, e.public_key(), state, Epoch(2)));
+  EXPECT_FALSE(open_box(past, alice, e.public_key(), state, Epoch(3)));
+  EXPECT_FALSE(open_box(past, alice, e.public_key(), state));
+}
+
+TEST(JoinRequest, SignedByItsKeyForItsGroup) {
+  init_crypto();
+  Identity bob = Identity::generate();
+  JoinRequest r{GroupId{9}, 1800000000, bob.public_key(), "bob from the club"};
+  auto bytes = r.sign(bob);
+  JoinRequest back = JoinRequest::decode(bytes);
+  EXPECT_EQ(back.key, bob.public_key());
+  EXPECT_EQ(back.note, "bob from the club");
+  EXPECT_EQ(back.time, 1800000000);
+  for (std::size_t i = 0; i < bytes.size(); i += 2) {
+    auto t = bytes;
+    t[i] ^= 0x01;
+    EXPECT_THROW(JoinRequest::decode(t), FormatError) << i;
+  }
+  EXPECT_THROW(JoinRequest::decode(std::span(bytes).first(bytes.size() - 1)), FormatError);
+  // Naming another key than the one that signed: refused.
+  auto other = bytes;
+  auto k = Identity::generate().public_key().bytes();
+  std::copy(k.begin(), k.end(), other.begin() + 48);
+  EXPECT_THROW(JoinRequest::decode(other), FormatError);
 }
 
 }  // namespace

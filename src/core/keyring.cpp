@@ -14,8 +14,6 @@ namespace {
 
 const FilePolicy cache_policy{.access = Access::owner, .follow_symlinks = false};
 
-std::string epoch_text(Epoch e) { return e.to_string(); }
-
 }  // namespace
 
 // One directory per identity and group: two identities of one user, or a
@@ -32,9 +30,8 @@ Keyring::Keyring(const Identity& id, std::string groups_file, std::string cache_
   for (GroupEntry& e : parse_groups_file(text.view(), groups_file_)) {
     auto g = std::make_unique<KnownGroup>();
     g->entry = std::move(e);
-    g->id = g->entry.reference.group_id();
-    g->dir = group_dir(g->id);
-    g->chain = GroupChain(g->id, g->entry.reference.server);
+    g->dir = group_dir(g->id());
+    g->chain = GroupChain(g->id(), g->entry.reference.name);
     load(*g);
     groups_.push_back(std::move(g));
   }
@@ -43,37 +40,21 @@ Keyring::Keyring(const Identity& id, std::string groups_file, std::string cache_
 void Keyring::load(KnownGroup& g) {
   std::string chain = g.dir + "/chain";
   if (!file_exists(chain)) return;
-  std::vector<std::uint8_t> f = read_file(chain, 64 << 20, cache_policy);
-  g.chain = GroupChain::decode(f, g.id, g.entry.reference.server, id_, chain);
+  std::vector<std::uint8_t> f = read_file(chain, 256 << 20, cache_policy);
+  g.chain = GroupChain::decode(f, g.id(), g.entry.reference.name, id_, chain);
   DIR* d = opendir(g.dir.c_str());
   if (d == nullptr) return;
   std::vector<std::string> names;
   while (dirent* e = readdir(d)) names.emplace_back(e->d_name);
   closedir(d);
+  std::sort(names.begin(), names.end());
   for (const std::string& n : names) {
-    if (n.rfind("forked-", 0) == 0 && !g.fork) {
-      std::string path = g.dir + "/" + n;
-      try {
-        g.fork = decode_fork(read_file(path, 4096, cache_policy), g.id, g.entry.reference.server, path);
-      } catch (const OpenError&) {
-        // Not a proof: nothing to show.
-      }
-      continue;
-    }
-    if (n.rfind("roster-", 0) != 0) continue;
-    std::uint32_t e = 0;
-    try {
-      e = static_cast<std::uint32_t>(std::stoul(n.substr(7)));
-    } catch (const std::exception&) {
-      continue;
-    }
-    const GroupState* s = g.chain.state(Epoch(e));
-    if (!s) continue;
+    if (n.rfind("forked-", 0) != 0 || g.fork) continue;
     std::string path = g.dir + "/" + n;
     try {
-      g.rosters[e] = decode_roster(read_file(path, 64 << 20, cache_policy), Epoch(e), s->roster, path);
-    } catch (const OpenError&) {
-      // A damaged roster is only a cache: it is fetched again when needed.
+      g.fork = decode_fork(read_file(path, 4096, cache_policy), g.chain, path);
+    } catch (const Error&) {
+      // Not a proof: nothing to show.
     }
   }
 }
@@ -92,7 +73,13 @@ KnownGroup* Keyring::find(const std::string& name) {
 
 KnownGroup* Keyring::find(const GroupId& id) {
   for (auto& g : groups_)
-    if (g->id == id) return g.get();
+    if (g->id() == id) return g.get();
+  return nullptr;
+}
+
+KnownGroup* Keyring::find(const ShortGroupId& id) {
+  for (auto& g : groups_)
+    if (short_id(g->id()) == id) return g.get();
   return nullptr;
 }
 
@@ -111,17 +98,22 @@ KnownGroup& Keyring::join(const std::string& name, const GroupReference& ref, co
     return *g;
   }
   for (auto& g : groups_)
-    if (g->id == ref.group_id())
-      throw UsageError("that group is known already, as " + g->entry.name);
+    if (g->id() == ref.group) throw UsageError("that group is known already, as " + g->entry.name);
   auto g = std::make_unique<KnownGroup>();
   g->entry = {name, ref, note};
-  g->id = ref.group_id();
-  g->dir = group_dir(g->id);
-  g->chain = GroupChain(g->id, ref.server);
+  g->dir = group_dir(ref.group);
+  g->chain = GroupChain(ref.group, ref.name);
   KnownGroup& out = *g;
   groups_.push_back(std::move(g));
   save_groups();
   return out;
+}
+
+void Keyring::forget(const std::string& name) {
+  groups_.erase(std::remove_if(groups_.begin(), groups_.end(),
+                               [&](const std::unique_ptr<KnownGroup>& g) { return g->entry.name == name; }),
+                groups_.end());
+  save_groups();
 }
 
 void Keyring::save_groups() {
@@ -139,14 +131,48 @@ void Keyring::save_chain(const KnownGroup& g) {
 
 std::string Keyring::save_fork(KnownGroup& g, const Fork& f) {
   make_dirs(g.dir);
-  std::string path = g.dir + "/forked-" + epoch_text(f.held.epoch);
+  std::string path = g.dir + "/forked-" + f.held.epoch.to_string();
   write_file_atomic(path, encode_fork(f), 0600);
   if (!g.fork) g.fork = f;
   return path;
 }
 
-const std::vector<RosterEntry>* Keyring::newest_roster(const KnownGroup& g) const {
-  return g.chain.empty() ? nullptr : roster(g, g.chain.head().epoch);
+std::pair<MessageHeader, MessageKey> Keyring::seal(const std::string& group, bool is_signed) {
+  KnownGroup* g = find(group);
+  if (!g) throw UnknownGroupError("no group named " + group + " (see gryptd join)");
+  std::optional<Epoch> e = g->chain.newest_key();
+  if (!e)
+    throw OpenError(Fault::wrong_key, "no key of " + group +
+                                          " yet: the server has not sent one (see gryptd status)");
+  const StateHash& state = g->chain.hash(*e);
+  MessageHeader h = MessageHeader::fresh(g->id(), *e, state, is_signed);
+  MessageKey key{derive_message_key(g->chain.key(*e)->span(), h, state), state};
+  return {h, std::move(key)};
+}
+
+MessageKey Keyring::message_key(const MessageHeader& h) {
+  KnownGroup* g = find(h.group);
+  if (!g)
+    throw UnknownGroupError("the message is for a group you do not know (id " +
+                            base64_encode(h.group, Base64::url_unpadded) + ")");
+  const std::string at = "epoch " + h.epoch.to_string() + " of " + g->entry.name;
+  const SecretBytes* key = g->chain.key(h.epoch);
+  if (!key) {
+    std::string why;
+    if (g->chain.empty())
+      why = "you hold no key of it yet";
+    else if (h.epoch > g->chain.head().epoch)
+      why = "it is newer than the newest you hold (" + g->chain.head().epoch.to_string() +
+            "): you were removed, or have not heard of it yet";
+    else
+      why = "it is from before you were given its keys";
+    throw OpenError(Fault::wrong_key, "you lack " + at + ": " + why);
+  }
+  const StateHash& state = g->chain.hash(h.epoch);
+  if (state_prefix(state) != h.state)
+    throw OpenError(Fault::forked, "sealed under another state of " + at +
+                                       " than the one you hold: the group's history was forked");
+  return MessageKey{derive_message_key(key->span(), h, state), state};
 }
 
 std::optional<Epoch> Keyring::superseded_by(const MessageHeader& h) {
@@ -157,79 +183,14 @@ std::optional<Epoch> Keyring::superseded_by(const MessageHeader& h) {
   return g->chain.head().epoch;
 }
 
-std::pair<MessageHeader, SecretBytes> Keyring::seal(const std::string& group, bool is_signed) {
-  KnownGroup* g = find(group);
-  if (!g) throw UnknownGroupError("no group named " + group + " (see gryptd join)");
-  std::optional<Epoch> e = g->chain.newest_key();
-  if (!e)
-    throw OpenError(Fault::wrong_key, "no key of " + group +
-                                          " yet: the server has not sent one (see gryptd status)");
-  MessageHeader h = MessageHeader::fresh(g->id, *e, is_signed);
-  return {h, derive_message_key(g->chain.key(*e)->span(), h)};
-}
-
-SecretBytes Keyring::message_key(const MessageHeader& h) {
-  KnownGroup* g = find(h.group);
-  if (!g)
-    throw UnknownGroupError("the message is for a group you do not know (id " +
-                                          base64_encode(h.group, Base64::url_unpadded) + ")");
-  const SecretBytes* key = g->chain.key(h.epoch);
-  if (!key) {
-    std::string why;
-    if (g->chain.empty())
-      why = "you hold no key of it yet";
-    else if (h.epoch > g->chain.head().epoch)
-      why = "it is newer than the newest you hold (" + epoch_text(g->chain.head().epoch) +
-            "): you were removed, or have not heard of it yet";
-    else
-      why = "it is from before you were given its keys";
-    throw OpenError(Fault::wrong_key, "you lack epoch " + epoch_text(h.epoch) + " of " +
-                                          g->entry.name + ": " + why);
-  }
-  return derive_message_key(key->span(), h);
-}
-
-const std::vector<RosterEntry>* Keyring::roster(const KnownGroup& g, Epoch e) const {
-  auto it = g.rosters.find(e.value());
-  if (it != g.rosters.end()) return &it->second;
-  const GroupState* s = g.chain.state(e);
-  if (!s) return nullptr;
-  for (auto& [epoch, members] : g.rosters) {
-    const GroupState* other = g.chain.state(Epoch(epoch));
-    if (other && other->roster == s->roster) return &members;
-  }
-  return nullptr;
-}
-
-bool Keyring::add_roster(KnownGroup& g, Epoch e, std::vector<RosterEntry> members) {
-  const GroupState* s = g.chain.state(e);
-  if (!s || roster_digest(members) != s->roster) return false;
-  make_dirs(g.dir);
-  write_file_atomic(g.dir + "/roster-" + epoch_text(e), encode_roster(e, members), 0600);
-  g.rosters[e.value()] = std::move(members);
-  return true;
-}
-
 std::vector<Member> Keyring::lookup(const MessageHeader& h, const KeyId& id) const {
   const KnownGroup* g = nullptr;
   for (auto& k : groups_)
-    if (k->id == h.group) g = k.get();
+    if (short_id(k->id()) == h.group) g = k.get();
   if (!g) return {};
-  const std::vector<RosterEntry>* r = roster(*g, h.epoch);
-  if (!r)
-    throw AuthError("the sender of a message of " + g->entry.name + " epoch " + epoch_text(h.epoch) +
-                    " cannot be checked: its roster is not cached (open it with gryptd running)");
-  // Whether the sender is still a member: known only with the newest
-  // roster at hand, never assumed.
-  const std::vector<RosterEntry>* now = newest_roster(*g);
   std::vector<Member> out;
-  for (const RosterEntry& m : *r)
-    if (m.key.key_id() == id) {
-      std::optional<bool> current;
-      if (now)
-        current = std::any_of(now->begin(), now->end(), [&](const RosterEntry& x) { return x.key == m.key; });
-      out.push_back({m.key, m.name, current});
-    }
+  for (const Membership& m : g->chain.members_at(h.epoch, id))
+    out.push_back({m.key, m.name, g->chain.roster().find(m.key) != nullptr});
   return out;
 }
 

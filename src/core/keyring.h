@@ -1,9 +1,9 @@
-// A member's keyring: the groups it knows (the groups file), what it holds
-// of each (chain, epoch keys, rosters), kept in the daemon cache (man/grypt.5,
-// DAEMON CACHE). gryptd keeps one up to date from the servers; the tools
-// read one when given --identity, without the daemon. Either way it answers
-// the same questions: the key of a message, the newest epoch to seal under,
-// the members behind a key id.
+// A member's keyring: the groups it knows (the groups file) and what it
+// holds of each (the chain from the genesis, the epoch keys boxed to it),
+// kept in the daemon cache (man/grypt.5, DAEMON CACHE). gryptd keeps one up
+// to date from the servers; the tools read one when given --identity,
+// without the daemon. Either way it answers the same questions: the key of
+// a message, the newest epoch to seal under, the members behind a key id.
 #pragma once
 
 #include <map>
@@ -27,40 +27,38 @@ class UnknownGroupError : public OpenError {
 
 struct KnownGroup {
   GroupEntry entry;
-  GroupId id{};
   GroupChain chain;
-  std::map<std::uint32_t, std::vector<RosterEntry>> rosters;  // checked
   std::string dir;  // its cache directory
-  // Two states the server signed for one epoch, if it ever sent them.
+  // Two states of one epoch, if a server or a post ever showed them.
   std::optional<Fork> fork;
+  const GroupId& id() const { return entry.reference.group; }
 };
 
 class Keyring : public MessageKeys, public Members {
  public:
   // Reads the groups file and each group's cache; `cache_dir` is the
-  // groups' cache root ($XDG_STATE_HOME/grypt/groups).
+  // groups' cache root ($XDG_STATE_HOME/grypt).
   Keyring(const Identity& id, std::string groups_file, std::string cache_dir);
 
   const Identity& identity() const { return id_; }
   std::vector<KnownGroup*> groups();
   KnownGroup* find(const std::string& name);
   KnownGroup* find(const GroupId& id);
+  KnownGroup* find(const ShortGroupId& id);
   // Adds a group (and writes the groups file); UsageError if the name is
-  // taken by another reference.
+  // taken by another reference. The same name and reference again changes
+  // only the note.
   KnownGroup& join(const std::string& name, const GroupReference& ref, const std::string& note = "");
+  // Forgets a group: its line in the groups file (its cache stays). The
+  // KnownGroup it was is gone.
+  void forget(const std::string& name);
 
   // The header and key of a new message under the newest epoch whose key
   // this member holds; OpenError(wrong_key) when it holds none.
-  std::pair<MessageHeader, SecretBytes> seal(const std::string& group, bool is_signed);
-  SecretBytes message_key(const MessageHeader& h) override;
+  std::pair<MessageHeader, MessageKey> seal(const std::string& group, bool is_signed);
+  MessageKey message_key(const MessageHeader& h) override;
   std::vector<Member> lookup(const MessageHeader& h, const KeyId& id) const override;
 
-  // Keeps a roster (checked against its state) in memory and the cache.
-  // False if it does not match.
-  bool add_roster(KnownGroup& g, Epoch e, std::vector<RosterEntry> members);
-  // A roster this member can use for epoch e: its own, or an identical one
-  // (same digest) of another epoch.
-  const std::vector<RosterEntry>* roster(const KnownGroup& g, Epoch e) const;
   // Writes the group's chain file (atomically).
   void save_chain(const KnownGroup& g);
   // Keeps the proof of a fork (grypt.5, DAEMON CACHE); returns its path.
@@ -68,16 +66,13 @@ class Keyring : public MessageKeys, public Members {
   // The newest epoch held, when it is newer than the message's and its
   // roster differs (members came or went since the message's epoch).
   std::optional<Epoch> superseded_by(const MessageHeader& h);
-  // The group's newest epoch and its roster, when it is held.
-  const std::vector<RosterEntry>* newest_roster(const KnownGroup& g) const;
 
  private:
   void load(KnownGroup& g);
   void save_groups();
-
-  const Identity& id_;
   std::string group_dir(const GroupId& group) const;
 
+  const Identity& id_;
   std::string groups_file_, cache_dir_;
   std::vector<std::unique_ptr<KnownGroup>> groups_;
 };

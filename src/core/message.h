@@ -1,17 +1,24 @@
-// Messages (man/grypt.5, MESSAGES). Header, 29 bytes:
+// Messages (man/grypt.5, MESSAGES). Header, 32 bytes:
 //
 //   off size field
-//   0   1    version (high 4 bits, 1) | flags (low 4 bits: bit 0 signed)
-//   1   8    group id
+//   0   1    0x12 anonymous, 0x13 signed: bits 4-7 are 1 (a control
+//            character, which text never starts with), bits 1-3 the
+//            version less one (1: version 2), bit 0 signed
+//   1   8    group id, the first 8 bytes of the genesis hash
 //   9   4    epoch
-//   13  16   nonce
+//   13  3    the first 3 bytes of the hash of the epoch's state
+//   16  16   nonce
 //
 // message key = HKDF-SHA-256(epoch key, salt = nonce,
-//                            info = "grypt message v1" || header)
+//                            info = "grypt message v2" || header || state hash)
 // payload     = STREAM under the message key; signed messages end with the
 //               72-byte trailer inside the final chunk:
 //   sender key id (8) || Ed25519 signature (64) over
-//   "grypt signature v1" || header || sender key id || SHA-512(plaintext)
+//   "grypt signature v2" || header || state hash || sender key id || SHA-512(plaintext)
+//
+// The state hash binds a post to the history it was sealed in: under
+// another state of its epoch (a forked history) it does not open, and the
+// prefix in the header tells that apart from tampering.
 #pragma once
 
 #include <array>
@@ -28,26 +35,39 @@
 
 namespace grypt {
 
-inline constexpr std::size_t header_bytes = 29;
+inline constexpr std::size_t header_bytes = 32;
+inline constexpr std::size_t state_prefix_bytes = 3;
 inline constexpr std::size_t signed_trailer_bytes = key_id_bytes + signature_bytes;
-inline constexpr std::uint8_t message_version = 1;
-
+inline constexpr std::uint8_t message_version = 2;  // bits 1-3 of byte 0 hold 1
+using StatePrefix = std::array<std::uint8_t, state_prefix_bytes>;
 
 struct MessageHeader {
   bool is_signed = true;
-  GroupId group{};
+  ShortGroupId group{};
   Epoch epoch;
+  StatePrefix state{};
   std::array<std::uint8_t, 16> nonce{};
 
   std::array<std::uint8_t, header_bytes> encode() const;
-  // Throws OpenError: truncated (fewer than 29 bytes) or header (version,
+  // Throws OpenError: truncated (fewer than 32 bytes) or header (version,
   // reserved flags).
   static MessageHeader decode(std::span<const std::uint8_t> bytes);
-  // A header for sealing with a fresh random nonce.
-  static MessageHeader fresh(const GroupId& group, Epoch epoch, bool is_signed);
+  // A header for sealing, under the state hashing to `state`, with a fresh
+  // random nonce.
+  static MessageHeader fresh(const GroupId& group, Epoch epoch, const StateHash& state, bool is_signed);
 };
 
-SecretBytes derive_message_key(std::span<const std::uint8_t> epoch_key, const MessageHeader& h);
+StatePrefix state_prefix(const StateHash& h);
+
+// The key of one message, and the hash of the state its epoch is held
+// under (which its signature binds too).
+struct MessageKey {
+  SecretBytes key;
+  StateHash state{};
+};
+
+SecretBytes derive_message_key(std::span<const std::uint8_t> epoch_key, const MessageHeader& h,
+                               const StateHash& state);
 
 // Key access, one interface with two providers: the local keyring (tests,
 // --identity) and gryptd. Keys stay with the provider; tools get the
@@ -55,8 +75,9 @@ SecretBytes derive_message_key(std::span<const std::uint8_t> epoch_key, const Me
 class MessageKeys {
  public:
   virtual ~MessageKeys() = default;
-  // Throws OpenError(wrong_key) when the group or epoch is unknown.
-  virtual SecretBytes message_key(const MessageHeader& h) = 0;
+  // Throws OpenError(wrong_key) when the group or epoch is unknown, and
+  // OpenError(forked) when the header names another state of the epoch.
+  virtual MessageKey message_key(const MessageHeader& h) = 0;
 };
 
 struct SignedDigest {
@@ -64,11 +85,11 @@ struct SignedDigest {
   Signature signature{};
 };
 
-// Signs a message's header and plaintext digest (the signed trailer).
+// Signs a message's header, state and plaintext digest (the signed trailer).
 class Signer {
  public:
   virtual ~Signer() = default;
-  virtual SignedDigest sign(const MessageHeader& h,
+  virtual SignedDigest sign(const MessageHeader& h, const StateHash& state,
                             std::span<const std::uint8_t, 64> digest) const = 0;
 };
 
@@ -91,7 +112,8 @@ class Members {
 class IdentitySigner : public Signer {
  public:
   explicit IdentitySigner(const Identity& id) : id_(id) {}
-  SignedDigest sign(const MessageHeader& h, std::span<const std::uint8_t, 64> digest) const override;
+  SignedDigest sign(const MessageHeader& h, const StateHash& state,
+                    std::span<const std::uint8_t, 64> digest) const override;
 
  private:
   const Identity& id_;
@@ -100,8 +122,7 @@ class IdentitySigner : public Signer {
 // Writes header and payload to `out`. signer == nullptr: anonymous.
 class MessageSealer {
  public:
-  MessageSealer(const MessageHeader& header, std::span<const std::uint8_t> key, Output& out,
-                const Signer* signer);
+  MessageSealer(const MessageHeader& header, const MessageKey& key, Output& out, const Signer* signer);
   void write(std::span<const std::uint8_t> data);
   // Reads `in` to its end and writes it.
   void write_all_of(Input& in);
@@ -109,6 +130,7 @@ class MessageSealer {
 
  private:
   MessageHeader header_;
+  StateHash state_;
   const Signer* signer_;
   PipelinedSha512 digest_;
   StreamSealer stream_;
@@ -132,15 +154,15 @@ class MessageOpener {
  private:
   MessageHeader header_;
   Input& in_;
-  SecretBytes key_;
+  MessageKey key_;
   std::optional<StreamOpener> stream_;
   // After stream_, so that it is destroyed first: it may be hashing the
   // stream's plaintext.
   PipelinedSha512 digest_;
 };
 
-// The bytes signed for a message: label || header || key id || digest.
-std::vector<std::uint8_t> signed_bytes(const MessageHeader& h, const KeyId& id,
+// The bytes signed for a message: label || header || state || key id || digest.
+std::vector<std::uint8_t> signed_bytes(const MessageHeader& h, const StateHash& state, const KeyId& id,
                                        std::span<const std::uint8_t, Sha512::size> digest);
 
 }  // namespace grypt

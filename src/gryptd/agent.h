@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/keyring.h"
+#include "core/reference.h"
 #include "gryptd/daemon.h"
 #include "gryptd/follow.h"
 #include "gryptd/signal.h"
@@ -37,12 +38,13 @@ class Agent;
 // name its host, port and key.
 class Link : public std::enable_shared_from_this<Link> {
  public:
-  Link(Agent& a, const GroupReference& ref);
+  Link(Agent& a, const ServerReference& ref);
   // Whether `g` belongs on this link: same server, and room for it.
-  bool serves(const GroupReference& r) const;
+  bool serves(const ServerReference& r) const;
   bool full() const { return groups_.size() >= proto::max_groups; }
   // Takes a group; asks the server about it at once when connected.
   void add(KnownGroup* g);
+  void drop(KnownGroup* g);
   asio::awaitable<void> run();
   void stop();
   // Ends a wait between attempts now: a tool needs what only the server
@@ -51,12 +53,17 @@ class Link : public std::enable_shared_from_this<Link> {
   bool connected() const { return connected_; }
   // Asks the server again about a group it said this key is not a member of.
   void ask_again(KnownGroup* g);
-  void fetch_roster(KnownGroup* g, Epoch e);
+  // An admin's commit (or a group's creation), sent once connected, and
+  // the server's answer; nullopt when no answer came (the connection
+  // ended, or 30 s passed). One at a time per link.
+  asio::awaitable<std::optional<std::variant<proto::Committed, proto::Refused>>> commit(proto::Commit c);
+  // The pending requests of a group, for its admins; nullopt as above.
+  asio::awaitable<std::optional<std::variant<proto::Pending, proto::Refused>>> pending(std::string group);
   // A round trip to the server now: the time (Unix seconds) at which it
   // confirmed that nothing newer is on its way, or nullopt if it did not
   // within `fresh_wait` (grypt-protocol.7, ping).
   asio::awaitable<std::optional<std::int64_t>> confirm();
-  std::string where() const { return host_ + ":" + std::to_string(port_); }
+  std::string where() const;
 
  private:
   asio::awaitable<void> session();
@@ -70,14 +77,16 @@ class Link : public std::enable_shared_from_this<Link> {
   KnownGroup* group_of(const std::string& wire_name, const char* frame);
   proto::GroupWant want(KnownGroup* g) const;
   std::vector<KnownGroup*> followed();
-  void fetch_rosters(KnownGroup* g);
   void apply(const Outcome& o);
   void lost();
+  void wrong_server();
+  void answer(const proto::FromServer& m, const std::string& group);
+  asio::awaitable<bool> wait_connected();
+  asio::awaitable<std::optional<proto::FromServer>> request(std::vector<proto::FromMember> frames,
+                                                            std::string group);
 
   Agent& a_;
-  std::string host_;
-  std::uint16_t port_;
-  Fingerprint pin_;
+  std::vector<Endpoint> endpoints_;
   std::map<std::string, KnownGroup*> groups_;  // by the group's name on the server
   std::unique_ptr<TlsStream> stream_;
   FrameBuffer in_;
@@ -91,8 +100,15 @@ class Link : public std::enable_shared_from_this<Link> {
   std::uint64_t pings_sent_ = 0, pongs_for_ = 0;  // the newest ping answered
   std::int64_t pong_time_ = 0;
   Signal pong_signal_;
-  std::map<std::string, std::vector<RosterEntry>> roster_parts_;
-  std::map<KnownGroup*, std::uint32_t> fetching_;  // the roster asked for, one per group
+  Ed25519Key pin_ed_{};
+  PublicKey pin_;
+  // The one request in flight that the server answers (commit, pending).
+  bool asking_ = false;
+  std::string asking_group_;
+  Signal turn_;  // the request in flight ended
+  std::optional<proto::FromServer> answer_;
+  Signal answered_;
+  Signal connected_signal_;
 };
 
 class Agent {
@@ -102,6 +118,12 @@ class Agent {
   void log(const std::string& line);
   Link& link_for(KnownGroup* g);
   Live& live(KnownGroup* g) { return live_[g]; }
+  // The group's standing as shown: a connected or offline group whose
+  // newest epoch expired is "expired".
+  Standing standing(KnownGroup* g);
+  std::string why(KnownGroup* g);
+  // Forgets a group joined a moment ago (a creation the server refused).
+  void forget(KnownGroup* g);
   // Wakes the tools waiting on what a server says about `g`.
   void answered(KnownGroup* g) { signal_of(g).notify(); }
   Signal& signal_of(KnownGroup* g);
@@ -142,8 +164,11 @@ class ToolSession {
   asio::awaitable<daemon::Reply> vault(const daemon::Vault& v);
   asio::awaitable<daemon::Reply> join(const daemon::Join& j);
   asio::awaitable<daemon::Reply> stop(const daemon::Stop&);
+  asio::awaitable<daemon::Reply> create(const daemon::Create& c);
+  asio::awaitable<daemon::Reply> add(const daemon::Add& a);
+  asio::awaitable<daemon::Reply> change(const daemon::Change& c);
+  asio::awaitable<daemon::Reply> listing(const daemon::Listing& l);
   asio::awaitable<void> catch_up(KnownGroup* g, Epoch wanted);
-  asio::awaitable<bool> fetch_roster(KnownGroup* g, Epoch e);
 
   Agent& a_;
   std::set<KnownGroup*> asked_;  // groups this tool's requests asked the server about

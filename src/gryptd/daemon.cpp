@@ -30,6 +30,27 @@ void Agent::log(const std::string& line) {
 
 std::int64_t Agent::now() const { return static_cast<std::int64_t>(std::time(nullptr)); }
 
+Standing Agent::standing(KnownGroup* g) {
+  Standing s = live(g).standing;
+  bool expired = !g->chain.empty() && g->chain.head().expires != 0 && g->chain.head().expires <= now();
+  if (expired && (s == Standing::connected || s == Standing::offline || s == Standing::connecting))
+    return Standing::expired;
+  return s;
+}
+
+std::string Agent::why(KnownGroup* g) {
+  if (standing(g) != Standing::expired) return live(g).why;
+  return "epoch " + g->chain.head().epoch.to_string() + " expired at " + utc_time(g->chain.head().expires) +
+         " and no administrator made a newer one (or the server withholds it)";
+}
+
+void Agent::forget(KnownGroup* g) {
+  if (Link* l = link_of[g]) l->drop(g);
+  link_of.erase(g);
+  live_.erase(g);
+  keyring.forget(g->entry.name);
+}
+
 Signal& Agent::signal_of(KnownGroup* g) {
   auto& s = signals_of_[g];
   if (!s) s = std::make_unique<Signal>(io);
@@ -37,15 +58,16 @@ Signal& Agent::signal_of(KnownGroup* g) {
 }
 
 Link& Agent::link_for(KnownGroup* g) {
+  ServerReference server = g->entry.reference.server_reference();
   for (auto& l : links_)
-    if (l->serves(g->entry.reference)) {
+    if (l->serves(server)) {
       link_of[g] = l.get();
       l->add(g);
       return *l;
     }
   // A server's groups share its connection up to 64 of them; more open
   // another (grypt-protocol.7, hello).
-  auto l = std::make_shared<Link>(*this, g->entry.reference);
+  auto l = std::make_shared<Link>(*this, server);
   link_of[g] = l.get();
   l->add(g);
   links_.push_back(l);

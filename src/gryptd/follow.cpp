@@ -13,6 +13,7 @@ const char* standing_name(Standing s) {
     case Standing::wrong_server: return "wrong-server";
     case Standing::rolled_back: return "rolled-back";
     case Standing::forked: return "forked";
+    case Standing::expired: return "expired";
   }
   return "?";
 }
@@ -25,7 +26,7 @@ bool standing_is_verdict(Standing s) {
 namespace {
 
 std::string fork_text(const Fork& f, const std::string& where) {
-  return "the server signed two different states for epoch " + f.held.epoch.to_string() +
+  return "two different states were signed for epoch " + f.held.epoch.to_string() +
          ": the group's history forked (both kept in " + where + ")";
 }
 
@@ -48,12 +49,21 @@ Outcome Follower::forked(KnownGroup& g, Live& l, const Fork& f) {
 Outcome Follower::state(KnownGroup& g, Live& l, const proto::State& s) {
   std::string at = g.entry.name + " epoch " + s.epoch.to_string();
   // The frame's own fields must say what the signed state says.
-  if (s.state.size() == state_bytes && Epoch(get_be32(&s.state[16])) != s.epoch)
+  if (s.state.size() == state_bytes && Epoch(get_be32(&s.state[40])) != s.epoch)
     return {at + ": refused: the frame names another epoch than its state", true};
-  Placed p = g.chain.take(s.state, s.key, keyring_.identity());
-  if (p.result == ChainCheck::Result::forked) return forked(g, l, {*p.conflict, p.state});
-  if (p.result != ChainCheck::Result::accepted)
-    return {at + ": refused: " + chain_result_text(p.result), true};
+  Placed p = g.chain.take({s.state, s.ephemeral, s.box}, keyring_.identity());
+  if (p.fault == StateFault::forked) return forked(g, l, {*p.conflict, p.state});
+  if (p.fault != StateFault::none)
+    return {at + ": refused: " + state_fault_text(p.fault) + (p.why.empty() ? "" : ": " + p.why), true};
+  ++l.answers;
+  return {};
+}
+
+Outcome Follower::history(KnownGroup& g, Live& l, const proto::History& h) {
+  if (!g.chain.take_history(h.grant, h.epoch, h.box, keyring_.identity()))
+    return {g.entry.name + " epoch " + h.epoch.to_string() + ": refused: the history box given with epoch " +
+                h.grant.to_string() + " does not open or does not match its state",
+            true};
   ++l.answers;
   return {};
 }
@@ -89,12 +99,6 @@ Outcome Follower::removed(KnownGroup& g, Live& l) {
   l.standing = Standing::not_member;
   ++l.answers;
   return {g.entry.name + ": removed from the group"};
-}
-
-Outcome Follower::roster(KnownGroup& g, Epoch e, std::vector<RosterEntry> members) {
-  if (!keyring_.add_roster(g, e, std::move(members)))
-    return {g.entry.name + ": the roster of epoch " + e.to_string() + " does not match its state: refused", true};
-  return {};
 }
 
 }  // namespace grypt

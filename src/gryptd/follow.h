@@ -21,7 +21,8 @@ enum class Standing {
   not_member,    // the server says this key is not a member (or removed it)
   wrong_server,  // the server's key is not the one the reference pins
   rolled_back,   // the server said it is at an epoch older than the one held
-  forked,        // the server signed two different states for one epoch
+  forked,        // an admin signed two different states for one epoch
+  expired,       // the newest epoch's expiry passed: no admin made a newer one
 };
 const char* standing_name(Standing s);
 // The verdicts that outlast a lost connection: the server said them, and
@@ -47,11 +48,11 @@ class Follower {
   // A forked group keeps its standing (and its proof) from the cache.
   void load(KnownGroup& g, Live& l);
   Outcome state(KnownGroup& g, Live& l, const proto::State& s);
+  Outcome history(KnownGroup& g, Live& l, const proto::History& h);
   // `now`: the time of this confirmation, in Unix seconds.
   Outcome synced(KnownGroup& g, Live& l, const proto::Synced& s, std::int64_t now);
   Outcome not_member(KnownGroup& g, Live& l);
   Outcome removed(KnownGroup& g, Live& l);
-  Outcome roster(KnownGroup& g, Epoch e, std::vector<RosterEntry> members);
 
  private:
   Outcome forked(KnownGroup& g, Live& l, const Fork& f);

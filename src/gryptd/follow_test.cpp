@@ -18,12 +18,10 @@ class FollowTest : public ::testing::Test {
   void SetUp() override {
     char tmpl[] = "/tmp/grypt-follow-XXXXXX";
     dir_ = mkdtemp(tmpl);
-    ref_.server = c_.server.public_key().fingerprint();
-    ref_.host = "127.0.0.1";
-    ref_.port = 4433;
-    ref_.group = "friends";
-    c_.group = ref_.group_id();
-    for (int i = 0; i < 4; ++i) boxes_.push_back(c_.next());
+    c_.add_alice();
+    c_.next();
+    c_.next();
+    ref_ = {c_.admin.public_key(), c_.group, {{"127.0.0.1", 4433}}, c_.name};
     keyring_ = std::make_unique<Keyring>(c_.alice, dir_ + "/groups", dir_ + "/state");
     g_ = &keyring_->join("pals", ref_);
     f_ = std::make_unique<Follower>(*keyring_);
@@ -31,16 +29,14 @@ class FollowTest : public ::testing::Test {
   void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
 
   proto::State state(std::size_t epoch) {
-    return {"friends", Epoch(static_cast<std::uint32_t>(epoch)),
-            {c_.states[epoch - 1].begin(), c_.states[epoch - 1].end()},
-            {boxes_[epoch - 1].begin(), boxes_[epoch - 1].end()}};
+    const StateRecord& r = c_.record(epoch);
+    return {"friends", Epoch(static_cast<std::uint32_t>(epoch)), r.state, r.ephemeral, r.box};
   }
   Outcome synced(std::uint32_t epoch) { return f_->synced(*g_, live_, {"friends", Epoch(epoch)}, 1800000000); }
 
   std::string dir_;
   TestChain c_;
   GroupReference ref_;
-  std::vector<std::array<std::uint8_t, epoch_box_bytes>> boxes_;
   std::unique_ptr<Keyring> keyring_;
   KnownGroup* g_ = nullptr;
   Live live_;
@@ -90,24 +86,26 @@ TEST_F(FollowTest, ASyncedAheadOfWhatWasSentOrAFrameThatBelieItsStateIsRefused) 
   EXPECT_EQ(o.log, "pals epoch 3: refused: the frame names another epoch than its state");
   o = f_->state(*g_, live_, state(3));
   EXPECT_TRUE(o.end);
-  EXPECT_EQ(o.log, "pals epoch 3: refused: the state is not next to the chain held (a gap, a replay or a rollback)");
+  EXPECT_EQ(o.log, "pals epoch 3: refused: the state is not the next epoch (a gap, a replay or a rollback)");
   EXPECT_EQ(g_->chain.head().epoch, Epoch(1));
 }
 
 TEST_F(FollowTest, TwoStatesForOneEpochAreKeptAsProofAndOutlastARestart) {
   for (int e = 1; e <= 3; ++e) f_->state(*g_, live_, state(e));
   synced(3);
-  auto [other, box] = c_.other(3);
-  proto::State s{"friends", Epoch(3), {other.begin(), other.end()}, {box.begin(), box.end()}};
+  GroupState other = c_.states[2];
+  other.time += 1000;
+  auto b = other.sign(c_.admin);
+  proto::State s{"friends", Epoch(3), {b.begin(), b.end()}, c_.record(3).ephemeral, {}};
   Outcome o = f_->state(*g_, live_, s);
   EXPECT_TRUE(o.end);
   EXPECT_EQ(live_.standing, Standing::forked);
   std::string proof = g_->dir + "/forked-3";
-  EXPECT_EQ(o.log, "pals: the server signed two different states for epoch 3: the group's history forked "
+  EXPECT_EQ(o.log, "pals: two different states were signed for epoch 3: the group's history forked "
                    "(both kept in " + proof + ")");
   EXPECT_TRUE(file_exists(proof));
   // What was held is kept: the head is the first epoch 3.
-  EXPECT_EQ(g_->chain.head().encode(), GroupState::decode(c_.states[2]).encode());
+  EXPECT_EQ(g_->chain.head().encode(), c_.bytes[2]);
   Keyring again(c_.alice, dir_ + "/groups", dir_ + "/state");
   Live l;
   Follower(again).load(*again.find("pals"), l);

@@ -10,6 +10,8 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/join_request.h"
+#include "core/overloaded.h"
 #include "core/text.h"
 #include "gryptd/agent.h"
 
@@ -28,7 +30,8 @@ constexpr auto max_backoff = std::chrono::milliseconds(300000);
 // How long a tool waits for the server to confirm that the daemon holds
 // the newest epoch (grypt-seal.1, --require-fresh).
 constexpr auto fresh_wait = 3s;
-constexpr std::size_t max_roster = 1'000'000;
+// How long an admin's request waits for the server's answer.
+constexpr auto answer_wait = 30s;
 
 // The server closed a connection that had no group left (every group said
 // not-member): no news for the log.
@@ -39,21 +42,30 @@ class ClosedAfterVerdict : public Error {
 
 }  // namespace
 
-Link::Link(Agent& a, const GroupReference& ref)
-    : a_(a), host_(ref.host), port_(ref.port), pin_(ref.server), backoff_(min_backoff),
-      pong_signal_(a.io) {}
+Link::Link(Agent& a, const ServerReference& ref)
+    : a_(a), endpoints_(ref.endpoints), backoff_(min_backoff), pong_signal_(a.io), pin_(ref.server),
+      turn_(a.io), answered_(a.io), connected_signal_(a.io) {
+  std::memcpy(pin_ed_.data(), ref.server.ed25519().data(), pin_ed_.size());
+}
 
-bool Link::serves(const GroupReference& r) const {
-  return r.host == host_ && r.port == port_ && r.server == pin_ && !full();
+bool Link::serves(const ServerReference& r) const {
+  return r.endpoints == endpoints_ && r.server == pin_ && !full();
+}
+
+std::string Link::where() const {
+  const Endpoint& e = endpoints_.front();
+  return e.host + ":" + std::to_string(e.port);
 }
 
 void Link::add(KnownGroup* g) {
-  groups_[g->entry.reference.group] = g;
+  groups_[g->entry.reference.name] = g;
   if (connected_)
     send(proto::Ask{{want(g)}});
   else
     wake();
 }
+
+void Link::drop(KnownGroup* g) { groups_.erase(g->entry.reference.name); }
 
 void Link::ask_again(KnownGroup* g) {
   if (connected_) send(proto::Ask{{want(g)}});
@@ -69,15 +81,18 @@ void Link::wake() {
   if (pause_) pause_->cancel();
 }
 
-// What this member holds of `g`, for the server (grypt-protocol.7, hello).
+// What this member holds of `g`, for the server (grypt-protocol.7, hello);
+// a key that holds nothing of it asks to join, signed.
 proto::GroupWant Link::want(KnownGroup* g) const {
-  proto::GroupWant w{g->entry.reference.group, {}, {}, {}, {}, g->entry.note};
+  proto::GroupWant w{g->entry.reference.name, {}, {}, {}, {}};
   if (!g->chain.empty()) {
     w.epoch = g->chain.head().epoch;
-    w.head = g->chain.head().hash();
-    w.first = g->chain.oldest().epoch;
+    w.head = g->chain.hash(g->chain.head().epoch);
     w.lacking = g->chain.lacking();
     if (w.lacking.size() > proto::max_lacking) w.lacking.resize(proto::max_lacking);
+  } else {
+    JoinRequest r{g->id(), a_.now(), a_.keyring.identity().public_key(), g->entry.note};
+    w.request = r.sign(a_.keyring.identity());
   }
   return w;
 }
@@ -112,9 +127,8 @@ awaitable<void> Link::run() {
 
 void Link::lost() {
   connected_ = false;
-  fetching_.clear();
-  roster_parts_.clear();
   pings_.clear();
+  answered_.notify();
   stream_.reset();
   in_.clear();
   out_.clear();
@@ -148,8 +162,9 @@ awaitable<void> Link::session() {
     throw ClosedAfterVerdict("no group to follow");
   }
   tcp::resolver resolver(a_.io);
-  std::string port = std::to_string(port_);
-  auto endpoints = co_await resolver.async_resolve(host_, port, use_awaitable);
+  const Endpoint& at = endpoints_.front();
+  std::string host = at.host, port = std::to_string(at.port);
+  auto endpoints = co_await resolver.async_resolve(host, port, use_awaitable);
   tcp::socket socket(a_.io);
   // Every wait has a deadline: a server that does not answer costs a
   // timeout, not a hung daemon.
@@ -162,27 +177,28 @@ awaitable<void> Link::session() {
   });
   co_await asio::async_connect(socket, endpoints, use_awaitable);
   stream_ = std::make_unique<TlsStream>(a_.tls, std::move(socket));
+  stream_->expect_peer(pin_ed_);
   deadline.expires_after(connect_timeout);
   deadline.async_wait([this](const asio::error_code& ec) {
     if (ec || connected_ || !stream_) return;
     timed_out_ = true;
     stream_->close();
   });
-  co_await stream_->handshake();
+  try {
+    co_await stream_->handshake();
+  } catch (const PinError&) {
+    wrong_server();
+    throw;
+  }
   auto first = co_await next();
   const auto* welcome = first ? std::get_if<proto::Welcome>(&*first) : nullptr;
   if (!welcome) throw TlsError("the server did not say welcome");
-  if (welcome->server.fingerprint() != pin_ ||
-      !std::equal(welcome->server.ed25519().begin(), welcome->server.ed25519().end(),
-                  stream_->peer_key().begin())) {
-    for (auto& [name, g] : groups_) {
-      a_.live(g).standing = Standing::wrong_server;
-      ++a_.live(g).answers;
-      a_.answered(g);
-    }
-    throw TlsError("the server's key does not match the reference's fingerprint: refusing it");
+  if (!(welcome->server == pin_)) {
+    wrong_server();
+    throw TlsError("the server's key is not the one its reference names: refusing it");
   }
   connected_ = true;
+  connected_signal_.notify();
   deadline.cancel();
   std::vector<KnownGroup*> asking = followed();
   if (asking.empty()) throw ClosedAfterVerdict("no group to follow");
@@ -237,69 +253,111 @@ void Link::apply(const Outcome& o) {
 
 void Link::handle(const proto::FromServer& m) {
   Follower& f = a_.follower;
-  if (const auto* s = std::get_if<proto::State>(&m)) {
-    KnownGroup* g = group_of(s->group, "state");
-    Outcome o = f.state(*g, a_.live(g), *s);
+  std::visit(
+      overloaded{
+          [&](const proto::State& s) {
+            KnownGroup* g = group_of(s.group, "state");
+            Outcome o = f.state(*g, a_.live(g), s);
+            a_.answered(g);
+            apply(o);
+          },
+          [&](const proto::History& h) {
+            KnownGroup* g = group_of(h.group, "history");
+            Outcome o = f.history(*g, a_.live(g), h);
+            a_.answered(g);
+            apply(o);
+          },
+          [&](const proto::Synced& s) {
+            KnownGroup* g = group_of(s.group, "synced");
+            Outcome o = f.synced(*g, a_.live(g), s, a_.now());
+            a_.answered(g);
+            apply(o);
+          },
+          [&](const proto::NotMember& n) {
+            KnownGroup* g = group_of(n.group, "not-member");
+            apply(f.not_member(*g, a_.live(g)));
+            a_.answered(g);
+          },
+          [&](const proto::Removed& r) {
+            KnownGroup* g = group_of(r.group, "removed");
+            apply(f.removed(*g, a_.live(g)));
+            a_.answered(g);
+          },
+          [&](const proto::Committed& c) { answer(m, c.group); },
+          [&](const proto::Refused& r) { answer(m, r.group); },
+          [&](const proto::Pending& p) { answer(m, p.group); },
+          [&](const proto::Ping&) { send(proto::Pong{}); },
+          [&](const proto::Pong&) { pong(); },
+          [&](const proto::ErrorReply& e) { throw TlsError("the server said " + e.code + ": " + e.message); },
+          [&](const proto::Welcome&) { throw ProtocolError("protocol", "a second welcome"); },
+      },
+      m);
+}
+
+// The answer to the request in flight, which must be about its group.
+void Link::answer(const proto::FromServer& m, const std::string& group) {
+  if (!asking_ || answer_) throw ProtocolError("protocol", "an answer to a request not made");
+  if (group != asking_group_) throw ProtocolError("protocol", "an answer about another group than asked");
+  answer_ = m;
+  answered_.notify();
+}
+
+void Link::wrong_server() {
+  for (auto& [name, g] : groups_) {
+    a_.live(g).standing = Standing::wrong_server;
+    ++a_.live(g).answers;
     a_.answered(g);
-    apply(o);
-  } else if (const auto* s = std::get_if<proto::Synced>(&m)) {
-    KnownGroup* g = group_of(s->group, "synced");
-    Outcome o = f.synced(*g, a_.live(g), *s, a_.now());
-    a_.answered(g);
-    apply(o);
-    fetch_rosters(g);
-  } else if (const auto* n = std::get_if<proto::NotMember>(&m)) {
-    KnownGroup* g = group_of(n->group, "not-member");
-    apply(f.not_member(*g, a_.live(g)));
-    a_.answered(g);
-  } else if (const auto* rm = std::get_if<proto::Removed>(&m)) {
-    KnownGroup* g = group_of(rm->group, "removed");
-    apply(f.removed(*g, a_.live(g)));
-    a_.answered(g);
-  } else if (const auto* r = std::get_if<proto::Roster>(&m)) {
-    KnownGroup* g = group_of(r->group, "roster");
-    auto& parts = roster_parts_[r->group + "/" + r->epoch.to_string()];
-    parts.insert(parts.end(), r->members.begin(), r->members.end());
-    if (parts.size() > max_roster) throw ProtocolError("protocol", "a roster of more than a million members");
-    if (r->more) return;
-    std::vector<RosterEntry> all = std::move(parts);
-    roster_parts_.erase(r->group + "/" + r->epoch.to_string());
-    Outcome o = f.roster(*g, r->epoch, std::move(all));
-    a_.answered(g);
-    apply(o);
-    if (auto it = fetching_.find(g); it != fetching_.end() && it->second == r->epoch.value()) {
-      fetching_.erase(it);
-      fetch_rosters(g);
-    }
-  } else if (std::holds_alternative<proto::Ping>(m)) {
-    send(proto::Pong{});
-  } else if (std::holds_alternative<proto::Pong>(m)) {
-    pong();
-  } else if (const auto* e = std::get_if<proto::ErrorReply>(&m)) {
-    throw TlsError("the server said " + e->code + ": " + e->message);
-  } else {
-    throw ProtocolError("protocol", "a second welcome");
   }
 }
 
-// Every epoch whose key this member holds gets its roster cached, newest
-// first, one request at a time: a post of any of them can then be checked
-// with the server down, or after this member was removed.
-void Link::fetch_rosters(KnownGroup* g) {
-  if (fetching_.count(g) || g->chain.empty()) return;
-  for (Epoch e = g->chain.head().epoch; e >= g->chain.oldest().epoch && e.value() >= 1;
-       e = Epoch(e.value() - 1)) {
-    if (g->chain.key(e) && !a_.keyring.roster(*g, e)) {
-      fetch_roster(g, e);
-      return;
-    }
+awaitable<bool> Link::wait_connected() {
+  auto deadline = std::chrono::steady_clock::now() + connect_timeout;
+  while (!connected_) {
+    wake();
+    if (!co_await connected_signal_.wait_until(deadline)) co_return false;
   }
+  co_return true;
 }
 
-void Link::fetch_roster(KnownGroup* g, Epoch e) {
-  if (!connected_ || fetching_.count(g)) return;
-  fetching_[g] = e.value();
-  send(proto::RosterRequest{g->entry.reference.group, e});
+// One request that the server answers at a time: the next waits its turn.
+awaitable<std::optional<proto::FromServer>> Link::request(std::vector<proto::FromMember> frames,
+                                                          std::string group) {
+  auto self = shared_from_this();
+  auto deadline = std::chrono::steady_clock::now() + answer_wait;
+  while (asking_)
+    if (!co_await turn_.wait_until(deadline)) co_return std::nullopt;
+  if (!co_await wait_connected()) co_return std::nullopt;
+  asking_ = true;
+  asking_group_ = group;
+  answer_.reset();
+  for (const proto::FromMember& f : frames) send(f);
+  while (!answer_ && connected_)
+    if (!co_await answered_.wait_until(deadline)) break;
+  std::optional<proto::FromServer> out = std::move(answer_);
+  answer_.reset();
+  asking_ = false;
+  turn_.notify();
+  co_return out;
+}
+
+awaitable<std::optional<std::variant<proto::Committed, proto::Refused>>> Link::commit(proto::Commit c) {
+  std::string group = c.group.empty() ? GroupState::decode(c.state).group_name : c.group;
+  std::vector<proto::FromMember> frames;
+  for (proto::Commit& part : proto::split_commit(c)) frames.emplace_back(std::move(part));
+  std::optional<proto::FromServer> a = co_await request(std::move(frames), group);
+  std::optional<std::variant<proto::Committed, proto::Refused>> out;
+  if (a && std::holds_alternative<proto::Committed>(*a)) out = std::get<proto::Committed>(*a);
+  if (a && std::holds_alternative<proto::Refused>(*a)) out = std::get<proto::Refused>(*a);
+  co_return out;
+}
+
+awaitable<std::optional<std::variant<proto::Pending, proto::Refused>>> Link::pending(std::string group) {
+  std::vector<proto::FromMember> frames{proto::PendingRequest{group}};
+  std::optional<proto::FromServer> a = co_await request(std::move(frames), group);
+  std::optional<std::variant<proto::Pending, proto::Refused>> out;
+  if (a && std::holds_alternative<proto::Pending>(*a)) out = std::get<proto::Pending>(*a);
+  if (a && std::holds_alternative<proto::Refused>(*a)) out = std::get<proto::Refused>(*a);
+  co_return out;
 }
 
 void Link::ping() {

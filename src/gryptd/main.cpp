@@ -90,7 +90,7 @@ int do_join(const std::string& path, const std::string& name, const std::string&
       break;
     }
     if (g.name == name) throw UsageError("a group named " + name + " is known already, with another reference");
-    if (g.reference.group_id() == ref.group_id()) throw UsageError("that group is known already, as " + g.name);
+    if (g.reference.group == ref.group) throw UsageError("that group is known already, as " + g.name);
   }
   if (!known) groups.push_back({name, ref, note});
   make_dirs(dir_name(file));

@@ -21,17 +21,16 @@ using asio::awaitable;
 // once: only one already on its way is worth a short wait.
 constexpr auto catch_up_wait = 3s;
 constexpr auto in_flight_wait = 300ms;
-constexpr auto roster_wait = 10s;
 
 daemon::Failure wrong_server(const KnownGroup* g) {
-  return {"wrong-server", "the server of " + g->entry.name +
-                              " is not the one its reference names (its key does not match the "
-                              "reference's fingerprint): check the reference"};
+  return {daemon::Code::wrong_server, "the server of " + g->entry.name +
+                                          " is not the one its reference names (its key is not the "
+                                          "reference's): check the reference"};
 }
 
 daemon::Failure not_member(const KnownGroup* g, const Identity& id) {
-  return {"not-member", "you are not a member of " + g->entry.name +
-                            ": send your key to its administrator: " + id.public_key().to_string()};
+  return {daemon::Code::not_member, "you are not a member of " + g->entry.name +
+                                        ": send your key to its administrator: " + id.public_key().to_string()};
 }
 
 }  // namespace
@@ -48,17 +47,22 @@ awaitable<daemon::Reply> ToolSession::handle(const daemon::Request& req) {
             [&](const daemon::Vault& v) { return vault(v); },
             [&](const daemon::Join& j) { return join(j); },
             [&](const daemon::Stop& s) { return stop(s); },
+            [&](const daemon::Create& c) { return create(c); },
+            [&](const daemon::Add& a) { return add(a); },
+            [&](const daemon::Change& c) { return change(c); },
+            [&](const daemon::Listing& l) { return listing(l); },
         },
         req);
     co_return co_await std::move(answer);
   } catch (const UnknownGroupError& e) {
-    co_return daemon::Failure{"unknown-group", e.what()};
+    co_return daemon::Failure{daemon::Code::unknown_group, e.what()};
   } catch (const OpenError& e) {
-    co_return daemon::Failure{"unknown-epoch", e.what()};
+    co_return daemon::Failure{e.fault() == Fault::forked ? daemon::Code::forked : daemon::Code::unknown_epoch,
+                              e.what()};
   } catch (const UsageError& e) {
-    co_return daemon::Failure{"usage", e.what()};
+    co_return daemon::Failure{daemon::Code::usage, e.what()};
   } catch (const Error& e) {
-    co_return daemon::Failure{"protocol", e.what()};
+    co_return daemon::Failure{daemon::Code::protocol, e.what()};
   }
 }
 
@@ -67,10 +71,16 @@ awaitable<daemon::Reply> ToolSession::status() {
   daemon::StatusReply s{k.identity().public_key().to_string(), static_cast<std::uint64_t>(::getpid()), {}};
   for (KnownGroup* g : k.groups()) {
     Live& l = a_.live(g);
-    const auto* roster = k.newest_roster(*g);
-    s.groups.push_back({g->entry.name, g->entry.reference.to_string(), standing_name(l.standing),
-                        g->chain.empty() ? 0 : g->chain.head().epoch.value(), g->chain.confirmed,
-                        roster ? roster->size() : 0, l.why});
+    daemon::GroupStatus st{g->entry.name, g->entry.reference.to_string(), standing_name(a_.standing(g)), 0,
+                           g->chain.confirmed, g->chain.roster().size(), a_.why(g), {}, 0, ""};
+    if (!g->chain.empty()) {
+      st.epoch = g->chain.head().epoch.value();
+      st.head = g->chain.hash(g->chain.head().epoch);
+      st.expires = g->chain.head().expires;
+    }
+    if (const RosterEntry* me = g->chain.roster().find(k.identity().public_key()); me && l.standing != Standing::not_member)
+      st.role = role_name(me->role);
+    s.groups.push_back(std::move(st));
   }
   co_return s;
 }
@@ -110,21 +120,26 @@ awaitable<daemon::Reply> ToolSession::seal(const daemon::Seal& s) {
   if (g->chain.empty() || l.standing == Standing::not_member) co_await catch_up(g, Epoch(1));
   if (l.standing == Standing::wrong_server && !g->chain.newest_key()) co_return wrong_server(g);
   if (l.standing == Standing::not_member) co_return not_member(g, a_.keyring.identity());
+  // Two histories: no post until the user decides which is the group's.
+  if (l.standing == Standing::forked)
+    co_return daemon::Failure{daemon::Code::forked, "not sealing for " + g->entry.name + ": " + l.why +
+                                                        " (see gryptd status)"};
   // Fresh means confirmed now, by a round trip to the server (grypt-seal.1,
   // --require-fresh); the epoch is chosen once it answered.
   daemon::SealReply r;
   r.fresh = false;
-  if (l.standing == Standing::connected)
-    if (std::optional<std::int64_t> t = co_await a_.link_of[g]->confirm(); t && l.standing == Standing::connected)
+  if (a_.standing(g) == Standing::connected)
+    if (std::optional<std::int64_t> t = co_await a_.link_of[g]->confirm(); t && a_.standing(g) == Standing::connected)
       r.fresh = true;
   auto [h, key] = a_.keyring.seal(s.group, s.is_signed);
   r.header = h.encode();
-  r.key = std::move(key);
+  r.key = std::move(key.key);
+  r.state_hash = key.state;
   r.epoch = h.epoch.value();
   r.confirmed = g->chain.confirmed;
-  r.state = standing_name(l.standing);
+  r.state = standing_name(a_.standing(g));
   if (s.digest) {
-    SignedDigest sd = IdentitySigner(a_.keyring.identity()).sign(h, *s.digest);
+    SignedDigest sd = IdentitySigner(a_.keyring.identity()).sign(h, key.state, *s.digest);
     r.signature = daemon::SignReply{sd.key_id, sd.signature};
   }
   co_return r;
@@ -132,7 +147,10 @@ awaitable<daemon::Reply> ToolSession::seal(const daemon::Seal& s) {
 
 awaitable<daemon::Reply> ToolSession::sign(const daemon::Sign& s) {
   MessageHeader h = MessageHeader::decode(s.header);
-  SignedDigest sd = IdentitySigner(a_.keyring.identity()).sign(h, s.digest);
+  // The state the header names, which this member holds: a header whose
+  // state it does not hold is not signed.
+  MessageKey key = a_.keyring.message_key(h);
+  SignedDigest sd = IdentitySigner(a_.keyring.identity()).sign(h, key.state, s.digest);
   co_return daemon::SignReply{sd.key_id, sd.signature};
 }
 
@@ -143,36 +161,20 @@ awaitable<daemon::Reply> ToolSession::open(const daemon::Open& o) {
     if (a_.live(g).standing == Standing::wrong_server && !g->chain.key(h.epoch)) co_return wrong_server(g);
   }
   daemon::OpenReply r;
-  r.key = a_.keyring.message_key(h);
+  MessageKey key = a_.keyring.message_key(h);
+  r.key = std::move(key.key);
+  r.state_hash = key.state;
   r.group = a_.keyring.find(h.group)->entry.name;
   r.epoch = h.epoch.value();
   if (std::optional<Epoch> e = a_.keyring.superseded_by(h)) r.superseded_by = e->value();
   co_return r;
 }
 
-// A roster fetched now from the group's server, if it is connected.
-awaitable<bool> ToolSession::fetch_roster(KnownGroup* g, Epoch e) {
-  Link* link = a_.link_of[g];
-  if (!link || !link->connected() || !g->chain.state(e)) co_return false;
-  link->fetch_roster(g, e);
-  auto deadline = std::chrono::steady_clock::now() + roster_wait;
-  while (!a_.keyring.roster(*g, e) && link->connected()) {
-    bool woke = co_await a_.signal_of(g).wait_until(deadline);
-    if (!woke) break;
-  }
-  co_return a_.keyring.roster(*g, e) != nullptr;
-}
-
+// Rosters follow from the chain the member holds: the members of the
+// message's epoch with the key id, and whether each is in the newest held.
 awaitable<daemon::Reply> ToolSession::members(const daemon::Members& m) {
   KnownGroup* g = a_.keyring.find(m.group);
-  if (!g) co_return daemon::Failure{"unknown-group", "a group you do not know"};
-  std::string what = g->entry.name + " epoch " + m.epoch.to_string();
-  if (!a_.keyring.roster(*g, m.epoch) && !co_await fetch_roster(g, m.epoch))
-    co_return daemon::Failure{"no-roster", "the roster of " + what +
-                                               " is not cached and its server did not send it"};
-  // Whether the sender is still a member needs the newest roster: fetched
-  // if it can be, else said to be unknown.
-  if (!g->chain.empty() && !a_.keyring.newest_roster(*g)) co_await fetch_roster(g, g->chain.head().epoch);
+  if (!g) co_return daemon::Failure{daemon::Code::unknown_group, "a group you do not know"};
   MessageHeader h;
   h.group = m.group;
   h.epoch = m.epoch;
@@ -213,14 +215,14 @@ daemon::Reply vault_request(Agent& a, const daemon::Vault& v) {
     try {
       it = a.vault_keys.emplace(name, open_vault_key_file(file, id)).first;
     } catch (const OpenError& e) {
-      return daemon::Failure{"vault", e.what()};
+      return daemon::Failure{daemon::Code::vault, e.what()};
     }
   }
   if (!v.reseal.empty()) {
     try {
       r.vault_key_file = encode_vault_key_file(it->second, v.reseal);
     } catch (const UsageError& e) {
-      return daemon::Failure{"protocol", e.what()};
+      return daemon::Failure{daemon::Code::protocol, e.what()};
     }
   }
   LocalVaultKeys keys(SecretBytes::copy_of(it->second.span()));

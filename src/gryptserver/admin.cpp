@@ -1,10 +1,9 @@
-// Administration requests (man/grypt-protocol.7, ADMINISTRATION), the same
-// whether they come over the running server's socket or are run by the
-// admin verbs on the store directly.
-#include <ctime>
-
+// The operator's requests (man/grypt-protocol.7, ADMINISTRATION), the same
+// whether the running server answers them over its socket or a verb runs
+// them on the store directly.
 #include "core/encoding.h"
-#include "gryptserver/server.h"
+#include "core/reference.h"
+#include "gryptserver/server_impl.h"
 #include "proto/admin.h"
 #include "proto/frame.h"
 
@@ -19,95 +18,54 @@ admin::Reply fail(const std::string& code, const std::string& message) {
   return r;
 }
 
-// The stable code of an error a request can meet.
-std::string code_of(const std::string& message) {
-  if (message.find("no group named") != std::string::npos) return "unknown-group";
-  if (message.find("has no member") != std::string::npos) return "unknown-member";
-  if (message.find("has no pending request") != std::string::npos) return "unknown-pending";
-  if (message.find("has a member named") != std::string::npos) return "name-taken";
-  if (message.find("is a member of") != std::string::npos ||
-      message.find("signing half") != std::string::npos)
-    return "key-taken";
-  if (message.find("exists already") != std::string::npos) return "name-taken";
-  if (message.find("invalid member name") != std::string::npos ||
-      message.find("invalid group name") != std::string::npos)
-    return "bad-name";
-  if (message.find("public key") != std::string::npos) return "bad-key";
-  return "store";
-}
+}  // namespace
 
-admin::Reply run(AdminContext& ctx, const admin::Request& q) {
-  Authority& a = ctx.authority;
+admin::Reply admin_reply(Store&, Relay& relay, std::vector<PublicKey>& admins,
+                         const std::function<std::string(const GroupLive&)>& reference,
+                         const std::function<std::uint64_t(const GroupLive&)>& online,
+                         std::span<const std::uint8_t> body) {
+  admin::Request q;
+  try {
+    q = admin::decode_request(body);
+  } catch (const ProtocolError& e) {
+    return fail("protocol", e.what());
+  }
   admin::Reply r;
-  if (q.type == "groups") {
-    for (GroupData* g : a.groups()) {
-      std::uint64_t n = 0;
-      for (const MemberRow& m : g->members) n += !m.until;
-      GroupReference ref = a.reference(*g);
-      r.groups.push_back({g->row.name, base64_encode(g->row.group_id, Base64::url_unpadded),
-                          ref.port != 0 ? ref.to_string() : "", g->row.epoch.value(), n,
-                          g->pending_count});
-    }
-    return r;
+  switch (q.type) {
+    case admin::Request::Type::groups:
+      for (GroupLive* g : relay.groups()) {
+        std::uint64_t n_admins = 0;
+        for (const RosterEntry& e : g->roster.entries()) n_admins += e.role == Role::admin;
+        r.groups.push_back({g->name(), base64_encode(g->row.group_id, Base64::url_unpadded), reference(*g),
+                            g->head().value(), g->roster.size(), n_admins, online(*g)});
+      }
+      break;
+    case admin::Request::Type::admit:
+    case admin::Request::Type::revoke:
+    case admin::Request::Type::admins:
+      break;
   }
-  if (q.type == "init") {
-    r.epoch = a.init_group(q.group, ctx.actor).row.epoch.value();
-    r.reference = a.reference(a.get(q.group)).to_string();
-    return r;
-  }
-  if (q.type == "add") {
-    r.epoch = a.add(q.group, q.key, q.name, q.history, ctx.actor).value();
-    return r;
-  }
-  if (q.type == "remove") {
-    Epoch e;
-    a.remove(q.group, q.member, ctx.actor, &e);
-    r.epoch = e.value();
-    return r;
-  }
-  if (q.type == "rotate") {
-    r.epoch = a.rotate(q.group, ctx.actor).value();
-    return r;
-  }
-  GroupData& g = a.get(q.group);
-  if (q.type == "members") {
-    std::set<PublicKey> online = ctx.online ? ctx.online(g.row.name) : std::set<PublicKey>{};
-    for (const MemberRow& m : g.members)
-      if (!m.until)
-        r.members.push_back({m.name, m.key.to_string(), m.since.value(), m.history, online.count(m.key) > 0});
-  } else if (q.type == "pending") {
-    for (const PendingRow& p : a.pending(g))
-      r.pending.push_back({p.number, p.key.to_string(), p.note, p.first, p.last, p.count});
-  } else if (q.type == "log") {
-    for (const AuditRow& l : a.log(g)) r.log.push_back({l.time, l.actor, l.action, l.detail});
-  } else if (q.type == "invite") {
-    GroupReference ref = a.reference(g);
-    if (ref.port == 0)
-      throw UsageError("the store listens on any free port, known only while the server runs: "
-                       "start gryptserver serve, then ask again");
-    r.reference = ref.to_string();
-  }
+  for (const PublicKey& k : admins) r.admins.push_back(k.to_string());
   return r;
 }
 
-}  // namespace
-
-admin::Reply handle_admin(AdminContext& ctx, std::span<const std::uint8_t> request) {
-  admin::Reply reply;
-  try {
-    reply = run(ctx, admin::decode_request(request));
-  } catch (const ProtocolError& e) {
-    reply = fail("protocol", e.what());
-  } catch (const OpenError& e) {
-    reply = fail("damaged", e.what());
-  } catch (const FormatError& e) {
-    reply = fail(code_of(e.what()) == "store" ? "bad-key" : code_of(e.what()), e.what());
-  } catch (const UsageError& e) {
-    reply = fail(code_of(e.what()), e.what());
-  } catch (const Error& e) {
-    reply = fail("store", e.what());
+admin::Reply handle_admin_offline(Store& store, std::span<const std::uint8_t> request) {
+  Relay relay(store.groups(), store);
+  std::vector<PublicKey> admins = store.admins();
+  admin::Request q = admin::decode_request(request);
+  if (q.type == admin::Request::Type::admit || q.type == admin::Request::Type::revoke) {
+    store.set_admin(PublicKey::parse(q.key), q.type == admin::Request::Type::admit);
+    admins = store.admins();
   }
-  return reply;
+  Identity id = store.server_identity();
+  auto reference = [&](const GroupLive& g) -> std::string {
+    ListenAddress l = parse_listen(store.listen());
+    if (l.port == 0) return "";
+    GroupReference ref{id.public_key(), g.row.group_id, {{store.host(), l.port}}, g.name()};
+    return ref.to_string();
+  };
+  return admin_reply(store, relay, admins, reference, [](const GroupLive&) { return std::uint64_t{0}; },
+                     admin::encode(admin::Request{admin::Request::Type::groups, ""}));
 }
 
 }  // namespace grypt

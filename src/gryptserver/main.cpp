@@ -1,6 +1,8 @@
-// gryptserver: the group authority (man/gryptserver.8). "serve" runs the
-// server; the other verbs talk to it over its administration socket, or act
-// on the store directly when no server runs.
+// gryptserver: the group relay (man/gryptserver.8). "serve" runs the
+// server; "init" makes a store; the other verbs are the operator's, and
+// talk to the running server over its administration socket, or act on
+// the store directly when no server runs. There is no verb that adds,
+// removes or rotates: the groups belong to their administrators.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -11,28 +13,26 @@
 #include <csignal>
 #include <ctime>
 
+#include "cli/options.h"
 #include "core/file.h"
+#include "core/reference.h"
 #include "core/text.h"
-#include "gryptserver/authority.h"
 #include "gryptserver/master_key.h"
 #include "gryptserver/server.h"
 #include "gryptserver/store_sqlite.h"
 #include "proto/admin.h"
 #include "proto/frame.h"
-#include "cli/options.h"
 
 namespace grypt {
 namespace {
 
 const char* const usage =
-    "gryptserver init --store DIR --group NAME [--listen HOST:PORT] [--host NAME] MASTER\n"
+    "gryptserver init --store DIR [--listen HOST:PORT] [--host NAME] --admin KEY... MASTER\n"
     "       gryptserver serve --store DIR [--listen HOST:PORT] [--ready-fd N] MASTER\n"
-    "       gryptserver add GROUP KEY|NUMBER --name NAME [--with-history] --store DIR\n"
-    "       gryptserver remove GROUP NAME|KEY --store DIR\n"
-    "       gryptserver rotate|members|pending|log|invite GROUP --store DIR [--json]\n"
     "       gryptserver groups --store DIR [--json]\n"
+    "       gryptserver admins [add KEY | remove KEY] --store DIR [--json]\n"
     "MASTER: --master-key-file F, --new-master-key-file F (init), --passphrase-fd N or\n"
-    "--passphrase-file F; the admin verbs need it only when no server runs.";
+    "--passphrase-file F; the operator verbs need it only when no server runs.";
 
 // Owned while a server runs on the store (or an offline verb changes it).
 class StoreLock {
@@ -76,41 +76,17 @@ std::string store_dir(const cxxopts::ParseResult& r) {
   return option<std::string>(r, "store");
 }
 
-// Opens the store and the authority over it, for verbs run without a server.
-struct Opened {
-  std::unique_ptr<Store> store;
-  std::optional<Authority> authority;
-};
-
-Opened open_store(const std::string& dir, const MasterSource& master, bool serving = false) {
-  Opened o;
-  o.store = open_sqlite_store(dir, false);
-  std::optional<MasterInfo> info = o.store->master_info();
+std::unique_ptr<Store> open_store(const std::string& dir, const MasterSource& master, bool serving = false) {
+  std::unique_ptr<Store> store = open_sqlite_store(dir, false);
+  std::optional<MasterInfo> info = store->master_info();
   if (!info) throw FormatError("the store " + dir + " is not initialised");
   if (master.kind == MasterSource::Kind::none)
     throw UsageError(std::string(serving ? "serving " : "no gryptserver is running on ") + dir +
                      (serving ? " needs" : ": to act on the store directly, give") +
                      " its master key: --master-key-file, --passphrase-fd or --passphrase-file");
   SecretBytes key = unlock_master_key(*info, master, dir);
-  o.store->unlock(FieldCipher(key));
-  o.authority.emplace(*o.store, o.store->server_identity());
-  return o;
-}
-
-std::string actor_here() { return "uid " + std::to_string(::geteuid()) + " (store)"; }
-
-// Prints the reference of a group just made, checked before anyone relies on
-// it; a store on port 0 has none until a server runs.
-void print_new_reference(const Authority& a, const GroupData& g) {
-  GroupReference ref = a.reference(g);
-  if (ref.port == 0) {
-    warn("the store listens on any free port: the reference is known once the server runs "
-         "(gryptserver invite " + g.row.name + ")");
-    return;
-  }
-  std::string text = ref.to_string();
-  GroupReference::parse(text);
-  write_stdout(text + "\n");
+  store->unlock(FieldCipher(key));
+  return store;
 }
 
 // The store directory holds the server's secrets and its admin socket:
@@ -182,26 +158,13 @@ int print_reply(const admin::Request& req, const admin::Reply& r, bool json) {
     return exit_ok;
   }
   std::string out;
-  if (req.type == "groups")
+  if (req.type == admin::Request::Type::groups)
     for (const auto& g : r.groups)
-      out += g.name + "  epoch " + std::to_string(g.epoch) + "  " + std::to_string(g.members) +
-             " members  " + std::to_string(g.pending) + " pending  " + (g.reference.empty() ? "-" : g.reference) + "\n";
-  else if (req.type == "members")
-    for (const auto& m : r.members)
-      out += m.name + "  " + m.key + "  since epoch " + std::to_string(m.since) +
-             (m.history ? "  with history" : "") + (m.online ? "  online" : "") + "\n";
-  else if (req.type == "pending")
-    for (const auto& p : r.pending)
-      out += std::to_string(p.number) + "  " + p.key + "  " + utc_time(p.last) + "  " +
-             std::to_string(p.count) + "x" + (p.note.empty() ? "" : "  \"" + printable(p.note) + "\"") +
-             "\n";
-  else if (req.type == "log")
-    for (const auto& l : r.log)
-      out += utc_time(l.time) + "  " + printable(l.actor) + "  " + l.action + "  " + printable(l.detail) + "\n";
-  else if (r.reference)
-    out = *r.reference + "\n";
-  else if (r.epoch)
-    out = "epoch " + std::to_string(*r.epoch) + "\n";
+      out += g.name + "  epoch " + std::to_string(g.epoch) + "  " + std::to_string(g.members) + " members  " +
+             std::to_string(g.admins) + " admins  " + std::to_string(g.online) + " online  " +
+             (g.reference.empty() ? "-" : g.reference) + "\n";
+  else
+    for (const std::string& k : r.admins) out += k + "\n";
   write_stdout(out);
   return exit_ok;
 }
@@ -212,43 +175,35 @@ void require_store(const std::string& dir) {
     throw UsageError("there is no store in " + dir + " (gryptserver init makes one)");
 }
 
-int do_admin(const std::string& dir, const admin::Request& req, const cxxopts::ParseResult& r,
-             bool json) {
+int do_operator(const std::string& dir, const admin::Request& req, const cxxopts::ParseResult& r) {
   require_store(dir);
+  bool json = r.count("json") > 0;
   if (std::optional<admin::Reply> reply = ask_server(dir, req)) return print_reply(req, *reply, json);
   // No server: act on the store, holding its lock against one starting.
   StoreLock lock(dir, false);
-  Opened o = open_store(dir, master_source(r));
-  AdminContext ctx{*o.authority, actor_here(), nullptr};
-  return print_reply(req, handle_admin(ctx, admin::encode(req)), json);
+  std::unique_ptr<Store> store = open_store(dir, master_source(r));
+  return print_reply(req, handle_admin_offline(*store, admin::encode(req)), json);
+}
+
+std::vector<PublicKey> admin_keys(const cxxopts::ParseResult& r) {
+  if (!r.count("admin"))
+    throw UsageError("init needs --admin KEY, a key allowed to create groups (see gryptserver --help)");
+  std::vector<PublicKey> out;
+  for (const std::string& k : option<std::vector<std::string>>(r, "admin")) out.push_back(PublicKey::parse(k));
+  return out;
 }
 
 int do_init(const cxxopts::ParseResult& r) {
   std::string dir = store_dir(r);
-  if (!r.count("group")) throw UsageError("init needs --group NAME");
-  std::string group = option<std::string>(r, "group");
-  if (std::string d = group_name_defect(group); !d.empty())
-    throw UsageError("invalid group name '" + group + "': " + d);
   MasterSource master = master_source(r);
   std::string new_file = r.count("new-master-key-file") ? option<std::string>(r, "new-master-key-file") : "";
   if (file_exists(dir)) check_store_dir(dir);
-  bool exists = file_exists(dir + "/grypt.db");
-  if (exists) {
-    if (!new_file.empty()) throw UsageError("the store " + dir + " exists: it has its master key already");
-    admin::Request q{"init", group, "", "", false, ""};
-    if (std::optional<admin::Reply> reply = ask_server(dir, q)) {
-      print_reply(q, *reply, false);  // the running server added it
-      return exit_ok;
-    }
-    StoreLock lock(dir, false);
-    Opened o = open_store(dir, master);
-    GroupData& g = o.authority->init_group(group, actor_here());
-    print_new_reference(*o.authority, g);
-    return exit_ok;
-  }
+  if (file_exists(dir + "/grypt.db"))
+    throw UsageError("the store " + dir + " exists already (gryptserver admins adds a key to it)");
   if (new_file.empty() && master.kind == MasterSource::Kind::none)
     throw UsageError("a new store needs a master key: --new-master-key-file F, --master-key-file F, "
                      "--passphrase-fd N or --passphrase-file F");
+  std::vector<PublicKey> admins = admin_keys(r);
   // Checked as serve and a reference reader check them, before anything
   // is stored.
   std::string listen = r.count("listen") ? option<std::string>(r, "listen") : "0.0.0.0:4433";
@@ -267,10 +222,15 @@ int do_init(const cxxopts::ParseResult& r) {
     made_file = !new_file.empty();
     auto store = open_sqlite_store(dir, true);
     store->unlock(FieldCipher(key));
-    store->create(info, Identity::generate(), listen, host);
-    Authority a(*store, store->server_identity());
-    GroupData& g = a.init_group(group, actor_here());
-    print_new_reference(a, g);
+    Identity server = Identity::generate();
+    store->create(info, server, listen, host, admins);
+    if (where.port == 0) {
+      warn("the store listens on any free port: its reference is known once the server runs "
+           "(gryptserver groups shows the groups' references)");
+    } else {
+      ServerReference ref{server.public_key(), {{host, where.port}}};
+      write_stdout(ref.to_string() + "\n");
+    }
   } catch (...) {
     // Nothing half-made is left: no store, no orphaned key file.
     ::unlink((dir + "/grypt.db").c_str());
@@ -288,28 +248,61 @@ int do_serve(const cxxopts::ParseResult& r) {
   std::string dir = store_dir(r);
   require_store(dir);
   StoreLock lock(dir, false);
-  Opened o = open_store(dir, master_source(r), true);
+  std::unique_ptr<Store> store = open_store(dir, master_source(r), true);
   ServeOptions s;
-  s.listen = r.count("listen") ? option<std::string>(r, "listen") : o.store->listen();
+  s.listen = r.count("listen") ? option<std::string>(r, "listen") : store->listen();
+  parse_listen(s.listen);
   s.admin_path = dir + "/admin.sock";
   if (r.count("ready-fd")) s.ready_fd = option<int>(r, "ready-fd");
   std::signal(SIGPIPE, SIG_IGN);
-  return serve(*o.authority, s);
+  return serve(*store, s);
 }
 
+int do_groups(const cxxopts::ParseResult& r, const std::vector<std::string>& words) {
+  if (words.size() != 1) throw UsageError("groups takes no arguments");
+  return do_operator(store_dir(r), {admin::Request::Type::groups, ""}, r);
+}
+
+int do_admins(const cxxopts::ParseResult& r, const std::vector<std::string>& words) {
+  admin::Request q{admin::Request::Type::admins, ""};
+  if (words.size() == 3 && (words[1] == "add" || words[1] == "remove")) {
+    q.type = words[1] == "add" ? admin::Request::Type::admit : admin::Request::Type::revoke;
+    q.key = PublicKey::parse(words[2]).to_string();
+  } else if (words.size() != 1) {
+    throw UsageError("admins takes nothing, add KEY or remove KEY");
+  }
+  return do_operator(store_dir(r), q, r);
+}
+
+struct Verb {
+  const char* name;
+  int (*run)(const cxxopts::ParseResult&, const std::vector<std::string>&);
+};
+
+const Verb verbs[] = {
+    {"init", [](const cxxopts::ParseResult& r, const std::vector<std::string>& w) {
+       if (w.size() != 1) throw UsageError("init takes no arguments: --store DIR --admin KEY");
+       return do_init(r);
+     }},
+    {"serve", [](const cxxopts::ParseResult& r, const std::vector<std::string>& w) {
+       if (w.size() != 1) throw UsageError("serve takes no arguments");
+       return do_serve(r);
+     }},
+    {"groups", do_groups},
+    {"admins", do_admins},
+};
+
 int body(int argc, char** argv) {
-  cxxopts::Options o("gryptserver", "The grypt group authority");
+  cxxopts::Options o("gryptserver", "The grypt group relay");
   o.custom_help("VERB ... (see below)");
   o.positional_help("");
   o.add_options()
       ("store", "the store directory", cxxopts::value<std::string>(), "DIR")
-      ("group", "init: the group to create", cxxopts::value<std::string>(), "NAME")
       ("listen", "where to listen (init stores it; serve may override)", cxxopts::value<std::string>(), "HOST:PORT")
       ("host", "init: the host name members connect to (default: the --listen host)",
        cxxopts::value<std::string>(), "NAME")
-      ("name", "add: the member's name", cxxopts::value<std::string>(), "NAME")
-      ("with-history", "add: grant every epoch, not only those from now on")
-      ("json", "listing verbs: JSON output")
+      ("admin", "init: a key allowed to create groups (repeatable)", cxxopts::value<std::vector<std::string>>(), "KEY")
+      ("json", "groups, admins: JSON output")
       ("master-key-file", "the master key file", cxxopts::value<std::string>(), "F")
       ("new-master-key-file", "init: make a new master key file F (0600)", cxxopts::value<std::string>(), "F")
       ("passphrase-fd", "read the store's passphrase from descriptor N", cxxopts::value<int>(), "N")
@@ -327,47 +320,9 @@ int body(int argc, char** argv) {
   std::vector<std::string> w = r.count("words") ? option<std::vector<std::string>>(r, "words")
                                                 : std::vector<std::string>{};
   if (w.empty()) throw UsageError("give a verb (see gryptserver --help)");
-  const std::string verb = w[0];
-  auto args = [&](std::size_t n, const char* what) {
-    if (w.size() != n + 1)
-      throw UsageError(verb + " takes " + what + " (see gryptserver --help)");
-  };
-  bool json = r.count("json") > 0;
-  if (verb == "init") {
-    args(0, "no arguments: --store DIR --group NAME");
-    return do_init(r);
-  }
-  if (verb == "serve") {
-    args(0, "no arguments");
-    return do_serve(r);
-  }
-  std::string dir = store_dir(r);
-  admin::Request q;
-  q.type = verb;
-  if (verb == "groups") {
-    args(0, "no arguments");
-  } else if (verb == "add") {
-    args(2, "GROUP and KEY (or a pending request's number)");
-    if (!r.count("name")) throw UsageError("add needs --name NAME");
-    q.group = w[1];
-    q.key = w[2];
-    q.name = option<std::string>(r, "name");
-    q.history = r.count("with-history") > 0;
-  } else if (verb == "remove") {
-    args(2, "GROUP and a member's NAME or KEY");
-    q.group = w[1];
-    q.member = w[2];
-  } else if (verb == "rotate" || verb == "members" || verb == "pending" || verb == "log" ||
-             verb == "invite") {
-    args(1, "GROUP");
-    q.group = w[1];
-  } else {
-    throw UsageError("unknown verb '" + verb + "' (see gryptserver --help)");
-  }
-  if (!q.group.empty())
-    if (std::string d = group_name_defect(q.group); !d.empty())
-      throw UsageError("invalid group name '" + q.group + "': " + d);
-  return do_admin(dir, q, r, json);
+  for (const Verb& v : verbs)
+    if (w[0] == v.name) return v.run(r, w);
+  throw UsageError("unknown verb '" + printable(w[0]) + "' (see gryptserver --help)");
 }
 
 }  // namespace

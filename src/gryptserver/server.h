@@ -1,16 +1,16 @@
 // gryptserver serve: one process, one event loop (standalone Asio with C++20
 // coroutines) holding every member session, the administration socket and a
 // sweeper that enforces the timeouts (man/grypt-protocol.7, LIMITS AND
-// TIMEOUTS). Each session is independent: whatever a peer does ends its
-// own session only.
+// TIMEOUTS); the store works on a thread of its own. Each session is
+// independent: whatever a peer does ends its own session only.
 #pragma once
 
+#include <cstdint>
 #include <functional>
-#include <memory>
-#include <set>
+#include <span>
 #include <string>
 
-#include "gryptserver/authority.h"
+#include "gryptserver/store.h"
 #include "proto/admin.h"
 
 namespace grypt {
@@ -30,18 +30,12 @@ struct ListenAddress {
 };
 ListenAddress parse_listen(const std::string& text);
 
-// Runs until SIGTERM or SIGINT. Returns the exit status.
-int serve(Authority& authority, const ServeOptions& options);
+// Checks every group of the store (OpenError(auth) naming what is wrong),
+// then runs until SIGTERM or SIGINT. Returns the exit status.
+int serve(Store& store, const ServeOptions& options);
 
-// What a request on the administration socket does, on an authority (the
-// running server's, or one over the store when no server runs). `online`
-// tells whether a member key has a session (null: none can).
-struct AdminContext {
-  Authority& authority;
-  std::string actor;
-  // The keys online in a group (none without a running server).
-  std::function<std::set<PublicKey>(const std::string& group)> online;
-};
-admin::Reply handle_admin(AdminContext& ctx, std::span<const std::uint8_t> request);
+// What an operator request does on a store with no server running (the
+// running server answers the same itself).
+admin::Reply handle_admin_offline(Store& store, std::span<const std::uint8_t> request);
 
 }  // namespace grypt

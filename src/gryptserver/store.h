@@ -1,16 +1,14 @@
 // The server's store, behind an interface so that a second backend
-// (PostgreSQL, for groups that outgrow one machine) is a new file, not a
-// rewrite (man/gryptserver.8, FILES and SECURITY).
+// (PostgreSQL, for deployments beyond one machine) is a new file, not a
+// rewrite (man/gryptserver.8, FILES and SECURITY CONSIDERATIONS).
 //
-// Every secret field (the server's secret key, each epoch key) is
-// AES-256-GCM under a key derived from the master key, with associated data
-// naming its table, column and row: a field edited, or copied to another
-// row, fails to decrypt and is reported by name. A backend seals and opens
-// fields with FieldCipher; what crosses this interface is plaintext.
-//
-// Membership is kept as intervals: a member row holds the first epoch it is
-// entitled to (`since`) and the epoch of its removal (`until`), so the
-// roster of any epoch can be rebuilt and checked against that epoch's state.
+// The store relays: it keeps each group's signed states, the epoch key
+// boxes its admins made, and the join requests of keys that are not
+// members. It holds no key that opens a box or signs a state. What is
+// still secret in it (the server's transport key, the join requests with
+// their notes) is AES-256-GCM under a key derived from the master key,
+// with associated data naming its table, column and row: a field edited,
+// or copied to another row, fails to decrypt and is reported by name.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include "core/argon2id.h"
+#include "core/epoch_box.h"
 #include "core/group.h"
 #include "core/keys.h"
 
@@ -48,49 +47,46 @@ struct GroupRow {
   std::int64_t id = 0;
   std::string name;
   GroupId group_id{};
-  Epoch epoch;  // current
-  std::int64_t created = 0;
 };
 
-struct MemberRow {
-  std::int64_t id = 0;
-  std::string name;
-  PublicKey key;
-  Epoch since;                 // first epoch entitled to
-  std::optional<Epoch> until;  // removed in this epoch
-  bool history = false;        // entitled to the epochs before `since` too
-  std::int64_t added = 0;
-};
-
-struct EpochRow {
-  Epoch epoch;
+// A state as stored: its bytes and the ephemeral key of its commit.
+struct StateRow {
   std::vector<std::uint8_t> state;
-  SecretBytes key;
+  EphemeralPublic ephemeral{};
+};
+
+// A member's box of one epoch, or of a past epoch given with the commit of
+// epoch `grant`.
+struct BoxRow {
+  Epoch epoch;
+  Epoch grant;  // == epoch for the epoch's own box
+  EpochBox box{};
 };
 
 struct PendingRow {
   std::int64_t number = 0;
   PublicKey key;
-  std::string note;
+  std::vector<std::uint8_t> request;  // signed by the key (core/join_request.h)
   std::int64_t first = 0, last = 0;
   std::uint64_t count = 0;
 };
 
-struct AuditRow {
-  std::int64_t time = 0;
-  std::string actor, group, action, detail;
+// One commit, in one transaction: the new state, every box and history box
+// of it, the group's new head, and the pending request of an added key
+// removed; or none of them. `epoch` must be the head plus one: another
+// commit of that epoch makes it throw StaleCommit.
+struct CommitRow {
+  std::int64_t group = 0;
+  Epoch epoch;
+  StateRow state;
+  std::vector<std::pair<PublicKey, EpochBox>> boxes;
+  std::vector<std::pair<PublicKey, BoxRow>> history;
+  std::optional<PublicKey> added;  // its pending request goes
 };
 
-// One membership change or rotation, committed in one transaction: the
-// member added or removed, the pending request taken, the new epoch, the
-// group's current epoch and the audit entry, or none of them.
-struct Change {
-  std::int64_t group = 0;
-  std::optional<MemberRow> add;
-  std::optional<std::int64_t> remove;  // member row id
-  std::optional<std::int64_t> taken_pending;
-  EpochRow epoch;
-  AuditRow audit;
+class StaleCommit : public Error {
+ public:
+  using Error::Error;
 };
 
 class Store {
@@ -101,29 +97,34 @@ class Store {
   // Every call below but master_info needs the cipher.
   virtual void unlock(FieldCipher cipher) = 0;
 
-  // The store's first contents: master key info, server identity, address.
-  virtual void create(const MasterInfo& master, const Identity& server,
-                      const std::string& listen, const std::string& host) = 0;
+  // The store's first contents: master key info, transport identity,
+  // address, the keys allowed to create groups.
+  virtual void create(const MasterInfo& master, const Identity& server, const std::string& listen,
+                      const std::string& host, const std::vector<PublicKey>& admins) = 0;
   virtual Identity server_identity() = 0;
   virtual std::string listen() = 0;
   virtual std::string host() = 0;
+  virtual std::vector<PublicKey> admins() = 0;
+  virtual void set_admin(const PublicKey& key, bool allowed) = 0;
 
   virtual std::vector<GroupRow> groups() = 0;
-  // A new group with its first epoch.
-  virtual GroupRow add_group(const std::string& name, const GroupId& id, const EpochRow& first,
-                             const AuditRow& audit) = 0;
-  // Current and past members (rows with `until`).
-  virtual std::vector<MemberRow> members(std::int64_t group) = 0;
-  virtual std::vector<EpochRow> epochs(std::int64_t group) = 0;
-  // Returns the row id of the member added, if one was.
-  virtual std::int64_t apply(const Change& change) = 0;
+  // A new group with its genesis (epoch 1) and its creator's box.
+  // UsageError when the name is taken.
+  virtual GroupRow create_group(const std::string& name, const GroupId& id, const StateRow& genesis,
+                                const PublicKey& creator, const EpochBox& box) = 0;
+  virtual std::vector<StateRow> states(std::int64_t group) = 0;
+  virtual void commit(const CommitRow& c) = 0;
+  // The boxes of `key` for epochs after `after`, and its history boxes of
+  // the epochs in [from, to] ranges.
+  virtual std::vector<BoxRow> boxes(std::int64_t group, const PublicKey& key, Epoch after) = 0;
+  virtual std::vector<BoxRow> history(std::int64_t group, const PublicKey& key,
+                                      const std::vector<std::pair<Epoch, Epoch>>& ranges) = 0;
 
   // One request per key: the newest `keep` per group are kept.
-  virtual void record_pending(std::int64_t group, const PublicKey& key, const std::string& note,
-                              std::int64_t now, std::size_t keep) = 0;
+  virtual void record_pending(std::int64_t group, const PublicKey& key,
+                              const std::vector<std::uint8_t>& request, std::int64_t now,
+                              std::size_t keep) = 0;
   virtual std::vector<PendingRow> pending(std::int64_t group) = 0;
-  virtual std::vector<AuditRow> log(std::int64_t group) = 0;
-  virtual void append_audit(std::int64_t group, const AuditRow& audit) = 0;
 };
 
 }  // namespace grypt

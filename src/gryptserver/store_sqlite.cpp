@@ -1,6 +1,6 @@
-// The SQLite store: STORE/grypt.db in WAL mode with synchronous=FULL, so an
-// admin change is acknowledged only once its transaction is on disk, and a
-// crash leaves the last committed state.
+// The SQLite store: STORE/grypt.db in WAL mode with synchronous=FULL, so a
+// commit is acknowledged only once its transaction is on disk, and a crash
+// leaves the last committed state.
 #include "gryptserver/store_sqlite.h"
 
 #include <sqlite3.h>
@@ -16,7 +16,7 @@
 namespace grypt {
 namespace {
 
-constexpr int format = 1;
+constexpr int format = 2;
 
 const char* schema = R"sql(
 CREATE TABLE meta (
@@ -30,51 +30,38 @@ CREATE TABLE meta (
   listen TEXT NOT NULL,
   host TEXT NOT NULL,
   created INTEGER NOT NULL);
+CREATE TABLE admins (
+  public_key BLOB PRIMARY KEY,
+  added INTEGER NOT NULL);
 CREATE TABLE groups (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
   group_id BLOB NOT NULL UNIQUE,
-  epoch INTEGER NOT NULL,
+  head INTEGER NOT NULL,
   created INTEGER NOT NULL);
-CREATE TABLE members (
-  id INTEGER PRIMARY KEY,
-  group_ref INTEGER NOT NULL REFERENCES groups(id),
-  name TEXT NOT NULL,
-  public_key BLOB NOT NULL,
-  since INTEGER NOT NULL,
-  until INTEGER,
-  history INTEGER NOT NULL,
-  added INTEGER NOT NULL,
-  auth BLOB NOT NULL);
-CREATE UNIQUE INDEX members_name ON members(group_ref, name) WHERE until IS NULL;
-CREATE UNIQUE INDEX members_key ON members(group_ref, public_key) WHERE until IS NULL;
-CREATE TABLE epochs (
+CREATE TABLE states (
   group_ref INTEGER NOT NULL REFERENCES groups(id),
   epoch INTEGER NOT NULL,
   state BLOB NOT NULL,
-  epoch_key BLOB NOT NULL,
+  ephemeral BLOB NOT NULL,
   created INTEGER NOT NULL,
   PRIMARY KEY (group_ref, epoch));
+CREATE TABLE boxes (
+  group_ref INTEGER NOT NULL REFERENCES groups(id),
+  member BLOB NOT NULL,
+  epoch INTEGER NOT NULL,
+  grant_epoch INTEGER NOT NULL,
+  box BLOB NOT NULL,
+  PRIMARY KEY (group_ref, member, epoch, grant_epoch));
 CREATE TABLE pending (
   number INTEGER PRIMARY KEY,
   group_ref INTEGER NOT NULL REFERENCES groups(id),
   public_key BLOB NOT NULL,
-  note TEXT NOT NULL,
+  request BLOB NOT NULL,
   first INTEGER NOT NULL,
   last INTEGER NOT NULL,
   count INTEGER NOT NULL,
   UNIQUE (group_ref, public_key));
-CREATE TABLE audit (
-  id INTEGER PRIMARY KEY,
-  group_ref INTEGER,
-  time INTEGER NOT NULL,
-  actor TEXT NOT NULL,
-  action TEXT NOT NULL,
-  detail TEXT NOT NULL);
-CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
-  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
-  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
 
 class Stmt {
@@ -134,18 +121,27 @@ class Stmt {
   sqlite3_stmt* s_ = nullptr;
 };
 
-// The associated data of a member row: everything a member's rights depend on.
-std::string member_where(std::int64_t id, std::int64_t group, const MemberRow& m) {
-  return "members.auth." + std::to_string(id) + " group=" + std::to_string(group) +
-         " name=" + m.name + " key=" + m.key.to_string() +
-         " since=" + m.since.to_string() +
-         " until=" + (m.until ? m.until->to_string() : "-") +
-         " history=" + (m.history ? "1" : "0") + " added=" + std::to_string(m.added);
+std::string request_where(std::int64_t group, const PublicKey& key) {
+  return "pending.request.group=" + std::to_string(group) + ".key=" + key.to_string();
 }
 
-std::string epoch_where(std::int64_t group, Epoch e) {
-  return "epochs.epoch_key.group=" + std::to_string(group) + ".epoch=" + e.to_string();
+PublicKey key_of(const std::vector<std::uint8_t>& b, const std::string& where) {
+  try {
+    return PublicKey::from_bytes(b);
+  } catch (const FormatError&) {
+    throw OpenError(Fault::auth, "the store is damaged: " + where + " holds no valid key");
+  }
 }
+
+template <std::size_t N>
+std::array<std::uint8_t, N> fixed(const std::vector<std::uint8_t>& b, const std::string& where) {
+  if (b.size() != N) throw OpenError(Fault::auth, "the store is damaged: " + where + " is not " + std::to_string(N) + " bytes");
+  std::array<std::uint8_t, N> out;
+  std::memcpy(out.data(), b.data(), N);
+  return out;
+}
+
+std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 class SqliteStore : public Store {
  public:
@@ -183,7 +179,7 @@ class SqliteStore : public Store {
     if (!q.step()) return std::nullopt;
     if (q.integer(6) != format)
       throw FormatError("the store " + path_ + " has format " + std::to_string(q.integer(6)) +
-                        "; this gryptserver reads format 1");
+                        "; this gryptserver reads format 2 (group protocol version 2): make a new store");
     MasterInfo i;
     i.kind = q.text(0) == "passphrase" ? MasterInfo::Kind::passphrase : MasterInfo::Kind::key_file;
     i.salt = q.blob(1);
@@ -196,31 +192,27 @@ class SqliteStore : public Store {
   void unlock(FieldCipher cipher) override { cipher_.emplace(std::move(cipher)); }
 
   void create(const MasterInfo& master, const Identity& server, const std::string& listen,
-              const std::string& host) override {
-    exec("BEGIN IMMEDIATE");
-    try {
-      Stmt q(db_,
-             "INSERT INTO meta (id, format, master_kind, salt, t, m, p, master_check,"
-             " server_public, server_secret, listen, host, created)"
-             " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-      q.bind(1, format).bind(2, master.kind == MasterInfo::Kind::passphrase ? "passphrase" : "key-file");
-      if (master.kind == MasterInfo::Kind::passphrase)
-        q.bind(3, master.salt).bind(4, master.params.t_cost).bind(5, master.params.m_kib)
-            .bind(6, master.params.lanes);
-      else
-        q.bind_null(3).bind_null(4).bind_null(5).bind_null(6);
-      q.bind(7, master.check)
-          .bind(8, server.public_key().bytes())
-          .bind(9, cipher().seal(server.secret().span(), "meta.server_secret.1"))
-          .bind(10, listen)
-          .bind(11, host)
-          .bind(12, static_cast<std::int64_t>(std::time(nullptr)));
-      q.run();
-      exec("COMMIT");
-    } catch (...) {
-      exec("ROLLBACK");
-      throw;
-    }
+              const std::string& host, const std::vector<PublicKey>& admins) override {
+    Transaction t(*this);
+    Stmt q(db_,
+           "INSERT INTO meta (id, format, master_kind, salt, t, m, p, master_check,"
+           " server_public, server_secret, listen, host, created)"
+           " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(1, format).bind(2, master.kind == MasterInfo::Kind::passphrase ? "passphrase" : "key-file");
+    if (master.kind == MasterInfo::Kind::passphrase)
+      q.bind(3, master.salt).bind(4, master.params.t_cost).bind(5, master.params.m_kib)
+          .bind(6, master.params.lanes);
+    else
+      q.bind_null(3).bind_null(4).bind_null(5).bind_null(6);
+    q.bind(7, master.check)
+        .bind(8, server.public_key().bytes())
+        .bind(9, cipher().seal(server.secret().span(), "meta.server_secret.1"))
+        .bind(10, listen)
+        .bind(11, host)
+        .bind(12, now());
+    q.run();
+    for (const PublicKey& k : admins) insert_admin(k);
+    t.commit();
   }
 
   Identity server_identity() override {
@@ -239,135 +231,128 @@ class SqliteStore : public Store {
   std::string listen() override { return meta_text("listen"); }
   std::string host() override { return meta_text("host"); }
 
+  std::vector<PublicKey> admins() override {
+    Stmt q(db_, "SELECT public_key FROM admins ORDER BY added, public_key");
+    std::vector<PublicKey> out;
+    while (q.step()) out.push_back(key_of(q.blob(0), "admins.public_key"));
+    return out;
+  }
+
+  void set_admin(const PublicKey& key, bool allowed) override {
+    Transaction t(*this);
+    if (allowed) {
+      Stmt q(db_, "SELECT 1 FROM admins WHERE public_key = ?");
+      q.bind(1, key.bytes());
+      if (!q.step()) insert_admin(key);
+    } else {
+      Stmt q(db_, "DELETE FROM admins WHERE public_key = ?");
+      q.bind(1, key.bytes()).run();
+    }
+    t.commit();
+  }
+
   std::vector<GroupRow> groups() override {
-    Stmt q(db_, "SELECT id, name, group_id, epoch, created FROM groups ORDER BY name");
+    Stmt q(db_, "SELECT id, name, group_id FROM groups ORDER BY name");
     std::vector<GroupRow> out;
     while (q.step()) {
       GroupRow g;
       g.id = q.integer(0);
       g.name = q.text(1);
-      auto gid = q.blob(2);
-      if (gid.size() != g.group_id.size())
-        throw OpenError(Fault::auth, "the store is damaged: groups.group_id of " + g.name);
-      std::copy(gid.begin(), gid.end(), g.group_id.begin());
-      g.epoch = Epoch(static_cast<std::uint32_t>(q.integer(3)));
-      g.created = q.integer(4);
+      g.group_id = fixed<32>(q.blob(2), "groups.group_id of " + g.name);
       out.push_back(std::move(g));
     }
     return out;
   }
 
-  GroupRow add_group(const std::string& name, const GroupId& id, const EpochRow& first,
-                     const AuditRow& audit) override {
+  GroupRow create_group(const std::string& name, const GroupId& id, const StateRow& genesis,
+                        const PublicKey& creator, const EpochBox& box) override {
     Transaction t(*this);
-    Stmt q(db_, "INSERT INTO groups (name, group_id, epoch, created) VALUES (?, ?, ?, ?)");
-    q.bind(1, name).bind(2, id).bind(3, first.epoch.value()).bind(4, audit.time).run();
-    GroupRow g{sqlite3_last_insert_rowid(db_), name, id, first.epoch, audit.time};
-    insert_epoch(g.id, first, audit.time);
-    insert_audit(g.id, audit);
+    {
+      Stmt q(db_, "SELECT 1 FROM groups WHERE name = ?");
+      q.bind(1, name);
+      if (q.step()) throw UsageError("the server has a group named " + name + " already");
+    }
+    Stmt q(db_, "INSERT INTO groups (name, group_id, head, created) VALUES (?, ?, 1, ?)");
+    q.bind(1, name).bind(2, id).bind(3, now()).run();
+    GroupRow g{sqlite3_last_insert_rowid(db_), name, id};
+    insert_state(g.id, Epoch(1), genesis);
+    insert_box(g.id, creator, Epoch(1), Epoch(1), box);
     t.commit();
     return g;
   }
 
-  std::vector<MemberRow> members(std::int64_t group) override {
-    Stmt q(db_,
-           "SELECT id, name, public_key, since, until, history, added, auth FROM members"
-           " WHERE group_ref = ? ORDER BY id");
+  std::vector<StateRow> states(std::int64_t group) override {
+    Stmt q(db_, "SELECT epoch, state, ephemeral FROM states WHERE group_ref = ? ORDER BY epoch");
     q.bind(1, group);
-    std::vector<MemberRow> out;
+    std::vector<StateRow> out;
     while (q.step()) {
-      MemberRow m;
-      m.id = q.integer(0);
-      m.name = q.text(1);
-      std::string where = "members row " + std::to_string(m.id);
-      try {
-        m.key = PublicKey::from_bytes(q.blob(2));
-      } catch (const FormatError&) {
-        throw OpenError(Fault::auth, "the store is damaged: " + where + " holds no valid key");
-      }
-      m.since = Epoch(static_cast<std::uint32_t>(q.integer(3)));
-      if (!q.is_null(4)) m.until = Epoch(static_cast<std::uint32_t>(q.integer(4)));
-      m.history = q.integer(5) != 0;
-      m.added = q.integer(6);
-      // The row's MAC covers every column a member's rights depend on.
-      cipher().open(q.blob(7), member_where(m.id, group, m));
-      out.push_back(std::move(m));
+      std::string where = "states.epoch " + std::to_string(q.integer(0)) + " of group " + std::to_string(group);
+      if (q.integer(0) != static_cast<std::int64_t>(out.size()) + 1)
+        throw OpenError(Fault::auth, "the store is damaged: " + where + ": epochs are missing");
+      out.push_back({q.blob(1), fixed<32>(q.blob(2), where)});
     }
     return out;
   }
 
-  std::vector<EpochRow> epochs(std::int64_t group) override {
-    Stmt q(db_, "SELECT epoch, state, epoch_key FROM epochs WHERE group_ref = ? ORDER BY epoch");
-    q.bind(1, group);
-    std::vector<EpochRow> out;
-    while (q.step()) {
-      EpochRow e;
-      e.epoch = Epoch(static_cast<std::uint32_t>(q.integer(0)));
-      e.state = q.blob(1);
-      e.key = cipher().open(q.blob(2), epoch_where(group, e.epoch));
-      out.push_back(std::move(e));
-    }
-    return out;
-  }
-
-  std::int64_t apply(const Change& c) override {
+  void commit(const CommitRow& c) override {
     Transaction t(*this);
-    std::int64_t added = 0;
-    if (c.remove) {
-      Stmt q(db_,
-             "SELECT id, name, public_key, since, history, added, auth FROM members"
-             " WHERE id = ? AND until IS NULL");
-      q.bind(1, *c.remove);
-      if (!q.step()) throw std::logic_error("no member row to remove");
-      MemberRow m;
-      m.id = q.integer(0);
-      m.name = q.text(1);
-      m.key = PublicKey::from_bytes(q.blob(2));
-      m.since = Epoch(static_cast<std::uint32_t>(q.integer(3)));
-      m.history = q.integer(4) != 0;
-      m.added = q.integer(5);
-      cipher().open(q.blob(6), member_where(m.id, c.group, m));  // never re-seal a forged row
-      m.until = c.epoch.epoch;
-      Stmt u(db_, "UPDATE members SET until = ?, auth = ? WHERE id = ?");
-      u.bind(1, c.epoch.epoch.value())
-          .bind(2, cipher().seal({}, member_where(m.id, c.group, m)))
-          .bind(3, m.id)
-          .run();
+    {
+      Stmt q(db_, "SELECT head FROM groups WHERE id = ?");
+      q.bind(1, c.group);
+      if (!q.step()) throw std::logic_error("no such group row");
+      if (q.integer(0) + 1 != c.epoch.value())
+        throw StaleCommit("the group is at epoch " + std::to_string(q.integer(0)));
     }
-    if (c.add) {
-      const MemberRow& m = *c.add;
-      Stmt q(db_,
-             "INSERT INTO members (group_ref, name, public_key, since, until, history, added, auth)"
-             " VALUES (?, ?, ?, ?, NULL, ?, ?, x'')");
-      q.bind(1, c.group).bind(2, m.name).bind(3, m.key.bytes()).bind(4, m.since.value())
-          .bind(5, m.history ? 1 : 0).bind(6, m.added).run();
-      std::int64_t id = sqlite3_last_insert_rowid(db_);
-      Stmt u(db_, "UPDATE members SET auth = ? WHERE id = ?");
-      u.bind(1, cipher().seal({}, member_where(id, c.group, m))).bind(2, id).run();
-      added = id;
+    insert_state(c.group, c.epoch, c.state);
+    for (const auto& [key, box] : c.boxes) insert_box(c.group, key, c.epoch, c.epoch, box);
+    for (const auto& [key, b] : c.history) insert_box(c.group, key, b.epoch, b.grant, b.box);
+    if (c.added) {
+      Stmt d(db_, "DELETE FROM pending WHERE group_ref = ? AND public_key = ?");
+      d.bind(1, c.group).bind(2, c.added->bytes()).run();
     }
-    if (c.taken_pending) {
-      Stmt q(db_, "DELETE FROM pending WHERE number = ? AND group_ref = ?");
-      q.bind(1, *c.taken_pending).bind(2, c.group).run();
-    }
-    insert_epoch(c.group, c.epoch, c.audit.time);
-    Stmt g(db_, "UPDATE groups SET epoch = ? WHERE id = ?");
-    g.bind(1, c.epoch.epoch.value()).bind(2, c.group).run();
-    insert_audit(c.group, c.audit);
+    Stmt g(db_, "UPDATE groups SET head = ? WHERE id = ?");
+    g.bind(1, c.epoch.value()).bind(2, c.group).run();
     t.commit();
-    return added;
   }
 
-  void record_pending(std::int64_t group, const PublicKey& key, const std::string& note,
-                      std::int64_t now, std::size_t keep) override {
+  std::vector<BoxRow> boxes(std::int64_t group, const PublicKey& key, Epoch after) override {
+    Stmt q(db_,
+           "SELECT epoch, box FROM boxes WHERE group_ref = ? AND member = ? AND epoch > ?"
+           " AND grant_epoch = epoch ORDER BY epoch");
+    q.bind(1, group).bind(2, key.bytes()).bind(3, after.value());
+    std::vector<BoxRow> out;
+    while (q.step()) {
+      Epoch e(static_cast<std::uint32_t>(q.integer(0)));
+      out.push_back({e, e, fixed<box_bytes>(q.blob(1), "boxes.box")});
+    }
+    return out;
+  }
+
+  std::vector<BoxRow> history(std::int64_t group, const PublicKey& key,
+                              const std::vector<std::pair<Epoch, Epoch>>& ranges) override {
+    std::vector<BoxRow> out;
+    for (auto [from, to] : ranges) {
+      Stmt q(db_,
+             "SELECT epoch, grant_epoch, box FROM boxes WHERE group_ref = ? AND member = ?"
+             " AND epoch BETWEEN ? AND ? ORDER BY epoch, grant_epoch");
+      q.bind(1, group).bind(2, key.bytes()).bind(3, from.value()).bind(4, to.value());
+      while (q.step())
+        out.push_back({Epoch(static_cast<std::uint32_t>(q.integer(0))),
+                       Epoch(static_cast<std::uint32_t>(q.integer(1))), fixed<box_bytes>(q.blob(2), "boxes.box")});
+    }
+    return out;
+  }
+
+  void record_pending(std::int64_t group, const PublicKey& key, const std::vector<std::uint8_t>& request,
+                      std::int64_t at, std::size_t keep) override {
     Transaction t(*this);
     Stmt q(db_,
-           "INSERT INTO pending (group_ref, public_key, note, first, last, count)"
+           "INSERT INTO pending (group_ref, public_key, request, first, last, count)"
            " VALUES (?, ?, ?, ?, ?, 1)"
            " ON CONFLICT (group_ref, public_key) DO UPDATE SET"
-           " last = excluded.last, count = count + 1,"
-           " note = CASE WHEN excluded.note = '' THEN note ELSE excluded.note END");
-    q.bind(1, group).bind(2, key.bytes()).bind(3, note).bind(4, now).bind(5, now).run();
+           " last = excluded.last, count = count + 1, request = excluded.request");
+    q.bind(1, group).bind(2, key.bytes()).bind(3, cipher().seal(request, request_where(group, key)))
+        .bind(4, at).bind(5, at).run();
     Stmt d(db_,
            "DELETE FROM pending WHERE group_ref = ? AND number NOT IN"
            " (SELECT number FROM pending WHERE group_ref = ? ORDER BY last DESC, number DESC"
@@ -378,7 +363,7 @@ class SqliteStore : public Store {
 
   std::vector<PendingRow> pending(std::int64_t group) override {
     Stmt q(db_,
-           "SELECT number, public_key, note, first, last, count FROM pending"
+           "SELECT number, public_key, request, first, last, count FROM pending"
            " WHERE group_ref = ? ORDER BY number");
     q.bind(1, group);
     std::vector<PendingRow> out;
@@ -387,32 +372,17 @@ class SqliteStore : public Store {
       p.number = q.integer(0);
       try {
         p.key = PublicKey::from_bytes(q.blob(1));
-      } catch (const FormatError&) {
+        SecretBytes r = cipher().open(q.blob(2), request_where(group, p.key));
+        p.request.assign(r.data(), r.data() + r.size());
+      } catch (const Error&) {
         continue;  // a damaged request is only a request: skip it
       }
-      p.note = q.text(2);
       p.first = q.integer(3);
       p.last = q.integer(4);
       p.count = static_cast<std::uint64_t>(q.integer(5));
       out.push_back(std::move(p));
     }
     return out;
-  }
-
-  std::vector<AuditRow> log(std::int64_t group) override {
-    Stmt q(db_,
-           "SELECT a.time, a.actor, a.action, a.detail, coalesce(g.name, '') FROM audit a"
-           " LEFT JOIN groups g ON g.id = a.group_ref WHERE a.group_ref = ? ORDER BY a.id");
-    q.bind(1, group);
-    std::vector<AuditRow> out;
-    while (q.step()) out.push_back({q.integer(0), q.text(1), q.text(4), q.text(2), q.text(3)});
-    return out;
-  }
-
-  void append_audit(std::int64_t group, const AuditRow& audit) override {
-    Transaction t(*this);
-    insert_audit(group, audit);
-    t.commit();
   }
 
  private:
@@ -452,15 +422,19 @@ class SqliteStore : public Store {
     return q.text(0);
   }
 
-  void insert_epoch(std::int64_t group, const EpochRow& e, std::int64_t now) {
-    Stmt q(db_, "INSERT INTO epochs (group_ref, epoch, state, epoch_key, created) VALUES (?, ?, ?, ?, ?)");
-    q.bind(1, group).bind(2, e.epoch.value()).bind(3, e.state)
-        .bind(4, cipher().seal(e.key.span(), epoch_where(group, e.epoch))).bind(5, now).run();
+  void insert_admin(const PublicKey& k) {
+    Stmt q(db_, "INSERT INTO admins (public_key, added) VALUES (?, ?)");
+    q.bind(1, k.bytes()).bind(2, now()).run();
   }
 
-  void insert_audit(std::int64_t group, const AuditRow& a) {
-    Stmt q(db_, "INSERT INTO audit (group_ref, time, actor, action, detail) VALUES (?, ?, ?, ?, ?)");
-    q.bind(1, group).bind(2, a.time).bind(3, a.actor).bind(4, a.action).bind(5, a.detail).run();
+  void insert_state(std::int64_t group, Epoch e, const StateRow& s) {
+    Stmt q(db_, "INSERT INTO states (group_ref, epoch, state, ephemeral, created) VALUES (?, ?, ?, ?, ?)");
+    q.bind(1, group).bind(2, e.value()).bind(3, s.state).bind(4, s.ephemeral).bind(5, now()).run();
+  }
+
+  void insert_box(std::int64_t group, const PublicKey& key, Epoch e, Epoch grant, const EpochBox& box) {
+    Stmt q(db_, "INSERT OR REPLACE INTO boxes (group_ref, member, epoch, grant_epoch, box) VALUES (?, ?, ?, ?, ?)");
+    q.bind(1, group).bind(2, key.bytes()).bind(3, e.value()).bind(4, grant.value()).bind(5, box).run();
   }
 
   std::string path_;

@@ -4,17 +4,19 @@
 #include <cstdlib>
 
 #include "core/error.h"
-#include "gryptserver/authority.h"
+#include "core/group_test_chain.h"
 #include "gryptserver/master_key.h"
+#include "gryptserver/relay.h"
 #include "gryptserver/store_sqlite.h"
 
 namespace grypt {
 namespace {
 
+// A store with the group "friends": its genesis by TestChain's admin, then
+// alice added, as the relay checks and the store keeps them.
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    init_crypto();
     char tmpl[] = "/tmp/grypt-store-XXXXXX";
     dir_ = mkdtemp(tmpl);
     master_ = SecretBytes(32);
@@ -23,23 +25,56 @@ class StoreTest : public ::testing::Test {
     store->unlock(FieldCipher(master_));
     MasterInfo info;
     info.check = FieldCipher(master_).seal(as_bytes("x"), "meta.master_check.1");
-    store->create(info, Identity::generate(), "127.0.0.1:4433", "127.0.0.1");
-    Authority a(*store, store->server_identity());
-    a.init_group("friends", "test");
-    a.add("friends", alice_.public_key().to_string(), "alice", false, "test");
-    a.add("friends", bob_.public_key().to_string(), "bob", false, "test");
+    store->create(info, Identity::generate(), "127.0.0.1:4433", "127.0.0.1", {c_.admin.public_key()});
+    Relay relay(store->groups(), *store);
+    auto created = relay.check_create(commit_of(1, ""), store->admins());
+    ASSERT_TRUE(std::holds_alternative<CheckedCommit>(created));
+    const CheckedCommit& g = std::get<CheckedCommit>(created);
+    GroupRow row = store->create_group("friends", c_.group, g.row.state, g.row.boxes[0].first, g.row.boxes[0].second);
+    relay.add(row, g);
+    c_.add_alice();
+    commit(relay, *store, 2);
   }
   void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
 
+  // The commit of epoch e as its admin's daemon sends it: a box for each
+  // member of the roster it makes (the boxes' contents do not matter to
+  // the relay, only their number).
+  proto::Commit commit_of(std::size_t e, const std::string& group) {
+    proto::Commit c;
+    c.group = group;
+    c.state.assign(c_.bytes[e - 1].begin(), c_.bytes[e - 1].end());
+    c.ephemeral = c_.record(e).ephemeral;
+    GroupState s = c_.states[e - 1];
+    std::size_t n = 1;
+    for (std::size_t i = 2; i <= e; ++i) {
+      const GroupState& x = c_.states[i - 1];
+      if (x.change == Change::add) ++n;
+      if (x.change == Change::remove) --n;
+    }
+    c.boxes.assign(n, EpochBox{});
+    return c;
+  }
+  void commit(Relay& relay, Store& store, std::size_t e) {
+    auto checked = relay.check(*relay.find("friends"), commit_of(e, "friends"));
+    ASSERT_TRUE(std::holds_alternative<CheckedCommit>(checked)) << std::get<proto::Refused>(checked).message;
+    store.commit(std::get<CheckedCommit>(checked).row);
+    relay.apply(*relay.find("friends"), std::get<CheckedCommit>(checked));
+  }
   std::unique_ptr<Store> open() {
     auto s = open_sqlite_store(dir_, false);
     s->unlock(FieldCipher(master_));
     return s;
   }
-  // Loads everything the server loads at start.
-  void load() {
-    auto s = open();
-    Authority a(*s, s->server_identity());
+  std::string load_error() {
+    try {
+      auto s = open();
+      s->server_identity();
+      Relay r(s->groups(), *s);
+    } catch (const OpenError& e) {
+      return e.what();
+    }
+    return "loaded";
   }
   void sql(const std::string& statement) {
     sqlite3* db = nullptr;
@@ -50,8 +85,7 @@ class StoreTest : public ::testing::Test {
   }
   // Flips one bit of a blob: an edit that always changes it (setting a byte
   // to a value it may already have would not).
-  void flip(const std::string& table, const std::string& column, const std::string& where,
-            std::size_t byte) {
+  void flip(const std::string& table, const std::string& column, const std::string& where, std::size_t byte) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir_ + "/grypt.db").c_str(), &db), SQLITE_OK);
     sqlite3_stmt* q = nullptr;
@@ -70,127 +104,122 @@ class StoreTest : public ::testing::Test {
     sqlite3_finalize(q);
     sqlite3_close(db);
   }
-  std::string load_error() {
-    try {
-      load();
-    } catch (const OpenError& e) {
-      return e.what();
-    }
-    return "loaded";
-  }
 
   std::string dir_;
   SecretBytes master_;
-  Identity alice_ = (init_crypto(), Identity::generate());
-  Identity bob_ = Identity::generate();
+  TestChain c_;
 };
 
-TEST_F(StoreTest, ARestartKeepsEverything) {
+TEST_F(StoreTest, ARestartKeepsEveryStateAndBox) {
   auto s = open();
-  Authority a(*s, s->server_identity());
-  GroupData& g = a.get("friends");
-  EXPECT_EQ(g.row.epoch, Epoch(3));
-  ASSERT_EQ(g.states.size(), 3u);
-  EXPECT_EQ(a.roster(g, Epoch(3)).size(), 2u);
-  EXPECT_EQ(a.roster(g, Epoch(2)).size(), 1u);
-  a.remove("friends", "bob", "test");
-  EXPECT_EQ(a.rotate("friends", "test"), Epoch(5));
-  s.reset();
-  auto s2 = open();
-  Authority b(*s2, s2->server_identity());
-  GroupData& g2 = b.get("friends");
-  EXPECT_EQ(g2.row.epoch, Epoch(5));
-  EXPECT_EQ(b.roster(g2, Epoch(5)).size(), 1u);
-  EXPECT_EQ(b.roster(g2, Epoch(3)).size(), 2u);  // history of rosters survives
-  const MemberRow* bob = nullptr;
-  for (const MemberRow& m : g2.members)
-    if (m.name == "bob") bob = &m;
-  ASSERT_TRUE(bob);
-  EXPECT_EQ(bob->until, Epoch(4));
-  EXPECT_TRUE(Authority::entitled(*bob, Epoch(3)));
-  EXPECT_FALSE(Authority::entitled(*bob, Epoch(4)));
-  EXPECT_EQ(b.log(g2).size(), 5u);
+  Relay r(s->groups(), *s);
+  GroupLive* g = r.find("friends");
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(g->head(), Epoch(2));
+  EXPECT_EQ(g->roster.size(), 2u);
+  EXPECT_EQ(g->row.group_id, c_.group);
+  auto boxes = s->boxes(g->row.id, c_.alice.public_key(), Epoch(0));
+  ASSERT_EQ(boxes.size(), 1u);
+  EXPECT_EQ(boxes[0].epoch, Epoch(2));
+  EXPECT_EQ(s->boxes(g->row.id, c_.admin.public_key(), Epoch(0)).size(), 2u);
 }
 
-TEST_F(StoreTest, AnEditedEpochKeyIsNamed) {
-  flip("epochs", "epoch_key", "epoch = 2", 20);
-  EXPECT_NE(load_error().find("epochs.epoch_key.group=1.epoch=2 does not decrypt"), std::string::npos)
-      << load_error();
+TEST_F(StoreTest, ACommitNotOnTheHeadIsStale) {
+  auto s = open();
+  Relay r(s->groups(), *s);
+  c_.next();
+  auto checked = r.check(*r.find("friends"), commit_of(3, "friends"));
+  ASSERT_TRUE(std::holds_alternative<CheckedCommit>(checked));
+  s->commit(std::get<CheckedCommit>(checked).row);
+  // The same epoch again, as a second admin's race would: the store says no.
+  EXPECT_THROW(s->commit(std::get<CheckedCommit>(checked).row), StaleCommit);
+  r.apply(*r.find("friends"), std::get<CheckedCommit>(checked));
+  auto again = r.check(*r.find("friends"), commit_of(3, "friends"));
+  ASSERT_TRUE(std::holds_alternative<proto::Refused>(again));
+  EXPECT_EQ(std::get<proto::Refused>(again).code, "stale");
+  EXPECT_EQ(std::get<proto::Refused>(again).head, Epoch(3));
 }
 
-TEST_F(StoreTest, AnEpochKeyCopiedToAnotherRowIsNamed) {
-  sql("UPDATE epochs SET epoch_key = (SELECT epoch_key FROM epochs WHERE epoch = 1) WHERE epoch = 3");
-  EXPECT_NE(load_error().find("epochs.epoch_key.group=1.epoch=3 does not decrypt"), std::string::npos)
-      << load_error();
+TEST_F(StoreTest, TheRelayRefusesByNameWhatMembersWould) {
+  auto s = open();
+  Relay r(s->groups(), *s);
+  GroupLive& g = *r.find("friends");
+  auto code = [&](const proto::Commit& c) {
+    auto v = r.check(g, c);
+    return std::holds_alternative<proto::Refused>(v) ? std::get<proto::Refused>(v).code : "accepted";
+  };
+  c_.next(Change::rotate, std::nullopt, &c_.alice);  // alice is no admin
+  EXPECT_EQ(code(commit_of(3, "friends")), "not-admin");
+  proto::Commit bad = commit_of(3, "friends");
+  bad.state[100] ^= 1;
+  EXPECT_EQ(code(bad), "bad-state");
+  EXPECT_EQ(g.head(), Epoch(2));
+  EXPECT_EQ(g.roster.size(), 2u);  // checks leave the roster as it was
+}
+
+TEST_F(StoreTest, BoxesMustBeOnePerMemberAndHistoryOnlyForItsSubject) {
+  auto s = open();
+  Relay r(s->groups(), *s);
+  GroupLive& g = *r.find("friends");
+  c_.next();
+  proto::Commit c = commit_of(3, "friends");
+  c.boxes.pop_back();
+  auto v = r.check(g, c);
+  ASSERT_TRUE(std::holds_alternative<proto::Refused>(v));
+  EXPECT_EQ(std::get<proto::Refused>(v).message, "1 boxes for 2 members");
+  c = commit_of(3, "friends");
+  c.history.push_back({Epoch(1), EpochBox{}});
+  v = r.check(g, c);
+  ASSERT_TRUE(std::holds_alternative<proto::Refused>(v));
+  EXPECT_EQ(std::get<proto::Refused>(v).message, "history boxes with a rotate");
+}
+
+TEST_F(StoreTest, OnlyTheServersAdminsCreateGroups) {
+  auto s = open();
+  Relay r(s->groups(), *s);
+  TestChain other;
+  proto::Commit c;
+  c.state.assign(other.bytes[0].begin(), other.bytes[0].end());
+  c.boxes.assign(1, EpochBox{});
+  auto v = r.check_create(c, s->admins());
+  ASSERT_TRUE(std::holds_alternative<proto::Refused>(v));
+  EXPECT_EQ(std::get<proto::Refused>(v).code, "not-admin");
+  s->set_admin(other.admin.public_key(), true);
+  EXPECT_TRUE(std::holds_alternative<CheckedCommit>(r.check_create(c, s->admins())));
+  EXPECT_THROW(s->create_group("friends", other.group, {c.state, {}}, other.admin.public_key(), EpochBox{}),
+               UsageError);
+}
+
+TEST_F(StoreTest, AStateEditedOrDroppedIsNamed) {
+  flip("states", "state", "epoch = 2", 100);
+  EXPECT_NE(load_error().find("group friends: epoch 2: "), std::string::npos) << load_error();
+}
+
+TEST_F(StoreTest, AMissingEpochIsNamed) {
+  sql("DELETE FROM states WHERE epoch = 1");
+  EXPECT_NE(load_error().find("epochs are missing"), std::string::npos) << load_error();
 }
 
 TEST_F(StoreTest, TheServerKeyIsBound) {
   sql("UPDATE meta SET server_secret = x'00'");
-  EXPECT_THROW(load(), OpenError);
-}
-
-TEST_F(StoreTest, AMemberRowEditedOrSwappedIsNamed) {
-  sql("UPDATE members SET history = 1 WHERE name = 'bob'");
-  EXPECT_NE(load_error().find("members.auth."), std::string::npos) << load_error();
-}
-
-TEST_F(StoreTest, AMemberRowInsertedWithoutTheKeyIsRefused) {
-  Identity mallory = Identity::generate();
-  std::string hex;
-  for (std::uint8_t b : mallory.public_key().bytes()) {
-    char buf[3];
-    std::snprintf(buf, sizeof buf, "%02x", b);
-    hex += buf;
-  }
-  sql("INSERT INTO members (group_ref, name, public_key, since, until, history, added, auth)"
-      " SELECT group_ref, 'mallory', x'" + hex + "', since, NULL, 1, added, auth FROM members WHERE name = 'bob'");
   EXPECT_NE(load_error().find("does not decrypt"), std::string::npos) << load_error();
 }
 
-TEST_F(StoreTest, ARemovedMemberRowRestoredBreaksTheRoster) {
-  {
-    auto s = open();
-    Authority a(*s, s->server_identity());
-    a.remove("friends", "bob", "test");
-  }
-  // Whoever can write the database cannot make bob current again: the row's
-  // MAC covers `until`.
-  sql("UPDATE members SET until = NULL WHERE name = 'bob'");
-  EXPECT_NE(load_error().find("members.auth."), std::string::npos) << load_error();
-}
-
-TEST_F(StoreTest, AStateEditedOrDroppedIsNamed) {
-  flip("epochs", "state", "epoch = 2", 30);
-  EXPECT_NE(load_error().find("epoch 2: its state is not signed by this server"), std::string::npos)
-      << load_error();
-}
-
-TEST_F(StoreTest, AMissingEpochIsNamed) {
-  sql("DELETE FROM epochs WHERE epoch = 2");
-  EXPECT_NE(load_error().find("epochs are missing"), std::string::npos) << load_error();
-}
-
-TEST_F(StoreTest, TheAuditLogIsAppendOnly) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_ + "/grypt.db").c_str(), &db), SQLITE_OK);
-  EXPECT_NE(sqlite3_exec(db, "UPDATE audit SET actor = 'nobody'", nullptr, nullptr, nullptr), SQLITE_OK);
-  EXPECT_NE(sqlite3_exec(db, "DELETE FROM audit", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
-}
-
-TEST_F(StoreTest, PendingRequestsAreOnePerKeyAndBounded) {
+TEST_F(StoreTest, PendingRequestsAreSealedOnePerKeyAndBounded) {
   auto s = open();
-  Authority a(*s, s->server_identity());
-  GroupData& g = a.get("friends");
+  std::int64_t g = s->groups()[0].id;
   Identity first = Identity::generate();
-  a.record_pending(g, first.public_key(), "one");
-  a.record_pending(g, first.public_key(), "");
-  auto p = a.pending(g);
+  s->record_pending(g, first.public_key(), {1, 2, 3}, 100, 100);
+  s->record_pending(g, first.public_key(), {4, 5}, 200, 100);
+  auto p = s->pending(g);
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p[0].count, 2u);
-  EXPECT_EQ(p[0].note, "one");
-  for (std::size_t i = 0; i < Authority::max_pending + 5; ++i) a.record_pending(g, Identity::generate().public_key(), "");
-  EXPECT_EQ(a.pending(g).size(), Authority::max_pending);
+  EXPECT_EQ(p[0].request, (std::vector<std::uint8_t>{4, 5}));
+  for (int i = 0; i < 105; ++i) s->record_pending(g, Identity::generate().public_key(), {9}, 300 + i, 100);
+  EXPECT_EQ(s->pending(g).size(), 100u);
+  // A request's note is not in the clear, and an edited one is left out.
+  flip("pending", "request", "number = (SELECT max(number) FROM pending)", 14);
+  EXPECT_EQ(s->pending(g).size(), 99u);
 }
 
 TEST_F(StoreTest, AWrongMasterKeyIsWrongKeyAndChangesNothing) {

@@ -42,24 +42,39 @@ daemon::Reply DaemonClient::call(const daemon::Request& r) {
   daemon::Reply reply = daemon::decode_reply(*answer, r);
   wipe(answer->data(), answer->size());
   if (const auto* f = std::get_if<daemon::Failure>(&reply)) {
-    if (f->code == "unknown-group" || f->code == "unknown-epoch" || f->code == "vault" ||
-        f->code == "not-member" || f->code == "no-roster" || f->code == "wrong-server")
-      throw DaemonRefusal(f->code, f->message);
-    if (f->code == "usage") throw UsageError(f->message);
+    using daemon::Code;
+    switch (f->code) {
+      case Code::unknown_group:
+      case Code::unknown_epoch:
+      case Code::forked:
+      case Code::vault:
+      case Code::not_member:
+      case Code::no_roster:
+      case Code::wrong_server:
+      case Code::not_admin:
+        throw DaemonRefusal(f->code, f->message);
+      case Code::usage:
+      case Code::refused:
+        throw UsageError(f->message);
+      case Code::offline:
+      case Code::protocol:
+        break;
+    }
     throw SystemError("gryptd: " + f->message);
   }
   return reply;
 }
 
-SecretBytes DaemonKeys::message_key(const MessageHeader& h) {
+MessageKey DaemonKeys::message_key(const MessageHeader& h) {
   auto reply = std::get<daemon::OpenReply>(c_.call(daemon::Open{h.encode()}));
   last_group_ = reply.group;
   last_superseded_by_.reset();
   if (reply.superseded_by) last_superseded_by_ = Epoch(*reply.superseded_by);
-  return std::move(reply.key);
+  return MessageKey{std::move(reply.key), reply.state_hash};
 }
 
-SignedDigest DaemonKeys::sign(const MessageHeader& h, std::span<const std::uint8_t, 64> digest) const {
+SignedDigest DaemonKeys::sign(const MessageHeader& h, const StateHash&,
+                              std::span<const std::uint8_t, 64> digest) const {
   daemon::Sign req{h.encode(), {}};
   std::memcpy(req.digest.data(), digest.data(), digest.size());
   auto reply = std::get<daemon::SignReply>(c_.call(req));

@@ -18,12 +18,12 @@ namespace grypt {
 // The daemon said no; `code` is the daemon protocol's error code.
 class DaemonRefusal : public OpenError {
  public:
-  DaemonRefusal(std::string code, const std::string& what)
-      : OpenError(Fault::wrong_key, what), code_(std::move(code)) {}
-  const std::string& code() const { return code_; }
+  DaemonRefusal(daemon::Code code, const std::string& what)
+      : OpenError(code == daemon::Code::forked ? Fault::forked : Fault::wrong_key, what), code_(code) {}
+  daemon::Code code() const { return code_; }
 
  private:
-  std::string code_;
+  daemon::Code code_;
 };
 
 class DaemonClient {
@@ -50,8 +50,10 @@ std::string daemon_absent(const std::string& path);
 class DaemonKeys : public MessageKeys, public Signer, public Members {
  public:
   explicit DaemonKeys(DaemonClient& c) : c_(c) {}
-  SecretBytes message_key(const MessageHeader& h) override;
-  SignedDigest sign(const MessageHeader& h, std::span<const std::uint8_t, 64> digest) const override;
+  MessageKey message_key(const MessageHeader& h) override;
+  // The daemon knows the state of the header's epoch: it binds its own.
+  SignedDigest sign(const MessageHeader& h, const StateHash& state,
+                    std::span<const std::uint8_t, 64> digest) const override;
   std::vector<Member> lookup(const MessageHeader& h, const KeyId& id) const override;
   // The name the daemon knows the last opened message's group by.
   const std::string& last_group() const { return last_group_; }

@@ -76,6 +76,31 @@ Cert self_signed(EVP_PKEY* key) {
 // key is, after the handshake.
 int accept_any(int, X509_STORE_CTX*) { return 1; }
 
+int pin_index() {
+  static int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// A client that pins its server checks the certificate's key here, while
+// the handshake runs: in TLS 1.3 that is before the client sends its own
+// certificate, so a server that is not the pinned one never learns it.
+int check_pin(int, X509_STORE_CTX* ctx) {
+  if (X509_STORE_CTX_get_error_depth(ctx) != 0) return 1;
+  SSL* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  const auto* expected = static_cast<const Ed25519Key*>(SSL_get_ex_data(ssl, pin_index()));
+  X509* cert = X509_STORE_CTX_get_current_cert(ctx);
+  EVP_PKEY* key = cert ? X509_get0_pubkey(cert) : nullptr;
+  Ed25519Key got{};
+  std::size_t n = got.size();
+  if (expected == nullptr || key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_ED25519 ||
+      EVP_PKEY_get_raw_public_key(key, got.data(), &n) != 1 || n != got.size() ||
+      std::memcmp(got.data(), expected->data(), got.size()) != 0) {
+    X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+  return 1;
+}
+
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                 unsigned int inlen, void*) {
   unsigned char* chosen = nullptr;
@@ -128,6 +153,12 @@ TlsStream::TlsStream(const TlsContext& ctx, asio::ip::tcp::socket socket)
 
 TlsStream::~TlsStream() { SSL_free(ssl_); }
 
+void TlsStream::expect_peer(const Ed25519Key& key) {
+  expected_ = key;
+  SSL_set_ex_data(ssl_, pin_index(), &expected_);
+  SSL_set_verify(ssl_, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, check_pin);
+}
+
 // Runs `op` until it succeeds, waiting on the socket when OpenSSL asks to.
 // Returns op's result (> 0), or 0 for a clean close; TlsError otherwise.
 template <class Op>
@@ -152,7 +183,14 @@ asio::awaitable<int> TlsStream::drive(Op op) {
 }
 
 asio::awaitable<void> TlsStream::handshake() {
-  int r = co_await drive([this] { return SSL_do_handshake(ssl_); });
+  int r = 0;
+  try {
+    r = co_await drive([this] { return SSL_do_handshake(ssl_); });
+  } catch (const TlsError&) {
+    if (SSL_get_verify_result(ssl_) == X509_V_ERR_APPLICATION_VERIFICATION)
+      throw PinError("the server's certificate is not over the key its reference names: refusing it");
+    throw;
+  }
   if (r <= 0) throw TlsError("the connection was closed during the handshake");
   if (SSL_version(ssl_) != TLS1_3_VERSION) throw TlsError("not TLS 1.3");
   const unsigned char* proto = nullptr;

@@ -32,6 +32,12 @@ class TlsError : public Error {
   using Error::Error;
 };
 
+// The peer's certificate is not over the pinned key.
+class PinError : public TlsError {
+ public:
+  using TlsError::TlsError;
+};
+
 using Ed25519Key = std::array<std::uint8_t, 32>;
 
 class TlsContext {
@@ -56,6 +62,10 @@ class TlsStream {
   TlsStream(const TlsStream&) = delete;
   TlsStream& operator=(const TlsStream&) = delete;
 
+  // A client's pin: the handshake fails, inside it and before this side's
+  // certificate is sent, unless the peer's certificate is over `key`
+  // (grypt-protocol.7, TRANSPORT).
+  void expect_peer(const Ed25519Key& key);
   // Handshakes and checks ALPN; TlsError on failure.
   asio::awaitable<void> handshake();
   // The peer certificate's Ed25519 key, after the handshake.
@@ -81,6 +91,7 @@ class TlsStream {
   asio::ip::tcp::socket socket_;
   ssl_st* ssl_ = nullptr;
   Ed25519Key peer_key_{};
+  Ed25519Key expected_{};  // with expect_peer
 };
 
 // Tests and benchmarks: a certificate for a throwaway identity, as PEM, for

@@ -10,41 +10,20 @@ namespace {
 using namespace json_fields;
 using OJson = nlohmann::ordered_json;
 
-const char* const request_types[] = {"groups", "init",    "add", "remove", "rotate",
-                                     "members", "pending", "log", "invite"};
+constexpr std::pair<Request::Type, const char*> types[] = {
+    {Request::Type::groups, "groups"}, {Request::Type::admins, "admins"},
+    {Request::Type::admit, "admit"},   {Request::Type::revoke, "revoke"},
+};
 
 OJson reply_object(const Reply& r) {
   if (!r.ok) return OJson{{"ok", false}, {"code", r.code}, {"message", r.message}};
   OJson j = {{"ok", true}};
-  if (r.epoch) j["epoch"] = *r.epoch;
-  if (r.reference) j["reference"] = *r.reference;
-  if (!r.groups.empty()) {
-    OJson a = OJson::array();
-    for (const GroupInfo& g : r.groups)
-      a.push_back({{"name", g.name}, {"id", g.id}, {"epoch", g.epoch}, {"members", g.members},
-                   {"pending", g.pending}, {"reference", g.reference}});
-    j["groups"] = a;
-  }
-  if (!r.members.empty()) {
-    OJson a = OJson::array();
-    for (const MemberInfo& m : r.members)
-      a.push_back({{"name", m.name}, {"key", m.key}, {"since", m.since}, {"history", m.history},
-                   {"online", m.online}});
-    j["members"] = a;
-  }
-  if (!r.pending.empty()) {
-    OJson a = OJson::array();
-    for (const PendingInfo& p : r.pending)
-      a.push_back({{"number", p.number}, {"key", p.key}, {"note", p.note}, {"first", p.first},
-                   {"last", p.last}, {"count", p.count}});
-    j["pending"] = a;
-  }
-  if (!r.log.empty()) {
-    OJson a = OJson::array();
-    for (const LogInfo& l : r.log)
-      a.push_back({{"time", l.time}, {"actor", l.actor}, {"action", l.action}, {"detail", l.detail}});
-    j["log"] = a;
-  }
+  OJson groups = OJson::array();
+  for (const GroupInfo& g : r.groups)
+    groups.push_back({{"name", g.name}, {"id", g.id}, {"epoch", g.epoch}, {"members", g.members},
+                      {"admins", g.admins}, {"online", g.online}, {"reference", g.reference}});
+  j["groups"] = groups;
+  j["admins"] = r.admins;
   return j;
 }
 
@@ -53,21 +32,17 @@ std::vector<std::uint8_t> bytes_of(const OJson& j) {
   return {s.begin(), s.end()};
 }
 
-std::int64_t integer(const Json& j, const char* name) {
-  const Json& v = field(j, name);
-  if (!v.is_number_integer()) bad(std::string("\"") + name + "\" is not an integer");
-  return v.get<std::int64_t>();
-}
-
 }  // namespace
 
+const char* type_name(Request::Type t) {
+  for (auto [k, n] : types)
+    if (k == t) return n;
+  return "?";
+}
+
 std::vector<std::uint8_t> encode(const Request& r) {
-  OJson j = {{"type", r.type}};
-  if (!r.group.empty()) j["group"] = r.group;
+  OJson j = {{"type", type_name(r.type)}};
   if (!r.key.empty()) j["key"] = r.key;
-  if (!r.name.empty()) j["name"] = r.name;
-  if (r.history) j["history"] = true;
-  if (!r.member.empty()) j["member"] = r.member;
   return bytes_of(j);
 }
 
@@ -77,26 +52,19 @@ std::vector<std::vector<std::uint8_t>> encode_parts(const Reply& r, std::size_t 
   OJson whole = reply_object(r);
   std::vector<std::uint8_t> one = bytes_of(whole);
   if (one.size() <= max_body) return {one};
-  // Items are packed greedily: each part holds as many as fit, and the first
-  // also the reply's other fields. An item alone is far below a frame.
+  // Items are packed greedily: each part holds as many as fit. An item
+  // alone is far below a frame.
   std::vector<std::vector<std::uint8_t>> parts;
-  OJson part = whole;
-  for (const char* list : {"groups", "members", "pending", "log"}) part.erase(list);
-  std::size_t size = bytes_of(part).size() + 16;  // "more":true,
-  auto flush = [&] {
-    part["more"] = true;
-    parts.push_back(bytes_of(part));
-    part = OJson{{"ok", true}};
-    size = 32;
-  };
-  for (const char* list : {"groups", "members", "pending", "log"}) {
-    if (!whole.contains(list)) continue;
+  OJson part = {{"ok", true}, {"groups", OJson::array()}, {"admins", OJson::array()}};
+  std::size_t size = 64;
+  for (const char* list : {"groups", "admins"}) {
     for (const OJson& item : whole[list]) {
       std::size_t n = item.dump(-1, ' ', false, OJson::error_handler_t::replace).size() + 1;
-      if (size + n + std::strlen(list) + 8 > max_body) flush();
-      if (!part.contains(list)) {
-        part[list] = OJson::array();
-        size += std::strlen(list) + 8;
+      if (size + n > max_body) {
+        part["more"] = true;
+        parts.push_back(bytes_of(part));
+        part = {{"ok", true}, {"groups", OJson::array()}, {"admins", OJson::array()}};
+        size = 64;
       }
       part[list].push_back(item);
       size += n;
@@ -112,19 +80,14 @@ std::string reply_json(const Reply& r) {
 
 Request decode_request(std::span<const std::uint8_t> body) {
   Json j = parse_object(body);
-  Request r;
-  r.type = text(j, "type", 16);
-  if (std::find(std::begin(request_types), std::end(request_types), r.type) ==
-      std::end(request_types))
-    bad("unknown request \"" + printable(r.type) + "\"");
-  if (r.type != "groups") r.group = name(j, "group");
-  if (r.type == "add") {
-    r.key = text(j, "key", 200);
-    r.name = name(j, "name");
-    if (has(j, "history")) r.history = boolean(j, "history");
-  }
-  if (r.type == "remove") r.member = text(j, "member", 200);
-  return r;
+  std::string type = text(j, "type", 16);
+  for (auto [k, n] : types)
+    if (type == n) {
+      Request r{k, ""};
+      if (k == Request::Type::admit || k == Request::Type::revoke) r.key = key(j, "key").to_string();
+      return r;
+    }
+  bad("unknown request \"" + printable(type) + "\"");
 }
 
 Reply decode_reply(std::span<const std::uint8_t> body) {
@@ -141,31 +104,20 @@ bool decode_reply_part(std::span<const std::uint8_t> body, Reply& r) {
     r.message = text(j, "message", 4096);
     return false;
   }
-  if (has(j, "epoch")) r.epoch = static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX));
-  if (has(j, "reference")) r.reference = text(j, "reference", 1024);
   auto array = [&](const char* n) -> const Json& {
     const Json& a = field(j, n);
     if (!a.is_array()) bad(std::string("\"") + n + "\" is not an array");
     return a;
   };
-  if (has(j, "groups"))
-    for (const Json& g : array("groups"))
-      r.groups.push_back({text(g, "name"), text(g, "id"), text(g, "reference", 1024),
-                          static_cast<std::uint32_t>(number(g, "epoch", UINT32_MAX)),
-                          number(g, "members", UINT64_MAX), number(g, "pending", UINT64_MAX)});
-  if (has(j, "members"))
-    for (const Json& m : array("members"))
-      r.members.push_back({text(m, "name"), text(m, "key"),
-                           static_cast<std::uint32_t>(number(m, "since", UINT32_MAX)),
-                           boolean(m, "history"), boolean(m, "online")});
-  if (has(j, "pending"))
-    for (const Json& p : array("pending"))
-      r.pending.push_back({integer(p, "number"), text(p, "key"), text(p, "note", 4096),
-                           integer(p, "first"), integer(p, "last"), number(p, "count", UINT64_MAX)});
-  if (has(j, "log"))
-    for (const Json& l : array("log"))
-      r.log.push_back({integer(l, "time"), text(l, "actor"), text(l, "action"),
-                       text(l, "detail", 65536)});
+  for (const Json& g : array("groups"))
+    r.groups.push_back({name(g, "name"), text(g, "id", 64), text(g, "reference", 4096),
+                        static_cast<std::uint32_t>(number(g, "epoch", UINT32_MAX)), number(g, "members", UINT64_MAX),
+                        number(g, "admins", UINT64_MAX), number(g, "online", UINT64_MAX)});
+  for (const Json& a : array("admins")) {
+    if (!a.is_string()) bad("an admin that is not a key string");
+    Json wrap = {{"k", a}};
+    r.admins.push_back(key(wrap, "k").to_string());
+  }
   return has(j, "more") && boolean(j, "more");
 }
 

@@ -64,11 +64,56 @@ const Json& array_of(const Json& j, const char* name, std::size_t max) {
   return a;
 }
 
+// A roster as long as the server protocol allows.
+constexpr std::size_t proto_max_members = 1'000'000;
+
 SignReply sign_reply(const Json& j) {
   return SignReply{fixed<key_id_bytes>(j, "key_id"), fixed<signature_bytes>(j, "signature")};
 }
 
+constexpr std::pair<Code, const char*> code_names[] = {
+    {Code::unknown_group, "unknown-group"}, {Code::unknown_epoch, "unknown-epoch"},
+    {Code::forked, "forked"},               {Code::not_member, "not-member"},
+    {Code::no_roster, "no-roster"},         {Code::wrong_server, "wrong-server"},
+    {Code::not_admin, "not-admin"},         {Code::refused, "refused"},
+    {Code::offline, "offline"},             {Code::vault, "vault"},
+    {Code::usage, "usage"},                 {Code::protocol, "protocol"},
+};
+
+constexpr std::pair<grypt::Change, const char*> change_verbs[] = {
+    {grypt::Change::remove, "remove"}, {grypt::Change::rotate, "rotate"},
+    {grypt::Change::promote, "promote"}, {grypt::Change::demote, "demote"},
+    {grypt::Change::grant, "grant"},
+};
+
+constexpr std::pair<Listing::What, const char*> listings[] = {
+    {Listing::What::roster, "roster"}, {Listing::What::pending, "pending"},
+    {Listing::What::log, "log"}, {Listing::What::invite, "invite"},
+};
+
+std::string member_field(const Json& j) {
+  std::string m = text(j, "member", 200);
+  if (m.rfind("grypt-pk:", 0) == 0) {
+    (void)key(j, "member");
+    return m;
+  }
+  if (std::string d = group_name_defect(m); !d.empty()) bad("\"member\": " + d);
+  return m;
+}
+
 }  // namespace
+
+const char* code_name(Code c) {
+  for (auto [k, n] : code_names)
+    if (k == c) return n;
+  return "protocol";
+}
+
+std::optional<Code> code_of(std::string_view name) {
+  for (auto [k, n] : code_names)
+    if (name == n) return k;
+  return std::nullopt;
+}
 
 std::vector<std::uint8_t> encode(const Request& r) {
   Json j = std::visit(
@@ -86,6 +131,25 @@ std::vector<std::uint8_t> encode(const Request& r) {
           [](const Members& m) {
             return Json{{"type", "members"}, {"group_id", b64(m.group)}, {"epoch", m.epoch.value()},
                         {"key_id", b64(m.key_id)}};
+          },
+          [](const Create& c) { return Json{{"type", "create"}, {"group", c.group}, {"server", c.server}}; },
+          [](const Add& a) {
+            return Json{{"type", "add"}, {"group", a.group}, {"who", a.who}, {"name", a.name},
+                        {"history", a.history}, {"admin", a.admin}};
+          },
+          [](const Change& c) {
+            const char* verb = "rotate";
+            for (auto [k, n] : change_verbs)
+              if (k == c.change) verb = n;
+            Json j{{"type", verb}, {"group", c.group}};
+            if (c.change != grypt::Change::rotate) j["member"] = c.member;
+            return j;
+          },
+          [](const Listing& l) {
+            const char* what = "roster";
+            for (auto [k, n] : listings)
+              if (k == l.what) what = n;
+            return Json{{"type", what}, {"group", l.group}};
           },
           [](const Vault& v) {
             Json j = {{"type", "vault"}};
@@ -183,6 +247,18 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
     return jn;
   }
   if (type == "stop") return Stop{};
+  if (type == "create") return Create{name(j, "group"), text(j, "server", 4096)};
+  if (type == "add") {
+    Add a{name(j, "group"), text(j, "who", 200), name(j, "name"), false, false};
+    if (has(j, "history")) a.history = boolean(j, "history");
+    if (has(j, "admin")) a.admin = boolean(j, "admin");
+    return a;
+  }
+  for (auto [k, n] : change_verbs)
+    if (type == n)
+      return Change{k, name(j, "group"), k == grypt::Change::rotate ? std::string() : member_field(j)};
+  for (auto [k, n] : listings)
+    if (type == n) return Listing{k, name(j, "group")};
   bad("unknown request \"" + printable(type) + "\"");
 }
 
@@ -192,13 +268,15 @@ std::vector<std::uint8_t> encode(const Reply& r) {
           [](const StatusReply& s) {
             Json groups = Json::array();
             for (const GroupStatus& g : s.groups)
-              groups.push_back({{"name", g.name}, {"reference", g.reference}, {"state", g.state},
-                                {"epoch", g.epoch}, {"confirmed", g.confirmed}, {"members", g.members},
-                                {"why", g.why}});
+              groups.push_back({{"name", g.name},           {"reference", g.reference}, {"state", g.state},
+                                {"epoch", g.epoch},         {"confirmed", g.confirmed}, {"members", g.members},
+                                {"why", g.why},             {"head", b64(g.head)},      {"expires", g.expires},
+                                {"role", g.role}});
             return Json{{"ok", true}, {"identity", s.identity}, {"pid", s.pid}, {"groups", groups}};
           },
           [](const SealReply& s) {
             Json j{{"ok", true},        {"header", b64(s.header)}, {"key", secret_text(s.key)},
+                   {"state_hash", b64(s.state_hash)},
                    {"epoch", s.epoch}, {"fresh", s.fresh},        {"confirmed", s.confirmed},
                    {"state", s.state}};
             if (s.signature) {
@@ -211,7 +289,8 @@ std::vector<std::uint8_t> encode(const Reply& r) {
             return Json{{"ok", true}, {"key_id", b64(s.key_id)}, {"signature", b64(s.signature)}};
           },
           [](const OpenReply& o) {
-            Json j{{"ok", true}, {"key", secret_text(o.key)}, {"group", o.group}, {"epoch", o.epoch}};
+            Json j{{"ok", true}, {"key", secret_text(o.key)}, {"state_hash", b64(o.state_hash)},
+                   {"group", o.group}, {"epoch", o.epoch}};
             if (o.superseded_by) j["superseded_by"] = *o.superseded_by;
             return j;
           },
@@ -235,7 +314,38 @@ std::vector<std::uint8_t> encode(const Reply& r) {
             return j;
           },
           [](const Done&) { return Json{{"ok", true}}; },
-          [](const Failure& f) { return Json{{"ok", false}, {"code", f.code}, {"message", f.message}}; },
+          [](const CreateReply& c) { return Json{{"ok", true}, {"reference", c.reference}}; },
+          [](const EpochReply& e) { return Json{{"ok", true}, {"epoch", e.epoch}}; },
+          [](const RosterReply& r) {
+            Json a = Json::array();
+            for (const RosterEntryOut& m : r.members)
+              a.push_back({{"name", m.name}, {"key", m.key.to_string()}, {"role", m.role}, {"since", m.since}});
+            return Json{{"ok", true}, {"members", a}};
+          },
+          [](const PendingReply& p) {
+            Json a = Json::array();
+            for (const PendingOut& r : p.requests)
+              a.push_back({{"number", r.number}, {"key", r.key.to_string()}, {"note", r.note}, {"time", r.time},
+                           {"first", r.first}, {"last", r.last}, {"count", r.count}});
+            return Json{{"ok", true}, {"requests", a}};
+          },
+          [](const LogReply& l) {
+            Json a = Json::array();
+            for (const LogOut& e : l.entries)
+              a.push_back({{"epoch", e.epoch},
+                           {"time", e.time},
+                           {"change", e.change},
+                           {"subject", e.subject ? Json(e.subject->to_string()) : Json(nullptr)},
+                           {"subject_name", e.subject_name},
+                           {"role", e.role},
+                           {"signer", e.signer.to_string()},
+                           {"signer_name", e.signer_name}});
+            return Json{{"ok", true}, {"log", a}};
+          },
+          [](const InviteReply& i) { return Json{{"ok", true}, {"reference", i.reference}}; },
+          [](const Failure& f) {
+            return Json{{"ok", false}, {"code", code_name(f.code)}, {"message", f.message}};
+          },
       },
       r);
   return body_wiping(j);
@@ -243,7 +353,10 @@ std::vector<std::uint8_t> encode(const Reply& r) {
 
 Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& request) {
   Json j = parse_object(frame_body);
-  if (!boolean(j, "ok")) return Failure{text(j, "code", 64), text(j, "message", 4096)};
+  if (!boolean(j, "ok")) {
+    std::string code = text(j, "code", 64);
+    return Failure{code_of(code).value_or(Code::protocol), text(j, "message", 4096)};
+  }
   Reply out = std::visit(
       overloaded{
           [&](const Status&) -> Reply {
@@ -252,13 +365,17 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
               s.groups.push_back({name(g, "name"), text(g, "reference", 1024), text(g, "state", 32),
                                   static_cast<std::uint32_t>(number(g, "epoch", UINT32_MAX)),
                                   static_cast<std::int64_t>(number(g, "confirmed", INT64_MAX)),
-                                  number(g, "members", UINT64_MAX), text(g, "why", 1024)});
+                                  number(g, "members", UINT64_MAX), text(g, "why", 1024),
+                                  fixed<32>(g, "head"),
+                                  static_cast<std::int64_t>(number(g, "expires", INT64_MAX)),
+                                  text(g, "role", 16)});
             return s;
           },
           [&](const Seal& q) -> Reply {
             SealReply s;
             s.header = fixed<header_bytes>(j, "header");
             s.key = secret(j, "key", key_bytes);
+            s.state_hash = fixed<32>(j, "state_hash");
             s.epoch = static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX));
             s.fresh = boolean(j, "fresh");
             s.confirmed = static_cast<std::int64_t>(number(j, "confirmed", INT64_MAX));
@@ -270,6 +387,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
           [&](const Open&) -> Reply {
             OpenReply o;
             o.key = secret(j, "key", key_bytes);
+            o.state_hash = fixed<32>(j, "state_hash");
             o.group = name(j, "group");
             o.epoch = static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX));
             if (has(j, "superseded_by"))
@@ -310,6 +428,52 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
           },
           [&](const Join&) -> Reply { return Done{}; },
           [&](const Stop&) -> Reply { return Done{}; },
+          [&](const Create&) -> Reply { return CreateReply{text(j, "reference", 4096)}; },
+          [&](const Add&) -> Reply { return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))}; },
+          [&](const Change&) -> Reply {
+            return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))};
+          },
+          [&](const Listing& l) -> Reply {
+            switch (l.what) {
+              case Listing::What::roster: {
+                RosterReply r;
+                for (const Json& m : array_of(j, "members", proto_max_members))
+                  r.members.push_back({name(m, "name"), key(m, "key"), text(m, "role", 16),
+                                       static_cast<std::uint32_t>(number(m, "since", UINT32_MAX))});
+                return r;
+              }
+              case Listing::What::pending: {
+                PendingReply p;
+                for (const Json& r : array_of(j, "requests", 1000))
+                  p.requests.push_back({static_cast<std::int64_t>(number(r, "number", INT64_MAX)), key(r, "key"),
+                                        text(r, "note", max_note_bytes),
+                                        static_cast<std::int64_t>(number(r, "time", INT64_MAX)),
+                                        static_cast<std::int64_t>(number(r, "first", INT64_MAX)),
+                                        static_cast<std::int64_t>(number(r, "last", INT64_MAX)),
+                                        number(r, "count", UINT64_MAX)});
+                return p;
+              }
+              case Listing::What::log: {
+                LogReply l;
+                for (const Json& e : array_of(j, "log", proto_max_members)) {
+                  LogOut o;
+                  o.epoch = static_cast<std::uint32_t>(number(e, "epoch", UINT32_MAX));
+                  o.time = static_cast<std::int64_t>(number(e, "time", INT64_MAX));
+                  o.change = text(e, "change", 16);
+                  if (has(e, "subject")) o.subject = key(e, "subject");
+                  o.subject_name = text(e, "subject_name", max_name_chars);
+                  o.role = text(e, "role", 16);
+                  o.signer = key(e, "signer");
+                  o.signer_name = text(e, "signer_name", max_name_chars);
+                  l.entries.push_back(std::move(o));
+                }
+                return l;
+              }
+              case Listing::What::invite:
+                return InviteReply{text(j, "reference", 4096)};
+            }
+            return Done{};
+          },
       },
       request);
   return out;

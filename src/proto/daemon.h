@@ -38,7 +38,7 @@ struct Open {
   HeaderBytes header{};
 };
 struct Members {
-  GroupId group{};
+  ShortGroupId group{};
   Epoch epoch;
   KeyId key_id{};
 };
@@ -56,16 +56,44 @@ struct Join {
 };
 struct Stop {};
 
-using Request = std::variant<Status, Seal, Sign, Open, Members, Vault, Join, Stop>;
+// An administrator's requests (grypt-admin.1): the daemon makes, signs and
+// commits the new epoch; the tool never sees a key.
+struct Create {
+  std::string group;   // its name on the server
+  std::string server;  // the server's reference
+};
+struct Add {
+  std::string group;
+  std::string who;  // a public key string, or the number of a pending request
+  std::string name;
+  bool history = false;
+  bool admin = false;
+};
+// Remove, rotate, promote, demote and grant: one shape.
+struct Change {
+  grypt::Change change = grypt::Change::rotate;
+  std::string group;
+  std::string member;  // a name or a public key string; empty for rotate
+};
+struct Listing {
+  enum class What { roster, pending, log, invite } what = What::roster;
+  std::string group;
+};
+
+using Request = std::variant<Status, Seal, Sign, Open, Members, Vault, Join, Stop, Create, Add, Change,
+                             Listing>;
 
 struct GroupStatus {
   // state: connecting, connected, offline, not-member, wrong-server,
-  // rolled-back or forked (gryptd.1, status)
+  // rolled-back, forked or expired (gryptd.1, status)
   std::string name, reference, state;
   std::uint32_t epoch = 0;
   std::int64_t confirmed = 0;
   std::uint64_t members = 0;
-  std::string why;  // rolled-back, forked: what the server did
+  std::string why;   // rolled-back, forked, expired: what happened
+  StateHash head{};  // the newest state's hash (zero: none)
+  std::int64_t expires = 0;  // the newest state's expiry (0: never)
+  std::string role;  // member or admin; empty when not a member
 };
 struct StatusReply {
   std::string identity;
@@ -79,6 +107,7 @@ struct SignReply {
 struct SealReply {
   HeaderBytes header{};
   SecretBytes key;
+  StateHash state_hash{};  // of the epoch sealed under
   std::uint32_t epoch = 0;
   bool fresh = false;
   std::int64_t confirmed = 0;
@@ -87,6 +116,7 @@ struct SealReply {
 };
 struct OpenReply {
   SecretBytes key;
+  StateHash state_hash{};
   std::string group;
   std::uint32_t epoch = 0;
   // The newest epoch held, when it replaced the message's with other members.
@@ -106,12 +136,72 @@ struct VaultReply {
   std::vector<SecretBytes> name_keys, entry_keys;
 };
 struct Done {};
+struct CreateReply {
+  std::string reference;  // the new group's
+};
+struct EpochReply {
+  std::uint32_t epoch = 0;
+};
+struct RosterEntryOut {
+  std::string name;
+  PublicKey key;
+  std::string role;
+  std::uint32_t since = 0;
+};
+struct RosterReply {
+  std::vector<RosterEntryOut> members;
+};
+struct PendingOut {
+  std::int64_t number = 0;
+  PublicKey key;
+  std::string note;
+  std::int64_t time = 0, first = 0, last = 0;
+  std::uint64_t count = 0;
+};
+struct PendingReply {
+  std::vector<PendingOut> requests;
+};
+struct LogOut {
+  std::uint32_t epoch = 0;
+  std::int64_t time = 0;
+  std::string change, subject_name, role, signer_name;
+  std::optional<PublicKey> subject;
+  PublicKey signer;
+};
+struct LogReply {
+  std::vector<LogOut> entries;
+};
+struct InviteReply {
+  std::string reference;
+};
+
+// The daemon protocol's error codes (grypt-protocol.7, DAEMON PROTOCOL),
+// carried as a type from where the error is raised.
+enum class Code {
+  unknown_group,  // a group the daemon does not know
+  unknown_epoch,  // no key for that group and epoch
+  forked,         // a post sealed under another state of its epoch
+  not_member,
+  no_roster,
+  wrong_server,
+  not_admin,      // the request needs an administrator of the group
+  refused,        // the server or the group's rules refused the change
+  offline,        // the group's server cannot be reached now
+  vault,
+  usage,
+  protocol,
+};
+const char* code_name(Code c);  // "unknown-group", ...
+std::optional<Code> code_of(std::string_view name);
+
 struct Failure {
-  std::string code, message;
+  Code code = Code::protocol;
+  std::string message;
 };
 
 using Reply = std::variant<StatusReply, SealReply, SignReply, OpenReply, MembersReply, VaultReply,
-                           Done, Failure>;
+                           Done, CreateReply, EpochReply, RosterReply, PendingReply, LogReply,
+                           InviteReply, Failure>;
 
 // Frame bodies. Secret fields are wiped from the encoder's and decoder's
 // working strings; the caller wipes the body it sent.

@@ -1,22 +1,13 @@
 #include "proto/server.h"
 
-#include "proto/json_fields.h"
+#include "core/join_request.h"
 #include "core/overloaded.h"
+#include "proto/json_fields.h"
 
 namespace grypt::proto {
 namespace {
 
 using namespace json_fields;
-
-Json roster_json(const Roster& r) {
-  Json members = Json::array();
-  for (const RosterEntry& m : r.members)
-    members.push_back({{"name", m.name}, {"key", m.key.to_string()}});
-  Json j = {{"type", "roster"}, {"group", r.group}, {"epoch", r.epoch.value()},
-            {"members", members}};
-  if (r.more) j["more"] = true;
-  return j;
-}
 
 void check_version(const Json& j) {
   if (number(j, "version", UINT32_MAX) != version)
@@ -24,24 +15,25 @@ void check_version(const Json& j) {
                                        std::to_string(number(j, "version", UINT32_MAX)));
 }
 
-std::string note_of(const Json& j) {
-  if (!has(j, "note")) return "";
-  std::string n = text(j, "note", max_note_bytes);
-  if (std::string d = join_note_defect(n); !d.empty()) bad("\"note\": " + d);
-  return n;
+template <std::size_t N>
+std::array<std::uint8_t, N> fixed(const Json& j, const char* name) {
+  auto b = bytes(j, name, N);
+  if (b.size() != N) bad(std::string("\"") + name + "\" is not " + std::to_string(N) + " bytes");
+  std::array<std::uint8_t, N> out;
+  std::copy(b.begin(), b.end(), out.begin());
+  return out;
 }
 
 Json want_json(const GroupWant& g) {
   Json w = {{"name", g.name}};
   if (g.epoch) w["epoch"] = g.epoch->value();
   if (g.head) w["head"] = b64(*g.head);
-  if (g.first) w["first"] = g.first->value();
   if (!g.lacking.empty()) {
     Json ranges = Json::array();
     for (auto [a, b] : g.lacking) ranges.push_back({a.value(), b.value()});
     w["lacking"] = ranges;
   }
-  if (!g.note.empty()) w["note"] = g.note;
+  if (!g.request.empty()) w["request"] = b64(g.request);
   return w;
 }
 
@@ -57,8 +49,8 @@ Epoch held_epoch(const Json& j, const char* name) {
   return e;
 }
 
-// "lacking": ranges [from, to] inside [first, epoch], ascending, apart.
-std::vector<std::pair<Epoch, Epoch>> lacking_of(const Json& j, Epoch first, Epoch newest) {
+// "lacking": ranges [from, to] within 1..epoch, ascending, apart.
+std::vector<std::pair<Epoch, Epoch>> lacking_of(const Json& j, Epoch newest) {
   const Json& a = field(j, "lacking");
   if (!a.is_array()) bad("\"lacking\" is not an array");
   if (a.size() > max_lacking) bad("\"lacking\" has more than 64 ranges");
@@ -68,8 +60,8 @@ std::vector<std::pair<Epoch, Epoch>> lacking_of(const Json& j, Epoch first, Epoc
     Json pair = {{"from", r[0]}, {"to", r[1]}};
     Epoch from = epoch(pair, "from"), to = epoch(pair, "to");
     bool after_last = out.empty() || from.value() > out.back().second.value() + 1;
-    if (from < first || to > newest || from > to || !after_last)
-      bad("\"lacking\" ranges must be ascending, apart, and within first..epoch");
+    if (from.value() == 0 || to > newest || from > to || !after_last)
+      bad("\"lacking\" ranges must be ascending, apart, and within 1..epoch");
     out.emplace_back(from, to);
   }
   return out;
@@ -80,24 +72,16 @@ GroupWant want_of(const Json& g) {
   GroupWant w;
   w.name = name(g, "name");
   if (has(g, "epoch")) w.epoch = held_epoch(g, "epoch");
-  if (has(g, "head")) {
-    auto head = bytes(g, "head", 32);
-    if (head.size() != 32) bad("\"head\" is not 32 bytes");
-    StateHash hh;
-    std::copy(head.begin(), head.end(), hh.begin());
-    w.head = hh;
-  }
+  if (has(g, "head")) w.head = fixed<32>(g, "head");
   if (w.head.has_value() != w.epoch.has_value()) bad("\"epoch\" and \"head\" go together");
-  if (has(g, "first")) {
-    if (!w.epoch) bad("\"first\" goes with \"epoch\"");
-    w.first = held_epoch(g, "first");
-    if (*w.first > *w.epoch) bad("\"first\" is after \"epoch\"");
-  }
   if (has(g, "lacking")) {
-    if (!w.first) bad("\"lacking\" goes with \"first\"");
-    w.lacking = lacking_of(g, *w.first, *w.epoch);
+    if (!w.epoch) bad("\"lacking\" goes with \"epoch\"");
+    w.lacking = lacking_of(g, *w.epoch);
   }
-  w.note = note_of(g);
+  if (has(g, "request")) {
+    w.request = bytes(g, "request", max_join_request_bytes);
+    if (w.request.empty()) bad("\"request\" is empty");
+  }
   return w;
 }
 
@@ -105,8 +89,7 @@ std::vector<GroupWant> wants_of(const Json& j) {
   const Json& groups = field(j, "groups");
   if (!groups.is_array()) bad("\"groups\" is not an array");
   if (groups.empty()) bad("\"groups\" is empty");
-  if (groups.size() > max_groups)
-    throw ProtocolError("too-many-groups", "more than 64 groups in one frame");
+  if (groups.size() > max_groups) throw ProtocolError("too-many-groups", "more than 64 groups in one frame");
   std::vector<GroupWant> out;
   for (const Json& g : groups) {
     GroupWant w = want_of(g);
@@ -115,6 +98,49 @@ std::vector<GroupWant> wants_of(const Json& j) {
     out.push_back(std::move(w));
   }
   return out;
+}
+
+Json commit_json(const Commit& c) {
+  Json j = {{"type", c.group.empty() ? "create" : "commit"}};
+  if (!c.group.empty()) j["group"] = c.group;
+  j["state"] = b64(c.state);
+  j["ephemeral"] = b64(c.ephemeral);
+  std::vector<std::uint8_t> boxes;
+  boxes.reserve(c.boxes.size() * box_bytes);
+  for (const EpochBox& b : c.boxes) boxes.insert(boxes.end(), b.begin(), b.end());
+  j["boxes"] = b64(boxes);
+  if (!c.history.empty()) {
+    Json h = Json::array();
+    for (const HistoryBox& x : c.history) h.push_back({{"epoch", x.epoch.value()}, {"box", b64(x.box)}});
+    j["history"] = h;
+  }
+  if (c.more) j["more"] = true;
+  return j;
+}
+
+Commit commit_of(const Json& j, bool create) {
+  Commit c;
+  if (!create) c.group = name(j, "group");
+  c.state = bytes(j, "state", state_bytes);
+  if (c.state.size() != state_bytes) bad("\"state\" is not 480 bytes");
+  c.ephemeral = fixed<32>(j, "ephemeral");
+  auto boxes = bytes(j, "boxes", boxes_per_part * box_bytes);
+  if (boxes.size() % box_bytes != 0) bad("\"boxes\" is not a whole number of 48-byte boxes");
+  for (std::size_t at = 0; at < boxes.size(); at += box_bytes) {
+    EpochBox b;
+    std::copy(boxes.begin() + at, boxes.begin() + at + box_bytes, b.begin());
+    c.boxes.push_back(b);
+  }
+  if (has(j, "history")) {
+    const Json& h = field(j, "history");
+    if (!h.is_array() || h.size() > 1000000) bad("\"history\" is not an array");
+    for (const Json& x : h) {
+      if (!x.is_object()) bad("a history box that is not an object");
+      c.history.push_back({held_epoch(x, "epoch"), fixed<box_bytes>(x, "box")});
+    }
+  }
+  if (has(j, "more")) c.more = boolean(j, "more");
+  return c;
 }
 
 }  // namespace
@@ -127,9 +153,8 @@ std::vector<std::uint8_t> encode(const FromMember& m) {
                         {"groups", wants_json(h.groups)}};
           },
           [](const Ask& a) { return Json{{"type", "ask"}, {"groups", wants_json(a.groups)}}; },
-          [](const RosterRequest& r) {
-            return Json{{"type", "roster"}, {"group", r.group}, {"epoch", r.epoch.value()}};
-          },
+          [](const Commit& c) { return commit_json(c); },
+          [](const PendingRequest& p) { return Json{{"type", "pending"}, {"group", p.group}}; },
           [](const Ping&) { return Json{{"type", "ping"}}; },
           [](const Pong&) { return Json{{"type", "pong"}}; },
       },
@@ -144,16 +169,33 @@ std::vector<std::uint8_t> encode(const FromServer& m) {
           },
           [](const State& s) {
             Json j = {{"type", "state"}, {"group", s.group}, {"epoch", s.epoch.value()},
-                      {"state", b64(s.state)}};
-            if (!s.key.empty()) j["key"] = b64(s.key);
+                      {"state", b64(s.state)}, {"ephemeral", b64(s.ephemeral)}};
+            if (!s.box.empty()) j["box"] = b64(s.box);
             return j;
+          },
+          [](const History& h) {
+            return Json{{"type", "history"}, {"group", h.group}, {"grant", h.grant.value()},
+                        {"epoch", h.epoch.value()}, {"box", b64(h.box)}};
           },
           [](const Synced& s) {
             return Json{{"type", "synced"}, {"group", s.group}, {"epoch", s.epoch.value()}};
           },
           [](const NotMember& n) { return Json{{"type", "not-member"}, {"group", n.group}}; },
           [](const Removed& r) { return Json{{"type", "removed"}, {"group", r.group}}; },
-          [](const Roster& r) { return roster_json(r); },
+          [](const Committed& c) {
+            return Json{{"type", "committed"}, {"group", c.group}, {"epoch", c.epoch.value()}};
+          },
+          [](const Refused& r) {
+            return Json{{"type", "refused"}, {"group", r.group}, {"code", r.code},
+                        {"head", r.head.value()}, {"message", r.message}};
+          },
+          [](const Pending& p) {
+            Json a = Json::array();
+            for (const PendingEntry& e : p.requests)
+              a.push_back({{"number", e.number}, {"request", b64(e.request)}, {"first", e.first},
+                           {"last", e.last}, {"count", e.count}});
+            return Json{{"type", "pending"}, {"group", p.group}, {"requests", a}};
+          },
           [](const Ping&) { return Json{{"type", "ping"}}; },
           [](const Pong&) { return Json{{"type", "pong"}}; },
           [](const ErrorReply& e) {
@@ -171,7 +213,9 @@ FromMember decode_from_member(std::span<const std::uint8_t> frame_body) {
     return Hello{key(j, "key"), wants_of(j)};
   }
   if (type == "ask") return Ask{wants_of(j)};
-  if (type == "roster") return RosterRequest{name(j, "group"), epoch(j, "epoch")};
+  if (type == "commit") return commit_of(j, false);
+  if (type == "create") return commit_of(j, true);
+  if (type == "pending") return PendingRequest{name(j, "group")};
   if (type == "ping") return Ping{};
   if (type == "pong") return Pong{};
   bad("unexpected frame type \"" + printable(type) + "\"");
@@ -185,27 +229,34 @@ FromServer decode_from_server(std::span<const std::uint8_t> frame_body) {
     return Welcome{key(j, "server")};
   }
   if (type == "state") {
-    State s{name(j, "group"), epoch(j, "epoch"), bytes(j, "state", state_bytes), {}};
-    if (s.state.size() != state_bytes) bad("\"state\" is not 252 bytes");
-    if (has(j, "key")) {
-      s.key = bytes(j, "key", epoch_box_bytes);
-      if (s.key.size() != epoch_box_bytes) bad("\"key\" is not 72 bytes");
+    State s{name(j, "group"), epoch(j, "epoch"), bytes(j, "state", state_bytes), fixed<32>(j, "ephemeral"), {}};
+    if (s.state.size() != state_bytes) bad("\"state\" is not 480 bytes");
+    if (has(j, "box")) {
+      auto b = fixed<box_bytes>(j, "box");
+      s.box.assign(b.begin(), b.end());
     }
     return s;
   }
+  if (type == "history")
+    return History{name(j, "group"), held_epoch(j, "grant"), held_epoch(j, "epoch"), fixed<box_bytes>(j, "box")};
   if (type == "synced") return Synced{name(j, "group"), epoch(j, "epoch")};
   if (type == "not-member") return NotMember{name(j, "group")};
   if (type == "removed") return Removed{name(j, "group")};
-  if (type == "roster") {
-    Roster r{name(j, "group"), epoch(j, "epoch"), {}, false};
-    const Json& members = field(j, "members");
-    if (!members.is_array()) bad("\"members\" is not an array");
-    for (const Json& m : members) {
-      if (!m.is_object()) bad("a member that is not an object");
-      r.members.push_back({name(m, "name"), key(m, "key")});
+  if (type == "committed") return Committed{name(j, "group"), held_epoch(j, "epoch")};
+  if (type == "refused")
+    return Refused{name(j, "group"), text(j, "code", 32), epoch(j, "head"), text(j, "message", 1024)};
+  if (type == "pending") {
+    Pending p{name(j, "group"), {}};
+    const Json& a = field(j, "requests");
+    if (!a.is_array()) bad("\"requests\" is not an array");
+    for (const Json& e : a) {
+      if (!e.is_object()) bad("a request that is not an object");
+      p.requests.push_back({static_cast<std::int64_t>(number(e, "number", INT64_MAX)),
+                            bytes(e, "request", max_join_request_bytes),
+                            static_cast<std::int64_t>(number(e, "first", INT64_MAX)),
+                            static_cast<std::int64_t>(number(e, "last", INT64_MAX)), number(e, "count", UINT64_MAX)});
     }
-    if (has(j, "more")) r.more = boolean(j, "more");
-    return r;
+    return p;
   }
   if (type == "ping") return Ping{};
   if (type == "pong") return Pong{};
@@ -213,17 +264,15 @@ FromServer decode_from_server(std::span<const std::uint8_t> frame_body) {
   bad("unexpected frame type \"" + printable(type) + "\"");
 }
 
-std::vector<Roster> split_roster(const std::string& group, Epoch epoch,
-                                 const std::vector<RosterEntry>& members, std::size_t per_frame) {
-  std::vector<Roster> out;
+std::vector<Commit> split_commit(const Commit& c) {
+  std::vector<Commit> out;
   std::size_t i = 0;
   do {
-    Roster r{group, epoch, {}, false};
-    for (std::size_t k = 0; k < per_frame && i < members.size(); ++k, ++i)
-      r.members.push_back(members[i]);
-    r.more = i < members.size();
-    out.push_back(std::move(r));
-  } while (i < members.size());
+    Commit part{c.group, c.state, c.ephemeral, {}, out.empty() ? c.history : std::vector<HistoryBox>{}, false};
+    for (std::size_t k = 0; k < boxes_per_part && i < c.boxes.size(); ++k, ++i) part.boxes.push_back(c.boxes[i]);
+    part.more = i < c.boxes.size();
+    out.push_back(std::move(part));
+  } while (i < c.boxes.size());
   return out;
 }
 

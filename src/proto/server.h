@@ -11,26 +11,31 @@
 #include <variant>
 #include <vector>
 
+#include "core/epoch_box.h"
 #include "core/group.h"
 #include "core/keys.h"
 #include "proto/frame.h"
 
 namespace grypt::proto {
 
-inline constexpr std::uint32_t version = 1;
+inline constexpr std::uint32_t version = 2;
 inline constexpr std::size_t max_groups = 64;
 inline constexpr std::size_t max_lacking = 64;
+// Boxes per commit frame: 15,000 boxes are 960,000 characters of base64url,
+// under the frame limit with the rest of the frame.
+inline constexpr std::size_t boxes_per_part = 15000;
+inline constexpr std::size_t max_members = 1'000'000;
 
-// A group a member asks for, and what it holds of it: the states of epochs
-// `first` to `epoch` (the newest, whose state hashes to `head`), without
-// the keys of the `lacking` ranges (inclusive).
+// A group a member asks for, and what it holds of it: every state up to
+// `epoch` (whose state hashes to `head`), without the keys of the
+// `lacking` ranges (inclusive); or, not a member yet, its signed join
+// request.
 struct GroupWant {
   std::string name;
   std::optional<Epoch> epoch;
   std::optional<StateHash> head;
-  std::optional<Epoch> first;
   std::vector<std::pair<Epoch, Epoch>> lacking;
-  std::string note;  // for the administrators, if it is not a member
+  std::vector<std::uint8_t> request;  // empty: none
 };
 
 struct Hello {
@@ -41,6 +46,29 @@ struct Hello {
 struct Ask {
   std::vector<GroupWant> groups;
 };
+struct HistoryBox {
+  Epoch epoch;
+  EpochBox box{};
+};
+// A new epoch from an admin: the state, the commit's ephemeral key, a box
+// for each member of the new roster in key order, and boxes of past
+// epochs for the subject of an add or a grant. A commit of many members
+// comes in parts (more: true but the last), each with the state and the
+// ephemeral key and the next boxes; `history` in the first.
+struct Commit {
+  std::string group;  // empty for a create: the genesis names it
+  std::vector<std::uint8_t> state;
+  EphemeralPublic ephemeral{};
+  std::vector<EpochBox> boxes;
+  std::vector<HistoryBox> history;
+  bool more = false;
+};
+struct PendingRequest {
+  std::string group;
+};
+struct Ping {};
+struct Pong {};
+
 struct Welcome {
   PublicKey server;
 };
@@ -48,7 +76,14 @@ struct State {
   std::string group;
   Epoch epoch;
   std::vector<std::uint8_t> state;
-  std::vector<std::uint8_t> key;  // empty: not entitled to this epoch's key
+  EphemeralPublic ephemeral{};
+  std::vector<std::uint8_t> box;  // empty: no key for this member
+};
+struct History {
+  std::string group;
+  Epoch grant;  // the commit that gave it
+  Epoch epoch;
+  EpochBox box{};
 };
 struct Synced {
   std::string group;
@@ -60,25 +95,34 @@ struct NotMember {
 struct Removed {
   std::string group;
 };
-struct RosterRequest {
+struct Committed {
   std::string group;
   Epoch epoch;
 };
-struct Roster {
+// A commit the server did not take; `head` is its newest epoch of the group.
+struct Refused {
   std::string group;
-  Epoch epoch;
-  std::vector<RosterEntry> members;
-  bool more = false;
+  std::string code;  // stale, bad-state, not-admin, name-taken, bad-boxes, store
+  Epoch head;
+  std::string message;
 };
-struct Ping {};
-struct Pong {};
+struct PendingEntry {
+  std::int64_t number = 0;
+  std::vector<std::uint8_t> request;
+  std::int64_t first = 0, last = 0;
+  std::uint64_t count = 0;
+};
+struct Pending {
+  std::string group;
+  std::vector<PendingEntry> requests;
+};
 struct ErrorReply {
   std::string code, message;
 };
 
-using FromMember = std::variant<Hello, Ask, RosterRequest, Ping, Pong>;
-using FromServer =
-    std::variant<Welcome, State, Synced, NotMember, Removed, Roster, Ping, Pong, ErrorReply>;
+using FromMember = std::variant<Hello, Ask, Commit, PendingRequest, Ping, Pong>;
+using FromServer = std::variant<Welcome, State, History, Synced, NotMember, Removed, Committed, Refused,
+                                Pending, Ping, Pong, ErrorReply>;
 
 // Frame bodies (without the length prefix).
 std::vector<std::uint8_t> encode(const FromMember& m);
@@ -86,9 +130,7 @@ std::vector<std::uint8_t> encode(const FromServer& m);
 FromMember decode_from_member(std::span<const std::uint8_t> body);
 FromServer decode_from_server(std::span<const std::uint8_t> body);
 
-// The roster in frames of at most `per_frame` members.
-std::vector<Roster> split_roster(const std::string& group, Epoch epoch,
-                                 const std::vector<RosterEntry>& members,
-                                 std::size_t per_frame = 4000);
+// A commit in frames of at most boxes_per_part boxes.
+std::vector<Commit> split_commit(const Commit& c);
 
 }  // namespace grypt::proto

@@ -30,7 +30,8 @@ class Presigned : public Signer {
       : header_(h.encode()), signed_{s.key_id, s.signature} {
     std::copy(digest.begin(), digest.end(), digest_.begin());
   }
-  SignedDigest sign(const MessageHeader& h, std::span<const std::uint8_t, 64> digest) const override {
+  SignedDigest sign(const MessageHeader& h, const StateHash&,
+                    std::span<const std::uint8_t, 64> digest) const override {
     if (h.encode() != header_ || !std::equal(digest.begin(), digest.end(), digest_.begin()))
       throw std::logic_error("the post changed after gryptd signed it");
     return signed_;
@@ -145,7 +146,7 @@ int body(int argc, char** argv) {
     }
   }
   MessageHeader header;
-  SecretBytes key;
+  MessageKey key;
   std::optional<Presigned> presigned;
   bool fresh = false;
   std::int64_t confirmed = 0;
@@ -164,12 +165,12 @@ int body(int argc, char** argv) {
     try {
       reply = std::get<daemon::SealReply>(access.client->call(daemon::Seal{group, is_signed, digest}));
     } catch (const DaemonRefusal& e) {
-      if (e.code() == "unknown-group") throw unknown();
+      if (e.code() == daemon::Code::unknown_group) throw unknown();
       throw;
     }
     header = MessageHeader::decode(reply.header);
     if (header.is_signed != is_signed) throw SystemError("gryptd answered with another kind of header");
-    key = std::move(reply.key);
+    key = MessageKey{std::move(reply.key), reply.state_hash};
     fresh = reply.fresh;
     confirmed = reply.confirmed;
     state = reply.state;
@@ -187,7 +188,7 @@ int body(int argc, char** argv) {
   FdOutput stdout_out(STDOUT_FILENO, "stdout");
   ArmorWriter armor(stdout_out, form);
   const Signer* signer = !is_signed ? nullptr : presigned ? &*presigned : &access.sign();
-  MessageSealer sealer(header, key.span(), armor, signer);
+  MessageSealer sealer(header, key, armor, signer);
   if (first.len > 0) sealer.write(first.bytes());
   if (!digest) sealer.write_all_of(in);
   sealer.finish();

@@ -6,9 +6,9 @@
 // a misbehaving peer ends only its own session.
 //
 //   grypt-testclient -i IDENTITY -r REFERENCE [--note TEXT] [--stay]
-//       [--until-epoch N] [--roster] [--roster-epoch N] [--hold N:HEAD]
-//       [--also NAME]... [--groups N] [--timing] [--timeout S]
-//       [--raw HEX] [--stop-after-handshake] [--no-hello]
+//       [--until-epoch N] [--pending] [--hold N:HEAD] [--also NAME]...
+//       [--groups N] [--timing] [--timeout S] [--raw HEX]
+//       [--stop-after-handshake] [--no-hello] [--no-pin]
 //
 // Exit status: 0 the session went as asked; 1 the server was refused (a
 // wrong key, a state that fails its checks) or refused us; 2 an error.
@@ -28,6 +28,9 @@
 
 #include "core/encoding.h"
 #include "core/group.h"
+#include "core/group_cache.h"
+#include "core/join_request.h"
+#include "core/reference.h"
 #include "core/identity_file.h"
 #include "core/tool.h"
 #include "proto/frame.h"
@@ -44,8 +47,9 @@ using Json = nlohmann::ordered_json;
 struct Options {
   std::string identity, reference, note, raw, hold;
   std::vector<std::string> also;  // more groups of the same server in the hello
-  bool stay = false, roster = false, stop_after_handshake = false, no_hello = false, timing = false;
-  std::uint32_t until_epoch = 0, roster_epoch = 0;
+  bool stay = false, pending = false, stop_after_handshake = false, no_hello = false, timing = false,
+       no_pin = false;
+  std::uint32_t until_epoch = 0;
   int groups = 0;  // pad the hello to this many groups (g1, g2, ...)
   int timeout = 20;
 };
@@ -66,28 +70,35 @@ std::vector<std::uint8_t> unhex(const std::string& h) {
   return out;
 }
 
-struct Held {
-  std::optional<GroupState> state;
-  std::map<std::uint32_t, bool> keys;  // epoch -> key opened
-};
 
 class Client {
  public:
   Client(asio::io_context& io, const Options& o)
       : io_(io), o_(o), ref_(GroupReference::parse(o.reference)),
         id_(load_identity(o.identity, [] { return SecretBytes(); })),
-        tls_(TlsContext::Role::client, id_) {}
+        tls_(TlsContext::Role::client, id_), chain_(ref_.group, ref_.name) {}
 
   awaitable<void> run() {
     asio::ip::tcp::resolver resolver(io_);
     // GCC 12 destroys temporaries of a co_await expression twice: every
     // argument below is a named local.
-    std::string port = std::to_string(ref_.port);
-    auto endpoints = co_await resolver.async_resolve(ref_.host, port, use_awaitable);
+    std::string host = ref_.endpoints[0].host, port = std::to_string(ref_.endpoints[0].port);
+    auto endpoints = co_await resolver.async_resolve(host, port, use_awaitable);
     asio::ip::tcp::socket socket(io_);
     co_await asio::async_connect(socket, endpoints, use_awaitable);
     TlsStream s(tls_, std::move(socket));
-    co_await s.handshake();
+    if (!o_.no_pin) {
+      Ed25519Key pin;
+      std::copy(ref_.server.ed25519().begin(), ref_.server.ed25519().end(), pin.begin());
+      s.expect_peer(pin);
+    }
+    try {
+      co_await s.handshake();
+    } catch (const PinError&) {
+      event({{"event", "refused"}, {"why", "the server's key does not match the reference"}});
+      status = exit_no;
+      co_return;
+    }
     event({{"event", "handshake"}});
     if (o_.stop_after_handshake) {
       // Hold the connection open and say nothing.
@@ -99,7 +110,7 @@ class Client {
     auto first = co_await next();
     const auto* welcome = first ? std::get_if<proto::Welcome>(&*first) : nullptr;
     if (!welcome) throw TlsError("the server did not say welcome");
-    if (welcome->server.fingerprint() != ref_.server ||
+    if (!(welcome->server == ref_.server) ||
         !std::equal(welcome->server.ed25519().begin(), welcome->server.ed25519().end(),
                     s.peer_key().begin())) {
       event({{"event", "refused"}, {"why", "the server's key does not match the reference"}});
@@ -113,7 +124,9 @@ class Client {
       co_await s.write_all(raw);
     } else if (!o_.no_hello) {
       proto::Hello h{id_.public_key(), {}};
-      proto::GroupWant want{ref_.group, {}, {}, {}, {}, o_.note};
+      proto::GroupWant want{ref_.name, {}, {}, {}, {}};
+      std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+      want.request = JoinRequest{ref_.group, now, id_.public_key(), o_.note}.sign(id_);
       if (!o_.hold.empty()) {
         std::size_t colon = o_.hold.find(':');
         want.epoch = Epoch(static_cast<std::uint32_t>(std::stoul(o_.hold.substr(0, colon))));
@@ -123,11 +136,11 @@ class Client {
         want.head = hh;
       }
       h.groups.push_back(want);
-      for (const std::string& g : o_.also) h.groups.push_back({g, {}, {}, {}, {}, o_.note});
+      for (const std::string& g : o_.also) h.groups.push_back({g, {}, {}, {}, {}});
       // Padding goes first, so that the session ends with the real group's
       // "synced".
       for (int i = static_cast<int>(h.groups.size()); i < o_.groups; ++i)
-        h.groups.insert(h.groups.begin(), {"g" + std::to_string(i), {}, {}, {}, {}, ""});
+        h.groups.insert(h.groups.begin(), proto::GroupWant{"g" + std::to_string(i), {}, {}, {}, {}});
       std::vector<std::uint8_t> f = frame(proto::encode(proto::FromMember{h}));
       if (o_.timing) hello_sent = Clock::now();
       co_await s.write_all(f);
@@ -146,41 +159,45 @@ class Client {
         co_return;
       }
       if (const auto* st = std::get_if<proto::State>(&*m)) {
-        Held& held = held_[st->group];
-        ChainCheck c = check_next_state(st->state, derive_group_id(ref_.server, st->group), *server_, held.state, st->key, id_);
-        Json j = {{"event", "state"}, {"group", st->group}, {"epoch", st->epoch.value()},
-                  {"key", !st->key.empty()}, {"check", chain_result_text(c.result)}};
-        if (c.result != ChainCheck::Result::accepted) {
+        Json j = {{"event", "state"}, {"group", st->group}, {"epoch", st->epoch.value()}, {"key", !st->box.empty()}};
+        if (st->group != ref_.name) {
+          event(j);
+          continue;
+        }
+        Placed p = chain_.take({st->state, st->ephemeral, st->box}, id_);
+        j["check"] = state_fault_text(p.fault);
+        if (p.fault != StateFault::none) {
           event(j);
           status = exit_no;
           co_return;
         }
-        held.state = c.state;
-        held.keys[st->epoch.value()] = !c.epoch_key.empty();
-        j["head"] = base64_encode(c.state.hash(), Base64::url_unpadded);
+        j["head"] = base64_encode(chain_.hash(st->epoch), Base64::url_unpadded);
         event(j);
+      } else if (const auto* h = std::get_if<proto::History>(&*m)) {
+        bool ok = chain_.take_history(h->grant, h->epoch, h->box, id_);
+        event({{"event", "history"}, {"group", h->group}, {"grant", h->grant.value()}, {"epoch", h->epoch.value()},
+               {"check", ok ? "accepted" : "refused"}});
       } else if (const auto* sy = std::get_if<proto::Synced>(&*m)) {
         event({{"event", "synced"}, {"group", sy->group}, {"epoch", sy->epoch.value()}});
-        if (o_.roster && sy->group == ref_.group) {
-          Epoch e = o_.roster_epoch ? Epoch(o_.roster_epoch) : sy->epoch;
-          std::vector<std::uint8_t> f =
-              frame(proto::encode(proto::FromMember{proto::RosterRequest{sy->group, e}}));
+        if (o_.pending && sy->group == ref_.name) {
+          std::vector<std::uint8_t> f = frame(proto::encode(proto::FromMember{proto::PendingRequest{sy->group}}));
           co_await s.write_all(f);
           continue;
         }
         if (o_.until_epoch && sy->epoch.value() >= o_.until_epoch) co_return;
         if (!o_.stay && !o_.until_epoch) co_return;
-      } else if (const auto* r = std::get_if<proto::Roster>(&*m)) {
-        roster_.insert(roster_.end(), r->members.begin(), r->members.end());
-        if (!r->more) {
-          bool match = held_[r->group].state && roster_digest(roster_) == held_[r->group].state->roster;
-          Json names = Json::array();
-          for (const RosterEntry& e : roster_) names.push_back(e.name);
-          event({{"event", "roster"}, {"group", r->group}, {"epoch", r->epoch.value()},
-                 {"members", names}, {"digest", match ? "matches the state" : "does not match"}});
-          if (!match) status = exit_no;
-          co_return;
+      } else if (const auto* pe = std::get_if<proto::Pending>(&*m)) {
+        Json notes = Json::array();
+        for (const proto::PendingEntry& e : pe->requests) {
+          JoinRequest r = JoinRequest::decode(e.request);
+          notes.push_back({{"number", e.number}, {"key", r.key.to_string()}, {"note", r.note}});
         }
+        event({{"event", "pending"}, {"group", pe->group}, {"requests", notes}});
+        co_return;
+      } else if (const auto* rf = std::get_if<proto::Refused>(&*m)) {
+        event({{"event", "refused"}, {"group", rf->group}, {"code", rf->code}, {"message", rf->message}});
+        status = exit_no;
+        co_return;
       } else if (const auto* n = std::get_if<proto::NotMember>(&*m)) {
         event({{"event", "not-member"}, {"group", n->group}});
         status = exit_no;
@@ -218,8 +235,7 @@ class Client {
   Identity id_;
   TlsContext tls_;
   std::optional<PublicKey> server_;
-  std::map<std::string, Held> held_;
-  std::vector<RosterEntry> roster_;
+  GroupChain chain_;
 };
 
 int body(int argc, char** argv) {
@@ -231,8 +247,8 @@ int body(int argc, char** argv) {
       ("note", "a note for the administrator", cxxopts::value<std::string>())
       ("stay", "keep the session and print pushes")
       ("until-epoch", "stop once synced at this epoch", cxxopts::value<std::uint32_t>())
-      ("roster", "ask for the roster of the current epoch and check it")
-      ("roster-epoch", "with --roster: ask for this epoch's instead", cxxopts::value<std::uint32_t>())
+      ("pending", "once synced, ask for the group's pending requests (an admin's)")
+      ("no-pin", "do not pin the server's key in the handshake (check it after)")
       ("also", "another group of the server in the hello", cxxopts::value<std::vector<std::string>>())
       ("groups", "pad the hello to N groups", cxxopts::value<int>())
       ("timing", "each event says how many ms after the hello it came")
@@ -248,8 +264,8 @@ int body(int argc, char** argv) {
   if (r.count("note")) o.note = r["note"].as<std::string>();
   o.stay = r.count("stay") > 0;
   if (r.count("until-epoch")) o.until_epoch = r["until-epoch"].as<std::uint32_t>();
-  o.roster = r.count("roster") > 0;
-  if (r.count("roster-epoch")) o.roster_epoch = r["roster-epoch"].as<std::uint32_t>();
+  o.pending = r.count("pending") > 0;
+  o.no_pin = r.count("no-pin") > 0;
   if (r.count("also")) o.also = r["also"].as<std::vector<std::string>>();
   if (r.count("groups")) o.groups = r["groups"].as<int>();
   o.timing = r.count("timing") > 0;

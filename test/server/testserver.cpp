@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/group.h"
+#include "core/reference.h"
 #include "core/identity_file.h"
 #include "core/tool.h"
 #include "proto/frame.h"
@@ -107,7 +108,10 @@ int body(int argc, char** argv) {
   asio::io_context io;
   TlsContext tls(TlsContext::Role::server, id);
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  GroupReference ref{id.public_key().fingerprint(), "127.0.0.1", acceptor.local_endpoint().port(), o.group};
+  // A group id nothing has: this server has no real group.
+  GroupId fake{};
+  fake[0] = 1;
+  GroupReference ref{id.public_key(), fake, {{"127.0.0.1", acceptor.local_endpoint().port()}}, o.group};
   std::cout << ref.to_string() << std::endl;
   asio::co_spawn(io, serve(acceptor, tls, id, o), asio::detached);
   io.run();

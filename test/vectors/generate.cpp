@@ -98,12 +98,13 @@ std::vector<std::uint8_t> text_bytes(const std::string& s) { return {s.begin(), 
 struct Group {
   GroupId id;
   Epoch epoch{3};
+  StateHash state{};  // the hash of the epoch's state, which messages bind
   SecretBytes key{32};
   std::vector<std::pair<std::string, std::string>> fields(const std::vector<PublicKey>& members,
                                                           Epoch e = Epoch()) const {
     std::vector<std::pair<std::string, std::string>> f = {
-        {"group", b64url(id)}, {"epoch", (e != Epoch() ? e : epoch).to_string()},
-        {"epoch-key", b64url(key.span())}};
+        {"group", b64url(short_id(id))}, {"epoch", (e != Epoch() ? e : epoch).to_string()},
+        {"state", b64url(state)}, {"epoch-key", b64url(key.span())}};
     for (const PublicKey& m : members) f.emplace_back("member", m.to_string());
     return f;
   }
@@ -113,9 +114,10 @@ struct Group {
 class LyingSigner : public Signer {
  public:
   LyingSigner(const Identity& claims, const Identity& signs) : claims_(claims), signs_(signs) {}
-  SignedDigest sign(const MessageHeader& h, std::span<const std::uint8_t, 64> d) const override {
+  SignedDigest sign(const MessageHeader& h, const StateHash& state,
+                    std::span<const std::uint8_t, 64> d) const override {
     KeyId id = claims_.public_key().key_id();
-    return {id, signs_.sign(signed_bytes(h, id, d))};
+    return {id, signs_.sign(signed_bytes(h, state, id, d))};
   }
 
  private:
@@ -125,10 +127,10 @@ class LyingSigner : public Signer {
 
 std::vector<std::uint8_t> seal(const Group& g, std::span<const std::uint8_t> plain,
                                const Signer* signer, Epoch epoch = Epoch()) {
-  MessageHeader h = MessageHeader::fresh(g.id, epoch != Epoch() ? epoch : g.epoch, signer != nullptr);
-  SecretBytes key = derive_message_key(g.key.span(), h);
+  MessageHeader h = MessageHeader::fresh(g.id, epoch != Epoch() ? epoch : g.epoch, g.state, signer != nullptr);
+  MessageKey key{derive_message_key(g.key.span(), h, g.state), g.state};
   MemoryOutput out;
-  MessageSealer s(h, key.span(), out, signer);
+  MessageSealer s(h, key, out, signer);
   s.write(plain);
   s.finish();
   return out.data;
@@ -137,6 +139,7 @@ std::vector<std::uint8_t> seal(const Group& g, std::span<const std::uint8_t> pla
 void messages(const Identity& alice, const Identity& bob, const Identity& mallory) {
   Group g;
   random_bytes(g.id);
+  random_bytes(g.state);
   random_bytes(g.key.span());
   IdentitySigner signer(alice);
   std::vector<PublicKey> members = {alice.public_key(), bob.public_key()};
@@ -193,11 +196,17 @@ void messages(const Identity& alice, const Identity& bob, const Identity& mallor
     v[at] ^= x;
     return v;
   };
-  // Armored: a first byte other than 0x10/0x11 is not taken for binary.
-  emit({"message_header_version_2", "header", "message", "version 2", "version nibble 2", fields,
-        text_bytes(armor_line(tweak(m, 0, 0x30)) + "\n"), true});
-  emit({"message_header_reserved_flag", "header", "message", "reserved flags",
-        "a reserved flag bit set", fields, text_bytes(armor_line(tweak(m, 0, 0x02)) + "\n"), true});
+  // The first byte names the version: 0x13 ^ 0x06 = 0x15, version 3.
+  emit({"message_header_version_3", "header", "message", "version 3", "version bits 010: version 3",
+        fields, text_bytes(armor_line(tweak(m, 0, 0x06)) + "\n"), true});
+  // A real version 1 post (group protocol version 1), which this grypt no
+  // longer reads.
+  emit({"message_version_1", "header", "message", "version 1",
+        "a post sealed by grypt before group protocol version 2", fields,
+        text_bytes("posted by someone: grypt:EakVOnz1oE22AAAAAwWMWFMMg_O14z-spn8tc0rbgPAMaFI1wAw9DiWslPUzhGC-"
+                   "v55dP2LzZzIVvSB0A05m_c9UvmTciQGw9f_QVUSCFDnWtAhAs7VgkggSEoVFI9YM624zDWyy7zgmNzObMERtxE_aeX88By"
+                   "No6DCDMZxuGD2pmOQYypefMSw-AwUcq09eRg -- reply below\n"),
+        true});
   emit({"message_truncated_header", "truncated", "message", "header is incomplete",
         "cut inside the header", fields, std::vector<std::uint8_t>(m.begin(), m.begin() + 20)});
   emit({"message_truncated_no_payload", "truncated", "message", "payload is missing",
@@ -230,8 +239,8 @@ void messages(const Identity& alice, const Identity& bob, const Identity& mallor
     // A key holder's non-canonical stream: a full chunk sealed as non-final,
     // then an empty final chunk. No writer makes it; its length is that of a
     // cut payload.
-    MessageHeader h = MessageHeader::fresh(g.id, g.epoch, false);
-    SecretBytes key = derive_message_key(g.key.span(), h);
+    MessageHeader h = MessageHeader::fresh(g.id, g.epoch, g.state, false);
+    SecretBytes key = derive_message_key(g.key.span(), h, g.state);
     AesGcm gcm(key.span());
     auto hb = h.encode();
     std::vector<std::uint8_t> v(hb.begin(), hb.end());
@@ -248,11 +257,12 @@ void messages(const Identity& alice, const Identity& bob, const Identity& mallor
           "a full non-final chunk then an empty final chunk, both valid under the key", fields, v});
   }
   {
-    // Binary with reserved flags: told from text by its first byte 0x13.
+    // Binary of version 1: told from text by its first byte 0x11, refused
+    // for its version.
     auto b = m;
-    b[0] = 0x13;
-    emit({"message_binary_reserved_flag", "header", "message", "reserved flags",
-          "binary, first byte 0x13: taken for binary, refused for its flags", fields, b});
+    b[0] = 0x11;
+    emit({"message_binary_version_1", "header", "message", "version 1",
+          "binary, first byte 0x11: taken for binary, refused as version 1", fields, b});
   }
   }
   auto full = seal(g, pattern(65536), nullptr);
@@ -279,8 +289,16 @@ void messages(const Identity& alice, const Identity& bob, const Identity& mallor
         "a group id bit flipped: a group we have no key for", fields, tweak(m, 1, 0x01)});
   emit({"message_wrong_epoch", "wrong key", "message", "no key for epoch 4",
         "an epoch the reader has no key for", fields, seal(g, plain, &signer, g.epoch.next())});
+  Group forked;
+  forked.id = g.id;
+  random_bytes(forked.state);
+  forked.key = SecretBytes::copy_of(g.key.span());
+  emit({"message_forked_state", "forked", "message", "history was forked",
+        "sealed under another state of the epoch than the reader holds (its header's state prefix differs)",
+        fields, seal(forked, plain, &signer)});
   Group other;
   other.id = g.id;
+  other.state = g.state;
   random_bytes(other.key.span());
   emit({"message_wrong_epoch_key", "auth", "message", "authentication failed at chunk 1",
         "the reader holds another key for the same group and epoch", other.fields(members),
@@ -588,7 +606,11 @@ int main(int argc, char** argv) {
     grypt::Identity bob = grypt::Identity::generate();
     grypt::Identity mallory = grypt::Identity::generate();
     messages(alice, bob, mallory);
+    // Each section starts at a fixed point of the random stream, so that a
+    // change to one leaves the others' vectors as they were.
+    g_calls = 27;
     vault(alice, bob, mallory);
+    g_calls = 39;
     identities(alice);
   } catch (const std::exception& e) {
     std::cerr << "generate: " << e.what() << "\n";

@@ -124,22 +124,29 @@ Keyring::Keyring(const Vector& v) {
   group_ = b64url(v.get("group"));
   epoch_ = Epoch(static_cast<std::uint32_t>(std::stoul(v.get("epoch"))));
   key_ = b64url(v.get("epoch-key"));
+  state_ = b64url(v.get("state"));
   if (v.has("member"))
     for (const std::string& m : v.fields.at("member")) members_.push_back(PublicKey::parse(m));
 }
 
-SecretBytes Keyring::message_key(const MessageHeader& h) {
+MessageKey Keyring::message_key(const MessageHeader& h) {
   if (!std::equal(h.group.begin(), h.group.end(), group_.begin(), group_.end()))
     throw OpenError(Fault::wrong_key,
                     "not a member of group " + base64_encode(h.group, Base64::url_unpadded));
   if (h.epoch != epoch_) throw OpenError(Fault::wrong_key, "no key for epoch " + h.epoch.to_string());
-  return derive_message_key(key_, h);
+  StateHash state{};
+  if (state_.size() != state.size()) throw std::runtime_error("a state field of " + std::to_string(state_.size()) + " bytes");
+  std::copy(state_.begin(), state_.end(), state.begin());
+  if (state_prefix(state) != h.state)
+    throw OpenError(Fault::forked, "sealed under another state of epoch " + h.epoch.to_string() +
+                                       " than the one held: the group's history was forked");
+  return MessageKey{derive_message_key(key_, h, state), state};
 }
 
 std::vector<Member> Keyring::lookup(const MessageHeader&, const KeyId& id) const {
   std::vector<Member> out;
   for (const PublicKey& k : members_)
-    if (k.key_id() == id) out.push_back({k, "", true});
+    if (k.key_id() == id) out.push_back({k, "", std::optional<bool>(true)});
   return out;
 }
 

@@ -49,16 +49,16 @@ std::string verdict(const Vector& v, const Outcome& got);
 
 std::vector<std::string> vector_files(const std::string& dir);
 
-// The keys and members a message vector names (group, epoch, epoch-key,
-// member lines), as the providers a tool would use.
+// The keys and members a message vector names (group, epoch, state,
+// epoch-key, member lines), as the providers a tool would use.
 class Keyring : public MessageKeys, public Members {
  public:
   explicit Keyring(const Vector& v);
-  SecretBytes message_key(const MessageHeader& h) override;
+  MessageKey message_key(const MessageHeader& h) override;
   std::vector<Member> lookup(const MessageHeader&, const KeyId& id) const override;
 
  private:
-  std::vector<std::uint8_t> group_, key_;
+  std::vector<std::uint8_t> group_, key_, state_;
   Epoch epoch_;
   std::vector<PublicKey> members_;
 };

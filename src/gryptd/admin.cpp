@@ -1,0 +1,190 @@
+// An administrator's requests (grypt-admin.1, grypt-protocol.7 DAEMON
+// PROTOCOL): the daemon makes the new epoch's key, boxes it, signs the
+// state and commits it through its link; the server relays. A commit that
+// lost a race to another admin is made again on the new head.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <asio/use_awaitable.hpp>
+
+#include "core/join_request.h"
+#include "gryptd/agent.h"
+#include "gryptd/commits.h"
+
+namespace grypt {
+namespace {
+
+using asio::awaitable;
+constexpr int commit_attempts = 3;
+constexpr auto held_wait = 10s;
+
+daemon::Failure fail(daemon::Code c, const std::string& m) { return {c, m}; }
+
+// The creator's name in its new group: its login name where that is a
+// valid member name.
+std::string my_name() {
+  struct passwd* pw = ::getpwuid(::geteuid());
+  std::string n = pw && pw->pw_name ? pw->pw_name : "";
+  return group_name_defect(n).empty() ? n : "admin";
+}
+
+}  // namespace
+
+// Until the group's chain holds epoch `e` (the server pushes every commit
+// to its committer too), or the wait ends.
+static awaitable<bool> hold(Agent& a, KnownGroup* g, Epoch e) {
+  auto deadline = std::chrono::steady_clock::now() + held_wait;
+  while (g->chain.empty() || g->chain.head().epoch < e)
+    if (!co_await a.signal_of(g).wait_until(deadline)) co_return false;
+  co_return true;
+}
+
+// A proposal made, committed and held, again on the new head when another
+// admin's commit came first.
+static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal& p) {
+  for (int attempt = 1;; ++attempt) {
+    if (a.standing(g) != Standing::connected && a.standing(g) != Standing::expired)
+      co_return fail(daemon::Code::offline, "the server of " + g->entry.name + " cannot be reached now (see gryptd status)");
+    const RosterEntry* me = g->chain.roster().find(a.keyring.identity().public_key());
+    if (!me || me->role != Role::admin)
+      co_return fail(daemon::Code::not_admin, "you are not an administrator of " + g->entry.name);
+    if (std::string d = proposal_defect(g->chain, p); !d.empty())
+      co_return fail(daemon::Code::usage, g->entry.name + ": " + d);
+    MadeCommit m = make_commit(g->chain, a.keyring.identity(), p, a.now());
+    Epoch wanted = m.state.epoch;
+    auto answer = co_await a.link_of[g]->commit(std::move(m.commit));
+    if (!answer) co_return fail(daemon::Code::offline, "the server of " + g->entry.name + " did not answer the commit");
+    if (std::holds_alternative<proto::Committed>(*answer)) {
+      if (!co_await hold(a, g, wanted))
+        co_return fail(daemon::Code::offline, "the server took epoch " + wanted.to_string() + " of " + g->entry.name +
+                                                  " but did not send it back");
+      co_return daemon::EpochReply{wanted.value()};
+    }
+    const proto::Refused& no = std::get<proto::Refused>(*answer);
+    if (no.code != "stale" || attempt == commit_attempts)
+      co_return fail(no.code == "not-admin" ? daemon::Code::not_admin : daemon::Code::refused,
+                     "the server refused the commit to " + g->entry.name + ": " + no.message);
+    // Another admin's epoch came first: made again on it once it is here.
+    co_await hold(a, g, no.head);
+  }
+}
+
+// A member by name or by key string, in the group's current roster.
+static const RosterEntry* member(KnownGroup* g, const std::string& who) {
+  if (who.rfind("grypt-pk:", 0) == 0) return g->chain.roster().find(PublicKey::parse(who));
+  return g->chain.roster().find(who);
+}
+
+awaitable<daemon::Reply> ToolSession::create(const daemon::Create& c) {
+  ServerReference server = ServerReference::parse(c.server);
+  if (a_.keyring.find(c.group))
+    co_return fail(daemon::Code::usage, "a group named " + c.group + " is known already (gryptd status)");
+  MadeCommit m = make_genesis(c.group, my_name(), a_.keyring.identity(), a_.now());
+  GroupReference ref{server.server, group_id_of(m.state), server.endpoints, c.group};
+  KnownGroup& g = a_.keyring.join(c.group, ref);
+  Link& link = a_.link_for(&g);
+  auto answer = co_await link.commit(std::move(m.commit));
+  if (!answer || std::holds_alternative<proto::Refused>(*answer)) {
+    a_.forget(&g);
+    if (!answer) co_return fail(daemon::Code::offline, "the server did not answer the creation of " + c.group);
+    const proto::Refused& no = std::get<proto::Refused>(*answer);
+    co_return fail(no.code == "not-admin" ? daemon::Code::not_admin : daemon::Code::refused,
+                   "the server refused to create " + c.group + ": " + no.message);
+  }
+  if (!co_await hold(a_, &g, Epoch(1)))
+    co_return fail(daemon::Code::offline, "the server created " + c.group + " but did not send it back");
+  co_return daemon::CreateReply{ref.to_string()};
+}
+
+awaitable<daemon::Reply> ToolSession::add(const daemon::Add& q) {
+  KnownGroup* g = a_.keyring.find(q.group);
+  if (!g) throw UnknownGroupError("no group named " + q.group + " (see gryptd join)");
+  PublicKey key;
+  if (!q.who.empty() && q.who.find_first_not_of("0123456789") == std::string::npos) {
+    // A pending request, by its number: signed by the key it names.
+    auto listed = co_await a_.link_of[g]->pending(g->entry.reference.name);
+    if (!listed) co_return fail(daemon::Code::offline, "the server of " + q.group + " did not answer");
+    if (const auto* no = std::get_if<proto::Refused>(&*listed))
+      co_return fail(daemon::Code::not_admin, no->message);
+    bool found = false;
+    for (const proto::PendingEntry& e : std::get<proto::Pending>(*listed).requests)
+      if (std::to_string(e.number) == q.who) {
+        JoinRequest r = JoinRequest::decode(e.request);
+        if (r.group != g->id()) throw UsageError("pending request " + q.who + " is for another group");
+        key = r.key;
+        found = true;
+      }
+    if (!found) co_return fail(daemon::Code::usage, "the group " + q.group + " has no pending request " + q.who);
+  } else {
+    key = PublicKey::parse(q.who);
+  }
+  Proposal p{Change::add, RosterEntry{q.name, key, q.admin ? Role::admin : Role::member}, q.history};
+  co_return co_await propose(a_, g, p);
+}
+
+awaitable<daemon::Reply> ToolSession::change(const daemon::Change& q) {
+  KnownGroup* g = a_.keyring.find(q.group);
+  if (!g) throw UnknownGroupError("no group named " + q.group + " (see gryptd join)");
+  Proposal p{q.change, std::nullopt, false};
+  if (q.change != Change::rotate) {
+    const RosterEntry* m = member(g, q.member);
+    if (!m) co_return fail(daemon::Code::usage, "the group " + q.group + " has no member " + q.member);
+    RosterEntry e = *m;
+    if (q.change == Change::promote) e.role = Role::admin;
+    if (q.change == Change::demote) e.role = Role::member;
+    p.subject = e;
+  }
+  co_return co_await propose(a_, g, p);
+}
+
+awaitable<daemon::Reply> ToolSession::listing(const daemon::Listing& l) {
+  KnownGroup* g = a_.keyring.find(l.group);
+  if (!g) throw UnknownGroupError("no group named " + l.group + " (see gryptd join)");
+  switch (l.what) {
+    case daemon::Listing::What::invite:
+      co_return daemon::InviteReply{g->entry.reference.to_string()};
+    case daemon::Listing::What::roster: {
+      daemon::RosterReply r;
+      for (const Membership& m : g->chain.memberships())
+        if (!m.until) r.members.push_back({m.name, m.key, role_name(m.role), m.since.value()});
+      co_return r;
+    }
+    case daemon::Listing::What::log: {
+      daemon::LogReply r;
+      for (std::uint32_t e = 1; g->chain.state(Epoch(e)); ++e) {
+        const GroupState& s = *g->chain.state(Epoch(e));
+        daemon::LogOut o;
+        o.epoch = e;
+        o.time = s.time;
+        o.change = change_name(s.change);
+        o.subject = s.subject;
+        o.subject_name = s.subject_name;
+        o.role = s.role ? role_name(*s.role) : "";
+        o.signer = s.signer;
+        for (const Membership& m : g->chain.members_at(Epoch(e > 1 ? e - 1 : 1), s.signer.key_id()))
+          if (m.key == s.signer) o.signer_name = m.name;
+        r.entries.push_back(std::move(o));
+      }
+      co_return r;
+    }
+    case daemon::Listing::What::pending: {
+      auto listed = co_await a_.link_of[g]->pending(g->entry.reference.name);
+      if (!listed) co_return fail(daemon::Code::offline, "the server of " + l.group + " did not answer");
+      if (const auto* no = std::get_if<proto::Refused>(&*listed)) co_return fail(daemon::Code::not_admin, no->message);
+      daemon::PendingReply r;
+      // Only what its key signed, for this group, is shown.
+      for (const proto::PendingEntry& e : std::get<proto::Pending>(*listed).requests) {
+        try {
+          JoinRequest req = JoinRequest::decode(e.request);
+          if (req.group != g->id()) continue;
+          r.requests.push_back({e.number, req.key, req.note, req.time, e.first, e.last, e.count});
+        } catch (const FormatError&) {
+        }
+      }
+      co_return r;
+    }
+  }
+  co_return daemon::Done{};
+}
+
+}  // namespace grypt

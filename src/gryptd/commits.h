@@ -1,0 +1,41 @@
+// What an administrator's daemon makes (grypt-protocol.7, COMMITS): the
+// next state of a group, a fresh epoch key, and a box of it for every
+// member of the new roster, with history boxes for the subject of an add
+// with history or a grant. Pure: the tools' side asks, the link sends.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/group_cache.h"
+#include "proto/server.h"
+
+namespace grypt {
+
+// How long an epoch lasts unless an admin makes another: a removed member
+// kept out of it by a withholding server is kept out for at most this long.
+inline constexpr std::int64_t default_lifetime = 7 * 24 * 3600;
+
+struct Proposal {
+  Change change = Change::rotate;
+  std::optional<RosterEntry> subject;  // with its role after the change
+  bool history = false;                // add: box the past epochs held too
+};
+
+struct MadeCommit {
+  proto::Commit commit;
+  GroupState state;
+};
+
+// Why `p` cannot be the next change of `chain` (the roster's rules: a key
+// or name taken, the last admin...), or empty.
+std::string proposal_defect(const GroupChain& chain, const Proposal& p);
+// The next epoch after the chain's head, signed by `admin`.
+MadeCommit make_commit(const GroupChain& chain, const Identity& admin, const Proposal& p, std::int64_t now,
+                       std::int64_t lifetime = default_lifetime);
+// A new group's genesis, its creator its only member and admin.
+MadeCommit make_genesis(const std::string& group, const std::string& admin_name, const Identity& admin,
+                        std::int64_t now, std::int64_t lifetime = default_lifetime);
+
+}  // namespace grypt

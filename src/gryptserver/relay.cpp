@@ -1,0 +1,162 @@
+#include "gryptserver/relay.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/error.h"
+
+namespace grypt {
+namespace {
+
+[[noreturn]] void damaged(const std::string& group, const std::string& what) {
+  throw OpenError(Fault::auth, "the store is damaged: group " + group + ": " + what);
+}
+
+proto::Refused refused(const std::string& group, const char* code, Epoch head, const std::string& why) {
+  return proto::Refused{group, code, head, why};
+}
+
+// The boxes of a commit, one per member of the new roster in key order.
+std::vector<std::pair<PublicKey, EpochBox>> pair_boxes(const Roster& roster, const std::vector<EpochBox>& boxes) {
+  std::vector<std::pair<PublicKey, EpochBox>> out;
+  out.reserve(boxes.size());
+  std::size_t i = 0;
+  for (const RosterEntry& e : roster.entries()) out.emplace_back(e.key, boxes[i++]);
+  return out;
+}
+
+// History boxes: only with an add or a grant, for the subject, of distinct
+// epochs before the new one.
+std::string history_defect(const GroupState& s, const std::vector<proto::HistoryBox>& history) {
+  if (history.empty()) return "";
+  if (s.change != Change::add && s.change != Change::grant) return "history boxes with a " + std::string(change_name(s.change));
+  std::set<std::uint32_t> seen;
+  for (const proto::HistoryBox& h : history) {
+    if (h.epoch.value() == 0 || h.epoch >= s.epoch) return "a history box of epoch " + h.epoch.to_string();
+    if (!seen.insert(h.epoch.value()).second) return "two history boxes of epoch " + h.epoch.to_string();
+  }
+  return "";
+}
+
+}  // namespace
+
+Relay::Relay(std::vector<GroupRow> rows, Store& store) {
+  for (GroupRow& row : rows) {
+    auto g = std::make_unique<GroupLive>();
+    g->row = std::move(row);
+    g->states = store.states(g->row.id);
+    if (g->states.empty()) damaged(g->row.name, "it has no genesis");
+    for (std::size_t i = 0; i < g->states.size(); ++i) {
+      std::string at = "epoch " + std::to_string(i + 1) + ": ";
+      GroupState s;
+      try {
+        s = GroupState::decode(g->states[i].state);
+      } catch (const FormatError& e) {
+        damaged(g->row.name, at + e.what());
+      }
+      std::string why;
+      StateFault f = i == 0 ? check_genesis(s, g->row.group_id, g->roster)
+                            : check_next(g->decoded.back(), s, g->row.name, g->roster, &why);
+      if (f == StateFault::none && s.group_name != g->row.name) f = StateFault::renamed;
+      if (f != StateFault::none) damaged(g->row.name, at + state_fault_text(f) + (why.empty() ? "" : ": " + why));
+      g->decoded.push_back(s);
+      g->hashes.push_back(s.hash());
+    }
+    groups_.push_back(std::move(g));
+  }
+}
+
+GroupLive* Relay::find(const std::string& name) {
+  for (auto& g : groups_)
+    if (g->row.name == name) return g.get();
+  return nullptr;
+}
+
+std::vector<GroupLive*> Relay::groups() {
+  std::vector<GroupLive*> out;
+  for (auto& g : groups_) out.push_back(g.get());
+  return out;
+}
+
+std::variant<CheckedCommit, proto::Refused> Relay::check(GroupLive& g, const proto::Commit& c) const {
+  const Epoch head = g.head();
+  GroupState s;
+  try {
+    s = GroupState::decode(c.state);
+  } catch (const FormatError& e) {
+    return refused(g.name(), "bad-state", head, e.what());
+  }
+  if (s.epoch != head.next())
+    return refused(g.name(), "stale", head,
+                   "epoch " + s.epoch.to_string() + " does not follow the group's head, epoch " + head.to_string());
+  std::string why;
+  std::function<void()> undo;
+  StateFault f = check_next(g.decoded.back(), s, g.name(), g.roster, &why, &undo);
+  if (f == StateFault::not_admin) return refused(g.name(), "not-admin", head, state_fault_text(f));
+  if (f != StateFault::none)
+    return refused(g.name(), "bad-state", head, std::string(state_fault_text(f)) + (why.empty() ? "" : ": " + why));
+  CheckedCommit out;
+  out.state = s;
+  if (c.boxes.size() != g.roster.size()) {
+    std::size_t n = g.roster.size();
+    undo();
+    return refused(g.name(), "bad-boxes", head,
+                   std::to_string(c.boxes.size()) + " boxes for " + std::to_string(n) + " members");
+  }
+  out.row.boxes = pair_boxes(g.roster, c.boxes);
+  undo();
+  if (std::string d = history_defect(s, c.history); !d.empty()) return refused(g.name(), "bad-boxes", head, d);
+  out.row.group = g.row.id;
+  out.row.epoch = s.epoch;
+  out.row.state = {c.state, c.ephemeral};
+  for (const proto::HistoryBox& h : c.history) out.row.history.push_back({*s.subject, BoxRow{h.epoch, s.epoch, h.box}});
+  if (s.change == Change::add) out.row.added = s.subject;
+  if (s.change == Change::remove) out.removed = s.subject;
+  return out;
+}
+
+std::variant<CheckedCommit, proto::Refused> Relay::check_create(const proto::Commit& c,
+                                                                const std::vector<PublicKey>& admins) const {
+  GroupState s;
+  try {
+    s = GroupState::decode(c.state);
+  } catch (const FormatError& e) {
+    return refused("", "bad-state", Epoch(0), e.what());
+  }
+  Roster r;
+  StateFault f = check_genesis(s, GroupId{}, r);
+  if (f != StateFault::none) return refused(s.group_name, "bad-state", Epoch(0), state_fault_text(f));
+  if (std::find(admins.begin(), admins.end(), s.signer) == admins.end())
+    return refused(s.group_name, "not-admin", Epoch(0), "this server does not let that key create groups");
+  if (c.boxes.size() != 1 || !c.history.empty())
+    return refused(s.group_name, "bad-boxes", Epoch(0), "a genesis has one box, its creator's");
+  CheckedCommit out;
+  out.state = s;
+  out.row.epoch = Epoch(1);
+  out.row.state = {c.state, c.ephemeral};
+  out.row.boxes.emplace_back(s.signer, c.boxes[0]);
+  return out;
+}
+
+void Relay::apply(GroupLive& g, const CheckedCommit& c) {
+  std::string why;
+  if (check_next(g.decoded.back(), c.state, g.name(), g.roster, &why) != StateFault::none)
+    throw std::logic_error("a commit checked before no longer applies");
+  g.states.push_back(c.row.state);
+  g.decoded.push_back(c.state);
+  g.hashes.push_back(c.state.hash());
+}
+
+GroupLive& Relay::add(GroupRow row, const CheckedCommit& genesis) {
+  auto g = std::make_unique<GroupLive>();
+  g->row = std::move(row);
+  check_genesis(genesis.state, g->row.group_id, g->roster);
+  g->states.push_back(genesis.row.state);
+  g->decoded.push_back(genesis.state);
+  g->hashes.push_back(genesis.state.hash());
+  GroupLive& out = *g;
+  groups_.push_back(std::move(g));
+  return out;
+}
+
+}  // namespace grypt

@@ -1,0 +1,65 @@
+// The relay: every group's chain as the server holds it, and the checks a
+// commit must pass before the store takes it (grypt-protocol.7, COMMITS).
+// The server makes no key and signs no state; it checks what admins sign
+// (the chain, the signer's role, the change, one box per member) so that a
+// broken or hostile client cannot make its members refuse the group, and
+// relays it. Pure of the network and the store's thread: the sessions ask,
+// the store writes, and only then is a commit applied here.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/group.h"
+#include "core/roster.h"
+#include "gryptserver/store.h"
+#include "proto/server.h"
+
+namespace grypt {
+
+struct GroupLive {
+  GroupRow row;
+  std::vector<StateRow> states;     // epoch 1 first
+  std::vector<GroupState> decoded;  // the same, decoded
+  std::vector<StateHash> hashes;
+  Roster roster;  // of the head
+  Epoch head() const { return Epoch(static_cast<std::uint32_t>(states.size())); }
+  const std::string& name() const { return row.name; }
+};
+
+// A commit that passed the checks: what the store writes, and the state.
+struct CheckedCommit {
+  CommitRow row;
+  GroupState state;
+  std::optional<PublicKey> removed;
+};
+
+class Relay {
+ public:
+  // Checks every group from its genesis (gryptserver.8, the start-up
+  // check); OpenError(auth) names what is wrong.
+  Relay(std::vector<GroupRow> rows, Store& store);
+  Relay() = default;
+
+  GroupLive* find(const std::string& name);
+  std::vector<GroupLive*> groups();
+
+  // A commit checked against the group's head, or why not.
+  // The roster is moved and moved back while it is checked.
+  std::variant<CheckedCommit, proto::Refused> check(GroupLive& g, const proto::Commit& c) const;
+  // A create checked: the genesis, signed by a key allowed to create groups.
+  std::variant<CheckedCommit, proto::Refused> check_create(const proto::Commit& c,
+                                                           const std::vector<PublicKey>& admins) const;
+  // After the store committed it.
+  void apply(GroupLive& g, const CheckedCommit& c);
+  GroupLive& add(GroupRow row, const CheckedCommit& genesis);
+
+ private:
+  std::vector<std::unique_ptr<GroupLive>> groups_;
+};
+
+}  // namespace grypt

@@ -1,0 +1,142 @@
+// gryptserver's insides, shared by its jobs: member sessions (session.cpp),
+// the operator's socket (admin.cpp) and the loop that holds them
+// (server.cpp). Everything here runs on the event loop's thread but the
+// store, which runs on its own (store_worker.h).
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <unordered_map>
+
+#include "gryptserver/relay.h"
+#include "gryptserver/server.h"
+#include "gryptserver/store_worker.h"
+#include "net/tls.h"
+#include "proto/server.h"
+
+namespace grypt {
+
+using Clock = std::chrono::steady_clock;
+void server_log(const std::string& line);
+
+class Server;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  enum class Phase { handshake, hello, active, closing };
+
+  Session(Server& server, const TlsContext& tls, asio::ip::tcp::socket socket);
+
+  asio::awaitable<void> run();
+  void send(const proto::FromServer& m);
+  // Sends an error frame, then closes once it is written (or at the next
+  // sweep if the peer does not read).
+  void fail(const std::string& code, const std::string& message);
+  void close();
+  void close_when_sent();
+  // A commit of a group this session follows: its state and box, or
+  // "removed".
+  void pushed(GroupLive& g, const CheckedCommit& c);
+  // This key was just added to a group it asked for on this connection.
+  void admitted(GroupLive& g);
+
+  Phase phase = Phase::handshake;
+  Clock::time_point deadline;
+  Clock::time_point last_read;
+  std::array<std::uint8_t, 32> ed{};
+  std::optional<PublicKey> key;
+  std::set<std::string> groups;  // followed: a member of each
+  // Asked for, but not a member (or no such group): what it said it holds.
+  std::map<std::string, proto::GroupWant> asked;
+
+ private:
+  asio::awaitable<void> write_queue();
+  void receive(const proto::FromMember& m);
+  void hello(const proto::Hello& h);
+  void ask(const proto::Ask& a);
+  void want(const proto::GroupWant& w);
+  void sync(GroupLive& g, const proto::GroupWant& w);
+  void commit(const proto::Commit& part);
+  void pending(const proto::PendingRequest& p);
+  void send_state(const GroupLive& g, Epoch e, const EpochBox* box);
+
+  Server& server_;
+  std::string peer_;
+  TlsStream stream_;
+  FrameBuffer in_;
+  std::deque<std::vector<std::uint8_t>> out_;
+  std::size_t unsent_ = 0;
+  bool writing_ = false;
+  bool close_after_write_ = false;
+  // Groups whose sync waits on the store: pushes meanwhile wait here.
+  std::map<std::string, std::vector<std::pair<std::shared_ptr<const CheckedCommit>, GroupLive*>>> syncing_;
+  std::optional<proto::Commit> commit_;  // parts so far
+};
+
+class Server {
+ public:
+  Server(Store& store, const ServeOptions& o);
+  ~Server();
+
+  int run();
+  void subscribe(const std::string& group, Session* s) { subscribers[group].insert(s); }
+  void ask(const std::string& group, Session* s) { askers[group].insert(s); }
+  void unask(const std::string& group, Session* s);
+  void forget(Session* s);
+  // A non-member's request is recorded after its answer left, off the
+  // session's path: whether the group exists must not show in how long
+  // "not-member" takes (grypt-protocol.7, not-member).
+  void record_pending_later(GroupLive& g, const PublicKey& key, std::vector<std::uint8_t> request);
+  // After the store took a commit: applied, pushed, answered.
+  void committed(GroupLive& g, std::shared_ptr<const CheckedCommit> c);
+  std::string reference(const GroupLive& g) const;
+  admin::Reply admin_request(std::span<const std::uint8_t> body);
+
+  Store& store;
+  ServeOptions options;
+  asio::io_context io{1};
+  Identity identity;
+  TlsContext tls;
+  Relay relay;
+  StoreWorker worker;
+  std::vector<PublicKey> admins;
+  std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
+  std::map<std::string, std::set<Session*>> subscribers;
+  std::map<std::string, std::set<Session*>> askers;
+  std::size_t max_sessions = SIZE_MAX;
+  bool stopping = false;
+  std::uint16_t bound_port = 0;
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> admin_loop();
+  asio::awaitable<void> admin_session(asio::local::stream_protocol::socket s);
+  asio::awaitable<void> sweep_loop();
+  void listen();
+  bool may_record_pending();
+
+  asio::ip::tcp::acceptor acceptor_;
+  asio::local::stream_protocol::acceptor admin_acceptor_;
+  asio::signal_set signals_;
+  asio::steady_timer sweep_timer_;
+  Clock::time_point last_full_log_{};
+  Clock::time_point pending_window_ = Clock::now();
+  int pending_writes_ = 0;
+};
+
+// The operator's requests, on the running server's view or a store's.
+admin::Reply admin_reply(Store& store, Relay& relay, std::vector<PublicKey>& admins,
+                         const std::function<std::string(const GroupLive&)>& reference,
+                         const std::function<std::uint64_t(const GroupLive&)>& online,
+                         std::span<const std::uint8_t> body);
+
+}  // namespace grypt

@@ -1,0 +1,158 @@
+// grypt-admin: a group administrator's verbs (man/grypt-admin.1), through
+// the administrator's own gryptd, which holds the identity that signs the
+// group's states and makes its epoch keys. The server only relays.
+#include <nlohmann/json.hpp>
+
+#include "cli/options.h"
+#include "core/io.h"
+#include "core/text.h"
+#include "ipc/daemon_client.h"
+
+namespace grypt {
+namespace {
+
+using OJson = nlohmann::ordered_json;
+
+struct Args {
+  const cxxopts::ParseResult& r;
+  const std::vector<std::string>& w;
+  bool json() const { return r.count("json") > 0; }
+};
+
+void print(const OJson& j) { write_stdout(j.dump(-1, ' ', false, OJson::error_handler_t::replace) + "\n"); }
+
+daemon::Reply ask(const cxxopts::ParseResult& r, const daemon::Request& q) {
+  std::string path = r.count("socket") ? option<std::string>(r, "socket") : default_socket_path();
+  std::optional<DaemonClient> c = DaemonClient::connect(path);
+  if (!c) throw UsageError(daemon_absent(path) + ": start it with gryptd");
+  return c->call(q);
+}
+
+int epoch_out(const Args& a, const daemon::Request& q) {
+  auto e = std::get<daemon::EpochReply>(ask(a.r, q));
+  if (a.json()) print({{"epoch", e.epoch}});
+  else write_stdout("epoch " + std::to_string(e.epoch) + "\n");
+  return exit_ok;
+}
+
+int members(const Args& a) {
+  auto m = std::get<daemon::RosterReply>(ask(a.r, daemon::Listing{daemon::Listing::What::roster, a.w[1]}));
+  OJson list = OJson::array();
+  std::string out;
+  for (const auto& e : m.members) {
+    list.push_back({{"name", e.name}, {"key", e.key.to_string()}, {"role", e.role}, {"since", e.since}});
+    out += e.name + "  " + e.role + "  since epoch " + std::to_string(e.since) + "  " + e.key.to_string() + "\n";
+  }
+  if (a.json()) print({{"members", list}});
+  else write_stdout(out);
+  return exit_ok;
+}
+
+int pending(const Args& a) {
+  auto p = std::get<daemon::PendingReply>(ask(a.r, daemon::Listing{daemon::Listing::What::pending, a.w[1]}));
+  OJson list = OJson::array();
+  std::string out;
+  for (const auto& e : p.requests) {
+    list.push_back({{"number", e.number}, {"key", e.key.to_string()}, {"note", e.note}, {"time", e.time},
+                    {"first", e.first}, {"last", e.last}, {"count", e.count}});
+    out += std::to_string(e.number) + "  " + e.key.to_string() + "  " + utc_time(e.time) + "  " +
+           std::to_string(e.count) + "x" + (e.note.empty() ? "" : "  \"" + printable(e.note) + "\"") + "\n";
+  }
+  if (a.json()) print({{"pending", list}});
+  else write_stdout(out);
+  return exit_ok;
+}
+
+int log(const Args& a) {
+  auto l = std::get<daemon::LogReply>(ask(a.r, daemon::Listing{daemon::Listing::What::log, a.w[1]}));
+  OJson list = OJson::array();
+  std::string out;
+  for (const auto& e : l.entries) {
+    list.push_back({{"epoch", e.epoch}, {"time", e.time}, {"change", e.change}, {"subject", e.subject_name},
+                    {"subject_key", e.subject ? OJson(e.subject->to_string()) : OJson(nullptr)},
+                    {"role", e.role}, {"signer", e.signer_name}, {"signer_key", e.signer.to_string()}});
+    out += "epoch " + std::to_string(e.epoch) + "  " + utc_time(e.time) + "  " + e.signer_name + "  " + e.change +
+           (e.subject_name.empty() ? "" : "  " + e.subject_name) + (e.role.empty() ? "" : " (" + e.role + ")") + "\n";
+  }
+  if (a.json()) print({{"log", list}});
+  else write_stdout(out);
+  return exit_ok;
+}
+
+int reference_out(const Args& a, const std::string& ref) {
+  if (a.json()) print({{"reference", ref}});
+  else write_stdout(ref + "\n");
+  return exit_ok;
+}
+
+daemon::Change change_of(grypt::Change c, const Args& a) {
+  return {c, a.w[1], c == grypt::Change::rotate ? "" : a.w[2]};
+}
+
+struct Verb {
+  const char* name;
+  std::size_t words;  // with the verb
+  const char* takes;
+  int (*run)(const Args&);
+};
+
+const Verb verbs[] = {
+    {"create", 3, "GROUP SERVER-REFERENCE", [](const Args& a) {
+       return reference_out(a, std::get<daemon::CreateReply>(ask(a.r, daemon::Create{a.w[1], a.w[2]})).reference);
+     }},
+    {"invite", 2, "GROUP", [](const Args& a) {
+       auto r = ask(a.r, daemon::Listing{daemon::Listing::What::invite, a.w[1]});
+       return reference_out(a, std::get<daemon::InviteReply>(r).reference);
+     }},
+    {"add", 3, "GROUP KEY|NUMBER --name NAME", [](const Args& a) {
+       if (!a.r.count("name")) throw UsageError("add needs --name NAME, the member's name in the group");
+       return epoch_out(a, daemon::Add{a.w[1], a.w[2], option<std::string>(a.r, "name"),
+                                       a.r.count("with-history") > 0, a.r.count("admin") > 0});
+     }},
+    {"remove", 3, "GROUP NAME|KEY", [](const Args& a) { return epoch_out(a, change_of(grypt::Change::remove, a)); }},
+    {"rotate", 2, "GROUP", [](const Args& a) { return epoch_out(a, change_of(grypt::Change::rotate, a)); }},
+    {"promote", 3, "GROUP NAME", [](const Args& a) { return epoch_out(a, change_of(grypt::Change::promote, a)); }},
+    {"demote", 3, "GROUP NAME", [](const Args& a) { return epoch_out(a, change_of(grypt::Change::demote, a)); }},
+    {"grant", 3, "GROUP NAME", [](const Args& a) { return epoch_out(a, change_of(grypt::Change::grant, a)); }},
+    {"members", 2, "GROUP", members},
+    {"pending", 2, "GROUP", pending},
+    {"log", 2, "GROUP", log},
+};
+
+int body(int argc, char** argv) {
+  cxxopts::Options o("grypt-admin", "A group administrator's verbs, through gryptd");
+  o.custom_help("VERB GROUP ... (see below)");
+  o.positional_help("");
+  o.add_options()
+      ("name", "add: the member's name in the group", cxxopts::value<std::string>(), "NAME")
+      ("with-history", "add: give the new member the keys of the epochs you hold")
+      ("admin", "add: make the new member an administrator")
+      ("json", "one JSON object on stdout")
+      ("socket", "gryptd's socket (default: $GRYPT_SOCKET or $XDG_RUNTIME_DIR/grypt/gryptd.sock)",
+       cxxopts::value<std::string>(), "PATH")
+      ("h,help", "print this help")
+      ("version", "print the version");
+  o.add_options("hidden")("words", "", cxxopts::value<std::vector<std::string>>());
+  o.parse_positional({"words"});
+  auto r = parse_options(o, argc, argv);
+  std::string tail = "\nVerbs:\n";
+  for (const Verb& v : verbs) tail += std::string("  ") + v.name + " " + v.takes + "\n";
+  if (handle_common_options(o, r, tail + "Exit status: 0 success, 1 not an administrator or not a member, 2 error. "
+                                         "See grypt-admin(1).\n"))
+    return exit_ok;
+  std::vector<std::string> w = r.count("words") ? option<std::vector<std::string>>(r, "words") : std::vector<std::string>{};
+  if (w.empty()) throw UsageError("give a verb (see grypt-admin --help)");
+  for (const Verb& v : verbs)
+    if (w[0] == v.name) {
+      if (w.size() != v.words) throw UsageError(std::string(v.name) + " takes " + v.takes);
+      if (std::string d = group_name_defect(w[1]); !d.empty())
+        throw UsageError("invalid group name '" + printable(w[1]) + "': " + d);
+      return v.run(Args{r, w});
+    }
+  throw UsageError("unknown verb '" + printable(w[0]) + "' (see grypt-admin --help)");
+}
+
+}  // namespace
+}  // namespace grypt
+
+int main(int argc, char** argv) { return grypt::run_tool("grypt-admin", argc, argv, grypt::body); }
