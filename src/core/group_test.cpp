@@ -186,7 +186,8 @@ TEST(JoinRequest, SignedByItsKeyForItsGroup) {
   EXPECT_THROW(JoinRequest::decode(std::span(bytes).first(bytes.size() - 1)), FormatError);
   // Naming another key than the one that signed: refused.
   auto other = bytes;
-  auto k = Identity::generate().public_key().bytes();
+  PublicKey stranger = Identity::generate().public_key();
+  auto k = stranger.bytes();
   std::copy(k.begin(), k.end(), other.begin() + 48);
   EXPECT_THROW(JoinRequest::decode(other), FormatError);
 }

@@ -17,6 +17,8 @@ namespace {
 using asio::awaitable;
 constexpr int commit_attempts = 3;
 constexpr auto held_wait = 10s;
+// How long a change waits for a link that is not connected.
+constexpr auto connect_wait = 5s;
 
 daemon::Failure fail(daemon::Code c, const std::string& m) { return {c, m}; }
 
@@ -42,8 +44,17 @@ static awaitable<bool> hold(Agent& a, KnownGroup* g, Epoch e) {
 // A proposal made, committed and held, again on the new head when another
 // admin's commit came first.
 static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal& p) {
+  auto ready = [&] { return a.standing(g) == Standing::connected || a.standing(g) == Standing::expired; };
+  if (!ready()) {
+    // A server that has just come back, or a daemon that has just started:
+    // the link is woken and given a moment to connect and catch up.
+    if (Link* link = a.link_of[g]; link && !link->connected()) link->wake();
+    auto deadline = std::chrono::steady_clock::now() + connect_wait;
+    while (!ready() && !a.stopping)
+      if (!co_await a.signal_of(g).wait_until(deadline)) break;
+  }
   for (int attempt = 1;; ++attempt) {
-    if (a.standing(g) != Standing::connected && a.standing(g) != Standing::expired)
+    if (!ready())
       co_return fail(daemon::Code::offline, "the server of " + g->entry.name + " cannot be reached now (see gryptd status)");
     const RosterEntry* me = g->chain.roster().find(a.keyring.identity().public_key());
     if (!me || me->role != Role::admin)
@@ -79,7 +90,7 @@ awaitable<daemon::Reply> ToolSession::create(const daemon::Create& c) {
   ServerReference server = ServerReference::parse(c.server);
   if (a_.keyring.find(c.group))
     co_return fail(daemon::Code::usage, "a group named " + c.group + " is known already (gryptd status)");
-  MadeCommit m = make_genesis(c.group, my_name(), a_.keyring.identity(), a_.now());
+  MadeCommit m = make_genesis(c.group, c.name.empty() ? my_name() : c.name, a_.keyring.identity(), a_.now());
   GroupReference ref{server.server, group_id_of(m.state), server.endpoints, c.group};
   KnownGroup& g = a_.keyring.join(c.group, ref);
   Link& link = a_.link_for(&g);

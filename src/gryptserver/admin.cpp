@@ -20,52 +20,48 @@ admin::Reply fail(const std::string& code, const std::string& message) {
 
 }  // namespace
 
-admin::Reply admin_reply(Store&, Relay& relay, std::vector<PublicKey>& admins,
-                         const std::function<std::string(const GroupLive&)>& reference,
-                         const std::function<std::uint64_t(const GroupLive&)>& online,
-                         std::span<const std::uint8_t> body) {
-  admin::Request q;
-  try {
-    q = admin::decode_request(body);
-  } catch (const ProtocolError& e) {
-    return fail("protocol", e.what());
-  }
+admin::Reply admin_reply(const OperatorView& v, const admin::Request& q) {
   admin::Reply r;
-  switch (q.type) {
-    case admin::Request::Type::groups:
-      for (GroupLive* g : relay.groups()) {
-        std::uint64_t n_admins = 0;
-        for (const RosterEntry& e : g->roster.entries()) n_admins += e.role == Role::admin;
-        r.groups.push_back({g->name(), base64_encode(g->row.group_id, Base64::url_unpadded), reference(*g),
-                            g->head().value(), g->roster.size(), n_admins, online(*g)});
-      }
-      break;
-    case admin::Request::Type::admit:
-    case admin::Request::Type::revoke:
-    case admin::Request::Type::admins:
-      break;
+  if (q.type == admin::Request::Type::groups)
+    for (GroupLive* g : v.relay.groups()) {
+      std::uint64_t n_admins = 0;
+      for (const RosterEntry& e : g->roster.entries()) n_admins += e.role == Role::admin;
+      r.groups.push_back({g->name(), base64_encode(g->row.group_id, Base64::url_unpadded), v.group_reference(*g),
+                          g->head().value(), g->roster.size(), n_admins, v.online(*g)});
+    }
+  if (q.type == admin::Request::Type::reference) {
+    if (v.server_reference.empty())
+      return fail("no-port", "the store listens on any free port, known only while the server runs: "
+                             "start gryptserver serve, then ask again");
+    r.reference = v.server_reference;
   }
-  for (const PublicKey& k : admins) r.admins.push_back(k.to_string());
+  for (const PublicKey& k : v.admins) r.admins.push_back(k.to_string());
   return r;
 }
 
 admin::Reply handle_admin_offline(Store& store, std::span<const std::uint8_t> request) {
-  Relay relay(store.groups(), store);
-  std::vector<PublicKey> admins = store.admins();
-  admin::Request q = admin::decode_request(request);
+  admin::Request q;
+  try {
+    q = admin::decode_request(request);
+  } catch (const ProtocolError& e) {
+    return fail("protocol", e.what());
+  }
   if (q.type == admin::Request::Type::admit || q.type == admin::Request::Type::revoke) {
     store.set_admin(PublicKey::parse(q.key), q.type == admin::Request::Type::admit);
-    admins = store.admins();
+    q.type = admin::Request::Type::admins;
   }
+  Relay relay(store.groups(), store);
+  std::vector<PublicKey> admins = store.admins();
   Identity id = store.server_identity();
-  auto reference = [&](const GroupLive& g) -> std::string {
-    ListenAddress l = parse_listen(store.listen());
-    if (l.port == 0) return "";
-    GroupReference ref{id.public_key(), g.row.group_id, {{store.host(), l.port}}, g.name()};
-    return ref.to_string();
-  };
-  return admin_reply(store, relay, admins, reference, [](const GroupLive&) { return std::uint64_t{0}; },
-                     admin::encode(admin::Request{admin::Request::Type::groups, ""}));
+  ListenAddress l = parse_listen(store.listen());
+  std::vector<Endpoint> endpoints{{store.host(), l.port}};
+  OperatorView v{relay, admins, l.port ? ServerReference{id.public_key(), endpoints}.to_string() : "",
+                 [&](const GroupLive& g) -> std::string {
+                   if (l.port == 0) return "";
+                   return GroupReference{id.public_key(), g.row.group_id, endpoints, g.name()}.to_string();
+                 },
+                 [](const GroupLive&) { return std::uint64_t{0}; }};
+  return admin_reply(v, q);
 }
 
 }  // namespace grypt

@@ -31,6 +31,7 @@ const char* const usage =
     "       gryptserver serve --store DIR [--listen HOST:PORT] [--ready-fd N] MASTER\n"
     "       gryptserver groups --store DIR [--json]\n"
     "       gryptserver admins [add KEY | remove KEY] --store DIR [--json]\n"
+    "       gryptserver reference --store DIR [--json]\n"
     "MASTER: --master-key-file F, --new-master-key-file F (init), --passphrase-fd N or\n"
     "--passphrase-file F; the operator verbs need it only when no server runs.";
 
@@ -158,7 +159,9 @@ int print_reply(const admin::Request& req, const admin::Reply& r, bool json) {
     return exit_ok;
   }
   std::string out;
-  if (req.type == admin::Request::Type::groups)
+  if (req.type == admin::Request::Type::reference)
+    out = r.reference + "\n";
+  else if (req.type == admin::Request::Type::groups)
     for (const auto& g : r.groups)
       out += g.name + "  epoch " + std::to_string(g.epoch) + "  " + std::to_string(g.members) + " members  " +
              std::to_string(g.admins) + " admins  " + std::to_string(g.online) + " online  " +
@@ -290,6 +293,10 @@ const Verb verbs[] = {
      }},
     {"groups", do_groups},
     {"admins", do_admins},
+    {"reference", [](const cxxopts::ParseResult& r, const std::vector<std::string>& w) {
+       if (w.size() != 1) throw UsageError("reference takes no arguments");
+       return do_operator(store_dir(r), {admin::Request::Type::reference, ""}, r);
+     }},
 };
 
 int body(int argc, char** argv) {

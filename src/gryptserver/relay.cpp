@@ -62,6 +62,12 @@ Relay::Relay(std::vector<GroupRow> rows, Store& store) {
       g->decoded.push_back(s);
       g->hashes.push_back(s.hash());
     }
+    // The head column is what a commit is checked against: it must be the
+    // newest state, or the next commit would be refused as stale (or a
+    // state skipped).
+    if (g->row.head != static_cast<std::int64_t>(g->states.size()))
+      damaged(g->row.name, "its states end at epoch " + std::to_string(g->states.size()) + ", its head says " +
+                               std::to_string(g->row.head));
     groups_.push_back(std::move(g));
   }
 }

@@ -98,14 +98,19 @@ void Server::committed(GroupLive& g, std::shared_ptr<const CheckedCommit> c) {
 }
 
 std::string Server::reference(const GroupLive& g) const {
-  GroupReference r;
-  r.server = identity.public_key();
-  r.group = g.row.group_id;
-  r.name = g.name();
+  std::string server = server_reference();
+  if (server.empty()) return "";
+  ServerReference s = ServerReference::parse(server);
+  return GroupReference{s.server, g.row.group_id, s.endpoints, g.name()}.to_string();
+}
+
+// The references name the port the store was made with, or, made with
+// port 0, the one this server bound.
+std::string Server::server_reference() const {
   ListenAddress l = parse_listen(store.listen());
-  r.endpoints = {{store.host(), l.port != 0 ? l.port : bound_port}};
-  if (r.endpoints[0].port == 0) return "";
-  return r.to_string();
+  std::uint16_t port = l.port != 0 ? l.port : bound_port;
+  if (port == 0) return "";
+  return ServerReference{identity.public_key(), {{store.host(), port}}}.to_string();
 }
 
 void Server::listen() {
@@ -195,9 +200,8 @@ awaitable<void> Server::admin_session(asio::local::stream_protocol::socket s) {
       std::size_t n = co_await s.async_read_some(asio::buffer(buf), use_awaitable);
       in.feed(std::span(buf.data(), n));
     }
-    admin::Reply reply = admin_request(*body);
     admin::Request req = admin::decode_request(*body);
-    if (reply.ok && (req.type == admin::Request::Type::admit || req.type == admin::Request::Type::revoke)) {
+    if (req.type == admin::Request::Type::admit || req.type == admin::Request::Type::revoke) {
       // The change is the store's: written off the loop, then here.
       PublicKey key = PublicKey::parse(req.key);
       bool allow = req.type == admin::Request::Type::admit;
@@ -207,8 +211,10 @@ awaitable<void> Server::admin_session(asio::local::stream_protocol::socket s) {
       });
       admins.erase(std::remove(admins.begin(), admins.end(), key), admins.end());
       if (allow) admins.push_back(key);
-      reply = admin_request(admin::encode(admin::Request{admin::Request::Type::admins, ""}));
+      server_log(std::string(allow ? "may now create groups: " : "may no longer create groups: ") + req.key);
+      req.type = admin::Request::Type::admins;
     }
+    admin::Reply reply = admin_reply(view(), req);
     // A long list comes in parts, each a frame (grypt-protocol.7, ADMINISTRATION).
     for (const std::vector<std::uint8_t>& part : admin::encode_parts(reply)) {
       std::vector<std::uint8_t> f = frame(part);
@@ -220,15 +226,12 @@ awaitable<void> Server::admin_session(asio::local::stream_protocol::socket s) {
   guard.cancel();
 }
 
-admin::Reply Server::admin_request(std::span<const std::uint8_t> body) {
-  // What needs no store write is answered from the loop's view; admit and
-  // revoke are checked here and written by the caller.
-  std::vector<PublicKey> view = admins;
-  auto online = [this](const GroupLive& g) -> std::uint64_t {
-    auto it = subscribers.find(g.name());
-    return it == subscribers.end() ? 0 : it->second.size();
-  };
-  return admin_reply(store, relay, view, [this](const GroupLive& g) { return reference(g); }, online, body);
+OperatorView Server::view() {
+  return OperatorView{relay, admins, server_reference(), [this](const GroupLive& g) { return reference(g); },
+                      [this](const GroupLive& g) -> std::uint64_t {
+                        auto it = subscribers.find(g.name());
+                        return it == subscribers.end() ? 0 : it->second.size();
+                      }};
 }
 
 awaitable<void> Server::admin_loop() {

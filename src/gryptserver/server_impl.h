@@ -28,6 +28,19 @@ namespace grypt {
 using Clock = std::chrono::steady_clock;
 void server_log(const std::string& line);
 
+// What the operator's requests see: the running server's, or a store's
+// when none runs.
+struct OperatorView {
+  Relay& relay;
+  const std::vector<PublicKey>& admins;
+  std::string server_reference;  // empty: its port is not known yet
+  std::function<std::string(const GroupLive&)> group_reference;
+  std::function<std::uint64_t(const GroupLive&)> online;
+};
+// The answer to a request that changes nothing (admit and revoke are
+// written by the caller, then answered as "admins").
+admin::Reply admin_reply(const OperatorView& v, const admin::Request& q);
+
 class Server;
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -99,7 +112,8 @@ class Server {
   // After the store took a commit: applied, pushed, answered.
   void committed(GroupLive& g, std::shared_ptr<const CheckedCommit> c);
   std::string reference(const GroupLive& g) const;
-  admin::Reply admin_request(std::span<const std::uint8_t> body);
+  std::string server_reference() const;
+  OperatorView view();
 
   Store& store;
   ServeOptions options;
@@ -133,10 +147,6 @@ class Server {
   int pending_writes_ = 0;
 };
 
-// The operator's requests, on the running server's view or a store's.
-admin::Reply admin_reply(Store& store, Relay& relay, std::vector<PublicKey>& admins,
-                         const std::function<std::string(const GroupLive&)>& reference,
-                         const std::function<std::uint64_t(const GroupLive&)>& online,
-                         std::span<const std::uint8_t> body);
+
 
 }  // namespace grypt

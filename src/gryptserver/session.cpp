@@ -151,7 +151,10 @@ void Session::sync(GroupLive& g, const proto::GroupWant& w) {
   const Epoch head = g.head();
   bool on_chain = w.epoch && *w.epoch <= head && g.hashes.at(w.epoch->value() - 1) == *w.head;
   Epoch after = on_chain ? *w.epoch : Epoch(0);
-  std::vector<std::pair<Epoch, Epoch>> lacking = on_chain ? w.lacking : std::vector<std::pair<Epoch, Epoch>>{};
+  // A member that holds nothing gets, with the states, every key granted to
+  // it from the past; one that holds a chain says which keys it lacks.
+  std::vector<std::pair<Epoch, Epoch>> lacking =
+      on_chain ? w.lacking : std::vector<std::pair<Epoch, Epoch>>{{Epoch(1), head}};
   syncing_[name];
   std::int64_t row = g.row.id;
   PublicKey member = *key;
@@ -175,10 +178,12 @@ void Session::sync(GroupLive& g, const proto::GroupWant& w) {
         for (Epoch e = after.next(); e <= head; e = e.next())
           send_state(*g, e, own.count(e.value()) ? own[e.value()] : nullptr);
         for (const BoxRow& b : found->history) {
-          if (b.grant == b.epoch)
+          if (b.grant == b.epoch) {
+            if (b.epoch > after) continue;  // sent with its state above
             send_state(*g, b.epoch, &b.box);
-          else
+          } else {
             send(proto::History{name, b.grant, b.epoch, b.box});
+          }
         }
         for (auto& [commit, group] : waiting) pushed(*group, *commit);
         send(proto::Synced{name, g->head()});

@@ -47,6 +47,7 @@ struct GroupRow {
   std::int64_t id = 0;
   std::string name;
   GroupId group_id{};
+  std::int64_t head = 1;  // the epoch of its newest state, as the store says
 };
 
 // A state as stored: its bytes and the ephemeral key of its commit.

@@ -252,13 +252,14 @@ class SqliteStore : public Store {
   }
 
   std::vector<GroupRow> groups() override {
-    Stmt q(db_, "SELECT id, name, group_id FROM groups ORDER BY name");
+    Stmt q(db_, "SELECT id, name, group_id, head FROM groups ORDER BY name");
     std::vector<GroupRow> out;
     while (q.step()) {
       GroupRow g;
       g.id = q.integer(0);
       g.name = q.text(1);
       g.group_id = fixed<32>(q.blob(2), "groups.group_id of " + g.name);
+      g.head = q.integer(3);
       out.push_back(std::move(g));
     }
     return out;

@@ -15,7 +15,7 @@
 namespace grypt {
 namespace {
 
-constexpr unsigned char alpn[] = {7, 'g', 'r', 'y', 'p', 't', '/', '1'};
+constexpr unsigned char alpn[] = {7, 'g', 'r', 'y', 'p', 't', '/', '2'};
 
 std::string openssl_error() {
   unsigned long e = ERR_get_error();
@@ -197,7 +197,7 @@ asio::awaitable<void> TlsStream::handshake() {
   unsigned int len = 0;
   SSL_get0_alpn_selected(ssl_, &proto, &len);
   if (len != sizeof alpn - 1 || std::memcmp(proto, alpn + 1, len) != 0)
-    throw TlsError("the peer does not speak grypt/1");
+    throw TlsError("the peer does not speak grypt/2");
   X509* cert = SSL_get0_peer_certificate(ssl_);
   EVP_PKEY* key = cert ? X509_get0_pubkey(cert) : nullptr;
   std::size_t n = peer_key_.size();

@@ -1,6 +1,6 @@
 // TLS 1.3 over Asio for gryptd and gryptserver (man/grypt-protocol.7,
 // TRANSPORT): both sides present a self-signed certificate over their
-// identity's Ed25519 key, ALPN "grypt/1", no tickets, no resumption.
+// identity's Ed25519 key, ALPN "grypt/2" (the protocol version), no tickets, no resumption.
 //
 // The stream drives an SSL object directly on the non-blocking socket and
 // waits with async_wait, rather than through asio::ssl::stream: measured

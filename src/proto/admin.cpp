@@ -13,6 +13,7 @@ using OJson = nlohmann::ordered_json;
 constexpr std::pair<Request::Type, const char*> types[] = {
     {Request::Type::groups, "groups"}, {Request::Type::admins, "admins"},
     {Request::Type::admit, "admit"},   {Request::Type::revoke, "revoke"},
+    {Request::Type::reference, "reference"},
 };
 
 OJson reply_object(const Reply& r) {
@@ -24,6 +25,7 @@ OJson reply_object(const Reply& r) {
                       {"admins", g.admins}, {"online", g.online}, {"reference", g.reference}});
   j["groups"] = groups;
   j["admins"] = r.admins;
+  if (!r.reference.empty()) j["reference"] = r.reference;
   return j;
 }
 
@@ -113,6 +115,7 @@ bool decode_reply_part(std::span<const std::uint8_t> body, Reply& r) {
     r.groups.push_back({name(g, "name"), text(g, "id", 64), text(g, "reference", 4096),
                         static_cast<std::uint32_t>(number(g, "epoch", UINT32_MAX)), number(g, "members", UINT64_MAX),
                         number(g, "admins", UINT64_MAX), number(g, "online", UINT64_MAX)});
+  if (has(j, "reference")) r.reference = text(j, "reference", 4096);
   for (const Json& a : array("admins")) {
     if (!a.is_string()) bad("an admin that is not a key string");
     Json wrap = {{"k", a}};

@@ -13,7 +13,7 @@
 namespace grypt::admin {
 
 struct Request {
-  enum class Type { groups, admins, admit, revoke } type = Type::groups;
+  enum class Type { groups, admins, admit, revoke, reference } type = Type::groups;
   std::string key;  // admit, revoke: a public key string
 };
 const char* type_name(Request::Type t);
@@ -29,6 +29,7 @@ struct Reply {
   std::string code, message;  // when not ok
   std::vector<GroupInfo> groups;
   std::vector<std::string> admins;  // key strings
+  std::string reference;            // the server's, for "reference"
 };
 
 std::vector<std::uint8_t> encode(const Request& r);

@@ -132,7 +132,11 @@ std::vector<std::uint8_t> encode(const Request& r) {
             return Json{{"type", "members"}, {"group_id", b64(m.group)}, {"epoch", m.epoch.value()},
                         {"key_id", b64(m.key_id)}};
           },
-          [](const Create& c) { return Json{{"type", "create"}, {"group", c.group}, {"server", c.server}}; },
+          [](const Create& c) {
+            Json j{{"type", "create"}, {"group", c.group}, {"server", c.server}};
+            if (!c.name.empty()) j["name"] = c.name;
+            return j;
+          },
           [](const Add& a) {
             return Json{{"type", "add"}, {"group", a.group}, {"who", a.who}, {"name", a.name},
                         {"history", a.history}, {"admin", a.admin}};
@@ -247,7 +251,7 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
     return jn;
   }
   if (type == "stop") return Stop{};
-  if (type == "create") return Create{name(j, "group"), text(j, "server", 4096)};
+  if (type == "create") return Create{name(j, "group"), text(j, "server", 4096), has(j, "name") ? name(j, "name") : ""};
   if (type == "add") {
     Add a{name(j, "group"), text(j, "who", 200), name(j, "name"), false, false};
     if (has(j, "history")) a.history = boolean(j, "history");

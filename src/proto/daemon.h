@@ -61,6 +61,7 @@ struct Stop {};
 struct Create {
   std::string group;   // its name on the server
   std::string server;  // the server's reference
+  std::string name;    // the creator's name in the group; empty: its login name
 };
 struct Add {
   std::string group;

@@ -5,6 +5,7 @@
 
 #include "cli/options.h"
 #include "core/io.h"
+#include "core/keys.h"
 #include "core/text.h"
 #include "ipc/daemon_client.h"
 
@@ -97,8 +98,8 @@ struct Verb {
 };
 
 const Verb verbs[] = {
-    {"create", 3, "GROUP SERVER-REFERENCE", [](const Args& a) {
-       return reference_out(a, std::get<daemon::CreateReply>(ask(a.r, daemon::Create{a.w[1], a.w[2]})).reference);
+    {"create", 3, "GROUP SERVER-REFERENCE [--name NAME]", [](const Args& a) {
+       return reference_out(a, std::get<daemon::CreateReply>(ask(a.r, daemon::Create{a.w[1], a.w[2], a.r.count("name") ? option<std::string>(a.r, "name") : ""})).reference);
      }},
     {"invite", 2, "GROUP", [](const Args& a) {
        auto r = ask(a.r, daemon::Listing{daemon::Listing::What::invite, a.w[1]});
@@ -106,6 +107,10 @@ const Verb verbs[] = {
      }},
     {"add", 3, "GROUP KEY|NUMBER --name NAME", [](const Args& a) {
        if (!a.r.count("name")) throw UsageError("add needs --name NAME, the member's name in the group");
+       // A key is read here, so that a mistyped one is named before the
+       // daemon is asked; a number is a pending request's.
+       const std::string& who = a.w[2];
+       if (who.find_first_not_of("0123456789") != std::string::npos) PublicKey::parse(who);
        return epoch_out(a, daemon::Add{a.w[1], a.w[2], option<std::string>(a.r, "name"),
                                        a.r.count("with-history") > 0, a.r.count("admin") > 0});
      }},
@@ -124,7 +129,7 @@ int body(int argc, char** argv) {
   o.custom_help("VERB GROUP ... (see below)");
   o.positional_help("");
   o.add_options()
-      ("name", "add: the member's name in the group", cxxopts::value<std::string>(), "NAME")
+      ("name", "add: the member's name in the group; create: yours (default: your login name)", cxxopts::value<std::string>(), "NAME")
       ("with-history", "add: give the new member the keys of the epochs you hold")
       ("admin", "add: make the new member an administrator")
       ("json", "one JSON object on stdout")

@@ -6,8 +6,8 @@
 # Every process is started and stopped by the test, by pid.
 
 load helper
-load server_helper
 load member_helper
+load server_helper
 
 setup() {
   setup_home
@@ -21,8 +21,10 @@ teardown() { server_teardown; }
 # and synced; arguments go to both daemons.
 friends() {
   start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
-  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  start_admin
+  make_group friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  ga add friends "$(cat bob.pub)" --name bob >/dev/null
   as alice gryptd join friends "$REF"
   as bob gryptd join friends "$REF"
   start_daemon alice "$@"
@@ -90,9 +92,11 @@ PY
 @test "a server speaks only for its own groups: another group's frames end its connection" {
   friends
   member fake
+  A43=$(printf 'A%.0s' $(seq 43))
   for frame in '{"type":"not-member","group":"friends"}' '{"type":"synced","group":"friends","epoch":3}' \
-    '{"type":"removed","group":"friends"}' '{"type":"roster","group":"friends","epoch":3,"members":[]}' \
-    "{\"type\":\"state\",\"group\":\"friends\",\"epoch\":4,\"state\":\"$(printf 'A%.0s' $(seq 336))\"}"; do
+    '{"type":"removed","group":"friends"}' \
+    "{\"type\":\"history\",\"group\":\"friends\",\"grant\":3,\"epoch\":2,\"box\":\"$(printf 'A%.0s' $(seq 64))\"}" \
+    "{\"type\":\"state\",\"group\":\"friends\",\"epoch\":4,\"state\":\"$(printf 'A%.0s' $(seq 640))\",\"ephemeral\":\"$A43\"}"; do
     type=$(echo "$frame" | sed 's/.*"type":"\([a-z-]*\)".*/\1/')
     printf '%s\n' "$frame" >script
     start_testserver fake "pals-$type" --script script
@@ -133,12 +137,17 @@ PY
   [ $(($(date +%s) - t)) -le 2 ]
 }
 
-@test "a server that went back in time is named; when it signs a second epoch of the same number the fork is kept as proof" {
+@test "a server that went back in time is named; when it relays a second epoch of the same number the fork is kept as proof" {
   friends
   stop_server
   cp -a "$STORE" store.old
+  # The administrator's daemon, as it was then (restored from a backup
+  # below): with the old store, it signs another epoch 4.
+  stop_daemon admin
+  cp -a "$BATS_TEST_TMPDIR/u/admin" admin.old
+  start_admin
   SERVE_LISTEN=127.0.0.1:$PORT start_server
-  run gs rotate friends
+  run ga rotate friends
   assert_output "epoch 4"
   wait_epoch alice friends 4
   # The store restored from the old copy: the server says epoch 3.
@@ -148,28 +157,34 @@ PY
   SERVE_LISTEN=127.0.0.1:$PORT start_server
   wait_state alice friends rolled-back 15
   run as alice gryptd status
-  assert_line --regexp "^friends  rolled-back  epoch 4  confirmed [0-9TZ:-]+  2 members$"
+  assert_line --regexp "^friends  rolled-back  epoch 4  confirmed [0-9TZ:-]+  3 members$"
   assert_line "  the server went back to epoch 3 while this member holds epoch 4 (a store restored from an old copy, or a replay)"
   grep -q "friends: the server went back to epoch 3 while this member holds epoch 4" alice.log
   run as alice grypt-seal friends --require-fresh <<<"x"
   assert_failure 2
   assert_output --partial "not sealing (--require-fresh): the server of friends went back to an older epoch (see gryptd status); epoch 4 was last confirmed"
-  # The old store's server makes its own epoch 4: two signed states for
-  # one epoch, which alice keeps.
-  run gs rotate friends
+  # The old administrator's daemon signs its own epoch 4 on the old store:
+  # two signed states for one epoch, which alice keeps.
+  stop_daemon admin
+  rm -rf "$BATS_TEST_TMPDIR/u/admin"
+  cp -a admin.old "$BATS_TEST_TMPDIR/u/admin"
+  start_admin
+  wait_epoch admin friends 3
+  run ga rotate friends
   assert_output "epoch 4"
   wait_state alice friends forked 15
   proof=$(ls "$BATS_TEST_TMPDIR"/u/alice/state/grypt/*/*/forked-4)
-  [ "$(stat -c %s "$proof")" -eq 512 ]
-  [ "$(head -c 8 "$proof" | od -An -c | tr -d ' ')" = 'GRYPTFK001' ]
-  # The two states differ, and alice's is the one she held.
-  [ "$(tail -c 504 "$proof" | head -c 252 | sha256sum)" != "$(tail -c 252 "$proof" | sha256sum)" ]
+  # grypt.5, FORK FILES: "GRYPTFK" 02, the state held, the other one.
+  [ "$(stat -c %s "$proof")" -eq 968 ]
+  [ "$(head -c 8 "$proof" | od -An -tx1 | tr -d ' ')" = 4752595054464b02 ]
+  [ "$(tail -c 960 "$proof" | head -c 480 | sha256sum)" != "$(tail -c 480 "$proof" | sha256sum)" ]
   run as alice gryptd status
   assert_line --regexp "^friends  forked  epoch 4  "
-  assert_line "  the server signed two different states for epoch 4: the group's history forked (both kept in $proof)"
+  assert_line "  two different states were signed for epoch 4: the group's history forked (both kept in $proof)"
+  # Two histories: no post is sealed until the members know which is theirs.
   run as alice grypt-seal friends <<<"x"
-  assert_success
-  assert_line --index 0 --partial "grypt-seal: warning: the history of friends forked (see gryptd status): sealing under epoch 4"
+  assert_failure 1
+  assert_output "grypt-seal: error: not sealing for friends: two different states were signed for epoch 4: the group's history forked (both kept in $proof) (see gryptd status)"
   # The fork outlasts a restart of the daemon.
   stop_daemon alice
   start_daemon alice
@@ -178,12 +193,12 @@ PY
 
 @test "a member removed and added back catches up, without the keys of the epochs it missed" {
   friends
-  run gs remove friends bob
+  run ga remove friends bob
   assert_output "epoch 4"
   wait_state bob friends not-member
   echo "while bob was out" | as alice grypt-seal friends >missed
-  gs rotate friends >/dev/null
-  run gs add friends "$(cat bob.pub)" --name bob
+  ga rotate friends >/dev/null
+  run ga add friends "$(cat bob.pub)" --name bob
   assert_output "epoch 6"
   # bob's next tool makes the daemon ask at once.
   run as bob grypt-seal friends <<<"back again"
@@ -199,30 +214,32 @@ PY
   run ! grep -q "refused" bob.log
 }
 
-@test "history granted later: earlier epochs are verified backward, missed ones filled in" {
+@test "history granted later: the keys of the epochs missed are filled in, in the cache too" {
   start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  start_admin
+  make_group friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
   as alice gryptd join friends "$REF"
   as bob gryptd join friends "$REF"
   start_daemon alice
   wait_epoch alice friends 2
   echo "before bob" | as alice grypt-seal friends >p2
-  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  ga add friends "$(cat bob.pub)" --name bob >/dev/null
   start_daemon bob
   wait_epoch bob friends 3
-  gs remove friends bob >/dev/null
+  ga remove friends bob >/dev/null
   wait_state bob friends not-member
   echo "while bob was out" | as alice grypt-seal friends >p4
-  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  ga add friends "$(cat bob.pub)" --name bob >/dev/null
   wait_epoch bob friends 5
   for p in p2 p4; do
     run as bob grypt-open <$p
     assert_failure 1
   done
   # Out, and back with the group's history.
-  gs remove friends bob >/dev/null
+  ga remove friends bob >/dev/null
   wait_state bob friends not-member
-  run gs add friends "$(cat bob.pub)" --name bob --with-history
+  run ga add friends "$(cat bob.pub)" --name bob --with-history
   assert_output "epoch 7"
   wait_epoch bob friends 7
   run as bob grypt-open <p2
@@ -242,11 +259,10 @@ PY
 
 @test "added while connected: the server says so at once; a tool makes the daemon ask again" {
   friends
-  gs init --group pals >/dev/null
-  PALS=$(gs invite pals)
+  PALS=$(ga create pals "$SREF")
   as bob gryptd join pals "$PALS"
   wait_state bob pals not-member
-  run gs add pals "$(cat bob.pub)" --name bob
+  run ga add pals "$(cat bob.pub)" --name bob
   assert_output "epoch 2"
   wait_epoch bob pals 2 1
   [ "$(daemon_state bob pals)" = connected ]
@@ -265,8 +281,10 @@ PY
 
 @test "the name a member joins under is its own: the wire uses the reference's" {
   start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
-  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  start_admin
+  make_group friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  ga add friends "$(cat bob.pub)" --name bob >/dev/null
   as alice gryptd join friends "$REF"
   as bob gryptd join club "$REF"
   start_daemon alice
@@ -285,12 +303,14 @@ PY
 
 @test "a member of 70 groups on one server is connected to every one of them" {
   start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  start_admin
+  make_group friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
   as alice gryptd join friends "$REF"
   for i in $(seq 2 70); do
-    gs init --group "g$i" >/dev/null
-    gs add "g$i" "$(cat alice.pub)" --name alice >/dev/null
-    as alice gryptd join "g$i" "$(gs invite "g$i")"
+    G=$(ga create "g$i" "$SREF")
+    ga add "g$i" "$(cat alice.pub)" --name alice >/dev/null
+    as alice gryptd join "g$i" "$G"
   done
   start_daemon alice
   for i in $(seq 20); do
@@ -301,19 +321,21 @@ PY
   echo "to the last" | as alice grypt-seal g70 --require-fresh | as alice grypt-open >out 2>/dev/null
   [ "$(cat out)" = "to the last" ]
   # And one joined while it runs.
-  gs init --group g71 >/dev/null
-  gs add g71 "$(cat alice.pub)" --name alice >/dev/null
-  as alice gryptd join g71 "$(gs invite g71)"
+  G=$(ga create g71 "$SREF")
+  ga add g71 "$(cat alice.pub)" --name alice >/dev/null
+  as alice gryptd join g71 "$G"
   wait_state alice g71 connected 5
   [ "$(as alice gryptd status | grep -c '  connected  ')" -eq 71 ]
 }
 
 @test "a join note reaches the administrators" {
   start_server
+  start_admin
+  make_group friends
   as bob gryptd join friends "$REF" --note "bob from the bike club"
   start_daemon bob
   wait_state bob friends not-member
-  run gs pending friends
+  run ga pending friends
   assert_output --regexp "^1  $(cat bob.pub)  [0-9T:Z-]+  1x  \"bob from the bike club\"$"
   run as bob gryptd join friends "$REF" --note $'two\nlines'
   assert_failure 2

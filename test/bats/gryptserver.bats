@@ -1,8 +1,11 @@
 #!/usr/bin/env bats
-# gryptserver as an administrator runs it and as members' daemons meet it:
-# every server listens on 127.0.0.1 only and is stopped by pid.
+# gryptserver as an operator runs it, as administrators' and members'
+# daemons meet it: every server listens on 127.0.0.1 only and is stopped by
+# pid. The server relays what the group's administrators sign (grypt-admin,
+# through the admin's gryptd); it holds no key that opens a post.
 
 load helper
+load member_helper
 load server_helper
 
 setup() {
@@ -13,64 +16,69 @@ setup() {
 
 teardown() { server_teardown; }
 
-@test "init makes a private store and a master key file; a member gets its states and keys" {
+# A server running, its administrator's daemon, and the group friends.
+friends() {
   start_server
+  start_admin
+  make_group friends
+}
+
+@test "init makes a private store; an administrator creates a group; a member gets its states and its keys" {
+  friends
   [ "$(stat -c %a "$STORE")" = 700 ]
   [ "$(stat -c %a "$MK")" = 600 ]
   [ "$(stat -c %a "$STORE/grypt.db")" = 600 ]
   [ "$(stat -c %a "$STORE/admin.sock")" = 600 ]
+  [[ "$SREF" == grypt-srv:* ]]
   [[ "$REF" == grypt-ref:* ]]
-  run gs add friends "$(cat alice.pub)" --name alice
+  run ga add friends "$(cat alice.pub)" --name alice
   assert_success
   assert_output "epoch 2"
   run tc -i alice -r "$REF"
   assert_success
-  assert_line --index 2 --regexp '^\{"event":"state","group":"friends","epoch":2,"key":true,"check":"accepted","head":"[A-Za-z0-9_-]{43}"\}$'
-  assert_line --index 3 '{"event":"synced","group":"friends","epoch":2}'
-  run tc -i alice -r "$REF" --roster
+  assert_line --index 2 --regexp '^\{"event":"state","group":"friends","epoch":1,"key":false,"check":"accepted","head":"[A-Za-z0-9_-]{43}"\}$'
+  assert_line --index 3 --regexp '^\{"event":"state","group":"friends","epoch":2,"key":true,"check":"accepted","head":"[A-Za-z0-9_-]{43}"\}$'
+  assert_line --index 4 '{"event":"synced","group":"friends","epoch":2}'
+  run gs groups
   assert_success
-  assert_line --partial '"members":["alice"],"digest":"matches the state"'
+  assert_output "friends  epoch 2  2 members  1 admins  1 online  $REF"
 }
 
-@test "a non-member is told so, learns nothing more, and shows in pending with its note" {
-  start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+@test "a non-member is told so, learns nothing more, and shows in the administrators' pending list with its note" {
+  friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
   run tc -i bob -r "$REF" --note "bob from the bike club"
   assert_failure 1
   assert_line '{"event":"not-member","group":"friends"}'
   refute_output --partial '"state"'
   assert_line '{"event":"closed"}'
-  run gs pending friends
+  run ga pending friends
   assert_success
   assert_output --regexp "^1  $(cat bob.pub)  [0-9T:Z-]+  1x  \"bob from the bike club\"$"
-  run gs pending friends --json
-  assert_output --regexp '^\{"ok":true,"pending":\[\{"number":1,"key":"grypt-pk:[^"]+","note":"bob from the bike club","first":[0-9]+,"last":[0-9]+,"count":1\}\]\}$'
-  # Added from the pending list: bob now gets the key of the epoch he joined.
-  run gs add friends 1 --name bob
+  # Added from the pending list: bob gets the key of the epoch he joined.
+  run ga add friends 1 --name bob
   assert_output "epoch 3"
-  run gs pending friends
+  run ga pending friends
   assert_output ""
   run tc -i bob -r "$REF"
   assert_success
   assert_line --regexp '"epoch":3,"key":true,"check":"accepted"'
-  refute_line --regexp '"epoch":2,'
-  run gs members friends
-  assert_line --index 0 --regexp "^alice  $(cat alice.pub)  since epoch 2$"
-  assert_line --index 1 --regexp "^bob  $(cat bob.pub)  since epoch 3$"
+  assert_line --regexp '"epoch":2,"key":false,"check":"accepted"'
+  run ga members friends
+  assert_line --index 1 --regexp "^alice  member  since epoch 2  $(cat alice.pub)$"
+  assert_line --index 2 --regexp "^bob  member  since epoch 3  $(cat bob.pub)$"
 }
 
 @test "remove: the others hold the new epoch within a second; the removed key is refused" {
-  start_server
+  friends
   member carol
-  for m in alice bob carol; do gs add friends "$(cat $m.pub)" --name $m >/dev/null; done
+  for m in alice bob carol; do ga add friends "$(cat $m.pub)" --name $m >/dev/null; done
   tc_bg alice.out -i alice -r "$REF" --stay --timeout 30
   tc_bg carol.out -i carol -r "$REF" --stay --timeout 30
   tc_bg bob.out -i bob -r "$REF" --stay --timeout 30
   for m in alice bob carol; do wait_for $m.out '"synced","group":"friends","epoch":4'; done
-  run gs members friends
-  assert_line --index 1 --regexp '^bob .*  online$'
   start=$EPOCHREALTIME
-  run gs remove friends bob
+  run ga remove friends bob
   assert_success
   assert_output "epoch 5"
   wait_for alice.out '"epoch":5,"key":true,"check":"accepted"' 1
@@ -82,79 +90,103 @@ teardown() { server_teardown; }
   run tc -i bob -r "$REF"
   assert_failure 1
   assert_line '{"event":"not-member","group":"friends"}'
-  # By key, and a key that is not a member.
-  run gs remove friends "$(cat carol.pub)"
+  # By key, and a name that is no longer a member.
+  run ga remove friends "$(cat carol.pub)"
   assert_output "epoch 6"
-  run gs remove friends carol
+  run ga remove friends carol
   assert_failure 2
-  assert_output "gryptserver: error: the group friends has no member carol"
+  assert_output "grypt-admin: error: the group friends has no member carol"
 }
 
-@test "a member added with its history gets every epoch's key; others from their joining on" {
-  start_server
-  gs rotate friends >/dev/null
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
-  gs add friends "$(cat bob.pub)" --name bob --with-history >/dev/null
+@test "a member added with its history gets every key its administrator held; others from their joining on" {
+  friends
+  ga rotate friends >/dev/null
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  ga add friends "$(cat bob.pub)" --name bob --with-history >/dev/null
   run tc -i alice -r "$REF"
-  assert_line --index 2 --regexp '"epoch":3,"key":true'
-  refute_output --partial '"epoch":1,'
+  assert_line --regexp '"epoch":3,"key":true'
+  refute_output --partial '"history"'
   run tc -i bob -r "$REF"
-  assert_line --index 2 --regexp '"epoch":1,"key":true,"check":"accepted"'
   assert_line --index 5 --regexp '"epoch":4,"key":true,"check":"accepted"'
-  assert_line --index 6 '{"event":"synced","group":"friends","epoch":4}'
+  for e in 1 2 3; do
+    assert_line '{"event":"history","group":"friends","grant":4,"epoch":'$e',"check":"accepted"}'
+  done
+  assert_line '{"event":"synced","group":"friends","epoch":4}'
+  # A grant later gives the same keys to a member added without them.
+  run ga grant friends alice
+  assert_output "epoch 5"
+  run tc -i alice -r "$REF"
+  for e in 1 2; do
+    assert_line '{"event":"history","group":"friends","grant":5,"epoch":'$e',"check":"accepted"}'
+  done
 }
 
-@test "a member holding an epoch gets only what follows; a wrong head gets its chain refused" {
-  start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+@test "a member holding an epoch gets only what follows; a head off the chain gets the chain from its start" {
+  friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
   head=$(tc -i alice -r "$REF" | sed -n 's/.*"epoch":2,.*"head":"\([^"]*\)".*/\1/p')
   [ -n "$head" ]
-  gs rotate friends >/dev/null
+  ga rotate friends >/dev/null
+  # The client holds no chain of its own: it cannot check epoch 3 without
+  # epoch 2, and says so; what matters is what the server sent.
   run tc -i alice -r "$REF" --hold "2:$head"
+  refute_line --regexp '"epoch":[12],'
+  assert_line --index 2 --regexp '"epoch":3,"key":true,'
+  run tc -i alice -r "$REF" --hold "2:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
   assert_success
-  refute_line --regexp '"epoch":2,'
-  assert_line --index 2 --regexp '"epoch":3,"key":true,"check":"accepted"'
-  # A member whose chain differs from the server's: the server sends its
-  # chain from the start and the member's own check refuses it.
-  run tc -i alice -r "$REF" --hold "3:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+  assert_line --index 2 --regexp '"epoch":1,"key":false,"check":"accepted"'
+  # An epoch the server never made: the chain from its start, and the
+  # server stays up.
+  run tc -i alice -r "$REF" --hold "99:$(printf 'A%.0s' $(seq 43))"
   assert_success
+  assert_line --index 2 --regexp '"epoch":1,"key":false,"check":"accepted"'
+  assert_line --index 5 '{"event":"synced","group":"friends","epoch":3}'
+  kill -0 "$SERVER_PID"
 }
 
-@test "a reference with another server's fingerprint: the member refuses the server" {
-  start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
-  GROUP=friends gryptserver init --store other --group friends --listen "127.0.0.1:$PORT" \
-    --host 127.0.0.1 --new-master-key-file other.key >other.ref 2>/dev/null
-  run tc -i alice -r "$(cat other.ref)"
+@test "a reference naming another server key: the member refuses the server in the handshake" {
+  friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  other=$(ref_with_server_key "$REF" bob.pub)
+  run tc -i alice -r "$other"
   assert_failure 1
   assert_line '{"event":"refused","why":"the server'"'"'s key does not match the reference"}'
-  refute_output --partial '"state"'
+  refute_output --partial '"welcome"'
+  # The refusal comes before alice's certificate is sent: the server saw
+  # no client key.
+  run grep -c "alice\|$(key_id_of alice.pub)" "$BATS_TEST_TMPDIR/server.log"
+  assert_output 0
+  grep -q "handshake failed" "$BATS_TEST_TMPDIR/server.log"
 }
 
-@test "TLS 1.2, a client without a certificate and one without ALPN are refused" {
+@test "TLS 1.2, a client without a certificate and one without ALPN grypt/2 are refused" {
   start_server
   run timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 </dev/null
   assert_failure
   # TLS 1.3: the client's side of the handshake ends before the server
   # checks the client's certificate, so the refusal shows as a closed
   # connection and in the server's log, never as a welcome.
-  run bash -c "sleep 1 | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -tls1_3 -alpn grypt/1 -quiet 2>&1"
+  run bash -c "sleep 1 | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -tls1_3 -alpn grypt/2 -quiet 2>&1"
   refute_output --partial "welcome"
   grep -q "handshake failed: .*certificate" "$BATS_TEST_TMPDIR/server.log"
   openssl genpkey -algorithm ed25519 -out k.pem 2>/dev/null
   openssl req -new -x509 -key k.pem -out c.pem -subj /CN=x -days 1 2>/dev/null
   run timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1_3 -cert c.pem -key k.pem </dev/null
   refute_output --partial "welcome"
-  grep -q "does not speak grypt/1" "$BATS_TEST_TMPDIR/server.log"
-  # The same certificate with ALPN: a proper TLS 1.3 peer gets the welcome.
+  grep -q "does not speak grypt/2" "$BATS_TEST_TMPDIR/server.log"
+  # Version 1's ALPN: refused the same way.
+  : >"$BATS_TEST_TMPDIR/server.log"
   run bash -c "sleep 1 | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -tls1_3 -cert c.pem -key k.pem -alpn grypt/1 -quiet 2>/dev/null"
+  refute_output --partial "welcome"
+  # The same certificate with ALPN grypt/2: a proper TLS 1.3 peer gets the welcome.
+  run bash -c "sleep 1 | timeout 10 openssl s_client -connect 127.0.0.1:$PORT -tls1_3 -cert c.pem -key k.pem -alpn grypt/2 -quiet 2>/dev/null"
   assert_output --partial '"type":"welcome"'
 }
 
 @test "garbage, oversized and cut frames, and stalled peers end their own session only" {
-  start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
-  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  ga add friends "$(cat bob.pub)" --name bob >/dev/null
   tc_bg alice.out -i alice -r "$REF" --stay --timeout 60
   wait_for alice.out '"synced"'
   # Before TLS: raw garbage, and a peer that connects and never speaks.
@@ -177,28 +209,26 @@ teardown() { server_teardown; }
   tc_bg stall.out -i bob -r "$REF" --stop-after-handshake --timeout 60
   tc_bg nohello.out -i bob -r "$REF" --no-hello --timeout 60
   # Meanwhile alice is served at once.
-  start=$EPOCHREALTIME
-  gs rotate friends >/dev/null
+  ga rotate friends >/dev/null
   wait_for alice.out '"synced","group":"friends","epoch":4' 1
   run gs groups
   assert_success
-  assert_output --partial "friends  epoch 4  2 members"
+  assert_output --partial "friends  epoch 4  3 members"
   kill -0 "$SERVER_PID"
   exec 5>&- 6>&-
 }
 
 @test "a peer silent after the handshake is dropped at the hello timeout" {
-  start_server
-  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  friends
   run tc -i bob -r "$REF" --no-hello --timeout 20
   assert_line --regexp '"event":"error","code":"timeout","message":"no hello in time"'
   assert_line '{"event":"closed"}'
 }
 
 @test "a restart keeps everything; SIGTERM tells members and leaves no socket" {
-  start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
-  gs rotate friends >/dev/null
+  friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  ga rotate friends >/dev/null
   before=$(tc -i alice -r "$REF" | grep '"event":"state".*"epoch":3')
   tc_bg alice.out -i alice -r "$REF" --stay --timeout 30
   wait_for alice.out '"synced"'
@@ -206,145 +236,187 @@ teardown() { server_teardown; }
   wait_for alice.out '"code":"shutdown"' 2
   [ ! -e "$STORE/admin.sock" ]
   grep -q "stopping on SIGTERM" "$BATS_TEST_TMPDIR/server.log"
-  start_server
+  SERVE_LISTEN=127.0.0.1:$PORT start_server
   run tc -i alice -r "$REF"
   assert_success
   assert_line "$before"
-  run gs log friends
-  assert_line --index 0 --regexp '  init  epoch 1$'
-  assert_line --index 1 --regexp '  add  alice grypt-pk:.*; epoch 2$'
-  assert_line --index 2 --regexp '  rotate  epoch 3$'
+  run ga log friends
+  assert_line --index 0 --regexp '^epoch 1  [0-9T:Z-]+  admin  create  admin \(admin\)$'
+  assert_line --index 1 --regexp '^epoch 2  [0-9T:Z-]+  admin  add  alice \(member\)$'
+  assert_line --index 2 --regexp '^epoch 3  [0-9T:Z-]+  admin  rotate$'
 }
 
 @test "one server per store; without a server the verbs act on the store and need the master key" {
-  start_server
+  friends
   run gryptserver serve --store "$STORE" --master-key-file "$MK"
   assert_failure 2
   assert_output "gryptserver: error: the store $STORE is in use by a running gryptserver or another gryptserver command"
   stop_server
-  run gs add friends "$(cat alice.pub)" --name alice
+  run gs groups
   assert_failure 2
   assert_output "gryptserver: error: no gryptserver is running on $STORE: to act on the store directly, give its master key: --master-key-file, --passphrase-fd or --passphrase-file"
   run gs serve
   assert_failure 2
   assert_output "gryptserver: error: serving $STORE needs its master key: --master-key-file, --passphrase-fd or --passphrase-file"
-  # The store listens on port 0: without a server, its port is unknown.
-  run gs invite friends --master-key-file "$MK"
-  assert_failure 2
-  assert_output "gryptserver: error: the store listens on any free port, known only while the server runs: start gryptserver serve, then ask again"
   run gs groups --master-key-file "$MK"
   assert_success
-  assert_output --regexp '^friends  epoch 1  0 members  0 pending  -$'
-  run gs groups --master-key-file "$MK" --json
-  assert_output --regexp '"reference":""'
-
-  run gs add friends "$(cat alice.pub)" --name alice --master-key-file "$MK"
+  assert_output 'friends  epoch 1  1 members  1 admins  0 online  -'
+  run gs admins add "$(cat alice.pub)" --master-key-file "$MK"
   assert_success
-  assert_output "epoch 2"
-  run gs members friends --master-key-file "$MK" --json
-  assert_output --regexp '^\{"ok":true,"members":\[\{"name":"alice","key":"grypt-pk:[^"]+","since":2,"history":false,"online":false\}\]\}$'
+  run gs admins --master-key-file "$MK"
+  assert_line "$(cat alice.pub)"
+  assert_line "$(cat admin.pub)"
+}
+
+@test "a store on port 0 has no reference until it serves" {
+  new_member admin
+  gryptserver init --store "$STORE" --listen 127.0.0.1:0 --admin "$(cat admin.pub)" \
+    --new-master-key-file "$MK" 2>/dev/null
+  run gs reference --master-key-file "$MK"
+  assert_failure 2
+  assert_output "gryptserver: error: the store listens on any free port, known only while the server runs: start gryptserver serve, then ask again"
 }
 
 @test "a wrong master key or passphrase is exit 1 and changes nothing" {
-  gryptserver init --store "$STORE" --group friends --listen 127.0.0.1:0 --host 127.0.0.1 \
+  new_member admin
+  gryptserver init --store "$STORE" --admin "$(cat admin.pub)" --listen 127.0.0.1:0 \
     --new-master-key-file "$MK" 2>/dev/null
-  gryptserver init --store other --group x --listen 127.0.0.1:0 --host 127.0.0.1 \
+  gryptserver init --store other --admin "$(cat admin.pub)" --listen 127.0.0.1:0 \
     --new-master-key-file wrong.key 2>/dev/null
   cp "$STORE/grypt.db" before.db
-  run gs add friends "$(cat alice.pub)" --name alice --master-key-file wrong.key
+  run gs admins add "$(cat alice.pub)" --master-key-file wrong.key
   assert_failure 1
   assert_output "gryptserver: error: wrong master key file for the store $STORE"
   run gryptserver serve --store "$STORE" --master-key-file wrong.key
   assert_failure 1
   cmp "$STORE/grypt.db" before.db
   echo "store passphrase" >pass
-  gryptserver init --store pstore --group friends --listen 127.0.0.1:0 --host 127.0.0.1 \
+  gryptserver init --store pstore --admin "$(cat admin.pub)" --listen 127.0.0.1:0 \
     --passphrase-file pass 2>/dev/null
   echo "not it" >bad
-  run gryptserver rotate friends --store pstore --passphrase-file bad
+  run gryptserver admins --store pstore --passphrase-file bad
   assert_failure 1
   assert_output "gryptserver: error: wrong passphrase for the store pstore"
-  run gryptserver rotate friends --store pstore --passphrase-file pass
-  assert_output "epoch 2"
-  run gryptserver rotate friends --store pstore --master-key-file "$MK"
+  run gryptserver admins --store pstore --passphrase-file pass
+  assert_output "$(cat admin.pub)"
+  run gryptserver admins --store pstore --master-key-file "$MK"
   assert_failure 2
   assert_output "gryptserver: error: the store pstore is locked by a passphrase: give --passphrase-fd or --passphrase-file"
 }
 
-@test "a store field edited, or copied to another row, is named" {
-  gryptserver init --store "$STORE" --group friends --listen 127.0.0.1:0 --host 127.0.0.1 \
-    --new-master-key-file "$MK" 2>/dev/null
-  gs add friends "$(cat alice.pub)" --name alice --master-key-file "$MK" >/dev/null
+@test "a stored state edited, missing or out of order is named at start; the server key's row edited is named" {
+  friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  ga add friends "$(cat bob.pub)" --name bob >/dev/null
+  stop_server
   cp -a "$STORE" pristine
-  sqlite3 "$STORE/grypt.db" "UPDATE epochs SET epoch_key = (SELECT epoch_key FROM epochs WHERE epoch = 1) WHERE epoch = 2"
-  run gs members friends --master-key-file "$MK"
+  # One byte of epoch 2's roster digest: its signature fails.
+  sqlite3 "$STORE/grypt.db" "UPDATE states SET state = substr(state, 1, 100) || X'FF' || substr(state, 102) WHERE epoch = 2"
+  run gs groups --master-key-file "$MK"
   assert_failure 1
-  assert_output "gryptserver: error: the store is damaged: epochs.epoch_key.group=1.epoch=2 does not decrypt (edited, or copied from another row)"
-  run gryptserver serve --store "$STORE" --master-key-file "$MK"
+  assert_output "gryptserver: error: the store is damaged: group friends: epoch 2: the state's signature does not verify"
+  run timeout 10 gryptserver serve --store "$STORE" --master-key-file "$MK"
   assert_failure 1
+  assert_output "gryptserver: error: the store is damaged: group friends: epoch 2: the state's signature does not verify"
+  # A state deleted from the middle.
   rm -rf "$STORE" && cp -a pristine "$STORE"
-  sqlite3 "$STORE/grypt.db" "UPDATE members SET since = 1 WHERE name = 'alice'"
-  run gs members friends --master-key-file "$MK"
+  sqlite3 "$STORE/grypt.db" "DELETE FROM states WHERE epoch = 2"
+  run gs groups --master-key-file "$MK"
   assert_failure 1
-  assert_output --regexp '^gryptserver: error: the store is damaged: members.auth.1 group=1 name=alice .* does not decrypt \(edited, or copied from another row\)$'
+  assert_output "gryptserver: error: the store is damaged: states.epoch 3 of group 1: epochs are missing"
+  # The group's head ahead of its newest state.
+  rm -rf "$STORE" && cp -a pristine "$STORE"
+  sqlite3 "$STORE/grypt.db" "UPDATE groups SET head = 5"
+  run gs groups --master-key-file "$MK"
+  assert_failure 1
+  assert_output "gryptserver: error: the store is damaged: group friends: its states end at epoch 3, its head says 5"
+  # The server's secret key, edited.
+  rm -rf "$STORE" && cp -a pristine "$STORE"
+  sqlite3 "$STORE/grypt.db" "UPDATE meta SET server_secret = substr(server_secret, 1, 20) || X'00' || substr(server_secret, 22)"
+  run timeout 10 gryptserver serve --store "$STORE" --master-key-file "$MK"
+  assert_failure 1
+  assert_output --regexp '^gryptserver: error: the store is damaged: meta.server_secret'
 }
 
 @test "init refuses what it cannot do and leaves nothing half-made" {
-  run gryptserver init --store s --group friends --listen 0.0.0.0:4433 --new-master-key-file k
+  new_member admin
+  run gryptserver init --store s --admin "$(cat admin.pub)" --listen 0.0.0.0:4433 --new-master-key-file k
   assert_failure 2
   assert_output "gryptserver: error: listening on every address: give --host NAME, the name members connect to"
   [ ! -e s ] && [ ! -e k ]
-  run gryptserver init --store s --group 'bad name' --new-master-key-file k
+  run gryptserver init --store s --listen 127.0.0.1:4433 --new-master-key-file k
   assert_failure 2
-  assert_output "gryptserver: error: invalid group name 'bad name': a name is made of letters, digits, '.', '_' and '-'"
-  run gryptserver init --store s --group friends --listen 127.0.0.1:4433
-  assert_failure 2
-  [ ! -e s/grypt.db ]
-  gryptserver init --store s --group friends --listen 127.0.0.1:4433 --new-master-key-file k >ref
-  run gryptserver init --store s --group friends --master-key-file k
-  assert_failure 2
-  assert_output "gryptserver: error: the group friends exists already"
-  run gryptserver init --store s --group second --master-key-file k
-  assert_success
-  assert_output --regexp '^grypt-ref:[A-Za-z0-9_-]+$'
-  run gryptserver init --store s --group third --new-master-key-file k2
-  assert_failure 2
-  [ ! -e k2 ]
-}
-
-@test "admin errors: unknown group, taken name or key, bad key, unknown pending number" {
-  start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
-  run gs add nope "$(cat bob.pub)" --name bob
-  assert_failure 2
-  assert_output "gryptserver: error: no group named nope"
-  run gs add friends "$(cat bob.pub)" --name alice
-  assert_failure 2
-  assert_output "gryptserver: error: the group friends has a member named alice already"
-  run gs add friends "$(cat alice.pub)" --name alice2
-  assert_failure 2
-  assert_output "gryptserver: error: that key is a member of friends already, as alice"
-  run gs add friends grypt-pk:nonsense --name bob
+  assert_output "gryptserver: error: init needs --admin KEY, a key allowed to create groups (see gryptserver --help)"
+  [ ! -e s ] && [ ! -e k ]
+  run gryptserver init --store s --admin grypt-pk:nonsense --listen 127.0.0.1:4433 --new-master-key-file k
   assert_failure 2
   assert_output "gryptserver: error: invalid public key: 6 bytes, not 68"
-  run gs add friends 42 --name bob
+  [ ! -e s ] && [ ! -e k ]
+  run gryptserver init --store s --admin "$(cat admin.pub)" --listen 127.0.0.1:4433
   assert_failure 2
-  assert_output "gryptserver: error: the group friends has no pending request 42"
-  run gs add friends "$(cat bob.pub)" --name $'b\x1bob'
+  [ ! -e s/grypt.db ]
+  run gryptserver init --store s --admin "$(cat admin.pub)" --listen 127.0.0.1:4433 --new-master-key-file k
+  assert_success
+  assert_output --regexp '^grypt-srv:[A-Za-z0-9_-]+$'
+  run gryptserver init --store s --admin "$(cat admin.pub)" --master-key-file k
   assert_failure 2
-  run gs members nope
+  assert_output "gryptserver: error: the store s exists already (gryptserver admins adds a key to it)"
+}
+
+@test "grypt-admin errors: unknown group, taken name or key, bad key, unknown pending number, not an administrator" {
+  friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  run ga add nope "$(cat bob.pub)" --name bob
+  assert_failure 1
+  assert_output "grypt-admin: error: no group named nope (see gryptd join)"
+  run ga add friends "$(cat bob.pub)" --name alice
   assert_failure 2
-  assert_output "gryptserver: error: no group named nope"
-  run gs frobnicate friends
+  assert_output "grypt-admin: error: friends: the name alice is taken"
+  run ga add friends "$(cat alice.pub)" --name alice2
   assert_failure 2
-  assert_output "gryptserver: error: unknown verb 'frobnicate' (see gryptserver --help)"
+  assert_output "grypt-admin: error: friends: the key is a member already, as alice"
+  run ga add friends grypt-pk:nonsense --name bob
+  assert_failure 2
+  assert_output "grypt-admin: error: invalid public key: 6 bytes, not 68"
+  run ga add friends 42 --name bob
+  assert_failure 2
+  assert_output "grypt-admin: error: the group friends has no pending request 42"
+  run ga add friends 99999999999999999999 --name bob
+  assert_failure 2
+  assert_output "grypt-admin: error: the group friends has no pending request 99999999999999999999"
+  run ga add friends "$(cat bob.pub)" --name $'b\x1bob'
+  assert_failure 2
+  refute_output --partial $'\x1b'
+  run ga members nope
+  assert_failure 1
+  assert_output "grypt-admin: error: no group named nope (see gryptd join)"
+  run ga frobnicate friends
+  assert_failure 2
+  assert_output "grypt-admin: error: unknown verb 'frobnicate' (see grypt-admin --help)"
+  # The last administrator cannot be removed, or demoted.
+  run ga remove friends admin
+  assert_failure 2
+  assert_output "grypt-admin: error: friends: the last administrator cannot be removed"
+  run ga demote friends admin
+  assert_failure 2
+  assert_output "grypt-admin: error: friends: the last administrator cannot be demoted"
+  # A member that is not an administrator: exit 1, and nothing changes.
+  new_member alice2
+  as alice2 gryptd join friends "$REF" >/dev/null
+  ga add friends "$(cat alice2.pub)" --name alice2 >/dev/null
+  start_daemon alice2
+  wait_epoch alice2 friends 3
+  run as alice2 grypt-admin rotate friends
+  assert_failure 1
+  assert_output "grypt-admin: error: you are not an administrator of friends"
+  run gs groups
+  assert_output --partial "friends  epoch 3  "
 }
 
 @test "the admin socket serves only its own user" {
   command -v setpriv >/dev/null || skip "setpriv is not installed"
   [ "$(id -u)" -eq 0 ] || skip "needs root to run a client as another user"
   start_server
-  # Another user who reaches the socket: the server's own check refuses it.
   d=$STORE
   while [ "$d" != / ]; do chmod o+x "$d"; d=$(dirname "$d"); done
   chmod 666 "$STORE/admin.sock"
@@ -360,7 +432,6 @@ PY
   assert_success
   assert_output "answer: 0"
   grep -q "admin socket: refused a peer of another user" "$BATS_TEST_TMPDIR/server.log"
-  # The verbs of another user stop at the store, which is not theirs.
   run setpriv --reuid=nobody --regid=nogroup --clear-groups gryptserver groups --store "$STORE"
   assert_failure 2
   assert_output "gryptserver: error: the store $STORE belongs to another user (uid 0): run gryptserver as its owner"
@@ -369,8 +440,13 @@ PY
 @test "--help names every verb; --version" {
   run gryptserver --help
   assert_success
-  for verb in init serve add remove rotate members pending log invite groups; do
-    [[ "$output" == *"$verb"* ]] || { echo "no $verb in the help"; false; }
+  for verb in init serve groups admins reference; do
+    [[ "$output" == *"gryptserver $verb"* ]] || { echo "no $verb in the help"; false; }
+  done
+  run grypt-admin --help
+  assert_success
+  for verb in create invite add remove rotate promote demote grant members pending log; do
+    [[ "$output" == *"  $verb GROUP"* ]] || { echo "no $verb in grypt-admin's help"; false; }
   done
   run gryptserver --version
   assert_output --regexp '^gryptserver [0-9.]+$'
@@ -379,10 +455,11 @@ PY
   assert_output "gryptserver: error: give a verb (see gryptserver --help)"
 }
 
-@test "connections up to the descriptor limit leave room for the administrator and the members' sessions" {
+@test "connections up to the descriptor limit leave room for the operator and the members' sessions" {
   SERVER_FILES=200 start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
-  # 250 idle connections: more than the server may hold under 200 files.
+  start_admin
+  make_group friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
   /usr/bin/python3 - "$PORT" <<'PY' &
 import socket, sys, time
 held = []
@@ -397,13 +474,13 @@ PY
   wait_for "$BATS_TEST_TMPDIR/server.log" "at the limit of 136 sessions"
   run gs groups
   assert_success
-  assert_output --regexp '^friends  epoch 2  1 members  0 pending  grypt-ref:'
+  assert_output --regexp '^friends  epoch 2  2 members  1 admins  1 online  grypt-ref:'
   kill -0 "$SERVER_PID"
 }
 
 @test "a key built from a member's signing half and another key's is refused by add, saying whose" {
-  start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
   mallory=$(python3 - "$(cat alice.pub)" "$(cat bob.pub)" <<'PY'
 import base64, hashlib, sys
 def raw(s):
@@ -414,9 +491,9 @@ check = hashlib.blake2b(b"grypt fingerprint v1" + key, digest_size=32).digest()[
 print("grypt-pk:" + base64.urlsafe_b64encode(key + check).decode().rstrip("="))
 PY
 )
-  run gs add friends "$mallory" --name mallory
+  run ga add friends "$mallory" --name mallory
   assert_failure 2
-  assert_output "gryptserver: error: that key's signing half is the key of alice, a member of friends: refusing a key built from another member's"
+  assert_output "grypt-admin: error: friends: the key's signing half is the key of alice"
   run tc -i alice -r "$REF"
   assert_success
   assert_line '{"event":"synced","group":"friends","epoch":2}'
@@ -425,7 +502,8 @@ PY
 @test "the store directory and the admin socket are checked at every start and verb" {
   command -v setpriv >/dev/null || skip "setpriv is not installed"
   [ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
-  gryptserver init --store "$STORE" --group friends --listen 127.0.0.1:0 --host 127.0.0.1 \
+  new_member admin
+  gryptserver init --store "$STORE" --admin "$(cat admin.pub)" --listen 127.0.0.1:0 \
     --new-master-key-file "$MK" 2>/dev/null
   chmod 770 "$STORE"
   run gs groups --master-key-file "$MK"
@@ -456,7 +534,7 @@ try:
 except OSError:
     got = b""
 open(sys.argv[1] + "/got", "wb").write(got)
-reply = b'{"ok":true,"epoch":5}'
+reply = b'{"ok":true,"groups":[]}'
 try:
     c.sendall(struct.pack(">I", len(reply)) + reply)
 except OSError:
@@ -465,72 +543,41 @@ PY
   echo $! >>"$BATS_TEST_TMPDIR/pids"
   for _ in $(seq 50); do [ -S fake/admin.sock ] && break; sleep 0.05; done
   mv fake/admin.sock "$STORE/admin.sock"
-  run gs remove friends alice
+  run gs admins remove "$(cat admin.pub)"
   assert_failure 2
   assert_output "gryptserver: error: the admin socket $STORE/admin.sock is answered by another user (uid $(id -u nobody)): refusing to use it"
   for _ in $(seq 50); do [ -e fake/got ] && break; sleep 0.1; done
   [ ! -s fake/got ]
 }
 
-@test "the start-up check: a removal's epoch deleted and the group's epoch stepped back is named" {
-  start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
-  gs add friends "$(cat bob.pub)" --name bob >/dev/null
-  run gs remove friends bob
-  assert_output "epoch 4"
-  stop_server
-  cp -a "$STORE" pristine
-  sqlite3 "$STORE/grypt.db" "DELETE FROM epochs WHERE epoch = 4; UPDATE groups SET epoch = 3"
-  run timeout 10 gryptserver serve --store "$STORE" --master-key-file "$MK" --listen 127.0.0.1:0
-  assert_failure 1
-  assert_output "gryptserver: error: the store is damaged: group friends: member bob names an epoch after the current one, 3"
-  # The current members that are not the current state's roster.
-  rm -rf "$STORE" && cp -a pristine "$STORE"
-  sqlite3 "$STORE/grypt.db" "DELETE FROM epochs WHERE epoch = 4; UPDATE groups SET epoch = 3; DELETE FROM members WHERE name = 'bob'"
-  run timeout 10 gryptserver serve --store "$STORE" --master-key-file "$MK" --listen 127.0.0.1:0
-  assert_failure 1
-  assert_output "gryptserver: error: the store is damaged: group friends: its current members are not the roster of epoch 3"
-  # The group's epoch ahead of its newest state.
-  rm -rf "$STORE" && cp -a pristine "$STORE"
-  sqlite3 "$STORE/grypt.db" "UPDATE groups SET epoch = 5"
-  run gs members friends --master-key-file "$MK"
-  assert_failure 1
-  assert_output "gryptserver: error: the store is damaged: group friends: its epochs do not end at its current epoch 5"
-}
-
-@test "init checks --listen and --host as serve and a reference reader do; request numbers of any length" {
-  run gryptserver init --store s --group friends --listen 127.0.0.1:99999 --new-master-key-file k
+@test "init checks --listen and --host as serve and a reference reader do" {
+  new_member admin
+  A=(--admin "$(cat admin.pub)")
+  run gryptserver init --store s "${A[@]}" --listen 127.0.0.1:99999 --new-master-key-file k
   assert_failure 2
   assert_output "gryptserver: error: the port in --listen '127.0.0.1:99999' is out of range (0 to 65535)"
-  run gryptserver init --store s --group friends --listen localhost:0 --new-master-key-file k
+  run gryptserver init --store s "${A[@]}" --listen localhost:0 --new-master-key-file k
   assert_failure 2
   assert_output "gryptserver: error: --listen: 'localhost' is not an IP address"
-  run gryptserver init --store s --group friends --listen 127.0.0.1:x --new-master-key-file k
+  run gryptserver init --store s "${A[@]}" --listen 127.0.0.1:x --new-master-key-file k
   assert_failure 2
   assert_output "gryptserver: error: --listen takes HOST:PORT, not '127.0.0.1:x'"
   long=$(printf 'h%.0s' $(seq 254))
-  run gryptserver init --store s --group friends --listen 127.0.0.1:4433 --host "$long" --new-master-key-file k
+  run gryptserver init --store s "${A[@]}" --listen 127.0.0.1:4433 --host "$long" --new-master-key-file k
   assert_failure 2
   assert_output "gryptserver: error: --host '$long': a host is 1 to 253 characters"
   [ ! -e s ] && [ ! -e k ]
-  run gryptserver init --store s --group friends --listen 127.0.0.1:4433 --host "${long:1}" --new-master-key-file k
+  run gryptserver init --store s "${A[@]}" --listen 127.0.0.1:4433 --host "${long:1}" --new-master-key-file k
   assert_success
-  mkdir -p run && chmod 700 run
-  XDG_RUNTIME_DIR=$PWD/run gryptd join friends "$output"
-  grep -q "^friends grypt-ref:" "$XDG_CONFIG_HOME/grypt/groups"
-  # A request number too long for 64 bits is a number no request has.
-  run gryptserver add friends 99999999999999999999 --name bob --store s --master-key-file k
-  assert_failure 2
-  assert_output "gryptserver: error: the group friends has no pending request 99999999999999999999"
-  start_server
-  run gs add friends 99999999999999999999 --name bob
-  assert_failure 2
-  assert_output "gryptserver: error: the group friends has no pending request 99999999999999999999"
+  # The longest host makes a server reference an administrator can use.
+  run gryptserver reference --store s --master-key-file k
+  assert_success
+  [[ "$output" == grypt-srv:* ]]
 }
 
 @test "not-member takes the same time for a missing group and an existing one: the request is recorded after the answer" {
-  start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
   # The store busy for 4 s: recording bob's request waits; the answers do not.
   (echo "BEGIN EXCLUSIVE;"; sleep 4; echo "COMMIT;") | sqlite3 "$STORE/grypt.db" 3>&- &
   echo $! >>"$BATS_TEST_TMPDIR/pids"
@@ -542,35 +589,17 @@ PY
     [ -n "$ms" ]
     awk -v m="$ms" 'BEGIN { exit !(m < 1000) }' || { echo "$g: not-member after $ms ms"; false; }
   done
-  # Recorded once the store was free again.
-  for _ in $(seq 100); do gs pending friends | grep -q "let me in" && break; sleep 0.1; done
-  run gs pending friends
+  for _ in $(seq 100); do ga pending friends | grep -q "let me in" && break; sleep 0.1; done
+  run ga pending friends
   assert_output --regexp "^1  $(cat bob.pub)  .*\"let me in\"$"
 }
 
-@test "rosters only of entitled epochs; a hello beyond the current epoch; 64 groups in a hello" {
-  start_server
-  gs add friends "$(cat alice.pub)" --name alice >/dev/null
-  gs add friends "$(cat bob.pub)" --name bob >/dev/null
-  # bob, added at epoch 3 without history, asks for epoch 2's roster.
-  run tc -i bob -r "$REF" --roster --roster-epoch 2
-  assert_failure 2
-  assert_line '{"event":"error","code":"protocol","message":"a roster of an epoch this member has no right to"}'
-  refute_output --partial '"event":"roster"'
-  run tc -i bob -r "$REF" --roster --roster-epoch 3
-  assert_success
-  assert_line --partial '"members":["alice","bob"],"digest":"matches the state"'
-  # A member claiming an epoch the server never made gets the chain from
-  # its start, and the server stays up.
-  run tc -i alice -r "$REF" --hold "99:$(printf 'A%.0s' $(seq 43))"
-  assert_success
-  assert_line --index 2 --regexp '^\{"event":"state","group":"friends","epoch":2,"key":true,"check":"accepted"'
-  assert_line --index 4 '{"event":"synced","group":"friends","epoch":3}'
-  kill -0 "$SERVER_PID"
-  # 64 groups in one hello are served; 65 are not.
+@test "64 groups in a hello are served, 65 are not" {
+  friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
   run tc -i alice -r "$REF" --groups 64
   assert_failure 1
-  assert_line '{"event":"synced","group":"friends","epoch":3}'
+  assert_line '{"event":"synced","group":"friends","epoch":2}'
   [ "$(echo "$output" | grep -c '"event":"not-member"')" -eq 63 ]
   run tc -i alice -r "$REF" --groups 65
   assert_failure 2

@@ -1,24 +1,34 @@
-# A group server for a test: a store in the test's directory, served on
-# 127.0.0.1 at a free port, stopped by pid when the test ends.
-#   start_server         init (once) and serve; sets SERVER_PID, REF, STORE;
-#                        SERVE_LISTEN=HOST:PORT serves there (a restart on
-#                        the port the reference names)
-#   start_testserver ID GROUP [ARGS]  a scripted server (test/server):
-#                        sets TS_REF and TS_PID; it logs to testserver.log
+# A group server for a test, and its groups' administrator: a store in the
+# test's directory, served on 127.0.0.1 at a free port, stopped by pid when
+# the test ends. Load after member_helper.
+#   start_server         init (once) and serve; sets SERVER_PID, PORT, SREF
+#                        (the server reference), STORE; SERVE_LISTEN=HOST:PORT
+#                        serves there (a restart on the port the references name)
 #   stop_server          SIGTERM, then wait
+#   start_admin          the administrator "admin" (a member home, made by
+#                        start_server) and its gryptd
+#   make_group NAME      the admin creates NAME (named admin in it); its
+#                        reference in REF
+#   ga ARGS...           grypt-admin as the admin
+#   gs ARGS...           gryptserver ARGS --store STORE
 #   tc ARGS...           the protocol test client (JSON events on stdout)
-#   member NAME          an identity NAME (no passphrase), its key in NAME.pub
+#   member NAME          an identity file NAME (no passphrase), its key in NAME.pub
+#   start_testserver ID GROUP [ARGS]  a scripted server (test/server): sets
+#                        TS_REF and TS_PID; it logs to testserver.log
 
 STORE=$BATS_TEST_TMPDIR/store
 MK=$BATS_TEST_TMPDIR/master.key
 TESTCLIENT=$GRYPT_TEST_BIN/grypt-testclient
+TESTSERVER=$GRYPT_TEST_BIN/grypt-testserver
 
 gs() { gryptserver "$@" --store "$STORE"; }
+ga() { as admin grypt-admin "$@"; }
 
 start_server() {
   if [ ! -e "$STORE/grypt.db" ]; then
-    gryptserver init --store "$STORE" --group "${GROUP:-friends}" --listen 127.0.0.1:0 \
-      --host 127.0.0.1 --new-master-key-file "$MK" 2>/dev/null
+    [ -e admin.pub ] || new_member admin
+    gryptserver init --store "$STORE" --listen 127.0.0.1:0 --host 127.0.0.1 \
+      --admin "$(cat admin.pub)" --new-master-key-file "$MK" 2>/dev/null
   fi
   rm -f "$BATS_TEST_TMPDIR/ready"
   mkfifo "$BATS_TEST_TMPDIR/ready"
@@ -33,7 +43,7 @@ start_server() {
   ADDR=$(timeout 10 cat "$BATS_TEST_TMPDIR/ready")
   [ -n "$ADDR" ] || { cat "$BATS_TEST_TMPDIR/server.log"; return 1; }
   PORT=${ADDR##*:}
-  REF=$(gs invite "${GROUP:-friends}")
+  SREF=$(gs reference)
 }
 
 stop_server() {
@@ -41,9 +51,45 @@ stop_server() {
   wait "$SERVER_PID" 2>/dev/null || true
 }
 
+start_admin() {
+  start_daemon admin "$@"
+}
+
+make_group() {
+  REF=$(ga create "$1" "$SREF" --name admin)
+  [ -n "$REF" ]
+}
+
 tc() { "$TESTCLIENT" "$@"; }
 
-TESTSERVER=$GRYPT_TEST_BIN/grypt-testserver
+# ref_with_server_key REF KEYFILE: REF naming the key in KEYFILE as its
+# server's, with a checksum that matches (grypt-protocol.7, REFERENCES).
+ref_with_server_key() {
+  python3 - "$1" "$(cat "$2")" <<'PY'
+import base64, hashlib, sys
+def raw(s, prefix):
+    s = s[len(prefix):]
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+ref = bytearray(raw(sys.argv[1], "grypt-ref:"))
+ref[1:65] = raw(sys.argv[2], "grypt-pk:")[:64]
+body = bytes(ref[:-4])
+check = hashlib.blake2b(b"grypt reference v2" + body, digest_size=32).digest()[:4]
+print("grypt-ref:" + base64.urlsafe_b64encode(body + check).decode().rstrip("="))
+PY
+}
+
+# Starts a client in the background; its pid goes to the cleanup list.
+tc_bg() {
+  local out=$1
+  shift
+  "$TESTCLIENT" "$@" >"$out" 2>&1 &
+  echo $! >>"$BATS_TEST_TMPDIR/pids"
+  LAST_PID=$!
+}
+
+member() {
+  grypt-keygen -o "$1" --no-passphrase >"$1.pub" 2>/dev/null
+}
 
 start_testserver() {
   local id=$1 group=$2
@@ -61,19 +107,6 @@ start_testserver() {
   done
   echo "the test server did not start" >&2
   return 1
-}
-
-# Starts a client in the background; its pid goes to the cleanup list.
-tc_bg() {
-  local out=$1
-  shift
-  "$TESTCLIENT" "$@" >"$out" 2>&1 &
-  echo $! >>"$BATS_TEST_TMPDIR/pids"
-  LAST_PID=$!
-}
-
-member() {
-  grypt-keygen -o "$1" --no-passphrase >"$1.pub" 2>/dev/null
 }
 
 # wait_for FILE TEXT [SECONDS]: until FILE contains TEXT.

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sodium.h>
 
 #include "core/group.h"
 #include "core/reference.h"
@@ -108,9 +109,11 @@ int body(int argc, char** argv) {
   asio::io_context io;
   TlsContext tls(TlsContext::Role::server, id);
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  // A group id nothing has: this server has no real group.
+  // A group id nothing else has (this server has no real group), one per
+  // name: a member may join several test servers.
   GroupId fake{};
-  fake[0] = 1;
+  crypto_generichash(fake.data(), fake.size(), reinterpret_cast<const unsigned char*>(o.group.data()),
+                     o.group.size(), nullptr, 0);
   GroupReference ref{id.public_key(), fake, {{"127.0.0.1", acceptor.local_endpoint().port()}}, o.group};
   std::cout << ref.to_string() << std::endl;
   asio::co_spawn(io, serve(acceptor, tls, id, o), asio::detached);
