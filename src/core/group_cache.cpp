@@ -53,6 +53,17 @@ std::string format_groups_file(const std::vector<GroupEntry>& groups) {
   return out;
 }
 
+StateFault GroupChain::fork_defect(const GroupState& s) const {
+  const Epoch e = s.epoch;
+  if (e.value() < 2 || !state(Epoch(e.value() - 1))) return StateFault::not_next;
+  if (s.group != group_) return StateFault::other_group;
+  if (s.previous != hash(Epoch(e.value() - 1))) return StateFault::bad_previous;
+  if (!s.verify()) return StateFault::bad_signature;
+  for (const Membership& m : members_at(Epoch(e.value() - 1), s.signer.key_id()))
+    if (m.key == s.signer && m.role == Role::admin) return StateFault::none;
+  return StateFault::not_admin;
+}
+
 Placed GroupChain::take(const StateRecord& r, const Identity& member) {
   Placed p;
   try {
@@ -70,8 +81,14 @@ Placed GroupChain::take(const StateRecord& r, const Identity& member) {
   const Epoch e = p.state.epoch;
   if (const GroupState* mine = state(e)) {
     if (mine->encode() != p.state.encode()) {
-      p.fault = StateFault::forked;
-      p.conflict = *mine;
+      // Another state for an epoch held is a fork only if an administrator
+      // of the epoch before signed it onto the same chain: anything else is
+      // a bad state, which the server alone can make.
+      p.fault = fork_defect(p.state);
+      if (p.fault == StateFault::none) {
+        p.fault = StateFault::forked;
+        p.conflict = *mine;
+      }
       return p;
     }
     if (!r.box.empty() && !keys_.count(e.value())) {
@@ -294,16 +311,9 @@ Fork decode_fork(std::span<const std::uint8_t> f, const GroupChain& chain, const
   const Epoch e = k.held.epoch;
   if (e != k.other.epoch || e.value() < 2 || k.held.encode() == k.other.encode())
     throw damaged("not two different states of one epoch after the genesis");
-  if (!chain.state(Epoch(e.value() - 1))) throw damaged("of an epoch this member does not hold");
-  const StateHash& before = chain.hash(Epoch(e.value() - 1));
-  for (const GroupState* s : {&k.held, &k.other}) {
-    if (s->group != chain.group() || s->previous != before || !s->verify())
-      throw damaged("a state that is not of this group's chain");
-    bool admin = false;
-    for (const Membership& m : chain.members_at(Epoch(e.value() - 1), s->signer.key_id()))
-      admin = admin || (m.key == s->signer && m.role == Role::admin);
-    if (!admin) throw damaged("a state not signed by an administrator");
-  }
+  for (const GroupState* s : {&k.held, &k.other})
+    if (StateFault f = chain.fork_defect(*s); f != StateFault::none)
+      throw damaged(std::string("a state that does not prove a fork: ") + state_fault_text(f));
   return k;
 }
 

@@ -105,6 +105,11 @@ class GroupChain {
   std::vector<std::pair<Epoch, Epoch>> lacking() const;
   // The members of epoch e with key id `id` (normally one).
   std::vector<Membership> members_at(Epoch e, const KeyId& id) const;
+  // Why `s`, a state of an epoch held after the genesis, would not prove a
+  // fork: none when it is of this group, follows the state held before it
+  // and is signed by an administrator of that epoch (grypt-protocol.7,
+  // FORKS); its content is not checked further.
+  StateFault fork_defect(const GroupState& s) const;
   // Every span of membership, for listings.
   const std::vector<Membership>& memberships() const { return spans_; }
   const GroupId& group() const { return group_; }

@@ -61,7 +61,7 @@ TEST(ChainTake, ReplayRollbackGapAndAnotherGroupsStateAreRefusedByName) {
   EXPECT_EQ(chain.take(c.record(2), c.alice).how, Placed::How::held);  // a replay: nothing new
   c.next();
   EXPECT_EQ(chain.take(c.record(5), c.alice).fault, StateFault::not_next);  // a gap
-  EXPECT_EQ(chain.take(other.record(2), c.alice).fault, StateFault::forked);  // epoch 2 of another chain
+  EXPECT_EQ(chain.take(other.record(2), c.alice).fault, StateFault::other_group);  // epoch 2 of another chain
   EXPECT_EQ(chain.take(c.record(4), c.alice).fault, StateFault::none);
   EXPECT_EQ(chain.head().epoch, Epoch(4));
 }
@@ -195,6 +195,29 @@ TEST(ChainTake, TwoStatesForOneEpochAreAForkWithAProof) {
   auto fb = forged.sign(c.alice);
   Fork not_admin{c.states[2], GroupState::decode(fb)};
   EXPECT_THROW(decode_fork(encode_fork(not_admin), chain, "f"), OpenError);
+}
+
+TEST(ChainTake, AnotherStateOnlyTheServerCouldMakeIsRefusedNotAFork) {
+  TestChain c;
+  GroupChain chain = alice_chain(c, 1);  // epochs 1..3
+  auto record = c.record(3);
+  // The held state with one byte changed: its signature fails.
+  auto tampered = record;
+  tampered.state[100] ^= 1;  // its roster digest
+  Placed p = chain.take(tampered, c.alice);
+  EXPECT_EQ(p.fault, StateFault::bad_signature);
+  EXPECT_FALSE(p.conflict);
+  // Signed by a member who is no administrator.
+  GroupState by_alice = c.states[2];
+  by_alice.time += 1;
+  auto ba = by_alice.sign(c.alice);
+  EXPECT_EQ(chain.take({{ba.begin(), ba.end()}, record.ephemeral, {}}, c.alice).fault, StateFault::not_admin);
+  // Signed by the admin on another previous state.
+  GroupState elsewhere = c.states[2];
+  elsewhere.previous[0] ^= 1;
+  auto be = elsewhere.sign(c.admin);
+  EXPECT_EQ(chain.take({{be.begin(), be.end()}, record.ephemeral, {}}, c.alice).fault, StateFault::bad_previous);
+  EXPECT_EQ(chain.head().encode(), c.states[2].encode());
 }
 
 TEST(GroupsFile, ParsesNamesReferencesNotesAndComments) {

@@ -45,6 +45,10 @@ TEST(GroupReference, RoundTripsAndIsChecked) {
   ServerReference s{r.server, {{"127.0.0.1", 4433}}};
   EXPECT_EQ(ServerReference::parse(s.to_string()).endpoints, s.endpoints);
   EXPECT_EQ(error(s.to_string()), "not a group reference (it must start with grypt-ref:)");
+  // A zero group id names no genesis: a member would take any group's.
+  GroupReference zero = sample_reference();
+  zero.group = GroupId{};
+  EXPECT_EQ(error(zero.to_string()), "invalid group reference: a group id of zeros");
 }
 
 TEST(GroupReference, AHostIsOneTo253Bytes) {

@@ -147,6 +147,9 @@ GroupReference GroupReference::parse(std::string_view text) {
   g.name.assign(name.begin(), name.end());
   r.end();
   if (std::string d = group_name_defect(g.name); !d.empty()) throw r.bad("the group name: " + d);
+  // The zero id names no genesis (a genesis's own id field is zero): a
+  // member would take any group's.
+  if (g.group == GroupId{}) throw r.bad("a group id of zeros");
   return g;
 }
 

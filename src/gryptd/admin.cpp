@@ -5,9 +5,15 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <set>
+
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include "core/join_request.h"
+#include "core/text.h"
 #include "gryptd/agent.h"
 #include "gryptd/commits.h"
 
@@ -54,14 +60,21 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal&
       if (!co_await a.signal_of(g).wait_until(deadline)) break;
   }
   for (int attempt = 1;; ++attempt) {
-    if (!ready())
-      co_return fail(daemon::Code::offline, "the server of " + g->entry.name + " cannot be reached now (see gryptd status)");
+    if (!ready()) {
+      Standing s = a.standing(g);
+      if (s == Standing::not_member) co_return fail(daemon::Code::not_member, "you are not a member of " + g->entry.name);
+      if (s == Standing::offline || s == Standing::connecting || a.why(g).empty())
+        co_return fail(daemon::Code::offline, "the server of " + g->entry.name + " cannot be reached now (see gryptd status)");
+      // A verdict on the server or the history: no change is made on it.
+      co_return fail(s == Standing::forked ? daemon::Code::forked : daemon::Code::refused,
+                     "not changing " + g->entry.name + ": " + a.why(g) + " (see gryptd status)");
+    }
     const RosterEntry* me = g->chain.roster().find(a.keyring.identity().public_key());
     if (!me || me->role != Role::admin)
       co_return fail(daemon::Code::not_admin, "you are not an administrator of " + g->entry.name);
     if (std::string d = proposal_defect(g->chain, p); !d.empty())
       co_return fail(daemon::Code::usage, g->entry.name + ": " + d);
-    MadeCommit m = make_commit(g->chain, a.keyring.identity(), p, a.now());
+    MadeCommit m = make_commit(g->chain, a.keyring.identity(), p, a.now(), a.options.state_lifetime);
     Epoch wanted = m.state.epoch;
     auto answer = co_await a.link_of[g]->commit(std::move(m.commit));
     if (!answer) co_return fail(daemon::Code::offline, "the server of " + g->entry.name + " did not answer the commit");
@@ -90,14 +103,20 @@ awaitable<daemon::Reply> ToolSession::create(const daemon::Create& c) {
   ServerReference server = ServerReference::parse(c.server);
   if (a_.keyring.find(c.group))
     co_return fail(daemon::Code::usage, "a group named " + c.group + " is known already (gryptd status)");
-  MadeCommit m = make_genesis(c.group, c.name.empty() ? my_name() : c.name, a_.keyring.identity(), a_.now());
+  MadeCommit m = make_genesis(c.group, c.name.empty() ? my_name() : c.name, a_.keyring.identity(), a_.now(),
+                              a_.options.state_lifetime);
   GroupReference ref{server.server, group_id_of(m.state), server.endpoints, c.group};
   KnownGroup& g = a_.keyring.join(c.group, ref);
   Link& link = a_.link_for(&g);
   auto answer = co_await link.commit(std::move(m.commit));
   if (!answer || std::holds_alternative<proto::Refused>(*answer)) {
     a_.forget(&g);
-    if (!answer) co_return fail(daemon::Code::offline, "the server did not answer the creation of " + c.group);
+    // A server closes the connection of a key it does not let create
+    // groups, as it closes any non-member's: the two look alike from here.
+    if (!answer)
+      co_return fail(daemon::Code::offline, "the server did not answer the creation of " + c.group +
+                                                ": it cannot be reached, or does not let your key create groups"
+                                                " (gryptserver admins)");
     const proto::Refused& no = std::get<proto::Refused>(*answer);
     co_return fail(no.code == "not-admin" ? daemon::Code::not_admin : daemon::Code::refused,
                    "the server refused to create " + c.group + ": " + no.message);
@@ -196,6 +215,39 @@ awaitable<daemon::Reply> ToolSession::listing(const daemon::Listing& l) {
     }
   }
   co_return daemon::Done{};
+}
+
+// An administrator keeps its groups from expiring: once a quarter of an
+// epoch's lifetime is left (or it has expired), it rotates, as grypt-admin
+// rotate would. A member sees an expired epoch when no administrator was
+// online to do this, or when the server withholds the rotation.
+awaitable<void> renew_epochs(Agent& a) {
+  const std::int64_t lifetime = a.options.state_lifetime;
+  asio::steady_timer timer(a.io);
+  std::set<KnownGroup*> failed;  // logged once until it succeeds
+  while (!a.stopping) {
+    timer.expires_after(std::chrono::seconds(std::clamp<std::int64_t>(lifetime / 8, 1, 3600)));
+    asio::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (a.stopping) break;
+    for (KnownGroup* g : a.keyring.groups()) {
+      if (g->chain.empty() || g->fork) continue;
+      const GroupState& head = g->chain.head();
+      const RosterEntry* me = g->chain.roster().find(a.keyring.identity().public_key());
+      if (!me || me->role != Role::admin || head.expires == 0 || head.expires - a.now() > lifetime / 4) continue;
+      Standing s = a.standing(g);
+      if (s != Standing::connected && s != Standing::expired) continue;
+      daemon::Reply r = co_await propose(a, g, Proposal{Change::rotate, std::nullopt, false});
+      if (const auto* e = std::get_if<daemon::EpochReply>(&r)) {
+        a.log(g->entry.name + ": epoch " + head.epoch.to_string() + " expires at " + utc_time(head.expires) +
+              ": rotated to epoch " + std::to_string(e->epoch));
+        failed.erase(g);
+      } else if (failed.insert(g).second) {
+        a.log(g->entry.name + ": epoch " + head.epoch.to_string() + " expires at " + utc_time(head.expires) +
+              " and cannot be renewed: " + std::get<daemon::Failure>(r).message);
+      }
+    }
+  }
 }
 
 }  // namespace grypt

@@ -111,6 +111,10 @@ class Link : public std::enable_shared_from_this<Link> {
   Signal connected_signal_;
 };
 
+class Agent;
+// An administrator's epochs renewed before they expire (gryptd/admin.cpp).
+asio::awaitable<void> renew_epochs(Agent& a);
+
 class Agent {
  public:
   Agent(Keyring& k, int listen_fd, const DaemonOptions& o);

@@ -182,6 +182,7 @@ int Agent::run() {
     link_for(g);
   }
   asio::co_spawn(io, accept_loop(), asio::detached);
+  asio::co_spawn(io, renew_epochs(*this), asio::detached);
   if (options.ready) options.ready();
   io.run();
   return exit_ok;

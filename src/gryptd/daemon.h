@@ -19,6 +19,10 @@ struct DaemonOptions {
   // (gryptd.1, Requests); a tool that is silent between requests is
   // waiting on its own input, and keeps its connection.
   std::chrono::milliseconds tool_frame_timeout = std::chrono::seconds(30);
+  // How long an epoch this administrator signs lasts (grypt-protocol.7,
+  // EXPIRY): 7 days; it rotates a group of its own once a quarter of that
+  // is left.
+  std::int64_t state_lifetime = 7 * 24 * 3600;
   // Called once the socket listens (detaching waits for it).
   std::function<void()> ready;
   std::function<void(const std::string&)> log;

@@ -211,8 +211,9 @@ void Session::pushed(GroupLive& g, const CheckedCommit& c) {
   proto::State s{name, c.state.epoch, c.row.state.state, c.row.state.ephemeral, {}};
   if (box) s.box.assign(box->begin(), box->end());
   send(s);
-  if (c.row.added && *c.row.added == *key)
-    for (const auto& [k, b] : c.row.history) send(proto::History{name, b.grant, b.epoch, b.box});
+  // The keys of past epochs an add or a grant gives this member.
+  for (const auto& [k, b] : c.row.history)
+    if (k == *key) send(proto::History{name, b.grant, b.epoch, b.box});
   send(proto::Synced{name, c.state.epoch});
 }
 
@@ -243,6 +244,8 @@ void Session::commit(const proto::Commit& part) {
   if (c.group.empty()) {
     auto checked = server_.relay.check_create(c, server_.admins);
     if (auto* r = std::get_if<proto::Refused>(&checked)) {
+      // Without a state there is no group name to answer about.
+      if (r->group.empty()) throw ProtocolError("protocol", "a create whose state is not a group state: " + r->message);
       send(*r);
       return;
     }

@@ -243,7 +243,7 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
     return v;
   }
   if (type == "join") {
-    Join jn{name(j, "name"), text(j, "reference", 1024), ""};
+    Join jn{name(j, "name"), text(j, "reference", max_reference_chars), ""};
     if (has(j, "note")) {
       jn.note = text(j, "note", max_note_bytes);
       if (std::string d = join_note_defect(jn.note); !d.empty()) bad("\"note\": " + d);
@@ -251,7 +251,7 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
     return jn;
   }
   if (type == "stop") return Stop{};
-  if (type == "create") return Create{name(j, "group"), text(j, "server", 4096), has(j, "name") ? name(j, "name") : ""};
+  if (type == "create") return Create{name(j, "group"), text(j, "server", max_reference_chars), has(j, "name") ? name(j, "name") : ""};
   if (type == "add") {
     Add a{name(j, "group"), text(j, "who", 200), name(j, "name"), false, false};
     if (has(j, "history")) a.history = boolean(j, "history");
@@ -366,7 +366,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
           [&](const Status&) -> Reply {
             StatusReply s{text(j, "identity", 200), number(j, "pid", UINT32_MAX), {}};
             for (const Json& g : array_of(j, "groups", 4096))
-              s.groups.push_back({name(g, "name"), text(g, "reference", 1024), text(g, "state", 32),
+              s.groups.push_back({name(g, "name"), text(g, "reference", max_reference_chars), text(g, "state", 32),
                                   static_cast<std::uint32_t>(number(g, "epoch", UINT32_MAX)),
                                   static_cast<std::int64_t>(number(g, "confirmed", INT64_MAX)),
                                   number(g, "members", UINT64_MAX), text(g, "why", 1024),
@@ -432,7 +432,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
           },
           [&](const Join&) -> Reply { return Done{}; },
           [&](const Stop&) -> Reply { return Done{}; },
-          [&](const Create&) -> Reply { return CreateReply{text(j, "reference", 4096)}; },
+          [&](const Create&) -> Reply { return CreateReply{text(j, "reference", max_reference_chars)}; },
           [&](const Add&) -> Reply { return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))}; },
           [&](const Change&) -> Reply {
             return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))};
@@ -474,7 +474,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
                 return l;
               }
               case Listing::What::invite:
-                return InviteReply{text(j, "reference", 4096)};
+                return InviteReply{text(j, "reference", max_reference_chars)};
             }
             return Done{};
           },

@@ -22,6 +22,10 @@ namespace grypt::daemon {
 using EntryHead = std::array<std::uint8_t, entry_header_bytes>;
 using HeaderBytes = std::array<std::uint8_t, header_bytes>;
 
+// The longest reference text: a group reference with 8 endpoints of 253-byte
+// hosts and a 64-byte name is 2964 characters (grypt-protocol.7, REFERENCES).
+inline constexpr std::size_t max_reference_chars = 4096;
+
 struct Status {};
 struct Seal {
   std::string group;

@@ -26,7 +26,14 @@ daemon::Reply ask(const cxxopts::ParseResult& r, const daemon::Request& q) {
   std::string path = r.count("socket") ? option<std::string>(r, "socket") : default_socket_path();
   std::optional<DaemonClient> c = DaemonClient::connect(path);
   if (!c) throw UsageError(daemon_absent(path) + ": start it with gryptd");
-  return c->call(q);
+  try {
+    return c->call(q);
+  } catch (const DaemonRefusal& e) {
+    // A group name the daemon does not know is a usage error, as in
+    // grypt-seal: exit 2.
+    if (e.code() == daemon::Code::unknown_group) throw UsageError(e.what());
+    throw;
+  }
 }
 
 int epoch_out(const Args& a, const daemon::Request& q) {
@@ -87,7 +94,13 @@ int reference_out(const Args& a, const std::string& ref) {
 }
 
 daemon::Change change_of(grypt::Change c, const Args& a) {
-  return {c, a.w[1], c == grypt::Change::rotate ? "" : a.w[2]};
+  if (c == grypt::Change::rotate) return {c, a.w[1], ""};
+  const std::string& who = a.w[2];
+  if (who.rfind("grypt-pk:", 0) == 0)
+    PublicKey::parse(who);
+  else if (std::string d = group_name_defect(who); !d.empty())
+    throw UsageError("invalid member name '" + printable(who) + "': " + d);
+  return {c, a.w[1], who};
 }
 
 struct Verb {
@@ -152,6 +165,10 @@ int body(int argc, char** argv) {
       if (w.size() != v.words) throw UsageError(std::string(v.name) + " takes " + v.takes);
       if (std::string d = group_name_defect(w[1]); !d.empty())
         throw UsageError("invalid group name '" + printable(w[1]) + "': " + d);
+      // Member names follow the rules of group names (grypt-protocol.7).
+      if (r.count("name"))
+        if (std::string n = option<std::string>(r, "name"), d = group_name_defect(n); !d.empty())
+          throw UsageError("invalid --name '" + printable(n) + "': " + d);
       return v.run(Args{r, w});
     }
   throw UsageError("unknown verb '" + printable(w[0]) + "' (see grypt-admin --help)");

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <optional>
 
 #include "core/armor.h"
@@ -94,6 +95,9 @@ std::string unconfirmed(const std::string& group, const std::string& state) {
   if (state == "rolled-back")
     return "the server of " + group + " went back to an older epoch (see gryptd status)";
   if (state == "forked") return "the history of " + group + " forked (see gryptd status)";
+  if (state == "expired")
+    return "the newest epoch of " + group + " has expired: no administrator made a newer one, or the server "
+           "withholds it (see gryptd status)";
   if (state == "wrong-server")
     return "the server of " + group + " is not the one its reference names (see gryptd status)";
   return "the server of " + group + " cannot be reached";
@@ -154,12 +158,23 @@ int body(int argc, char** argv) {
   auto unknown = [&] {
     return UsageError("no group named " + group + " (see gryptd status; gryptd join NAME REFERENCE adds one)");
   };
+  std::string cache_why = "without the daemon, from its cache";
   if (access.keyring) {
-    if (!access.keyring->find(group)) throw unknown();
+    // The cache keeps what the daemon would refuse or warn about: a fork,
+    // and an epoch past its expiry.
+    KnownGroup* g = access.keyring->find(group);
+    if (!g) throw unknown();
+    if (g->fork)
+      throw OpenError(Fault::forked, "not sealing for " + group + ": two different states were signed for epoch " +
+                                         g->fork->held.epoch.to_string() +
+                                         ": the group's history forked (see gryptd status)");
     auto [h, k] = access.keyring->seal(group, is_signed);
     header = h;
     key = std::move(k);
-    confirmed = access.keyring->find(group)->chain.confirmed;
+    confirmed = g->chain.confirmed;
+    std::int64_t expires = g->chain.head().expires;
+    if (expires != 0 && expires <= static_cast<std::int64_t>(std::time(nullptr)))
+      cache_why += "; " + unconfirmed(group, "expired");
   } else {
     daemon::SealReply reply;
     try {
@@ -177,7 +192,7 @@ int body(int argc, char** argv) {
     if (digest) presigned.emplace(header, *digest, *reply.signature);
   }
   if (!fresh) {
-    std::string why = access.keyring ? "without the daemon, from its cache" : unconfirmed(group, state);
+    std::string why = access.keyring ? cache_why : unconfirmed(group, state);
     std::string epoch = "epoch " + header.epoch.to_string();
     std::string when = utc_time(confirmed);
     if (require_fresh)

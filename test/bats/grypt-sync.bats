@@ -185,6 +185,10 @@ PY
   run as alice grypt-seal friends <<<"x"
   assert_failure 1
   assert_output "grypt-seal: error: not sealing for friends: two different states were signed for epoch 4: the group's history forked (both kept in $proof) (see gryptd status)"
+  # From the cache, without the daemon: refused the same way.
+  run as alice grypt-seal friends -i "$BATS_TEST_TMPDIR/u/alice/data/grypt/identity" <<<"x"
+  assert_failure 1
+  assert_output "grypt-seal: error: not sealing for friends: two different states were signed for epoch 4: the group's history forked (see gryptd status)"
   # The fork outlasts a restart of the daemon.
   stop_daemon alice
   start_daemon alice
@@ -343,4 +347,38 @@ PY
   run as bob gryptd status --note x
   assert_failure 2
   assert_output "gryptd: error: --note goes with join"
+}
+
+@test "an epoch expires: members are warned and --require-fresh refuses; an administrator online renews it first" {
+  start_server
+  start_daemon admin --test-state-lifetime 4
+  make_group friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  as alice gryptd join friends "$REF"
+  start_daemon alice
+  wait_epoch alice friends 2
+  # The administrator online: its daemon rotates once a quarter of the
+  # lifetime is left.
+  wait_epoch alice friends 3 8
+  grep -q "friends: epoch 2 expires at [0-9TZ:-]*: rotated to epoch 3" admin.log
+  # The administrator away: the newest epoch expires.
+  stop_daemon admin
+  wait_state alice friends expired 10
+  run as alice gryptd status
+  assert_line --regexp "^friends  expired  epoch [0-9]+  "
+  run as alice grypt-seal friends <<<"late"
+  assert_success
+  assert_line --index 0 --regexp "^grypt-seal: warning: the newest epoch of friends has expired: no administrator made a newer one, or the server withholds it \(see gryptd status\): sealing under epoch [0-9]+, last confirmed [0-9TZ:-]+$"
+  run as alice grypt-seal friends --require-fresh <<<"late"
+  assert_failure 2
+  assert_output --regexp "^grypt-seal: error: not sealing \(--require-fresh\): the newest epoch of friends has expired: .*; epoch [0-9]+ was last confirmed [0-9TZ:-]+$"
+  # From the cache, without the daemon: the same warning.
+  run as alice grypt-seal friends -i "$BATS_TEST_TMPDIR/u/alice/data/grypt/identity" <<<"late"
+  assert_success
+  assert_line --index 0 --regexp "^grypt-seal: warning: without the daemon, from its cache; the newest epoch of friends has expired: "
+  # The administrator back: renewed at once.
+  start_daemon admin --test-state-lifetime 4
+  wait_state alice friends connected 10
+  run as alice grypt-seal friends --require-fresh <<<"fresh"
+  assert_success
 }

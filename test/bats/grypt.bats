@@ -488,3 +488,27 @@ shown = json.loads(open("tty.out").read().replace("\r", "").splitlines()[0])["te
 assert piped == shown, (piped, shown)
 PY
 }
+
+@test "a reference of the greatest length (8 endpoints of 253-character hosts) is joined and shown" {
+  start_daemon alice
+  ref=$(python3 - "$(cat alice.pub)" <<'PY'
+import base64, hashlib, struct, sys
+s = sys.argv[1][len("grypt-pk:"):]
+key = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))[:64]
+host = (("h" * 62 + ".") * 4 + "invalid")[-253:]
+body = bytes([2]) + key + bytes(range(32)) + bytes([8])
+for port in range(4433, 4441):
+    body += struct.pack(">H", port) + bytes([len(host)]) + host.encode()
+name = b"n" * 64
+body += bytes([len(name)]) + name
+check = hashlib.blake2b(b"grypt reference v2" + body, digest_size=32).digest()[:4]
+print("grypt-ref:" + base64.urlsafe_b64encode(body + check).decode().rstrip("="))
+PY
+)
+  [ "${#ref}" -eq 2964 ]
+  run as alice gryptd join long "$ref"
+  assert_success
+  run as alice gryptd status --json
+  assert_success
+  assert_output --partial "\"reference\":\"$ref\""
+}

@@ -112,9 +112,15 @@ friends() {
     assert_line '{"event":"history","group":"friends","grant":4,"epoch":'$e',"check":"accepted"}'
   done
   assert_line '{"event":"synced","group":"friends","epoch":4}'
-  # A grant later gives the same keys to a member added without them.
+  # A grant later gives the same keys to a member added without them,
+  # pushed at once while it is connected.
+  tc_bg alice.out -i alice -r "$REF" --stay --timeout 30
+  wait_for alice.out '"synced","group":"friends","epoch":4'
   run ga grant friends alice
   assert_output "epoch 5"
+  for e in 1 2; do
+    wait_for alice.out '{"event":"history","group":"friends","grant":5,"epoch":'$e',"check":"accepted"}' 2
+  done
   run tc -i alice -r "$REF"
   for e in 1 2; do
     assert_line '{"event":"history","group":"friends","grant":5,"epoch":'$e',"check":"accepted"}'
@@ -367,7 +373,7 @@ friends() {
   friends
   ga add friends "$(cat alice.pub)" --name alice >/dev/null
   run ga add nope "$(cat bob.pub)" --name bob
-  assert_failure 1
+  assert_failure 2
   assert_output "grypt-admin: error: no group named nope (see gryptd join)"
   run ga add friends "$(cat bob.pub)" --name alice
   assert_failure 2
@@ -386,9 +392,12 @@ friends() {
   assert_output "grypt-admin: error: the group friends has no pending request 99999999999999999999"
   run ga add friends "$(cat bob.pub)" --name $'b\x1bob'
   assert_failure 2
-  refute_output --partial $'\x1b'
+  assert_output "grypt-admin: error: invalid --name 'b\\x1bob': a name is made of letters, digits, '.', '_' and '-'"
+  run ga remove friends 'no body'
+  assert_failure 2
+  assert_output "grypt-admin: error: invalid member name 'no body': a name is made of letters, digits, '.', '_' and '-'"
   run ga members nope
-  assert_failure 1
+  assert_failure 2
   assert_output "grypt-admin: error: no group named nope (see gryptd join)"
   run ga frobnicate friends
   assert_failure 2
@@ -409,6 +418,21 @@ friends() {
   run as alice2 grypt-admin rotate friends
   assert_failure 1
   assert_output "grypt-admin: error: you are not an administrator of friends"
+  # A key the server does not let create groups: refused (its connection,
+  # a member's, stays open to say so).
+  run as alice2 grypt-admin create club "$SREF"
+  assert_failure 1
+  assert_output "grypt-admin: error: the server refused to create club: this server does not let that key create groups"
+  run as alice2 gryptd status
+  refute_output --partial club
+  # A key with no group on the server: the server closes its connection.
+  new_member dave
+  start_daemon dave
+  run as dave grypt-admin create club "$SREF"
+  assert_failure 2
+  assert_output "grypt-admin: error: gryptd: the server did not answer the creation of club: it cannot be reached, or does not let your key create groups (gryptserver admins)"
+  run as alice2 gryptd status
+  refute_output --partial club
   run gs groups
   assert_output --partial "friends  epoch 3  "
 }
