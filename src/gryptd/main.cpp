@@ -12,6 +12,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "core/encoding.h"
 #include "core/file.h"
 #include "core/group_cache.h"
 #include "core/identity_file.h"
@@ -44,7 +45,9 @@ int do_status(const std::string& path, bool json) {
     for (const auto& g : s.groups)
       groups.push_back({{"name", g.name}, {"state", g.state}, {"epoch", g.epoch},
                         {"confirmed", g.confirmed}, {"members", g.members}, {"reference", g.reference},
-                        {"why", g.why}});
+                        {"why", g.why},
+                        {"head", g.epoch ? base64_encode(g.head, Base64::url_unpadded) : ""},
+                        {"expires", g.expires}, {"role", g.role}});
     j["groups"] = groups;
     write_stdout(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
     return exit_ok;
@@ -55,6 +58,14 @@ int do_status(const std::string& path, bool json) {
            utc_time(g.confirmed);
     if (g.members) out += "  " + std::to_string(g.members) + (g.members == 1 ? " member" : " members");
     out += "\n";
+    // The head, short enough to compare by voice: two members who see
+    // different heads for one epoch are shown different histories.
+    if (g.epoch) {
+      out += "  head " + short_code(g.head);
+      if (g.expires) out += "  expires " + utc_time(g.expires);
+      if (!g.role.empty()) out += "  " + g.role;
+      out += "\n";
+    }
     if (g.state == "not-member")
       out += "  not a member: send your key above to the group's administrator\n";
     if (!g.why.empty()) out += "  " + printable(g.why) + "\n";

@@ -172,6 +172,12 @@ PY
   wait_epoch admin friends 3
   run ga rotate friends
   assert_output "epoch 4"
+  # A post sealed on the other side names a state alice does not hold for
+  # its epoch: told as a fork, not as tampering.
+  echo "from the other history" | as admin grypt-seal friends >other
+  run as alice grypt-open <other
+  assert_failure 1
+  assert_output "grypt-open: error: message 1 (byte 0): sealed under another state of epoch 4 of friends than the one you hold: the group's history was forked"
   wait_state alice friends forked 15
   proof=$(ls "$BATS_TEST_TMPDIR"/u/alice/state/grypt/*/*/forked-4)
   # grypt.5, FORK FILES: "GRYPTFK" 02, the state held, the other one.

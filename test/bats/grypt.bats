@@ -32,6 +32,13 @@ friends() {
 
 @test "the scenario: seal, open, remove, admit, restart offline" {
   friends
+  # Both members see one head, short enough to read out to each other.
+  ha=$(as alice gryptd status | sed -n 's/^  head \([^ ]*\).*/\1/p')
+  hb=$(as bob gryptd status | sed -n 's/^  head \([^ ]*\).*/\1/p')
+  [ -n "$ha" ] && [ "$ha" = "$hb" ]
+  run as alice gryptd status
+  assert_line --regexp "^  head [0-9A-Z-]+  expires [0-9TZ:-]+  member$"
+  as alice gryptd status --json | grep -q '"head":"[A-Za-z0-9_-]\{43\}","expires":[0-9]*,"role":"member"'
   echo "the meeting is at nine" | as alice grypt-seal friends >post1
   [[ "$(cat post1)" == grypt:* ]]
   run as bob grypt-open <post1
