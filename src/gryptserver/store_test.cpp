@@ -2,6 +2,8 @@
 #include <sqlite3.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include "core/error.h"
 #include "core/group_test_chain.h"
@@ -122,6 +124,54 @@ TEST_F(StoreTest, ARestartKeepsEveryStateAndBox) {
   ASSERT_EQ(boxes.size(), 1u);
   EXPECT_EQ(boxes[0].epoch, Epoch(2));
   EXPECT_EQ(s->boxes(g->row.id, c_.admin.public_key(), Epoch(0)).size(), 2u);
+}
+
+// grypt.7, THREAT MODEL: everything the server holds (its store, the
+// master key that unlocks it, its own transport identity) opens no box and
+// holds no epoch key; the same boxes open for the members they are for.
+TEST_F(StoreTest, EverythingTheServerHoldsOpensNoBox) {
+  auto s = open();
+  Relay r(s->groups(), *s);
+  c_.next();  // epoch 3, a rotation: a real box for each member
+  proto::Commit c = commit_of(3, "friends");
+  const StateHash hash = c_.states[2].hash();
+  c.boxes.clear();
+  for (const RosterEntry& e : r.find("friends")->roster.entries())
+    c.boxes.push_back(c_.ephemerals[2].box(e.key, hash, c_.keys[2].span()));
+  auto checked = r.check(*r.find("friends"), c);
+  ASSERT_TRUE(std::holds_alternative<CheckedCommit>(checked));
+  s->commit(std::get<CheckedCommit>(checked).row);
+  s.reset();
+
+  auto again = open();
+  const Identity server = again->server_identity();
+  const GroupRow row = again->groups().at(0);
+  std::size_t opened = 0;
+  for (const Identity* member : {&c_.admin, &c_.alice})
+    for (const BoxRow& b : again->boxes(row.id, member->public_key(), Epoch(0))) {
+      const StateHash& h = c_.states[b.epoch.value() - 1].hash();
+      const EphemeralPublic& eph = c_.ephemerals[b.epoch.value() - 1].public_key();
+      EXPECT_FALSE(open_box(b.box, server, eph, h)) << "epoch " << b.epoch.value();
+      if (b.epoch != Epoch(3)) continue;  // the fixture's earlier boxes are blanks
+      auto key = open_box(b.box, *member, eph, h);
+      ASSERT_TRUE(key);
+      EXPECT_TRUE(ct_equal(key->span(), c_.keys[2].span()));
+      ++opened;
+    }
+  EXPECT_EQ(opened, 2u);  // epoch 3's, the admin's and alice's
+  again.reset();
+  // No epoch key anywhere in the store's files, in any form the server
+  // could read them: the database and its journal, byte for byte.
+  std::string bytes;
+  for (const char* f : {"/grypt.db", "/grypt.db-wal"}) {
+    std::ifstream in(dir_ + f, std::ios::binary);
+    bytes += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(bytes.size(), 4096u);
+  for (const SecretBytes& k : c_.keys) {
+    std::string key(reinterpret_cast<const char*>(k.span().data()), k.span().size());
+    EXPECT_EQ(bytes.find(key), std::string::npos);
+  }
 }
 
 TEST_F(StoreTest, ACommitNotOnTheHeadIsStale) {

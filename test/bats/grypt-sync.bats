@@ -388,3 +388,41 @@ PY
   run as alice grypt-seal friends --require-fresh <<<"fresh"
   assert_success
 }
+
+# b64u HEX: the bytes of HEX in unpadded base64url.
+b64u() { echo -n "$1" | xxd -r -p | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+
+@test "the server cannot admit or change anyone: a state made by editing its store is refused by members, by name" {
+  friends
+  stop_server
+  # Everything the server holds of friends, as a server would send it to
+  # alice: its states, their ephemeral keys, alice's boxes.
+  gid=$(sqlite3 "$STORE/grypt.db" "SELECT hex(group_id) FROM groups WHERE name = 'friends'")
+  akey=$(python3 -c 'import base64,sys; s=sys.argv[1][9:]; print(base64.urlsafe_b64decode(s+"="*(-len(s)%4))[:64].hex())' "$(cat alice.pub)")
+  : >script
+  for e in 1 2 3; do
+    st=$(sqlite3 "$STORE/grypt.db" "SELECT hex(state) FROM states WHERE epoch = $e")
+    eph=$(sqlite3 "$STORE/grypt.db" "SELECT hex(ephemeral) FROM states WHERE epoch = $e")
+    box=$(sqlite3 "$STORE/grypt.db" "SELECT hex(box) FROM boxes WHERE epoch = $e AND grant_epoch = $e AND member = X'$akey'")
+    printf '{"type":"state","group":"friends","epoch":%d,"state":"%s","ephemeral":"%s"%s}\n' "$e" "$(b64u "$st")" \
+      "$(b64u "$eph")" "${box:+,\"box\":\"$(b64u "$box")\"}" >>script
+  done
+  # Epoch 4, made by the server: epoch 3's state with the epoch changed and
+  # one byte of its roster digest, as an operator editing the store would
+  # make a member of whom it likes. It has no administrator's signature.
+  st3=$(sqlite3 "$STORE/grypt.db" "SELECT hex(state) FROM states WHERE epoch = 3")
+  forged=${st3:0:80}00000004${st3:88:112}$(printf '%02X' $(( 0x${st3:200:2} ^ 1 )))${st3:202}
+  eph=$(sqlite3 "$STORE/grypt.db" "SELECT hex(ephemeral) FROM states WHERE epoch = 3")
+  printf '{"type":"state","group":"friends","epoch":4,"state":"%s","ephemeral":"%s"}\n' "$(b64u "$forged")" "$(b64u "$eph")" >>script
+  printf '{"type":"synced","group":"friends","epoch":4}\n' >>script
+  member fake
+  start_testserver fake friends --group-id "$(b64u "$gid")" --script script
+  # alice, her identity in a second home, follows that server.
+  mkdir -p u/alice2/run u/alice2/data/grypt && chmod 700 u/alice2/run
+  cp u/alice/data/grypt/identity u/alice2/data/grypt/identity
+  as alice2 gryptd join friends "$TS_REF"
+  start_daemon alice2
+  wait_for alice2.log "friends epoch 4: refused: the state's signature does not verify" 5
+  run as alice2 gryptd status --json
+  assert_output --regexp '\{"name":"friends","state":"[a-z]+","epoch":3,'
+}

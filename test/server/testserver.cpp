@@ -21,6 +21,8 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
+#include "core/encoding.h"
+#include "core/error.h"
 #include "core/group.h"
 #include "core/reference.h"
 #include "core/identity_file.h"
@@ -99,7 +101,9 @@ int body(int argc, char** argv) {
       ("i,identity", "identity file (no passphrase)", cxxopts::value<std::string>())
       ("group", "the group named in the reference", cxxopts::value<std::string>())
       ("script", "frames to send after the hello, one JSON object per line", cxxopts::value<std::string>())
-      ("mute", "do not answer pings");
+      ("mute", "do not answer pings")
+      ("group-id", "the group id the reference names (base64url): a real group's, served from its states",
+       cxxopts::value<std::string>());
   auto r = opts.parse(argc, argv);
   o.identity = r["identity"].as<std::string>();
   o.group = r["group"].as<std::string>();
@@ -114,6 +118,11 @@ int body(int argc, char** argv) {
   GroupId fake{};
   crypto_generichash(fake.data(), fake.size(), reinterpret_cast<const unsigned char*>(o.group.data()),
                      o.group.size(), nullptr, 0);
+  if (r.count("group-id")) {
+    auto id_bytes = base64_decode(r["group-id"].as<std::string>(), Base64::url_unpadded);
+    if (id_bytes.size() != fake.size()) throw UsageError("--group-id: not 32 bytes");
+    std::copy(id_bytes.begin(), id_bytes.end(), fake.begin());
+  }
   GroupReference ref{id.public_key(), fake, {{"127.0.0.1", acceptor.local_endpoint().port()}}, o.group};
   std::cout << ref.to_string() << std::endl;
   asio::co_spawn(io, serve(acceptor, tls, id, o), asio::detached);
