@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/blake.h"
+#include "core/encoding.h"
 #include "core/epoch_box.h"
 #include "core/error.h"
 #include "core/group_test_chain.h"
@@ -48,7 +50,17 @@ TEST(GroupReference, RoundTripsAndIsChecked) {
   // A zero group id names no genesis: a member would take any group's.
   GroupReference zero = sample_reference();
   zero.group = GroupId{};
-  EXPECT_EQ(error(zero.to_string()), "invalid group reference: a group id of zeros");
+  EXPECT_THROW(zero.to_string(), FormatError);
+  zero.group[31] = 1;
+  std::string z = zero.to_string();
+  zero.group[31] = 0;
+  // The same text with the id's last byte zeroed, its checksum made again.
+  std::vector<std::uint8_t> raw = base64_decode(z.substr(10), Base64::url_unpadded);
+  raw[1 + 64 + 31] = 0;
+  raw.resize(raw.size() - 4);
+  auto check = Blake("grypt reference v2").add(raw).done();
+  raw.insert(raw.end(), check.begin(), check.begin() + 4);
+  EXPECT_EQ(error("grypt-ref:" + base64_encode(raw, Base64::url_unpadded)), "invalid group reference: a group id of zeros");
 }
 
 TEST(GroupReference, AHostIsOneTo253Bytes) {

@@ -127,6 +127,7 @@ ServerReference ServerReference::parse(std::string_view text) {
 
 std::string GroupReference::to_string() const {
   if (std::string d = group_name_defect(name); !d.empty()) throw FormatError("invalid reference group: " + d);
+  if (group == GroupId{}) throw FormatError("invalid reference group: a group id of zeros");
   std::vector<std::uint8_t> b{version};
   b.insert(b.end(), server.bytes().begin(), server.bytes().end());
   b.insert(b.end(), group.begin(), group.end());

@@ -49,14 +49,23 @@ static awaitable<bool> hold(Agent& a, KnownGroup* g, Epoch e) {
 
 // A proposal made, committed and held, again on the new head when another
 // admin's commit came first.
-static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal& p) {
-  auto ready = [&] { return a.standing(g) == Standing::connected || a.standing(g) == Standing::expired; };
-  if (!ready()) {
+static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal& p,
+                                        int attempts = commit_attempts) {
+  // Connected and caught up (an expired epoch is still one to change from),
+  // as the link says, not only as the group's standing says.
+  auto ready = [&] {
+    Link* link = a.link_of[g];
+    Standing s = a.standing(g);
+    return link && link->connected() && (s == Standing::connected || s == Standing::expired);
+  };
+  if (!ready() && !standing_is_verdict(a.live(g).standing)) {
     // A server that has just come back, or a daemon that has just started:
-    // the link is woken and given a moment to connect and catch up.
+    // the link is woken and given a moment to connect and catch up. A
+    // verdict (forked, rolled back, not a member, the wrong server) does
+    // not clear by waiting, and is answered at once.
     if (Link* link = a.link_of[g]; link && !link->connected()) link->wake();
     auto deadline = std::chrono::steady_clock::now() + connect_wait;
-    while (!ready() && !a.stopping)
+    while (!ready() && !a.stopping && !standing_is_verdict(a.live(g).standing))
       if (!co_await a.signal_of(g).wait_until(deadline)) break;
   }
   for (int attempt = 1;; ++attempt) {
@@ -85,7 +94,7 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal&
       co_return daemon::EpochReply{wanted.value()};
     }
     const proto::Refused& no = std::get<proto::Refused>(*answer);
-    if (no.code != "stale" || attempt == commit_attempts)
+    if (no.code != "stale" || attempt >= attempts)
       co_return fail(no.code == "not-admin" ? daemon::Code::not_admin : daemon::Code::refused,
                      "the server refused the commit to " + g->entry.name + ": " + no.message);
     // Another admin's epoch came first: made again on it once it is here.
@@ -224,27 +233,34 @@ awaitable<daemon::Reply> ToolSession::listing(const daemon::Listing& l) {
 awaitable<void> renew_epochs(Agent& a) {
   const std::int64_t lifetime = a.options.state_lifetime;
   asio::steady_timer timer(a.io);
-  std::set<KnownGroup*> failed;  // logged once until it succeeds
+  std::set<std::string> failed;  // logged once until it succeeds
   while (!a.stopping) {
     timer.expires_after(std::chrono::seconds(std::clamp<std::int64_t>(lifetime / 8, 1, 3600)));
     asio::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (a.stopping) break;
-    for (KnownGroup* g : a.keyring.groups()) {
-      if (g->chain.empty() || g->fork) continue;
-      const GroupState& head = g->chain.head();
+    // By name: a group may be forgotten while a renewal waits.
+    std::vector<std::string> names;
+    for (KnownGroup* g : a.keyring.groups()) names.push_back(g->entry.name);
+    for (const std::string& name : names) {
+      KnownGroup* g = a.keyring.find(name);
+      if (!g || g->chain.empty() || g->fork) continue;
+      const Epoch epoch = g->chain.head().epoch;
+      const std::int64_t expires = g->chain.head().expires;
       const RosterEntry* me = g->chain.roster().find(a.keyring.identity().public_key());
-      if (!me || me->role != Role::admin || head.expires == 0 || head.expires - a.now() > lifetime / 4) continue;
+      if (!me || me->role != Role::admin || expires == 0 || expires - a.now() > lifetime / 4) continue;
+      Link* link = a.link_of[g];
       Standing s = a.standing(g);
-      if (s != Standing::connected && s != Standing::expired) continue;
-      daemon::Reply r = co_await propose(a, g, Proposal{Change::rotate, std::nullopt, false});
+      if (!link || !link->connected() || (s != Standing::connected && s != Standing::expired)) continue;
+      // One attempt: a commit that lost the race was another admin's
+      // renewal, and the next round sees its new expiry.
+      daemon::Reply r = co_await propose(a, g, Proposal{Change::rotate, std::nullopt, false}, 1);
+      std::string at = name + ": epoch " + epoch.to_string() + " expires at " + utc_time(expires);
       if (const auto* e = std::get_if<daemon::EpochReply>(&r)) {
-        a.log(g->entry.name + ": epoch " + head.epoch.to_string() + " expires at " + utc_time(head.expires) +
-              ": rotated to epoch " + std::to_string(e->epoch));
-        failed.erase(g);
-      } else if (failed.insert(g).second) {
-        a.log(g->entry.name + ": epoch " + head.epoch.to_string() + " expires at " + utc_time(head.expires) +
-              " and cannot be renewed: " + std::get<daemon::Failure>(r).message);
+        a.log(at + ": rotated to epoch " + std::to_string(e->epoch));
+        failed.erase(name);
+      } else if (failed.insert(name).second) {
+        a.log(at + " and cannot be renewed: " + std::get<daemon::Failure>(r).message);
       }
     }
   }

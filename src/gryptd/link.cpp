@@ -305,6 +305,7 @@ void Link::answer(const proto::FromServer& m, const std::string& group) {
 void Link::wrong_server() {
   for (auto& [name, g] : groups_) {
     a_.live(g).standing = Standing::wrong_server;
+    a_.live(g).why = "the server's certificate is not over the key its reference names";
     ++a_.live(g).answers;
     a_.answered(g);
   }

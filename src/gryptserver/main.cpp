@@ -229,7 +229,7 @@ int do_init(const cxxopts::ParseResult& r) {
     store->create(info, server, listen, host, admins);
     if (where.port == 0) {
       warn("the store listens on any free port: its reference is known once the server runs "
-           "(gryptserver groups shows the groups' references)");
+           "(gryptserver reference prints it then)");
     } else {
       ServerReference ref{server.public_key(), {{host, where.port}}};
       write_stdout(ref.to_string() + "\n");

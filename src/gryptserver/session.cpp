@@ -202,7 +202,9 @@ void Session::pushed(GroupLive& g, const CheckedCommit& c) {
     send(proto::Removed{name});
     // Asked for again with what it held: told at once if added back.
     Epoch held(c.state.epoch.value() - 1);
-    asked[name] = proto::GroupWant{name, held, g.hashes.at(held.value() - 1), {}, {}};
+    // If added back with history, the keys of what it held come again
+    // with the states (it may lack any of them).
+    asked[name] = proto::GroupWant{name, held, g.hashes.at(held.value() - 1), {{Epoch(1), held}}, {}};
     server_.ask(name, this);
     if (groups.empty()) close_when_sent();
     return;

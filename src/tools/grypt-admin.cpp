@@ -123,6 +123,7 @@ const Verb verbs[] = {
        // A key is read here, so that a mistyped one is named before the
        // daemon is asked; a number is a pending request's.
        const std::string& who = a.w[2];
+       if (who.empty()) throw UsageError("add takes a public key or the number of a pending request, not an empty word");
        if (who.find_first_not_of("0123456789") != std::string::npos) PublicKey::parse(who);
        return epoch_out(a, daemon::Add{a.w[1], a.w[2], option<std::string>(a.r, "name"),
                                        a.r.count("with-history") > 0, a.r.count("admin") > 0});
