@@ -13,13 +13,16 @@
 #include <optional>
 
 #include "core/armor.h"
+#include "core/blake.h"
 #include "core/bytes.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
 #include "core/epoch_box.h"
 #include "core/group.h"
 #include "core/identity_file.h"
+#include "core/join_request.h"
 #include "core/message.h"
+#include "core/reference.h"
 #include "core/roster.h"
 #include "core/vault.h"
 #include "vector.h"
@@ -1217,6 +1220,271 @@ GroupId states(const Identity& alice, const Identity& bob, const Identity& mallo
   return f.group;
 }
 
+// --- references ----------------------------------------------------------------
+
+// A reference's bytes as they are, with the checksum of `label`: for the
+// ones no writer makes.
+std::string reference_text(std::string_view prefix, std::string_view label, std::vector<std::uint8_t> b) {
+  auto sum = Blake(label).add(b).done();
+  b.insert(b.end(), sum.begin(), sum.begin() + 4);
+  return std::string(prefix) + b64url(b);
+}
+
+struct RawReference {
+  std::uint8_t version = 2;
+  std::array<std::uint8_t, 64> server{};
+  std::optional<GroupId> group;  // none: a server reference
+  std::vector<Endpoint> endpoints;
+  std::string name;
+  std::vector<std::uint8_t> extra;  // after the last field, before the checksum
+
+  std::vector<std::uint8_t> body() const {
+    std::vector<std::uint8_t> b{version};
+    b.insert(b.end(), server.begin(), server.end());
+    if (group) b.insert(b.end(), group->begin(), group->end());
+    b.push_back(static_cast<std::uint8_t>(endpoints.size()));
+    for (const Endpoint& e : endpoints) {
+      b.push_back(static_cast<std::uint8_t>(e.port >> 8));
+      b.push_back(static_cast<std::uint8_t>(e.port));
+      b.push_back(static_cast<std::uint8_t>(e.host.size()));
+      append(b, e.host);
+    }
+    if (group) {
+      b.push_back(static_cast<std::uint8_t>(name.size()));
+      append(b, name);
+    }
+    b.insert(b.end(), extra.begin(), extra.end());
+    return b;
+  }
+  std::string text() const {
+    return group ? reference_text("grypt-ref:", "grypt reference v2", body())
+                 : reference_text("grypt-srv:", "grypt server reference v2", body());
+  }
+};
+
+void references(const GroupId& group) {
+  const Identity server = Identity::generate();
+  const PublicKey key = server.public_key();
+  const std::vector<Endpoint> one = {{"grypt.example.org", 4433}};
+
+  auto ok = [&](const std::string& name, const std::string& comment, const std::string& text) {
+    Case c{name, "ok", "reference", "", comment, {}, text_bytes(text), true};
+    bool is_group = text.rfind("grypt-ref:", 0) == 0;
+    std::vector<Endpoint> eps;
+    c.fields.emplace_back("kind", is_group ? "group" : "server");
+    if (is_group) {
+      GroupReference g = GroupReference::parse(text);
+      c.fields.emplace_back("server-key", g.server.to_string());
+      c.fields.emplace_back("group-id", hex(g.group));
+      c.fields.emplace_back("group-name", g.name);
+      eps = g.endpoints;
+    } else {
+      ServerReference s = ServerReference::parse(text);
+      c.fields.emplace_back("server-key", s.server.to_string());
+      eps = s.endpoints;
+    }
+    for (const Endpoint& e : eps) c.fields.emplace_back("endpoint", e.host + " " + std::to_string(e.port));
+    emit(c);
+  };
+  auto bad = [&](const std::string& name, const std::string& error, const std::string& comment,
+                 const std::string& text) {
+    emit({name, "armor", "reference", error, comment, {}, text_bytes(text), true});
+  };
+
+  // Written by the writers, then read back for the expected fields; the
+  // generator's own bytes must give the same text.
+  GroupReference g{key, group, one, "friends"};
+  RawReference raw;
+  std::memcpy(raw.server.data(), key.bytes().data(), 64);
+  raw.group = group;
+  raw.endpoints = one;
+  raw.name = "friends";
+  if (raw.text() != g.to_string()) throw std::runtime_error("reference: the raw bytes differ from the writer's");
+  ok("reference_group", "the reference to friends (the group of the state vectors), one endpoint", g.to_string());
+  ok("reference_server", "a server reference, one endpoint", ServerReference{key, one}.to_string());
+  const std::vector<Endpoint> eight = {{"grypt.example.org", 4433}, {"192.0.2.7", 443},
+                                       {"2001:db8::7", 4433},       {"grypt-2.example.net", 1},
+                                       {"x", 65535},                {"10.0.0.1", 8443},
+                                       {"::1", 4433},               {"relay.example", 4434}};
+  ok("reference_group_8_endpoints", "eight endpoints: names, IPv4 and IPv6 addresses, ports 1 and 65535",
+     GroupReference{key, group, eight, "friends"}.to_string());
+  ok("reference_server_8_endpoints", "a server reference with eight endpoints",
+     ServerReference{key, eight}.to_string());
+  std::string host253;
+  while (host253.size() < 253) host253 += host253.size() % 10 == 9 ? '.' : static_cast<char>('a' + host253.size() % 26);
+  ok("reference_host_253", "a host of 253 characters, the most",
+     GroupReference{key, group, {{host253, 4433}}, "friends"}.to_string());
+  std::string name64 = "f";
+  while (name64.size() < 64) name64 += "riends-."[name64.size() % 8];
+  ok("reference_name_64", "a group name of 64 characters, the most",
+     GroupReference{key, group, one, name64}.to_string());
+
+  std::string text = g.to_string();
+  std::string flipped = text;
+  flipped[40] = flipped[40] == 'A' ? 'B' : 'A';
+  bad("reference_bad_checksum", "checksum mismatch", "one character changed", flipped);
+  auto with = [&](const std::function<void(RawReference&)>& change) {
+    RawReference r = raw;
+    change(r);
+    return r.text();
+  };
+  bad("reference_version_3", "version 3 (this grypt reads version 2)", "version byte 3, with a right checksum",
+      with([](RawReference& r) { r.version = 3; }));
+  bad("reference_version_1", "version 1 (this grypt reads version 2)", "version byte 1, with a right checksum",
+      with([](RawReference& r) { r.version = 1; }));
+  bad("reference_host_254", "the host: a host is 1 to 253 characters", "a host of 254 characters",
+      with([&](RawReference& r) { r.endpoints[0].host = host253 + "a"; }));
+  bad("reference_host_empty", "the host: a host is 1 to 253 characters", "a host of 0 characters",
+      with([](RawReference& r) { r.endpoints[0].host = ""; }));
+  bad("reference_host_character", "the host: a host is a DNS name or an IP address",
+      "a host with an underscore", with([](RawReference& r) { r.endpoints[0].host = "grypt_1.example.org"; }));
+  bad("reference_9_endpoints", "it names 9 endpoints, not 1 to 8", "nine endpoints",
+      with([&](RawReference& r) {
+        r.endpoints = eight;
+        r.endpoints.push_back({"grypt.example.org", 4435});
+      }));
+  bad("reference_0_endpoints", "it names 0 endpoints, not 1 to 8", "no endpoint",
+      with([](RawReference& r) { r.endpoints.clear(); }));
+  bad("reference_port_0", "port 0", "port 0", with([](RawReference& r) { r.endpoints[0].port = 0; }));
+  bad("reference_zero_group_id", "a group id of zeros", "the group id is 32 zero bytes (as in a genesis)",
+      with([](RawReference& r) { r.group = GroupId{}; }));
+  bad("reference_bad_name", "the group name: a name starts with a letter or a digit", "the group name -friends",
+      with([](RawReference& r) { r.name = "-friends"; }));
+  bad("reference_name_empty", "the group name: a name cannot be empty", "a group name of length 0",
+      with([](RawReference& r) { r.name = ""; }));
+  bad("reference_name_65", "the group name: a name is at most 64 characters", "a group name of 65 characters",
+      with([&](RawReference& r) { r.name = name64 + "s"; }));
+  bad("reference_trailing_bytes", "its lengths do not add up", "one byte after the group name, before the checksum",
+      with([](RawReference& r) { r.extra = {0}; }));
+  bad("reference_server_trailing_bytes", "its lengths do not add up",
+      "a server reference with two bytes after its endpoints", with([](RawReference& r) {
+        r.group.reset();
+        r.extra = {0, 0};
+      }));
+  bad("reference_name_length_over", "its lengths do not add up", "a group name length of 8 with 7 bytes of name",
+      [&] {
+        std::vector<std::uint8_t> b = raw.body();
+        b[b.size() - 8] = 8;
+        return reference_text("grypt-ref:", "grypt reference v2", b);
+      }());
+  bad("reference_group_as_server", "invalid server reference: checksum mismatch",
+      "a group reference's bytes under grypt-srv: the checksums' labels differ", "grypt-srv:" + text.substr(10));
+  bad("reference_server_as_group", "invalid group reference: checksum mismatch",
+      "a server reference's bytes under grypt-ref:",
+      "grypt-ref:" + ServerReference{key, one}.to_string().substr(10));
+  bad("reference_bad_prefix", "must start with grypt-ref:", "the prefix grypt-rf:", "grypt-rf:" + text.substr(10));
+  std::string noncanon = text;
+  noncanon.back() = noncanon.back() == 'B' ? 'C' : 'B';
+  std::vector<std::uint8_t> decoded;
+  if (base64_try_decode(noncanon.substr(10), Base64::url_unpadded, decoded))
+    throw std::runtime_error("reference: the non-canonical text decodes");
+  bad("reference_not_canonical", "not canonical base64url", "non-zero bits after the end of the base64url",
+      noncanon);
+  bad("reference_too_short", "too short", "four bytes: a checksum alone",
+      "grypt-ref:" + b64url(std::vector<std::uint8_t>{2, 0, 0, 0}));
+  bad("reference_invalid_server_key", "the server key: invalid public key: the Ed25519 key is not a valid point",
+      "the server's Ed25519 key is not a point", with([](RawReference& r) {
+        std::memset(r.server.data(), 0xff, 31);
+        r.server[31] = 0x7f;
+      }));
+}
+
+// --- join requests -------------------------------------------------------------
+
+std::vector<std::uint8_t> join_request(const GroupId& group, std::uint64_t time, std::span<const std::uint8_t> key,
+                                       std::string_view note, const Identity& signer) {
+  std::vector<std::uint8_t> b;
+  append(b, std::string_view("GRYPTJR\x02", 8));
+  append(b, group);
+  std::uint8_t t[8];
+  put_be64(t, time);
+  append(b, t);
+  append(b, key);
+  b.push_back(static_cast<std::uint8_t>(note.size()));
+  append(b, note);
+  std::vector<std::uint8_t> m;
+  append(m, std::string_view("grypt join request v2"));
+  append(m, b);
+  append(b, signer.sign(m));
+  return b;
+}
+
+void join_requests(const Identity& bob, const Identity& mallory, const GroupId& group) {
+  const std::int64_t time = 1800086400;
+  auto ok = [&](const std::string& name, const std::string& comment, const std::string& note) {
+    JoinRequest r{group, time, bob.public_key(), note};
+    auto b = r.sign(bob);
+    if (b != join_request(group, time, bob.public_key().bytes(), note, bob))
+      throw std::runtime_error("join request: the raw bytes differ from the writer's");
+    Case c{name, "ok", "join-request", "", comment, {}, b};
+    c.fields.emplace_back("group-id", hex(group));
+    c.fields.emplace_back("time", std::to_string(time));
+    c.fields.emplace_back("key", bob.public_key().to_string());
+    if (!note.empty()) c.fields.emplace_back("note", note);
+    emit(c);
+  };
+  ok("join_request_note", "bob asks to join friends, with a note", "bob from the bike club");
+  ok("join_request_no_note", "without a note: 177 bytes", "");
+  std::string long_note;
+  while (long_note.size() < 200) long_note += "bob from the bike club, "[long_note.size() % 24];
+  long_note.back() = '.';
+  ok("join_request_note_200", "a note of 200 bytes, the most: 377 bytes", long_note);
+  ok("join_request_note_utf8", "a note in UTF-8", "Gr\xc3\xbc\xc3\x9f" "e von Bob \xe2\x80\x94 caf\xc3\xa9");
+
+  auto bad = [&](const std::string& name, const std::string& expect, const std::string& error,
+                 const std::string& comment, const std::vector<std::uint8_t>& b) {
+    emit({name, expect, "join-request", error, comment, {}, b});
+  };
+  auto req = join_request(group, time, bob.public_key().bytes(), "bob from the bike club", bob);
+  auto tweak = [](std::vector<std::uint8_t> v, std::size_t at, std::uint8_t x) {
+    v[at] ^= x;
+    return v;
+  };
+  bad("join_request_bad_signature", "auth", "signature does not verify", "a signature bit flipped",
+      tweak(req, req.size() - 10, 0x04));
+  bad("join_request_other_key", "auth", "signature does not verify",
+      "names mallory's key, signed by bob", join_request(group, time, mallory.public_key().bytes(),
+                                                         "bob from the bike club", bob));
+  bad("join_request_other_group", "auth", "signature does not verify",
+      "the group id changed after signing: moved to another group", tweak(req, 8, 0x01));
+  bad("join_request_other_time", "auth", "signature does not verify", "the time changed after signing",
+      tweak(req, 47, 0x01));
+  bad("join_request_truncated", "header", "note length does not add up", "the last byte cut off",
+      std::vector<std::uint8_t>(req.begin(), req.end() - 1));
+  bad("join_request_trailing_byte", "header", "note length does not add up", "one byte appended",
+      [&] {
+        auto v = req;
+        v.push_back(0);
+        return v;
+      }());
+  auto bare = join_request(group, time, bob.public_key().bytes(), "", bob);
+  bad("join_request_short", "header", "a join request of 176 bytes", "a request without a note, cut by one byte",
+      std::vector<std::uint8_t>(bare.begin(), bare.end() - 1));
+  bad("join_request_note_201", "header", "a join request of 378 bytes", "a note of 201 bytes",
+      join_request(group, time, bob.public_key().bytes(), long_note + "!", bob));
+  bad("join_request_note_control", "header", "it contains a control character",
+      "a note with a BEL character, signed", join_request(group, time, bob.public_key().bytes(), "bob\x07", bob));
+  bad("join_request_note_newline", "header", "it contains a control character", "a note with a newline, signed",
+      join_request(group, time, bob.public_key().bytes(), "bob\nfrom the club", bob));
+  bad("join_request_note_bidi", "header", "bidirectional formatting character",
+      "a note with U+202E (right-to-left override), signed",
+      join_request(group, time, bob.public_key().bytes(), "bob \xe2\x80\xae" "bulc", bob));
+  bad("join_request_note_not_utf8", "header", "not valid UTF-8", "a note with a byte 0xff, signed",
+      join_request(group, time, bob.public_key().bytes(), "bob \xff", bob));
+  bad("join_request_note_blank", "header", "cannot start or end with a blank", "a note ending in a space, signed",
+      join_request(group, time, bob.public_key().bytes(), "bob ", bob));
+  bad("join_request_bad_magic", "header", "not a grypt join request", "the magic's version byte is 0x01",
+      tweak(req, 7, 0x03));
+  bad("join_request_time_2_63", "header", "time is out of range", "a time of 2^63, signed",
+      join_request(group, std::uint64_t(1) << 63, bob.public_key().bytes(), "bob from the bike club", bob));
+  std::array<std::uint8_t, 64> not_point;
+  std::memcpy(not_point.data(), bob.public_key().bytes().data(), 64);
+  std::memset(not_point.data(), 0xff, 31);
+  not_point[31] = 0x7f;
+  bad("join_request_invalid_key", "header", "the Ed25519 key is not a valid point",
+      "the requester's Ed25519 key is not a point", join_request(group, time, not_point, "bob", bob));
+}
+
 }  // namespace
 }  // namespace grypt::vectors
 
@@ -1241,9 +1509,18 @@ int main(int argc, char** argv) {
     g_calls = 39;
     identities(alice);
     // The group formats, each from a stream of its own.
+    grypt::GroupId group;
     {
       SeparateStream s(5'000'000);
-      states(alice, bob, mallory);
+      group = states(alice, bob, mallory);
+    }
+    {
+      SeparateStream s(6'000'000);
+      references(group);
+    }
+    {
+      SeparateStream s(7'000'000);
+      join_requests(bob, mallory, group);
     }
   } catch (const std::exception& e) {
     std::cerr << "generate: " << e.what() << "\n";
