@@ -21,6 +21,42 @@ load helper
   done
 }
 
+@test "the group vectors reach every state fault and each format's cases" {
+  for fault in malformed 'bad signature' 'not genesis' 'other group' 'not next' 'bad previous' 'not admin' \
+               'bad change' 'last admin' 'roster mismatch' renamed forked 'key mismatch'; do
+    grep -lqx "expect: $fault" "$REPO"/test/vectors/state_*.vec || { echo "no state vector for $fault"; false; }
+  done
+  for format in state reference join-request; do
+    grep -lx "format: $format" "$REPO"/test/vectors/*.vec | xargs grep -lqx "expect: ok" ||
+      { echo "no $format vector that opens"; false; }
+    grep -lx "format: $format" "$REPO"/test/vectors/*.vec | xargs grep -Lx "expect: ok" | grep -q . ||
+      { echo "no $format vector that fails"; false; }
+  done
+  for n in state_genesis state_every_change state_history_granted state_replay_held \
+           reference_group reference_server join_request_note; do
+    [ -f "$REPO/test/vectors/$n.vec" ] || { echo "missing $n"; false; }
+  done
+}
+
+@test "a state vector that opens to another roster or other keys is reported" {
+  sed 's/^roster-entry: member bob /roster-entry: admin bob /' \
+    "$REPO/test/vectors/state_every_change.vec" >roster.vec
+  sed '/^held-key: 1 /d' "$REPO/test/vectors/state_history_granted.vec" >keys.vec
+  sed 's/^placed: \(.*\) held$/placed: \1 appended/' "$REPO/test/vectors/state_replay_held.vec" >placed.vec
+  run "$GRYPT_TEST_BIN/vector-check" roster.vec keys.vec placed.vec
+  assert_failure 1
+  assert_line --partial "FAIL roster.vec: opened, but roster-entry is"
+  assert_line --partial "FAIL keys.vec: opened, but held-key is"
+  assert_line --partial "FAIL placed.vec: opened, but placed is"
+}
+
+@test "a state vector refused for another reason than it names is reported" {
+  sed '1s/.*/expect: bad previous/' "$REPO/test/vectors/state_not_next_gap.vec" >gap.vec
+  run "$GRYPT_TEST_BIN/vector-check" gap.vec
+  assert_failure 1
+  assert_output --partial "FAIL gap.vec: expected bad previous, got not next"
+}
+
 @test "a vector whose expectation is wrong is reported" {
   sed '1s/.*/expect: auth/' "$REPO/test/vectors/message_anonymous_empty.vec" >wrong.vec
   run "$GRYPT_TEST_BIN/vector-check" wrong.vec

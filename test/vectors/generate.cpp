@@ -9,13 +9,21 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include "core/armor.h"
+#include "core/blake.h"
 #include "core/bytes.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
+#include "core/epoch_box.h"
+#include "core/group.h"
 #include "core/identity_file.h"
+#include "core/join_request.h"
 #include "core/message.h"
+#include "core/reference.h"
+#include "core/roster.h"
 #include "core/vault.h"
 #include "vector.h"
 
@@ -589,6 +597,894 @@ void identities(const Identity& alice) {
         text_bytes(std::string(key_string_prefix) + b64url(raw)), true});
 }
 
+// --- group states (group protocol version 2) -------------------------------
+
+using StateBytes = std::array<std::uint8_t, state_bytes>;
+
+// Signs a state's bytes as they are, for states no writer makes.
+void sign_raw(StateBytes& b, const Identity& signer) {
+  std::memcpy(&b[352], signer.public_key().bytes().data(), 64);
+  std::vector<std::uint8_t> m;
+  append(m, std::string_view("grypt state signature v2"));
+  m.insert(m.end(), b.begin(), b.begin() + 416);
+  Signature s = signer.sign(m);
+  std::memcpy(&b[416], s.data(), 64);
+}
+
+// A group's chain as administrators' daemons make it: each commit has a
+// fresh epoch key, its commitment and an ephemeral key for its boxes.
+struct Chain {
+  struct Draft {
+    GroupState state;
+    SecretBytes key;
+    Roster roster;  // the roster the change makes
+  };
+
+  std::string name;
+  GroupId group{};
+  std::vector<GroupState> states;
+  std::vector<StateBytes> bytes;
+  std::vector<Roster> rosters;  // of each epoch
+  std::vector<SecretBytes> keys;
+  std::vector<EphemeralKey> ephemerals;
+
+  Chain(const Identity& creator, const std::string& creator_name, const std::string& group_name)
+      : name(group_name) {
+    commit(draft(0, Change::create, RosterEntry{creator_name, creator.public_key(), Role::admin}), creator);
+    group = group_id_of(states[0]);
+  }
+
+  // The state after epoch `after` (0: the genesis) as an administrator
+  // makes it, not signed: the change made to that epoch's roster, a fresh
+  // key and its commitment.
+  Draft draft(std::size_t after, Change c, std::optional<RosterEntry> subject = std::nullopt) const {
+    Draft d{GroupState{}, SecretBytes(32), after == 0 ? Roster{} : rosters.at(after - 1)};
+    random_bytes(d.key.span());
+    GroupState& s = d.state;
+    const Epoch e(static_cast<std::uint32_t>(after + 1));
+    s.group = after == 0 ? GroupId{} : group;
+    s.epoch = e;
+    s.time = 1800000000 + 3600 * static_cast<std::int64_t>(e.value());
+    s.expires = s.time + 90 * 86400;
+    if (after > 0) s.previous = states.at(after - 1).hash();
+    s.change = c;
+    s.group_name = name;
+    if (subject) {
+      s.subject = subject->key;
+      s.subject_name = subject->name;
+      s.role = subject->role;
+      if (c == Change::create || c == Change::add) d.roster.add(*subject);
+      if (c == Change::remove) d.roster.remove(subject->key);
+      if (c == Change::promote || c == Change::demote) d.roster.set_role(subject->key, subject->role);
+    }
+    s.roster = d.roster.digest();
+    s.commitment = epoch_commitment(d.key.span(), s.group, e);
+    return d;
+  }
+  const StateBytes& commit(Draft d, const Identity& signer) {
+    bytes.push_back(d.state.sign(signer));
+    states.push_back(d.state);
+    rosters.push_back(std::move(d.roster));
+    keys.push_back(std::move(d.key));
+    ephemerals.push_back(EphemeralKey::generate());
+    return bytes.back();
+  }
+  void next(const Identity& signer, Change c, std::optional<RosterEntry> subject = std::nullopt) {
+    commit(draft(states.size(), c, subject), signer);
+  }
+
+  EpochBox box(std::size_t e, const PublicKey& member) const {
+    return ephemerals.at(e - 1).box(member, states.at(e - 1).hash(), keys.at(e - 1).span());
+  }
+  EpochBox history_box(std::size_t grant, std::size_t e, const PublicKey& member) const {
+    return ephemerals.at(grant - 1).box(member, states.at(grant - 1).hash(), keys.at(e - 1).span(),
+                                        Epoch(static_cast<std::uint32_t>(e)));
+  }
+  const EphemeralPublic& ephemeral(std::size_t e) const { return ephemerals.at(e - 1).public_key(); }
+};
+
+// What a member is sent, as a state vector says it, and what it then holds.
+struct States {
+  const Chain& chain;
+  const Identity* member;
+  std::optional<GroupId> group;     // the reference's, when not the chain's
+  std::optional<std::string> name;  // the same
+  std::vector<std::uint8_t> data;
+  std::vector<std::pair<std::string, std::string>> lines;
+  std::size_t count = 0;
+  std::uint32_t head = 0;
+  std::vector<std::string> placed;
+  std::map<std::uint32_t, std::string> keys;  // the member's, by epoch
+
+  States(const Chain& c, const Identity* m) : chain(c), member(m) {}
+  States& raw(std::span<const std::uint8_t> b) {
+    data.insert(data.end(), b.begin(), b.end());
+    ++count;
+    return *this;
+  }
+  States& boxed(std::span<const std::uint8_t> b, const EphemeralPublic& eph, std::span<const std::uint8_t> box) {
+    raw(b);
+    lines.emplace_back("box", std::to_string(count) + " " + hex(eph) + " " + hex(box));
+    return *this;
+  }
+  // Epoch e of the chain, with the member's box if it is in e's roster.
+  States& epoch(std::size_t e, bool with_box = true) {
+    const auto ev = static_cast<std::uint32_t>(e);
+    bool box = with_box && member && chain.rosters.at(e - 1).find(member->public_key());
+    if (box) boxed(chain.bytes.at(e - 1), chain.ephemeral(e), chain.box(e, member->public_key()));
+    else raw(chain.bytes.at(e - 1));
+    if (ev > head) {
+      head = ev;
+      placed.push_back("appended");
+    } else {
+      placed.push_back(box && !keys.count(ev) ? "key-added" : "held");
+    }
+    if (box && !keys.count(ev)) keys[ev] = hex(chain.keys.at(e - 1).span());
+    return *this;
+  }
+  States& epochs(std::size_t from, std::size_t to) {
+    for (std::size_t e = from; e <= to; ++e) epoch(e);
+    return *this;
+  }
+  States& history_line(std::size_t grant, std::size_t e, std::span<const std::uint8_t> box) {
+    lines.emplace_back("history", std::to_string(grant) + " " + std::to_string(e) + " " + hex(box));
+    return *this;
+  }
+  States& history(std::size_t grant, std::size_t e) {
+    history_line(grant, e, chain.history_box(grant, e, member->public_key()));
+    const auto ev = static_cast<std::uint32_t>(e);
+    if (!keys.count(ev)) keys[ev] = hex(chain.keys.at(e - 1).span());
+    return *this;
+  }
+};
+
+void emit_states(const std::string& name, const std::string& expect, const std::string& error,
+                 const std::string& comment, const States& s) {
+  Case c{name, expect, "state", error, comment, {}, s.data};
+  c.fields.emplace_back("group", hex(s.group ? *s.group : s.chain.group));
+  c.fields.emplace_back("name", s.name ? *s.name : s.chain.name);
+  if (s.member) c.fields.emplace_back("identity-secret", b64url(s.member->secret().span()));
+  c.fields.insert(c.fields.end(), s.lines.begin(), s.lines.end());
+  if (expect == "ok") {
+    std::string placed;
+    for (const std::string& p : s.placed) placed += (placed.empty() ? "" : " ") + p;
+    c.fields.emplace_back("placed", placed);
+    c.fields.emplace_back("head", std::to_string(s.head) + " " + hex(s.chain.states.at(s.head - 1).hash()));
+    const Roster& r = s.chain.rosters.at(s.head - 1);
+    c.fields.emplace_back("roster", hex(r.digest()));
+    for (const RosterEntry& e : r.entries())
+      c.fields.emplace_back("roster-entry", std::string(role_name(e.role)) + " " + e.name + " " + e.key.to_string());
+    for (const auto& [e, k] : s.keys) c.fields.emplace_back("held-key", std::to_string(e) + " " + k);
+  }
+  emit(c);
+}
+
+// The error a failing state case names: its position and the fault's text.
+std::string state_error(std::size_t n, StateFault f, const std::string& why = "") {
+  return "state " + std::to_string(n) + " of " + std::to_string(n) + ": " + state_fault_text(f) +
+         (why.empty() ? "" : ": " + why);
+}
+
+GroupId states(const Identity& alice, const Identity& bob, const Identity& mallory) {
+  const Identity carol = Identity::generate();
+  // friends: every kind of change, by three administrators in turn.
+  Chain f(alice, "alice", "friends");
+  f.next(alice, Change::add, RosterEntry{"bob", bob.public_key(), Role::member});        // 2
+  f.next(alice, Change::add, RosterEntry{"carol", carol.public_key(), Role::admin});     // 3
+  f.next(carol, Change::rotate);                                                         // 4
+  f.next(carol, Change::promote, RosterEntry{"bob", bob.public_key(), Role::admin});     // 5
+  f.next(carol, Change::remove, RosterEntry{"carol", carol.public_key(), Role::admin});  // 6
+  f.next(bob, Change::demote, RosterEntry{"bob", bob.public_key(), Role::member});       // 7
+  f.next(alice, Change::grant, RosterEntry{"bob", bob.public_key(), Role::member});      // 8
+  // pals: another group of the same administrator.
+  Chain p(alice, "alice", "pals");
+  p.next(alice, Change::add, RosterEntry{"bob", bob.public_key(), Role::member});
+  p.next(alice, Change::rotate);
+
+  const std::string story =
+      "friends: 1 alice creates it, 2 alice adds bob, 3 alice adds carol as admin, 4 carol rotates, "
+      "5 carol promotes bob, 6 carol removes herself, 7 bob demotes himself, 8 alice grants bob";
+
+  // --- accepted
+  emit_states("state_genesis", "ok", "", "the genesis alone, opened by its creator with her box",
+              States(f, &alice).epoch(1));
+  emit_states("state_genesis_no_member", "ok", "",
+              "the genesis checked without a member, as the server checks it: no box",
+              States(f, nullptr).epoch(1));
+  emit_states("state_every_change", "ok", "", story + "; bob's view, without the key of epoch 1",
+              States(f, &bob).epochs(1, 8));
+  {
+    States s(f, &bob);
+    s.epochs(1, 8);
+    for (std::size_t e = 1; e <= 7; ++e) s.history(8, e);
+    emit_states("state_history_granted", "ok", "",
+                "with the grant of epoch 8 alice gives bob every key she holds, 1 to 7: epoch 1's is new "
+                "to him, the others he holds already (kept as they are)",
+                s);
+  }
+  emit_states("state_removed_member", "ok", "",
+              "carol's view of friends: her keys are those of epochs 3 to 5; she checks the states after "
+              "her removal without a box",
+              States(f, &carol).epochs(1, 8));
+  emit_states("state_every_change_no_member", "ok", "", story + "; checked without a member",
+              States(f, nullptr).epochs(1, 8));
+  emit_states("state_replay_held", "ok", "",
+              "epoch 2 again after epoch 3, the same 480 bytes: held, nothing new (a replay is no fault)",
+              States(f, &bob).epochs(1, 3).epoch(2));
+  emit_states("state_key_added", "ok", "",
+              "epoch 2 first without bob's box, then again with it: its key is added to the state held",
+              States(f, &bob).epoch(1).epoch(2, false).epoch(3).epoch(2));
+
+  // Failing cases: the last state is refused for one reason only.
+  auto fail = [&](const std::string& name, StateFault fault, const std::string& error, const std::string& comment,
+                  const States& s) { emit_states(name, state_fault_name(fault), error, comment, s); };
+  // Epochs 1 to `upto` of friends as bob receives them, then `b`.
+  auto after = [&](std::size_t upto, std::span<const std::uint8_t> b) {
+    States s(f, &bob);
+    s.epochs(1, upto).raw(b);
+    return s;
+  };
+  auto signed_by = [](Chain::Draft d, const Identity& signer) { return d.state.sign(signer); };
+
+  // --- malformed: signed as they are, so that decoding alone refuses them
+  {
+    auto bad = [&](const std::string& name, const std::string& why, const std::string& comment,
+                   StateBytes b, const std::function<void(StateBytes&)>& change, bool resign = true) {
+      change(b);
+      if (resign) sign_raw(b, alice);
+      fail(name, StateFault::malformed, state_error(3, StateFault::malformed, why), comment, after(2, b));
+    };
+    const StateBytes rotate = signed_by(f.draft(2, Change::rotate), alice);
+    const StateBytes add =
+        signed_by(f.draft(2, Change::add, RosterEntry{"mallory", mallory.public_key(), Role::member}), alice);
+    fail("state_malformed_short", StateFault::malformed,
+         state_error(3, StateFault::malformed, "a group state is 480 bytes, not 479"),
+         "the third state is 479 bytes", after(2, std::span(f.bytes[2]).first(479)));
+    const std::uint8_t one = 0;
+    fail("state_malformed_trailing_byte", StateFault::malformed,
+         state_error(3, StateFault::malformed, "a group state is 480 bytes, not 1"),
+         "one byte after two states: a third state of 1 byte", after(2, std::span(&one, 1)));
+    bad("state_malformed_magic", "not a grypt group state", "the magic's first byte changed", rotate,
+        [](StateBytes& b) { b[0] = 'X'; });
+    bad("state_malformed_version_1", "a group state of version 1", "byte 7 is 0x01: version 1", rotate,
+        [](StateBytes& b) { b[7] = 0x01; });
+    bad("state_malformed_epoch_0", "a group state of epoch 0", "epoch 0", rotate,
+        [](StateBytes& b) { put_be32(&b[40], 0); });
+    bad("state_malformed_expires_at_time", "a group state whose times are out of range", "expires equals the time", rotate,
+        [](StateBytes& b) { std::memcpy(&b[52], &b[44], 8); });
+    bad("state_malformed_time_2_63", "a group state whose times are out of range", "a time of 2^63 (and no expiry)", rotate,
+        [](StateBytes& b) {
+          put_be64(&b[44], std::uint64_t(1) << 63);
+          put_be64(&b[52], 0);
+        });
+    bad("state_malformed_change_0", "a group state with an unknown change 0", "change 0", rotate, [](StateBytes& b) { b[156] = 0; });
+    bad("state_malformed_change_8", "a group state with an unknown change 8", "change 8", rotate, [](StateBytes& b) { b[156] = 8; });
+    bad("state_malformed_rotation_role", "a rotation that names a subject", "a rotation whose role byte is 1",
+        rotate, [](StateBytes& b) { b[157] = 1; });
+    bad("state_malformed_rotation_key", "a rotation that names a subject",
+        "a rotation with a subject key (mallory's)", rotate,
+        [&](StateBytes& b) { std::memcpy(&b[158], mallory.public_key().bytes().data(), 64); });
+    bad("state_malformed_rotation_name_padding", "the subject's name is not zero padded",
+        "a rotation whose empty subject name has a non-zero padding byte: not canonical", rotate,
+        [](StateBytes& b) { b[223 + 5] = 1; });
+    bad("state_malformed_role_0", "a group state with an unknown role 0", "an addition with role 0", add,
+        [](StateBytes& b) { b[157] = 0; });
+    bad("state_malformed_role_3", "a group state with an unknown role 3", "an addition with role 3", add,
+        [](StateBytes& b) { b[157] = 3; });
+    bad("state_malformed_subject_key", "invalid public key: the X25519 key is zero", "an addition whose subject's X25519 key is zero",
+        add, [](StateBytes& b) { std::memset(&b[158 + 32], 0, 32); });
+    bad("state_malformed_subject_name_empty", "the subject's name: a name cannot be empty",
+        "an addition with an empty subject name", add, [](StateBytes& b) { std::memset(&b[222], 0, 65); });
+    bad("state_malformed_subject_name_65", "the subject's name is longer than 64 bytes",
+        "an addition whose subject name length is 65", add, [](StateBytes& b) {
+          b[222] = 65;
+          std::memset(&b[223], 'm', 64);
+        });
+    bad("state_malformed_subject_name_padding", "the subject's name is not zero padded",
+        "an addition with a non-zero byte after the subject name: not canonical", add,
+        [](StateBytes& b) { b[223 + 40] = 'x'; });
+    bad("state_malformed_subject_name_char", "the subject's name: a name is made of letters",
+        "an addition whose subject name has a space", add, [](StateBytes& b) { b[223 + 3] = ' '; });
+    bad("state_malformed_group_name_padding", "the group name is not zero padded",
+        "a non-zero byte after the group name: not canonical", rotate, [](StateBytes& b) { b[288 + 60] = 1; });
+    bad("state_malformed_group_name_empty", "the group name: a name cannot be empty",
+        "a group name of length 0", rotate, [](StateBytes& b) { std::memset(&b[287], 0, 65); });
+    bad("state_malformed_group_name_start", "the group name: a name starts with a letter or a digit",
+        "the group name .riends", rotate, [](StateBytes& b) { b[288] = '.'; });
+    bad("state_malformed_signer_key", "invalid public key: the Ed25519 key is not a valid point",
+        "the signer's Ed25519 key is not a point", rotate,
+        [](StateBytes& b) {
+          std::memset(&b[352], 0xff, 31);
+          b[352 + 31] = 0x7f;
+        },
+        false);
+    {
+      States s(f, &bob);
+      s.epochs(1, 2);
+      auto box = f.box(3, bob.public_key());
+      s.boxed(f.bytes[2], f.ephemeral(3), std::span(box).first(47));
+      fail("state_malformed_box", StateFault::malformed, state_error(3, StateFault::malformed, "a box of 47 bytes"),
+           "epoch 3 with a box of 47 bytes", s);
+    }
+    StateBytes g = f.bytes[0];
+    g[6] = 'X';
+    States s(f, &alice);
+    s.raw(g);
+    fail("state_malformed_genesis", StateFault::malformed,
+         state_error(1, StateFault::malformed, "not a grypt group state"), "the genesis with its magic changed", s);
+  }
+
+  // --- bad signature
+  {
+    StateBytes g = f.bytes[0];
+    g[420] ^= 0x01;
+    States s(f, &alice);
+    s.raw(g);
+    fail("state_bad_signature_genesis", StateFault::bad_signature, state_error(1, StateFault::bad_signature),
+         "the genesis with a signature bit flipped", s);
+    StateBytes b = f.bytes[2];
+    b[470] ^= 0x80;
+    fail("state_bad_signature", StateFault::bad_signature, state_error(3, StateFault::bad_signature),
+         "epoch 3 with a signature bit flipped", after(2, b));
+    b = f.bytes[2];
+    b[51] ^= 0x01;
+    fail("state_bad_signature_time", StateFault::bad_signature, state_error(3, StateFault::bad_signature),
+         "epoch 3 with its time changed after signing", after(2, b));
+    b = f.bytes[3];
+    std::memcpy(&b[352], alice.public_key().bytes().data(), 64);
+    fail("state_bad_signature_signer", StateFault::bad_signature, state_error(4, StateFault::bad_signature),
+         "carol's epoch 4 naming alice, another administrator, as its signer", after(3, b));
+  }
+
+  // --- not genesis: each its own group's first state (the reference names
+  // its hash), wrong in one way
+  {
+    auto genesis = [&](const std::string& name, const std::string& comment,
+                       const std::function<void(GroupState&)>& change, const Identity& signer) {
+      Chain::Draft d = f.draft(0, Change::create, RosterEntry{"alice", alice.public_key(), Role::admin});
+      change(d.state);
+      GroupState& st = d.state;
+      Roster r;
+      if (st.subject) r.add({st.subject_name, *st.subject, st.role.value_or(Role::admin)});
+      st.roster = r.digest();
+      auto b = st.sign(signer);
+      States s(f, nullptr);
+      s.group = group_id_of(st);
+      s.raw(b);
+      fail(name, StateFault::not_genesis, state_error(1, StateFault::not_genesis), comment, s);
+    };
+    genesis("state_not_genesis_signer", "a creation whose subject is bob, signed by alice",
+            [&](GroupState& st) {
+              st.subject = bob.public_key();
+              st.subject_name = "bob";
+            },
+            alice);
+    genesis("state_not_genesis_member", "a creation whose subject's role is member",
+            [](GroupState& st) { st.role = Role::member; }, alice);
+    genesis("state_not_genesis_add", "epoch 1 whose change is add", [](GroupState& st) { st.change = Change::add; },
+            alice);
+    genesis("state_not_genesis_group_id", "a creation naming a group id", [&](GroupState& st) { st.group = f.group; },
+            alice);
+    genesis("state_not_genesis_previous", "a creation naming a previous state",
+            [&](GroupState& st) { st.previous = f.states[0].hash(); }, alice);
+  }
+
+  // --- other group
+  {
+    States s(f, &bob);
+    s.raw(p.bytes[0]);
+    fail("state_other_group_genesis", StateFault::other_group, state_error(1, StateFault::other_group),
+         "the genesis of pals where the reference names friends", s);
+    fail("state_other_group", StateFault::other_group, state_error(3, StateFault::other_group),
+         "epoch 3 of pals after epochs 1 and 2 of friends (same administrator)", after(2, p.bytes[2]));
+    Chain::Draft d = f.draft(2, Change::rotate);
+    d.state.group = GroupId{};
+    fail("state_other_group_zero_id", StateFault::other_group, state_error(3, StateFault::other_group),
+         "epoch 3 with a zero group id (as in a genesis)", after(2, signed_by(std::move(d), alice)));
+  }
+
+  // --- not next
+  {
+    States gap(f, &bob);
+    gap.epochs(1, 2).epoch(4);
+    fail("state_not_next_gap", StateFault::not_next, state_error(3, StateFault::not_next),
+         "epochs 1, 2 and 4: a gap", gap);
+    States first(f, &bob);
+    first.epoch(2);
+    fail("state_not_next_no_genesis", StateFault::not_next, state_error(1, StateFault::not_next),
+         "epoch 2 first: a member holding nothing takes only epoch 1", first);
+    fail("state_not_next_genesis_again", StateFault::not_next, state_error(4, StateFault::not_next),
+         "epochs 1 to 3 of friends, then another first state (of pals): a rollback to another history, "
+         "not a fork, which only a state after the genesis proves",
+         after(3, p.bytes[0]));
+  }
+
+  // --- bad previous
+  {
+    Chain::Draft d = f.draft(2, Change::rotate);
+    d.state.previous = f.states[0].hash();
+    StateBytes b = signed_by(std::move(d), alice);
+    fail("state_bad_previous", StateFault::bad_previous, state_error(3, StateFault::bad_previous),
+         "epoch 3 whose previous hash is that of epoch 1", after(2, b));
+    fail("state_bad_previous_held_epoch", StateFault::bad_previous, state_error(4, StateFault::bad_previous),
+         "after epochs 1 to 3, another epoch 3 signed by alice whose previous hash is that of epoch 1: not "
+         "on the chain held, so a bad state, not a fork",
+         after(3, b));
+  }
+
+  // --- not admin
+  {
+    fail("state_not_admin_member", StateFault::not_admin, state_error(3, StateFault::not_admin),
+         "a rotation signed by bob, a member", after(2, signed_by(f.draft(2, Change::rotate), bob)));
+    fail("state_not_admin_outsider", StateFault::not_admin, state_error(3, StateFault::not_admin),
+         "a rotation signed by mallory, not a member", after(2, signed_by(f.draft(2, Change::rotate), mallory)));
+    fail("state_not_admin_removed", StateFault::not_admin, state_error(7, StateFault::not_admin),
+         "a rotation signed by carol after she removed herself at epoch 6",
+         after(6, signed_by(f.draft(6, Change::rotate), carol)));
+    fail("state_not_admin_demoted", StateFault::not_admin, state_error(8, StateFault::not_admin),
+         "a rotation signed by bob after he demoted himself at epoch 7",
+         after(7, signed_by(f.draft(7, Change::rotate), bob)));
+    fail("state_not_admin_held_epoch", StateFault::not_admin, state_error(4, StateFault::not_admin),
+         "after epochs 1 to 3, another epoch 3 signed by bob, a member of epoch 2: not a fork",
+         after(3, signed_by(f.draft(2, Change::rotate), bob)));
+  }
+
+  // --- bad change: the change named with the previous roster's digest
+  {
+    auto change = [&](const std::string& name, const std::string& why, const std::string& comment, Change c,
+                      RosterEntry subject) {
+      Chain::Draft d = f.draft(2, Change::rotate);
+      d.state.change = c;
+      d.state.subject = subject.key;
+      d.state.subject_name = subject.name;
+      d.state.role = subject.role;
+      fail(name, StateFault::bad_change, state_error(3, StateFault::bad_change, why), comment,
+           after(2, signed_by(std::move(d), alice)));
+    };
+    change("state_bad_change_add_member", "the key is a member already, as bob", "bob added again", Change::add,
+           {"bob", bob.public_key(), Role::member});
+    change("state_bad_change_add_name_taken", "the name bob is taken", "mallory added under the name bob",
+           Change::add, {"bob", mallory.public_key(), Role::member});
+    std::array<std::uint8_t, 64> borrowed;
+    std::memcpy(borrowed.data(), bob.public_key().ed25519().data(), 32);
+    std::memcpy(borrowed.data() + 32, mallory.public_key().x25519().data(), 32);
+    change("state_bad_change_add_signing_half", "the key's signing half is the key of bob",
+           "a key made of bob's Ed25519 key and mallory's X25519 key added as bobby", Change::add,
+           {"bobby", PublicKey::from_bytes(borrowed), Role::member});
+    change("state_bad_change_remove_outsider", "the subject is not a member", "mallory removed", Change::remove,
+           {"mallory", mallory.public_key(), Role::member});
+    change("state_bad_change_remove_other_name", "the subject is bob, not robert", "bob removed as robert",
+           Change::remove, {"robert", bob.public_key(), Role::member});
+    change("state_bad_change_remove_other_role", "the subject's role is not admin", "bob removed as an admin",
+           Change::remove, {"bob", bob.public_key(), Role::admin});
+    change("state_bad_change_promote_admin", "the subject is admin, not member", "alice, an admin, promoted",
+           Change::promote, {"alice", alice.public_key(), Role::admin});
+    change("state_bad_change_promote_to_member", "", "bob promoted with the role member after it",
+           Change::promote, {"bob", bob.public_key(), Role::member});
+    change("state_bad_change_demote_member", "the subject is member, not admin", "bob, a member, demoted",
+           Change::demote, {"bob", bob.public_key(), Role::member});
+    change("state_bad_change_grant_outsider", "the subject is not a member", "a grant to mallory", Change::grant,
+           {"mallory", mallory.public_key(), Role::member});
+    change("state_bad_change_grant_other_role", "the subject's role is not admin", "a grant to bob as an admin",
+           Change::grant, {"bob", bob.public_key(), Role::admin});
+    change("state_bad_change_second_create", "a second creation", "epoch 3 whose change is create", Change::create,
+           {"alice", alice.public_key(), Role::admin});
+  }
+
+  // --- last admin
+  fail("state_last_admin_removed", StateFault::last_admin, state_error(3, StateFault::last_admin),
+       "alice, the only administrator, removes herself",
+       after(2, signed_by(f.draft(2, Change::remove, RosterEntry{"alice", alice.public_key(), Role::admin}), alice)));
+  fail("state_last_admin_demoted", StateFault::last_admin, state_error(3, StateFault::last_admin),
+       "alice, the only administrator, demotes herself",
+       after(2, signed_by(f.draft(2, Change::demote, RosterEntry{"alice", alice.public_key(), Role::member}), alice)));
+
+  // --- roster mismatch
+  {
+    Chain::Draft d = f.draft(0, Change::create, RosterEntry{"alice", alice.public_key(), Role::admin});
+    d.state.roster = Roster{}.digest();
+    auto b = d.state.sign(alice);
+    States s(f, nullptr);
+    s.group = group_id_of(d.state);
+    s.raw(b);
+    fail("state_roster_mismatch_genesis", StateFault::roster_mismatch, state_error(1, StateFault::roster_mismatch),
+         "a genesis whose roster digest is that of an empty roster", s);
+    const RosterEntry carol_member{"carol", carol.public_key(), Role::member};
+    d = f.draft(2, Change::add, carol_member);
+    d.state.roster = f.rosters[1].digest();
+    fail("state_roster_mismatch", StateFault::roster_mismatch, state_error(3, StateFault::roster_mismatch),
+         "carol's addition with the digest of the roster before it", after(2, signed_by(std::move(d), alice)));
+    d = f.draft(2, Change::add, carol_member);
+    Roster r = f.rosters[1];
+    r.add({"carol", carol.public_key(), Role::admin});
+    d.state.roster = r.digest();
+    fail("state_roster_mismatch_role", StateFault::roster_mismatch, state_error(3, StateFault::roster_mismatch),
+         "carol added as a member with the digest of a roster where she is an admin",
+         after(2, signed_by(std::move(d), alice)));
+    d = f.draft(2, Change::rotate);
+    r = f.rosters[1];
+    r.remove(bob.public_key());
+    r.add({"bobby", bob.public_key(), Role::member});
+    d.state.roster = r.digest();
+    fail("state_roster_mismatch_rotation", StateFault::roster_mismatch, state_error(3, StateFault::roster_mismatch),
+         "a rotation whose roster digest names bob bobby", after(2, signed_by(std::move(d), alice)));
+  }
+
+  // --- renamed
+  {
+    States s(f, &alice);
+    s.name = "pals";
+    s.epoch(1);
+    fail("state_renamed_genesis", StateFault::renamed, state_error(1, StateFault::renamed),
+         "the genesis of friends where the reference names its group pals", s);
+    Chain::Draft d = f.draft(2, Change::rotate);
+    d.state.group_name = "friends2";
+    fail("state_renamed", StateFault::renamed, state_error(3, StateFault::renamed), "a rotation renaming friends friends2",
+         after(2, signed_by(std::move(d), alice)));
+  }
+
+  // --- forked: another state of an epoch held, signed by an administrator
+  // of the epoch before on the same chain
+  fail("state_forked", StateFault::forked, state_error(4, StateFault::forked),
+       "after epochs 1 to 3, another epoch 3 (a rotation) signed by alice on epoch 2",
+       after(3, signed_by(f.draft(2, Change::rotate), alice)));
+  fail("state_forked_other_admin", StateFault::forked, state_error(6, StateFault::forked),
+       "after epochs 1 to 5, another epoch 5 (a rotation) signed by alice where carol signed the one held",
+       after(5, signed_by(f.draft(4, Change::rotate), alice)));
+
+  // --- key mismatch
+  {
+    States moved(f, &bob);
+    moved.epochs(1, 2);
+    auto box2 = f.box(2, bob.public_key());
+    moved.boxed(f.bytes[2], f.ephemeral(2), box2);
+    fail("state_key_mismatch_other_state", StateFault::key_mismatch, state_error(3, StateFault::key_mismatch),
+         "epoch 3 with bob's box (and ephemeral key) of epoch 2", moved);
+    States other(f, &bob);
+    other.epochs(1, 2);
+    auto carols = f.box(3, carol.public_key());
+    other.boxed(f.bytes[2], f.ephemeral(3), carols);
+    fail("state_key_mismatch_other_member", StateFault::key_mismatch, state_error(3, StateFault::key_mismatch),
+         "epoch 3 with carol's box, opened by bob", other);
+    States genesis(f, &bob);
+    genesis.boxed(f.bytes[0], f.ephemeral(1), f.box(1, alice.public_key()));
+    fail("state_key_mismatch_genesis", StateFault::key_mismatch, state_error(1, StateFault::key_mismatch),
+         "the genesis with alice's box, opened by bob", genesis);
+    {
+      Chain::Draft d = f.draft(2, Change::rotate);
+      SecretBytes another(32);
+      random_bytes(another.span());
+      StateBytes b = signed_by(std::move(d), alice);
+      EphemeralKey e = EphemeralKey::generate();
+      StateHash h = GroupState::decode(b).hash();
+      States s(f, &bob);
+      s.epochs(1, 2).boxed(b, e.public_key(), e.box(bob.public_key(), h, another.span()));
+      fail("state_key_mismatch_commitment", StateFault::key_mismatch, state_error(3, StateFault::key_mismatch),
+           "a rotation whose box opens to another key than the one it commits to", s);
+    }
+    {
+      Chain::Draft d = f.draft(2, Change::rotate);
+      d.state.commitment = epoch_commitment(d.key.span(), GroupId{}, Epoch(3));
+      StateBytes b = d.state.sign(alice);
+      EphemeralKey e = EphemeralKey::generate();
+      StateHash h = GroupState::decode(b).hash();
+      States s(f, &bob);
+      s.epochs(1, 2).boxed(b, e.public_key(), e.box(bob.public_key(), h, d.key.span()));
+      fail("state_key_mismatch_zero_id_commitment", StateFault::key_mismatch,
+           state_error(3, StateFault::key_mismatch),
+           "a rotation committing to its key with a zero group id, as only the genesis does", s);
+    }
+    States history(f, &bob);
+    history.epochs(1, 7);
+    auto h81 = f.history_box(8, 1, bob.public_key());
+    history.boxed(f.bytes[7], f.ephemeral(8), h81);
+    fail("state_key_mismatch_history_box", StateFault::key_mismatch, state_error(8, StateFault::key_mismatch),
+         "epoch 8 with the history box of epoch 1 it gave bob in place of his box of epoch 8", history);
+    States held(f, &bob);
+    held.epoch(1).epoch(2, false).epoch(3);
+    held.boxed(f.bytes[1], f.ephemeral(3), f.box(3, bob.public_key()));
+    fail("state_key_mismatch_held", StateFault::key_mismatch, state_error(4, StateFault::key_mismatch),
+         "epoch 2, held without its key, sent again with bob's box of epoch 3", held);
+  }
+
+  // --- history boxes that do not open or do not match
+  {
+    auto hist = [&](const std::string& name, const std::string& error, const std::string& comment,
+                    std::size_t grant, std::size_t e, std::span<const std::uint8_t> box, std::size_t upto = 8) {
+      States s(f, &bob);
+      s.epochs(1, upto).history_line(grant, e, box);
+      fail(name, StateFault::key_mismatch, error, comment, s);
+    };
+    auto text = [](std::size_t e, std::size_t grant) {
+      return "history 1 of 1: the history box of epoch " + std::to_string(e) + " given at epoch " +
+             std::to_string(grant) + " does not open or its key does not match";
+    };
+    auto h81 = f.history_box(8, 1, bob.public_key());
+    hist("state_history_other_epoch", text(2, 8), "the history box of epoch 1 named as epoch 2's", 8, 2, h81);
+    hist("state_history_other_grant", text(1, 7), "the history box given at epoch 8 named as given at 7", 7, 1, h81);
+    hist("state_history_not_before", text(8, 8), "a history box of epoch 8 given at epoch 8", 8, 8,
+         f.history_box(8, 8, bob.public_key()));
+    hist("state_history_epoch_box", text(1, 8), "bob's box of epoch 8 named as a history box of epoch 1", 8, 1,
+         f.box(8, bob.public_key()));
+    auto wrong = f.ephemerals[7].box(bob.public_key(), f.states[7].hash(), f.keys[1].span(), Epoch(1));
+    hist("state_history_wrong_key", text(1, 8),
+         "a history box of epoch 1 that opens to the key of epoch 2: it does not match epoch 1's commitment", 8, 1,
+         wrong);
+    hist("state_history_grant_not_held", text(1, 8), "the history box of epoch 1 given at epoch 8, before epoch 8",
+         8, 1, h81, 7);
+    States s(f, &bob);
+    s.epochs(1, 8).history_line(8, 1, std::span(h81).first(47));
+    fail("state_history_malformed", StateFault::malformed, "history 1 of 1: a box of 47 bytes",
+         "a history box of 47 bytes", s);
+  }
+  return f.group;
+}
+
+// --- references ----------------------------------------------------------------
+
+// A reference's bytes as they are, with the checksum of `label`: for the
+// ones no writer makes.
+std::string reference_text(std::string_view prefix, std::string_view label, std::vector<std::uint8_t> b) {
+  auto sum = Blake(label).add(b).done();
+  b.insert(b.end(), sum.begin(), sum.begin() + 4);
+  return std::string(prefix) + b64url(b);
+}
+
+struct RawReference {
+  std::uint8_t version = 2;
+  std::array<std::uint8_t, 64> server{};
+  std::optional<GroupId> group;  // none: a server reference
+  std::vector<Endpoint> endpoints;
+  std::string name;
+  std::vector<std::uint8_t> extra;  // after the last field, before the checksum
+
+  std::vector<std::uint8_t> body() const {
+    std::vector<std::uint8_t> b{version};
+    b.insert(b.end(), server.begin(), server.end());
+    if (group) b.insert(b.end(), group->begin(), group->end());
+    b.push_back(static_cast<std::uint8_t>(endpoints.size()));
+    for (const Endpoint& e : endpoints) {
+      b.push_back(static_cast<std::uint8_t>(e.port >> 8));
+      b.push_back(static_cast<std::uint8_t>(e.port));
+      b.push_back(static_cast<std::uint8_t>(e.host.size()));
+      append(b, e.host);
+    }
+    if (group) {
+      b.push_back(static_cast<std::uint8_t>(name.size()));
+      append(b, name);
+    }
+    b.insert(b.end(), extra.begin(), extra.end());
+    return b;
+  }
+  std::string text() const {
+    return group ? reference_text("grypt-ref:", "grypt reference v2", body())
+                 : reference_text("grypt-srv:", "grypt server reference v2", body());
+  }
+};
+
+void references(const GroupId& group) {
+  const Identity server = Identity::generate();
+  const PublicKey key = server.public_key();
+  const std::vector<Endpoint> one = {{"grypt.example.org", 4433}};
+
+  auto ok = [&](const std::string& name, const std::string& comment, const std::string& text) {
+    Case c{name, "ok", "reference", "", comment, {}, text_bytes(text), true};
+    bool is_group = text.rfind("grypt-ref:", 0) == 0;
+    std::vector<Endpoint> eps;
+    c.fields.emplace_back("kind", is_group ? "group" : "server");
+    if (is_group) {
+      GroupReference g = GroupReference::parse(text);
+      c.fields.emplace_back("server-key", g.server.to_string());
+      c.fields.emplace_back("group-id", hex(g.group));
+      c.fields.emplace_back("group-name", g.name);
+      eps = g.endpoints;
+    } else {
+      ServerReference s = ServerReference::parse(text);
+      c.fields.emplace_back("server-key", s.server.to_string());
+      eps = s.endpoints;
+    }
+    for (const Endpoint& e : eps) c.fields.emplace_back("endpoint", e.host + " " + std::to_string(e.port));
+    emit(c);
+  };
+  auto bad = [&](const std::string& name, const std::string& error, const std::string& comment,
+                 const std::string& text) {
+    emit({name, "armor", "reference", error, comment, {}, text_bytes(text), true});
+  };
+
+  // Written by the writers, then read back for the expected fields; the
+  // generator's own bytes must give the same text.
+  GroupReference g{key, group, one, "friends"};
+  RawReference raw;
+  std::memcpy(raw.server.data(), key.bytes().data(), 64);
+  raw.group = group;
+  raw.endpoints = one;
+  raw.name = "friends";
+  if (raw.text() != g.to_string()) throw std::runtime_error("reference: the raw bytes differ from the writer's");
+  ok("reference_group", "the reference to friends (the group of the state vectors), one endpoint", g.to_string());
+  ok("reference_server", "a server reference, one endpoint", ServerReference{key, one}.to_string());
+  const std::vector<Endpoint> eight = {{"grypt.example.org", 4433}, {"192.0.2.7", 443},
+                                       {"2001:db8::7", 4433},       {"grypt-2.example.net", 1},
+                                       {"x", 65535},                {"10.0.0.1", 8443},
+                                       {"::1", 4433},               {"relay.example", 4434}};
+  ok("reference_group_8_endpoints", "eight endpoints: names, IPv4 and IPv6 addresses, ports 1 and 65535",
+     GroupReference{key, group, eight, "friends"}.to_string());
+  ok("reference_server_8_endpoints", "a server reference with eight endpoints",
+     ServerReference{key, eight}.to_string());
+  std::string host253;
+  while (host253.size() < 253) host253 += host253.size() % 10 == 9 ? '.' : static_cast<char>('a' + host253.size() % 26);
+  ok("reference_host_253", "a host of 253 characters, the most",
+     GroupReference{key, group, {{host253, 4433}}, "friends"}.to_string());
+  std::string name64 = "f";
+  while (name64.size() < 64) name64 += "riends-."[name64.size() % 8];
+  ok("reference_name_64", "a group name of 64 characters, the most",
+     GroupReference{key, group, one, name64}.to_string());
+
+  std::string text = g.to_string();
+  std::string flipped = text;
+  flipped[40] = flipped[40] == 'A' ? 'B' : 'A';
+  bad("reference_bad_checksum", "checksum mismatch", "one character changed", flipped);
+  auto with = [&](const std::function<void(RawReference&)>& change) {
+    RawReference r = raw;
+    change(r);
+    return r.text();
+  };
+  bad("reference_version_3", "version 3 (this grypt reads version 2)", "version byte 3, with a right checksum",
+      with([](RawReference& r) { r.version = 3; }));
+  bad("reference_version_1", "version 1 (this grypt reads version 2)", "version byte 1, with a right checksum",
+      with([](RawReference& r) { r.version = 1; }));
+  bad("reference_host_254", "the host: a host is 1 to 253 characters", "a host of 254 characters",
+      with([&](RawReference& r) { r.endpoints[0].host = host253 + "a"; }));
+  bad("reference_host_empty", "the host: a host is 1 to 253 characters", "a host of 0 characters",
+      with([](RawReference& r) { r.endpoints[0].host = ""; }));
+  bad("reference_host_character", "the host: a host is a DNS name or an IP address",
+      "a host with an underscore", with([](RawReference& r) { r.endpoints[0].host = "grypt_1.example.org"; }));
+  bad("reference_9_endpoints", "it names 9 endpoints, not 1 to 8", "nine endpoints",
+      with([&](RawReference& r) {
+        r.endpoints = eight;
+        r.endpoints.push_back({"grypt.example.org", 4435});
+      }));
+  bad("reference_0_endpoints", "it names 0 endpoints, not 1 to 8", "no endpoint",
+      with([](RawReference& r) { r.endpoints.clear(); }));
+  bad("reference_port_0", "port 0", "port 0", with([](RawReference& r) { r.endpoints[0].port = 0; }));
+  bad("reference_zero_group_id", "a group id of zeros", "the group id is 32 zero bytes (as in a genesis)",
+      with([](RawReference& r) { r.group = GroupId{}; }));
+  bad("reference_bad_name", "the group name: a name starts with a letter or a digit", "the group name -friends",
+      with([](RawReference& r) { r.name = "-friends"; }));
+  bad("reference_name_empty", "the group name: a name cannot be empty", "a group name of length 0",
+      with([](RawReference& r) { r.name = ""; }));
+  bad("reference_name_65", "the group name: a name is at most 64 characters", "a group name of 65 characters",
+      with([&](RawReference& r) { r.name = name64 + "s"; }));
+  bad("reference_trailing_bytes", "its lengths do not add up", "one byte after the group name, before the checksum",
+      with([](RawReference& r) { r.extra = {0}; }));
+  bad("reference_server_trailing_bytes", "its lengths do not add up",
+      "a server reference with two bytes after its endpoints", with([](RawReference& r) {
+        r.group.reset();
+        r.extra = {0, 0};
+      }));
+  bad("reference_name_length_over", "its lengths do not add up", "a group name length of 8 with 7 bytes of name",
+      [&] {
+        std::vector<std::uint8_t> b = raw.body();
+        b[b.size() - 8] = 8;
+        return reference_text("grypt-ref:", "grypt reference v2", b);
+      }());
+  bad("reference_group_as_server", "invalid server reference: checksum mismatch",
+      "a group reference's bytes under grypt-srv: the checksums' labels differ", "grypt-srv:" + text.substr(10));
+  bad("reference_server_as_group", "invalid group reference: checksum mismatch",
+      "a server reference's bytes under grypt-ref:",
+      "grypt-ref:" + ServerReference{key, one}.to_string().substr(10));
+  bad("reference_bad_prefix", "must start with grypt-ref:", "the prefix grypt-rf:", "grypt-rf:" + text.substr(10));
+  std::string noncanon = text;
+  noncanon.back() = noncanon.back() == 'B' ? 'C' : 'B';
+  std::vector<std::uint8_t> decoded;
+  if (base64_try_decode(noncanon.substr(10), Base64::url_unpadded, decoded))
+    throw std::runtime_error("reference: the non-canonical text decodes");
+  bad("reference_not_canonical", "not canonical base64url", "non-zero bits after the end of the base64url",
+      noncanon);
+  bad("reference_too_short", "too short", "four bytes: a checksum alone",
+      "grypt-ref:" + b64url(std::vector<std::uint8_t>{2, 0, 0, 0}));
+  bad("reference_invalid_server_key", "the server key: invalid public key: the Ed25519 key is not a valid point",
+      "the server's Ed25519 key is not a point", with([](RawReference& r) {
+        std::memset(r.server.data(), 0xff, 31);
+        r.server[31] = 0x7f;
+      }));
+}
+
+// --- join requests -------------------------------------------------------------
+
+std::vector<std::uint8_t> join_request(const GroupId& group, std::uint64_t time, std::span<const std::uint8_t> key,
+                                       std::string_view note, const Identity& signer) {
+  std::vector<std::uint8_t> b;
+  append(b, std::string_view("GRYPTJR\x02", 8));
+  append(b, group);
+  std::uint8_t t[8];
+  put_be64(t, time);
+  append(b, t);
+  append(b, key);
+  b.push_back(static_cast<std::uint8_t>(note.size()));
+  append(b, note);
+  std::vector<std::uint8_t> m;
+  append(m, std::string_view("grypt join request v2"));
+  append(m, b);
+  append(b, signer.sign(m));
+  return b;
+}
+
+void join_requests(const Identity& bob, const Identity& mallory, const GroupId& group) {
+  const std::int64_t time = 1800086400;
+  auto ok = [&](const std::string& name, const std::string& comment, const std::string& note) {
+    JoinRequest r{group, time, bob.public_key(), note};
+    auto b = r.sign(bob);
+    if (b != join_request(group, time, bob.public_key().bytes(), note, bob))
+      throw std::runtime_error("join request: the raw bytes differ from the writer's");
+    Case c{name, "ok", "join-request", "", comment, {}, b};
+    c.fields.emplace_back("group-id", hex(group));
+    c.fields.emplace_back("time", std::to_string(time));
+    c.fields.emplace_back("key", bob.public_key().to_string());
+    if (!note.empty()) c.fields.emplace_back("note", note);
+    emit(c);
+  };
+  ok("join_request_note", "bob asks to join friends, with a note", "bob from the bike club");
+  ok("join_request_no_note", "without a note: 177 bytes", "");
+  std::string long_note;
+  while (long_note.size() < 200) long_note += "bob from the bike club, "[long_note.size() % 24];
+  long_note.back() = '.';
+  ok("join_request_note_200", "a note of 200 bytes, the most: 377 bytes", long_note);
+  ok("join_request_note_utf8", "a note in UTF-8", "Gr\xc3\xbc\xc3\x9f" "e von Bob \xe2\x80\x94 caf\xc3\xa9");
+
+  auto bad = [&](const std::string& name, const std::string& expect, const std::string& error,
+                 const std::string& comment, const std::vector<std::uint8_t>& b) {
+    emit({name, expect, "join-request", error, comment, {}, b});
+  };
+  auto req = join_request(group, time, bob.public_key().bytes(), "bob from the bike club", bob);
+  auto tweak = [](std::vector<std::uint8_t> v, std::size_t at, std::uint8_t x) {
+    v[at] ^= x;
+    return v;
+  };
+  bad("join_request_bad_signature", "auth", "signature does not verify", "a signature bit flipped",
+      tweak(req, req.size() - 10, 0x04));
+  bad("join_request_other_key", "auth", "signature does not verify",
+      "names mallory's key, signed by bob", join_request(group, time, mallory.public_key().bytes(),
+                                                         "bob from the bike club", bob));
+  bad("join_request_other_group", "auth", "signature does not verify",
+      "the group id changed after signing: moved to another group", tweak(req, 8, 0x01));
+  bad("join_request_other_time", "auth", "signature does not verify", "the time changed after signing",
+      tweak(req, 47, 0x01));
+  bad("join_request_truncated", "header", "note length does not add up", "the last byte cut off",
+      std::vector<std::uint8_t>(req.begin(), req.end() - 1));
+  bad("join_request_trailing_byte", "header", "note length does not add up", "one byte appended",
+      [&] {
+        auto v = req;
+        v.push_back(0);
+        return v;
+      }());
+  auto bare = join_request(group, time, bob.public_key().bytes(), "", bob);
+  bad("join_request_short", "header", "a join request of 176 bytes", "a request without a note, cut by one byte",
+      std::vector<std::uint8_t>(bare.begin(), bare.end() - 1));
+  bad("join_request_note_201", "header", "a join request of 378 bytes", "a note of 201 bytes",
+      join_request(group, time, bob.public_key().bytes(), long_note + "!", bob));
+  bad("join_request_note_control", "header", "it contains a control character",
+      "a note with a BEL character, signed", join_request(group, time, bob.public_key().bytes(), "bob\x07", bob));
+  bad("join_request_note_newline", "header", "it contains a control character", "a note with a newline, signed",
+      join_request(group, time, bob.public_key().bytes(), "bob\nfrom the club", bob));
+  bad("join_request_note_bidi", "header", "bidirectional formatting character",
+      "a note with U+202E (right-to-left override), signed",
+      join_request(group, time, bob.public_key().bytes(), "bob \xe2\x80\xae" "bulc", bob));
+  bad("join_request_note_not_utf8", "header", "not valid UTF-8", "a note with a byte 0xff, signed",
+      join_request(group, time, bob.public_key().bytes(), "bob \xff", bob));
+  bad("join_request_note_blank", "header", "cannot start or end with a blank", "a note ending in a space, signed",
+      join_request(group, time, bob.public_key().bytes(), "bob ", bob));
+  bad("join_request_bad_magic", "header", "not a grypt join request", "the magic's version byte is 0x01",
+      tweak(req, 7, 0x03));
+  bad("join_request_time_2_63", "header", "time is out of range", "a time of 2^63, signed",
+      join_request(group, std::uint64_t(1) << 63, bob.public_key().bytes(), "bob from the bike club", bob));
+  std::array<std::uint8_t, 64> not_point;
+  std::memcpy(not_point.data(), bob.public_key().bytes().data(), 64);
+  std::memset(not_point.data(), 0xff, 31);
+  not_point[31] = 0x7f;
+  bad("join_request_invalid_key", "header", "the Ed25519 key is not a valid point",
+      "the requester's Ed25519 key is not a point", join_request(group, time, not_point, "bob", bob));
+}
+
 }  // namespace
 }  // namespace grypt::vectors
 
@@ -612,6 +1508,20 @@ int main(int argc, char** argv) {
     vault(alice, bob, mallory);
     g_calls = 39;
     identities(alice);
+    // The group formats, each from a stream of its own.
+    grypt::GroupId group;
+    {
+      SeparateStream s(5'000'000);
+      group = states(alice, bob, mallory);
+    }
+    {
+      SeparateStream s(6'000'000);
+      references(group);
+    }
+    {
+      SeparateStream s(7'000'000);
+      join_requests(bob, mallory, group);
+    }
   } catch (const std::exception& e) {
     std::cerr << "generate: " << e.what() << "\n";
     return 1;

@@ -12,22 +12,17 @@
 #include "core/armor.h"
 #include "core/crypto.h"
 #include "core/encoding.h"
+#include "core/epoch_box.h"
+#include "core/error.h"
+#include "core/group_cache.h"
 #include "core/identity_file.h"
+#include "core/join_request.h"
 #include "core/message.h"
+#include "core/reference.h"
 #include "core/vault.h"
 
 namespace grypt::vectors {
 namespace {
-
-std::string hex(std::span<const std::uint8_t> b) {
-  std::string s;
-  char buf[3];
-  for (auto c : b) {
-    std::snprintf(buf, sizeof buf, "%02x", c);
-    s += buf;
-  }
-  return s;
-}
 
 std::vector<std::uint8_t> b64url(const std::string& s) {
   return base64_decode(s, Base64::url_unpadded, "vector field");
@@ -112,7 +107,227 @@ Outcome check_pubkey(const Vector& v) {
   }
 }
 
+// --- group formats ---------------------------------------------------------
+
+template <std::size_t N>
+std::array<std::uint8_t, N> fixed(const std::string& text, const std::string& what) {
+  std::vector<std::uint8_t> b = unhex(text, what);
+  if (b.size() != N)
+    throw std::runtime_error(what + " is " + std::to_string(b.size()) + " bytes, not " + std::to_string(N));
+  std::array<std::uint8_t, N> a;
+  std::copy(b.begin(), b.end(), a.begin());
+  return a;
+}
+
+std::vector<std::string> words(const std::string& line, std::size_t n, const std::string& what) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  for (std::string w; in >> w;) out.push_back(w);
+  if (out.size() != n) throw std::runtime_error("a " + what + " line of " + std::to_string(out.size()) + " words, not " + std::to_string(n));
+  return out;
+}
+
+std::uint32_t number(const std::string& w, const std::string& what) {
+  if (w.empty() || w.size() > 10 || w.find_first_not_of("0123456789") != std::string::npos)
+    throw std::runtime_error("not a number in " + what + ": '" + w + "'");
+  unsigned long long n = std::stoull(w);
+  if (n > 0xffffffffULL) throw std::runtime_error("a number too large in " + what + ": " + w);
+  return static_cast<std::uint32_t>(n);
+}
+
+const char* placed_name(Placed::How h) {
+  switch (h) {
+    case Placed::How::appended: return "appended";
+    case Placed::How::key_added: return "key-added";
+    case Placed::How::held: return "held";
+  }
+  return "?";
+}
+
+Outcome check_state(const Vector& v) {
+  const GroupId group = fixed<32>(v.get("group"), "group");
+  const std::string& name = v.get("name");
+  std::optional<Identity> member;
+  if (v.has("identity-secret")) member = Identity::from_secret(b64url(v.get("identity-secret")));
+  // Without a member, no box is opened: take() never looks at this one.
+  const std::array<std::uint8_t, secret_key_bytes> zero{};
+  const Identity nobody = Identity::from_secret(zero);
+  const Identity& me = member ? *member : nobody;
+
+  if (v.data.empty()) throw std::runtime_error(v.name + ": no states");
+  std::vector<StateRecord> records;
+  for (std::size_t at = 0; at < v.data.size(); at += state_bytes) {
+    std::size_t n = std::min(state_bytes, v.data.size() - at);
+    records.push_back({{v.data.begin() + static_cast<long>(at), v.data.begin() + static_cast<long>(at + n)}, {}, {}});
+  }
+  std::vector<bool> boxed(records.size());
+  if (v.has("box")) {
+    if (!member) throw std::runtime_error(v.name + ": box lines without an identity-secret");
+    for (const std::string& line : v.fields.at("box")) {
+      auto w = words(line, 3, "box");
+      std::size_t n = number(w[0], "box");
+      if (n < 1 || n > records.size() || boxed[n - 1])
+        throw std::runtime_error(v.name + ": a box line for state " + w[0]);
+      boxed[n - 1] = true;
+      records[n - 1].ephemeral = fixed<32>(w[1], "ephemeral");
+      records[n - 1].box = unhex(w[2], "box");
+    }
+  }
+  struct HistoryBox {
+    Epoch grant, epoch;
+    std::vector<std::uint8_t> box;
+  };
+  std::vector<HistoryBox> history;
+  if (v.has("history")) {
+    if (!member) throw std::runtime_error(v.name + ": history lines without an identity-secret");
+    for (const std::string& line : v.fields.at("history")) {
+      auto w = words(line, 3, "history");
+      history.push_back({Epoch(number(w[0], "history")), Epoch(number(w[1], "history")), unhex(w[2], "history box")});
+    }
+  }
+
+  GroupChain chain(group, name);
+  std::string placed;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    Placed p = chain.take(records[i], me);
+    if (p.fault != StateFault::none)
+      return {state_fault_name(p.fault),
+              "state " + std::to_string(i + 1) + " of " + std::to_string(records.size()) + ": " +
+                  state_fault_text(p.fault) + (p.why.empty() ? "" : ": " + p.why),
+              {}};
+    placed += (placed.empty() ? "" : " ") + std::string(placed_name(p.how));
+  }
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const HistoryBox& h = history[i];
+    if (h.box.size() != box_bytes)
+      return {state_fault_name(StateFault::malformed),
+              "history " + std::to_string(i + 1) + " of " + std::to_string(history.size()) + ": a box of " +
+                  std::to_string(h.box.size()) + " bytes",
+              {}};
+    if (!chain.take_history(h.grant, h.epoch, h.box, me))
+      return {state_fault_name(StateFault::key_mismatch),
+              "history " + std::to_string(i + 1) + " of " + std::to_string(history.size()) +
+                  ": the history box of epoch " + h.epoch.to_string() + " given at epoch " + h.grant.to_string() +
+                  " does not open or its key does not match that epoch's commitment",
+              {}};
+  }
+
+  Outcome out{"ok", "", {}};
+  const Epoch head = chain.head().epoch;
+  out.facts.emplace_back("placed", placed);
+  out.facts.emplace_back("head", head.to_string() + " " + hex(chain.hash(head)));
+  out.facts.emplace_back("roster", hex(chain.roster().digest()));
+  for (const RosterEntry& e : chain.roster().entries())
+    out.facts.emplace_back("roster-entry", std::string(role_name(e.role)) + " " + e.name + " " + e.key.to_string());
+  std::size_t keys = 0;
+  for (std::uint32_t e = 1; e <= head.value(); ++e)
+    if (const SecretBytes* k = chain.key(Epoch(e))) {
+      out.facts.emplace_back("held-key", std::to_string(e) + " " + hex(k->span()));
+      ++keys;
+    }
+  out.message = "head at epoch " + head.to_string() + ", " + std::to_string(chain.roster().size()) +
+                " members, " + std::to_string(keys) + " epoch keys held";
+  return out;
+}
+
+Outcome check_reference(const Vector& v) {
+  std::string text(v.data.begin(), v.data.end());
+  Outcome out{"ok", "", {}};
+  auto endpoints = [&](const std::vector<Endpoint>& eps) {
+    for (const Endpoint& e : eps) out.facts.emplace_back("endpoint", e.host + " " + std::to_string(e.port));
+  };
+  try {
+    if (text.rfind("grypt-srv:", 0) == 0) {
+      ServerReference s = ServerReference::parse(text);
+      out.facts.emplace_back("kind", "server");
+      out.facts.emplace_back("server-key", s.server.to_string());
+      endpoints(s.endpoints);
+      out.message = "a server reference";
+    } else {
+      GroupReference g = GroupReference::parse(text);
+      out.facts.emplace_back("kind", "group");
+      out.facts.emplace_back("server-key", g.server.to_string());
+      out.facts.emplace_back("group-id", hex(g.group));
+      endpoints(g.endpoints);
+      out.facts.emplace_back("group-name", g.name);
+      out.message = "a group reference to " + g.name;
+    }
+  } catch (const FormatError& e) {
+    return {"armor", e.what(), {}};
+  }
+  return out;
+}
+
+Outcome check_join_request(const Vector& v) {
+  try {
+    JoinRequest r = JoinRequest::decode(v.data);
+    Outcome out{"ok", "a join request", {}};
+    out.facts.emplace_back("group-id", hex(r.group));
+    out.facts.emplace_back("time", std::to_string(r.time));
+    out.facts.emplace_back("key", r.key.to_string());
+    if (!r.note.empty()) out.facts.emplace_back("note", r.note);
+    return out;
+  } catch (const FormatError& e) {
+    std::string m = e.what();
+    return {m.find("signature does not verify") != std::string::npos ? "auth" : "header", m, {}};
+  }
+}
+
 }  // namespace
+
+std::string hex(std::span<const std::uint8_t> b) {
+  std::string s;
+  char buf[3];
+  for (auto c : b) {
+    std::snprintf(buf, sizeof buf, "%02x", c);
+    s += buf;
+  }
+  return s;
+}
+
+std::vector<std::uint8_t> unhex(const std::string& s, const std::string& what) {
+  auto digit = [&](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    throw std::runtime_error(what + ": not lowercase hex");
+  };
+  if (s.size() % 2 != 0) throw std::runtime_error(what + ": an odd number of hex digits");
+  std::vector<std::uint8_t> out(s.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = static_cast<std::uint8_t>(digit(s[2 * i]) * 16 + digit(s[2 * i + 1]));
+  return out;
+}
+
+const char* state_fault_name(StateFault f) {
+  switch (f) {
+    case StateFault::none: return "ok";
+    case StateFault::malformed: return "malformed";
+    case StateFault::bad_signature: return "bad signature";
+    case StateFault::not_genesis: return "not genesis";
+    case StateFault::other_group: return "other group";
+    case StateFault::not_next: return "not next";
+    case StateFault::bad_previous: return "bad previous";
+    case StateFault::not_admin: return "not admin";
+    case StateFault::bad_change: return "bad change";
+    case StateFault::last_admin: return "last admin";
+    case StateFault::roster_mismatch: return "roster mismatch";
+    case StateFault::renamed: return "renamed";
+    case StateFault::forked: return "forked";
+    case StateFault::key_mismatch: return "key mismatch";
+  }
+  return "?";
+}
+
+const std::vector<std::string>& fact_keys(const std::string& format) {
+  static const std::map<std::string, std::vector<std::string>> keys = {
+      {"state", {"placed", "head", "roster", "roster-entry", "held-key"}},
+      {"reference", {"kind", "server-key", "group-id", "endpoint", "group-name"}},
+      {"join-request", {"group-id", "time", "key", "note"}},
+  };
+  static const std::vector<std::string> none;
+  auto it = keys.find(format);
+  return it == keys.end() ? none : it->second;
+}
 
 std::string summary(std::span<const std::uint8_t> plain, const std::string& extra) {
   std::array<std::uint8_t, 32> d;
@@ -219,6 +434,9 @@ Outcome check_vector(const Vector& v) {
   if (f == "vault-key") return check_vault_key(v);
   if (f == "identity") return check_identity(v);
   if (f == "pubkey") return check_pubkey(v);
+  if (f == "state") return check_state(v);
+  if (f == "reference") return check_reference(v);
+  if (f == "join-request") return check_join_request(v);
   throw std::runtime_error(v.name + ": unknown format " + f);
 }
 
@@ -229,6 +447,20 @@ std::string verdict(const Vector& v, const Outcome& got) {
   if (want == "ok") {
     if (v.has("result") && v.get("result") != got.message)
       return "opened, but to '" + got.message + "' instead of '" + v.get("result") + "'";
+    for (const std::string& k : fact_keys(v.get("format"))) {
+      std::vector<std::string> want_lines = v.has(k) ? v.fields.at(k) : std::vector<std::string>{};
+      std::vector<std::string> got_lines;
+      for (const auto& [gk, gv] : got.facts)
+        if (gk == k) got_lines.push_back(gv);
+      if (got_lines != want_lines) {
+        auto join = [](const std::vector<std::string>& l) {
+          std::string s;
+          for (const std::string& x : l) s += (s.empty() ? "" : " | ") + x;
+          return s;
+        };
+        return "opened, but " + k + " is '" + join(got_lines) + "', not '" + join(want_lines) + "'";
+      }
+    }
     return {};
   }
   if (got.message.find(v.get("error")) == std::string::npos)

@@ -1,8 +1,10 @@
 // Test vectors (test/vectors/*.vec): one case per file.
 //
 //   expect: ok | armor | header | auth | truncated | trailing data |
-//           wrong key | wrong name          (always the first line)
-//   format: pubkey | identity | message | vault-entry | vault-key
+//           wrong key | wrong name | forked | <a state fault, below>
+//                                           (always the first line)
+//   format: pubkey | identity | message | vault-entry | vault-key |
+//           state | reference | join-request
 //   error: <text the failure message must contain>   (failures only)
 //   <more "key: value" lines for the format: keys, names, expected output>
 //   data: base64 | text
@@ -11,6 +13,61 @@
 //
 // check_vector() opens the data as its format says and reports what
 // happened, so a test can demand that a case fails for its named reason.
+//
+// The group formats (man/grypt-protocol.7) write byte strings in lowercase
+// hex, public keys as key strings (grypt-pk:...) and an identity's secret,
+// as the vault-key cases do, in unpadded base64url. Their "ok" cases list
+// what opening gave, field by field: every such field of the format is
+// compared, line for line and in order (a field with no lines must be
+// absent), so a case says all of it.
+//
+// format: state -- a member takes a group's states, oldest first, as
+// GroupChain::take does (CHECKING STATES), then any history boxes
+// (History boxes; the history frame).
+//   data: base64 of the states, 480 bytes each, concatenated; the last
+//         piece may be shorter (a malformed state)
+//   group: HEX             the group id the member's reference names
+//   name: NAME             the group name the reference names
+//   identity-secret: B64   the member (optional: without it no box is
+//                          opened, as when the server checks a chain)
+//   box: N EPHEMERAL BOX   the Nth state of the data (from 1) comes with the
+//                          commit's ephemeral key (32 bytes) and the member's
+//                          box (48); other states come with no box
+//   history: GRANT EPOCH BOX  after every state: the key of EPOCH boxed to
+//                          the member with the commit of epoch GRANT (whose
+//                          ephemeral key is that of GRANT's box line)
+// expect: ok -- every state and history box is accepted; then
+//   placed: HOW...         per state, in order: appended (the next epoch),
+//                          held (the same state again: nothing new) or
+//                          key-added (a state held, now with its key)
+//   head: EPOCH HASH       the newest state's epoch and state hash
+//   roster: DIGEST         the roster digest of the head's epoch
+//   roster-entry: ROLE NAME KEY   each entry of that roster, in key order
+//   held-key: EPOCH KEY    each epoch key the member holds, by epoch
+// expect: a state fault (state_fault_name) -- every state and history box
+//   but the last is accepted and the last is refused; the error names it,
+//   "state N of M: ..." (M states) or "history N of M: ..." (M history
+//   lines), so that a case refused earlier than its last item fails. A
+//   history box that does not open, or whose key does not match, is a key
+//   mismatch; one that is not 48 bytes, malformed.
+//
+// format: reference -- a grypt-ref: or grypt-srv: text (data: text, no
+// newline), read as REFERENCES says. ok:
+//   kind: group | server
+//   server-key: KEY
+//   group-id: HEX          (group references)
+//   endpoint: HOST PORT    each endpoint, in order
+//   group-name: NAME       (group references)
+// A reference that a reader refuses, for any of its checks, is "armor",
+// as a key string is.
+//
+// format: join-request -- a join request's bytes (JOIN REQUESTS). ok:
+//   group-id: HEX
+//   time: SECONDS
+//   key: KEY               the requester
+//   note: TEXT             (absent for a request without a note)
+// A request that does not decode is "header"; one whose signature does
+// not verify, "auth".
 #pragma once
 
 #include <cstdint>
@@ -19,6 +76,7 @@
 #include <string>
 #include <vector>
 
+#include "core/group.h"
 #include "core/message.h"
 
 namespace grypt::vectors {
@@ -39,6 +97,9 @@ std::string format_vector(const Vector& v);  // the file text
 struct Outcome {
   std::string result;  // "ok" or a fault class
   std::string message;
+  // What an "ok" case of a group format opened to, as "key: value" lines
+  // (the fields named per format at the top of this file).
+  std::vector<std::pair<std::string, std::string>> facts{};
 };
 
 Outcome check_vector(const Vector& v);
@@ -48,6 +109,18 @@ std::string summary(std::span<const std::uint8_t> plain, const std::string& extr
 std::string verdict(const Vector& v, const Outcome& got);
 
 std::vector<std::string> vector_files(const std::string& dir);
+
+// The fault class of a state vector: "malformed", "bad signature", "not
+// genesis", "other group", "not next", "bad previous", "not admin", "bad
+// change", "last admin", "roster mismatch", "renamed", "forked", "key
+// mismatch" ("ok" for none).
+const char* state_fault_name(StateFault f);
+// The expected-output fields of a format's "ok" cases (empty for the
+// formats that say it with a result line).
+const std::vector<std::string>& fact_keys(const std::string& format);
+
+std::string hex(std::span<const std::uint8_t> b);
+std::vector<std::uint8_t> unhex(const std::string& s, const std::string& what);
 
 // The keys and members a message vector names (group, epoch, state,
 // epoch-key, member lines), as the providers a tool would use.
