@@ -97,7 +97,11 @@ Placed GroupChain::take(const StateRecord& r, const Identity& member) {
         p.fault = StateFault::key_mismatch;
         return p;
       }
+      // The box opened with this delivery's ephemeral key: both are kept,
+      // so that the chain file opens it again (the first delivery's may
+      // have been another).
       records_[e.value() - 1].box = r.box;
+      records_[e.value() - 1].ephemeral = r.ephemeral;
       keys_[e.value()] = std::move(*key);
       p.how = Placed::How::key_added;
     }

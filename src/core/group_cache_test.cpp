@@ -136,6 +136,25 @@ TEST(ChainTake, HistoryGrantedLaterOpensOnlyAsGiven) {
   ASSERT_NE(back.key(Epoch(2)), nullptr);
 }
 
+TEST(ChainFile, AKeyAddedLaterIsKeptWithTheEphemeralKeyItOpenedWith) {
+  TestChain c;
+  c.add_alice();
+  GroupChain chain(c.group, c.name);
+  ASSERT_EQ(chain.take(c.record(1), c.alice).fault, StateFault::none);
+  // Epoch 2 first without its box, under another ephemeral key.
+  StateRecord bare = c.record(2);
+  bare.box.clear();
+  bare.ephemeral[0] ^= 1;
+  ASSERT_EQ(chain.take(bare, c.alice).fault, StateFault::none);
+  EXPECT_EQ(chain.key(Epoch(2)), nullptr);
+  Placed p = chain.take(c.record(2), c.alice);
+  ASSERT_EQ(p.fault, StateFault::none);
+  EXPECT_EQ(p.how, Placed::How::key_added);
+  GroupChain back = GroupChain::decode(chain.encode(), c.group, c.name, c.alice, "chain");
+  ASSERT_NE(back.key(Epoch(2)), nullptr);
+  EXPECT_TRUE(ct_equal(back.key(Epoch(2))->span(), c.keys[1].span()));
+}
+
 TEST(ChainFile, RoundTripsAndEveryFlippedByteIsRefused) {
   TestChain c;
   GroupChain chain = alice_chain(c, 1);
