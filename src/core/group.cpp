@@ -240,8 +240,11 @@ std::string apply_change(const GroupState& s, Roster& r, std::function<void()>& 
       if (std::string d = named(); !d.empty()) return d;
       Role from = s.change == Change::promote ? Role::member : Role::admin;
       Role to = s.change == Change::promote ? Role::admin : Role::member;
-      if (subject->role != from || *s.role != to)
+      if (subject->role != from)
         return std::string("the subject is ") + role_name(subject->role) + ", not " + role_name(from);
+      if (*s.role != to)
+        return std::string("a ") + change_name(s.change) + " must make the subject " + role_name(to) + ", not " +
+               role_name(*s.role);
       r.set_role(*s.subject, to);
       undo = [&r, key = *s.subject, from] { r.set_role(key, from); };
       return "";
