@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <tuple>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -256,6 +257,55 @@ Bytes chain_file(std::uint32_t last) { return fz::chain_upto(last).encode(); }
 
 Bytes state_bytes_of(std::uint32_t epoch) { return fz::fixed_chain().records.at(epoch - 1).state; }
 
+// A state record as group_state reads it: state || ephemeral || box.
+Bytes state_record(const grypt::StateRecord& r) {
+  Bytes b = r.state;
+  b.insert(b.end(), r.ephemeral.begin(), r.ephemeral.end());
+  b.insert(b.end(), r.box.begin(), r.box.end());
+  return b;
+}
+
+// A state after the fixed chain's epoch `after` (1..7), signed by `signer`:
+// its change applied to that epoch's roster, its key boxed to the fixed
+// identity when it is a member.
+grypt::StateRecord next_state(std::uint32_t after, grypt::Change change, const grypt::Identity* subject,
+                              const std::string& name, grypt::Role role, const grypt::Identity& signer,
+                              std::uint8_t key_seed) {
+  const auto& states = fz::fixed_chain().states;
+  grypt::Roster roster;
+  (void)grypt::check_genesis(states[0], fz::group_id(), roster);
+  for (std::uint32_t e = 2; e <= after; ++e)
+    (void)grypt::check_next(states[e - 2], states[e - 1], std::string(fz::group_name), roster);
+  grypt::GroupState s;
+  s.group = fz::group_id();
+  s.epoch = grypt::Epoch(after + 1);
+  s.time = states[after - 1].time + 60;
+  s.expires = s.time + 3600;
+  s.previous = states[after - 1].hash();
+  s.change = change;
+  s.group_name = std::string(fz::group_name);
+  if (subject) {
+    s.subject = subject->public_key();
+    s.subject_name = name;
+    s.role = role;
+    grypt::RosterEntry e{name, subject->public_key(), role};
+    if (change == grypt::Change::add) roster.add(e);
+    if (change == grypt::Change::remove) roster.remove(e.key);
+    if (change == grypt::Change::promote || change == grypt::Change::demote) roster.set_role(e.key, role);
+  }
+  auto key = fz::pattern<32>(key_seed, 5);
+  s.roster = roster.digest();
+  s.commitment = grypt::epoch_commitment(key, s.group, s.epoch);
+  auto bytes = s.sign(signer);
+  grypt::EphemeralKey eph = grypt::EphemeralKey::generate();
+  grypt::StateRecord r{{bytes.begin(), bytes.end()}, eph.public_key(), {}};
+  if (roster.find(fz::identity().public_key())) {
+    grypt::EpochBox b = eph.box(fz::identity().public_key(), s.hash(), key);
+    r.box.assign(b.begin(), b.end());
+  }
+  return r;
+}
+
 void group_cache_seeds() {
   for (std::uint32_t last : {0u, 1u, 2u, 4u, 7u})
     must_parse("chain " + std::to_string(last), [&] {
@@ -282,6 +332,70 @@ void group_cache_seeds() {
           grypt::format_groups_file({{std::string(fz::group_name), reference(std::string(fz::group_name)), ""},
                                      {"other", reference("other", "10.0.0.1", 65535), "alice from the club"}}) +
           "  spaced\t" + reference("spaced").to_string() + " \r\n");
+}
+
+void group_state_seeds() {
+  const auto& records = fz::fixed_chain().records;
+  for (std::uint32_t e = 1; e <= records.size(); ++e)
+    put("group_state", "record-" + std::to_string(e), state_record(records[e - 1]));
+  put("group_state", "state-5-only", state_bytes_of(5));
+  // The next epoch, one of each change, signed by the fixed identity (an
+  // administrator after epoch 6).
+  using grypt::Change;
+  using grypt::Role;
+  const grypt::Identity& me = fz::identity();
+  put("group_state", "next-rotate", state_record(next_state(7, Change::rotate, nullptr, "", Role::member, me, 1)));
+  put("group_state", "next-add-carol",
+      state_record(next_state(7, Change::add, &fz::carol(), "carol.c-2_x", Role::member, me, 2)));
+  put("group_state", "next-add-bob-admin",
+      state_record(next_state(7, Change::add, &fz::bob(), "bob", Role::admin, fz::admin(), 3)));
+  put("group_state", "next-demote-admin",
+      state_record(next_state(7, Change::demote, &fz::admin(), "admin", Role::member, me, 4)));
+  put("group_state", "next-remove-admin",
+      state_record(next_state(7, Change::remove, &fz::admin(), "admin", Role::admin, me, 5)));
+  put("group_state", "next-grant", state_record(next_state(7, Change::grant, &me, "fixed", Role::admin, me, 6)));
+  // Another state of a held epoch, by an admin of the epoch before: a fork.
+  grypt::StateRecord other5 = next_state(4, Change::rotate, nullptr, "", Role::member, fz::admin(), 7);
+  put("group_state", "fork-5", state_record(other5));
+  // A state not signed by an administrator (bob, a member at epoch 4).
+  put("group_state", "not-admin-5", state_record(next_state(4, Change::rotate, nullptr, "", Role::member, fz::bob(), 8)));
+  grypt::Fork f{fz::fixed_chain().states[4], grypt::GroupState::decode(other5.state)};
+  put("group_state", "fork-file", grypt::encode_fork(f));
+  put("group_state", "fork-file-swapped", grypt::encode_fork({f.other, f.held}));
+  std::int64_t t = fz::chain_time;
+  put("group_state", "join-request",
+      grypt::JoinRequest{fz::group_id(), t, me.public_key(), "alice from the club"}.sign(me));
+  put("group_state", "join-request-no-note", grypt::JoinRequest{fz::group_id(), t, fz::carol().public_key(), ""}.sign(fz::carol()));
+  put("group_state", "join-request-long-note",
+      grypt::JoinRequest{fz::group_id(), t, me.public_key(), std::string(grypt::max_note_bytes, 'n')}.sign(me));
+  put("group_state", "server-reference", server_reference().to_string());
+
+  // What the target makes of them: the next states are taken, the other
+  // epoch 5 is a fork, bob's is refused, the fork file and the requests
+  // decode.
+  auto placed = [](const grypt::StateRecord& r) {
+    grypt::GroupChain c = fz::chain_upto(7);
+    return c.take(r, fz::identity());
+  };
+  auto next = next_state(7, Change::rotate, nullptr, "", Role::member, me, 1);
+  must(placed(next).fault == grypt::StateFault::none && placed(next).how == grypt::Placed::How::appended, "next-rotate");
+  for (const auto& [e, c, who, name, role, signer] :
+       std::vector<std::tuple<int, Change, const grypt::Identity*, std::string, Role, const grypt::Identity*>>{
+           {2, Change::add, &fz::carol(), "carol.c-2_x", Role::member, &me},
+           {3, Change::add, &fz::bob(), "bob", Role::admin, &fz::admin()},
+           {4, Change::demote, &fz::admin(), "admin", Role::member, &me},
+           {5, Change::remove, &fz::admin(), "admin", Role::admin, &me},
+           {6, Change::grant, &me, "fixed", Role::admin, &me}})
+    must(placed(next_state(7, c, who, name, role, *signer, static_cast<std::uint8_t>(e))).fault == grypt::StateFault::none,
+         std::string("next-") + grypt::change_name(c));
+  must(placed(other5).fault == grypt::StateFault::forked, "fork-5");
+  must(placed(next_state(4, Change::rotate, nullptr, "", Role::member, fz::bob(), 8)).fault ==
+           grypt::StateFault::not_admin,
+       "not-admin-5");
+  must_parse("fork-file", [&] { (void)grypt::decode_fork(grypt::encode_fork(f), fz::chain_upto(7), "seed"); });
+  must_parse("join-request", [&] {
+    (void)grypt::JoinRequest::decode(grypt::JoinRequest{fz::group_id(), t, me.public_key(), "x"}.sign(me));
+  });
 }
 
 void daemon_request_seeds() {
@@ -616,6 +730,7 @@ int main(int argc, char** argv) {
     key_seeds();
     phc_seeds();
     group_cache_seeds();
+    group_state_seeds();
     daemon_request_seeds();
     daemon_reply_seeds();
     server_frames_seeds();
