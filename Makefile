@@ -147,7 +147,7 @@ $(TESTSERVER): $(BUILD)/test/server/testserver.o $(LIBNET) $(LIBIPC) $(LIBPROTO)
 
 # The load program of bench/server (not installed).
 LOAD := $(BUILD)/grypt-load
-$(LOAD): $(BUILD)/bench/load.o $(LIBNET) $(LIBIPC) $(LIBPROTO) $(LIBGRYPT)
+$(LOAD): $(BUILD)/bench/load.o $(BUILD)/gryptd/commits.o $(LIBNET) $(LIBIPC) $(LIBPROTO) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 

@@ -1,20 +1,38 @@
 // grypt-load: the load program of bench/server. One process, one event
 // loop (standalone Asio, C++20 coroutines), many connections to a
-// gryptserver (man/grypt-protocol.7), each member presenting its own
-// identity's certificate.
+// gryptserver speaking group protocol version 2 (man/grypt-protocol.7),
+// each member presenting its own identity's certificate and pinning the
+// server's key inside the TLS handshake, as gryptd does.
 //
 //   grypt-load keys --count N --out DIR
 //       N fresh identities: DIR/keys, one public key string a line, and
 //       DIR/secrets, their 64-byte secret parts back to back (mode 0600).
-//   grypt-load add --store DIR --group G --keys FILE --first K --count N
-//       [--parallel P] [--chunk C]
-//       Adds keys K..K+N-1 of FILE (a keys file) as members mK..., each with
-//       its own admin request on the running server's socket
-//       (STORE/admin.sock, grypt-protocol.7 ADMINISTRATION), P requests in
-//       flight (default 4): what `gryptserver add` does, without a process
-//       per member. The server still makes one epoch (one transaction) per
-//       member. Prints a JSON line for every C members (default 1000) with
-//       the time they took.
+//   grypt-load admin --reference SERVER-REF --secret FILE --group G --keys FILE
+//       The group's administrator, as an administrator's gryptd is: FILE
+//       holds its identity's 64-byte secret (a keys --count 1 secrets
+//       file), whose key the server lets create groups (gryptserver init
+//       --admin). It connects (TlsStream, the server reference's key
+//       pinned with expect_peer), creates G (the genesis, made and signed
+//       with gryptd/commits.h) and prints {"created":G,"epoch":1,
+//       "reference":"grypt-ref:..."}; then it reads commands on stdin, one
+//       a line, runs each to its end and prints one JSON line for it,
+//       {"n":K,"done":COMMAND,...} (K counts the commands from 1), or
+//       {"n":K,"error":...}:
+//         add FIRST [COUNT] [CHUNK]  add keys FIRST..FIRST+COUNT-1 of the
+//                          keys file as members mFIRST..., one commit (one
+//                          epoch) each, every member's box made anew each
+//                          time, as an administrator's daemon does; a
+//                          progress line every CHUNK adds (default 1000)
+//         rotate | remove I   one change (I: member mI), timed: "t0" before
+//                          the commit is made, "t_made" once it is,
+//                          "t_sent" once its last part is written, "t1"
+//                          when the server says committed (CLOCK_REALTIME)
+//         connect SERVER-REF  connect again (the server restarted): prints
+//                          the group reference with the new endpoints
+//         quit
+//       Between commands it pings the server every 60 s, so that it is not
+//       closed as idle. Every state the server sends back is taken by its
+//       chain (GroupChain::take): the administrator's own check.
 //   grypt-load cert --out DIR
 //       Ed25519 certificates for openssl s_server/s_time: DIR/server.crt,
 //       server.key, client.crt, client.key (PEM) and client.secret (the
@@ -25,17 +43,19 @@
 //       N persistent member sessions (members K..K+N-1 of FILE); a session
 //       not synced after S seconds (default 30) counts as failed. Prints one
 //       JSON line when all are set up, then one line per pushed epoch once
-//       every live session holds it; keeps the sessions (pong, ping every
-//       60 s) until SIGTERM. SIGUSR1 writes the per-epoch arrival report to
-//       F; SIGTERM writes it (to F, or stdout) and exits.
+//       every live session holds it and its boxes are checked; keeps the
+//       sessions (pong, ping every 60 s) until SIGTERM. SIGUSR1 writes the
+//       per-epoch arrival report to F; SIGTERM writes it (to F, or stdout)
+//       and exits.
 //   grypt-load joins --reference REF --secrets FILE --count N --concurrency C
 //       [--first K] [--members M] [--sources ...] [--probe I]
-//       N full joins, C at a time: connect, handshake, welcome checked,
-//       hello, the newest state received and checked, synced, close.
+//       N full joins, C at a time: connect, handshake (pinned), welcome
+//       checked, hello, the newest state received and checked, synced,
+//       close.
 //   grypt-load handshakes --host H --port P --secret FILE --count N
 //       --concurrency C [--sources ...]
 //       N TLS 1.3 handshakes as grypt's client makes them (Ed25519 client
-//       certificate, ALPN grypt/1), each followed by one line sent and its
+//       certificate, ALPN grypt/2), each followed by one line sent and its
 //       echo read back (openssl s_server -rev), then close.
 //   grypt-load flood --host H --port P --count N
 //       --kind garbage|stall|handshake-stall [--reconnect-ms MS] [--sources ...]
@@ -45,25 +65,30 @@
 //       open or opening; until SIGTERM.
 //
 // Members and the chain. A member that holds nothing of a group receives
-// every state from the epoch it was added in, so members that connect to a
-// group with thousands of epochs would each receive thousands of states.
-// Members' daemons hold their chain; so do these sessions: one "probe"
-// session (by default the last member of the range: bench/server adds it
-// last) connects first holding nothing, checks the chain it receives in
-// full (check_next_state), and every other session says in its hello that
-// it holds the newest epoch with its head (joins: the one before the newest,
-// so that each join receives and checks one state).
+// every state from the genesis, so members that connect to a group with
+// thousands of epochs would each receive thousands of states. Members'
+// daemons hold their chain; so do these sessions: one "probe" session (by
+// default the last member of the range: bench/server adds it last)
+// connects first holding nothing and takes every state it receives into a
+// GroupChain (GroupChain::take: format, group, signer an administrator of
+// the epoch before, chain, roster digest, and its own box against the
+// commitment), and every other session says in its hello that it holds the
+// newest epoch with its head, and which epochs it lacks the keys of (those
+// before it was added), as its daemon would (joins: the epoch before the
+// newest, so that each join receives and checks one state).
 //
-// Checking, cheaply but completely: each new epoch's state is checked in
-// full once (check_next_state: format, group, signer, signature, chain,
-// box, commitment) by the first session that receives it. Every other
-// session requires the same 252 bytes, the next epoch after the one it
-// holds, and a box that opens with its own key (crypto_box_beforenm of the
-// server's and the member's X25519 keys, computed once per session) to the
-// same epoch key. The server's welcome is checked in full once (its key's
-// fingerprint against the reference, its Ed25519 half against the
-// certificate); later welcomes must be the same bytes over a certificate of
-// the same key.
+// Checking, cheaply but completely: each new epoch's state is taken by the
+// chain once, by the first session that receives it (with that session's
+// box). Every other session requires the same 480 bytes, the next epoch
+// after the one it holds, and a box (a member of the epoch has one) that
+// opens with its own identity to the epoch key the chain holds. Opening a
+// box costs an X25519 per member and epoch (group protocol version 2 boxes
+// every epoch key to every member under the commit's ephemeral key), so
+// the sessions of `hold` open the boxes of a pushed epoch once every live
+// session has received it: the arrival times are not those of the load's
+// own box opening. The server's welcome is checked in full once (its key
+// against the reference's; the handshake pinned its Ed25519 half); later
+// welcomes must be the same bytes.
 //
 // Times: arrival times are CLOCK_REALTIME, taken right after the read that
 // brought the synced frame of the epoch (the member holds the epoch then).
@@ -78,7 +103,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,21 +119,24 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "cli/options.h"
 #include "core/encoding.h"
+#include "core/epoch_box.h"
 #include "core/group.h"
-#include "proto/admin.h"
+#include "core/group_cache.h"
+#include "core/reference.h"
+#include "gryptd/commits.h"
+#include "net/tls.h"
 #include "proto/frame.h"
 #include "proto/server.h"
-#include "net/tls.h"
-#include "cli/options.h"
 
 namespace grypt {
 namespace {
@@ -117,7 +144,6 @@ namespace {
 using asio::awaitable;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
-using BoxKey = std::array<std::uint8_t, crypto_box_BEFORENMBYTES>;
 
 // --- small helpers -----------------------------------------------------------
 
@@ -286,7 +312,32 @@ std::uint8_t read_buffer[16384];
 // Like net/tls.h's TlsStream (an SSL object driven directly on the
 // non-blocking socket), but the certificate may be set per connection, so
 // that thousands of members share one SSL_CTX, and reads go to the shared
-// buffer without suspending.
+// buffer without suspending. The pin is TlsStream::expect_peer's: the
+// server's certificate is checked against the reference's key inside the
+// handshake, before the member's certificate is sent.
+
+int pin_index() {
+  static int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+int check_pin(int, X509_STORE_CTX* ctx) {
+  if (X509_STORE_CTX_get_error_depth(ctx) != 0) return 1;
+  SSL* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  const auto* expected = static_cast<const Ed25519Key*>(SSL_get_ex_data(ssl, pin_index()));
+  X509* cert = X509_STORE_CTX_get_current_cert(ctx);
+  EVP_PKEY* key = cert ? X509_get0_pubkey(cert) : nullptr;
+  Ed25519Key got{};
+  std::size_t n = got.size();
+  if (expected == nullptr || key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_ED25519 ||
+      EVP_PKEY_get_raw_public_key(key, got.data(), &n) != 1 || n != got.size() ||
+      std::memcmp(got.data(), expected->data(), got.size()) != 0) {
+    X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+  return 1;
+}
+
 class Conn {
  public:
   explicit Conn(asio::io_context& io) : sock(io) {}
@@ -311,13 +362,19 @@ class Conn {
     }
   }
 
-  void start_tls(SSL_CTX* ctx, const MemberCert* member) {
+  // `pin`: the server's Ed25519 key, checked in the handshake (it must
+  // outlive the handshake).
+  void start_tls(SSL_CTX* ctx, const MemberCert* member, const Ed25519Key* pin = nullptr) {
     sock.non_blocking(true);
     ssl = SSL_new(ctx);
     if (!ssl) throw TlsError("SSL_new: " + openssl_error());
     if (member && (SSL_use_certificate(ssl, member->cert) != 1 ||
                    SSL_use_PrivateKey(ssl, member->key) != 1))
       throw TlsError("cannot use the member's certificate: " + openssl_error());
+    if (pin) {
+      SSL_set_ex_data(ssl, pin_index(), const_cast<Ed25519Key*>(pin));
+      SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, check_pin);
+    }
     SSL_set_fd(ssl, static_cast<int>(sock.native_handle()));
     SSL_set_connect_state(ssl);
   }
@@ -332,6 +389,8 @@ class Conn {
         co_await sock.async_wait(tcp::socket::wait_read, use_awaitable);
       else if (e == SSL_ERROR_WANT_WRITE)
         co_await sock.async_wait(tcp::socket::wait_write, use_awaitable);
+      else if (SSL_get_verify_result(ssl) == X509_V_ERR_APPLICATION_VERIFICATION)
+        throw PinError("the server's certificate is not over the key its reference names");
       else if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
         throw TlsError("the connection was closed during the handshake");
       else
@@ -341,8 +400,8 @@ class Conn {
     const unsigned char* proto = nullptr;
     unsigned int len = 0;
     SSL_get0_alpn_selected(ssl, &proto, &len);
-    if (len != 7 || std::memcmp(proto, "grypt/1", 7) != 0)
-      throw TlsError("the server does not speak grypt/1");
+    if (len != 7 || std::memcmp(proto, "grypt/2", 7) != 0)
+      throw TlsError("the server does not speak grypt/2");
     X509* cert = SSL_get0_peer_certificate(ssl);
     EVP_PKEY* key = cert ? X509_get0_pubkey(cert) : nullptr;
     std::size_t n = peer_key.size();
@@ -423,20 +482,24 @@ class Conn {
 
 // --- the group: reference, server key, chain ------------------------------------------
 
-struct ChainEntry {
-  std::vector<std::uint8_t> bytes;
-  GroupState state;
-  StateHash hash{};
-  std::array<std::uint8_t, 32> key{};
-  bool has_key = false;
-};
-
 struct EpochStat {
   std::uint64_t count = 0;
   double first = 0, last = 0;
   std::vector<double> times;
   bool complete = false;
 };
+
+// The server's Ed25519 key, as a TLS pin.
+Ed25519Key pin_of(const PublicKey& server) {
+  Ed25519Key k;
+  std::copy(server.ed25519().begin(), server.ed25519().end(), k.begin());
+  return k;
+}
+
+tcp::endpoint endpoint_of(const std::vector<Endpoint>& endpoints) {
+  if (endpoints.empty()) throw UsageError("the reference names no endpoint");
+  return endpoint_of(endpoints[0].host, endpoints[0].port);
+}
 
 // What hold and joins share: the group, the server's key and the chain.
 class Group {
@@ -445,121 +508,134 @@ class Group {
         const std::string& sources)
       : io(io),
         ref(GroupReference::parse(reference)),
-        gid(ref.group_id()),
+        pin(pin_of(ref.server)),
         secrets(secrets_path),
-        target(endpoint_of(ref.host, ref.port)),
+        target(endpoint_of(ref.endpoints)),
         sources(parse_sources(sources)),
         // The context's own certificate is never shown: each connection
         // sets its member's.
-        tls(TlsContext::Role::client, Identity::generate()) {}
+        tls(TlsContext::Role::client, Identity::generate()),
+        chain(ref.group, ref.name) {}
 
   const asio::ip::address* source_for(std::size_t i) const {
     return sources.empty() ? nullptr : &sources[i % sources.size()];
   }
 
+  Identity member(std::size_t index) const { return Identity::from_secret(secrets.at(index)); }
+
   // Checks the welcome (a frame body) over a connection whose certificate
-  // has `peer`; "" when good, else why.
+  // has `peer` (pinned in the handshake); "" when good, else why.
   std::string check_welcome(const std::vector<std::uint8_t>& body, const Ed25519Key& peer) {
-    if (server && body == welcome_body)
-      return std::equal(peer.begin(), peer.end(), server->ed25519().begin())
-                 ? ""
-                 : "the certificate's key is not the server's";
+    if (!std::equal(peer.begin(), peer.end(), pin.begin())) return "the certificate's key is not the server's";
+    if (!welcome_body.empty() && body == welcome_body) return "";
     proto::FromServer m = proto::decode_from_server(body);
     const auto* w = std::get_if<proto::Welcome>(&m);
     if (!w) return "the first frame is not a welcome";
-    if (w->server.fingerprint() != ref.server) return "the server's key is not the reference's";
-    if (!std::equal(peer.begin(), peer.end(), w->server.ed25519().begin()))
-      return "the certificate's key is not the welcome's";
-    if (server && !(w->server == *server)) return "the server's key changed";
-    server = w->server;
+    if (!(w->server == ref.server)) return "the server's key is not the reference's";
     welcome_body = body;
     return "";
   }
 
-  BoxKey box_key(const Identity& member) const {
-    BoxKey k;
-    if (crypto_box_beforenm(k.data(), server->x25519().data(), member.secret().data() + 32) != 0)
-      throw Error("crypto_box_beforenm failed");
-    return k;
+  // The epochs up to `held` whose keys `key` lacks: those it was not a
+  // member of, as the chain's spans of membership say.
+  std::vector<std::pair<Epoch, Epoch>> lacking(const PublicKey& key, std::uint32_t held) {
+    // The spans by key, made again when the chain has grown.
+    if (spans_at_ != chain.memberships().size()) {
+      spans_.clear();
+      for (const Membership& m : chain.memberships()) spans_[m.key].push_back(&m);
+      spans_at_ = chain.memberships().size();
+    }
+    std::vector<bool> has(held + 1, false);
+    if (auto it = spans_.find(key); it != spans_.end())
+      for (const Membership* m : it->second)
+        for (std::uint32_t e = m->since.value(); e <= held && (!m->until || e < m->until->value()); ++e) has[e] = true;
+    std::vector<std::pair<Epoch, Epoch>> out;
+    for (std::uint32_t e = 1; e <= held; ++e) {
+      if (has[e]) continue;
+      if (!out.empty() && out.back().second.value() + 1 == e)
+        out.back().second = Epoch(e);
+      else
+        out.emplace_back(Epoch(e), Epoch(e));
+    }
+    // The protocol takes 64 ranges at most; more are not sent (the server
+    // then sends no history for the rest, of which the bench has none).
+    if (out.size() > proto::max_lacking) out.resize(proto::max_lacking);
+    return out;
   }
 
-  std::vector<std::uint8_t> hello_frame(const PublicKey& key, std::uint32_t holds) const {
-    proto::GroupWant want{ref.group, {}, {}, {}, {}, ""};
+  std::vector<std::uint8_t> hello_frame(const PublicKey& key, std::uint32_t holds) {
+    proto::GroupWant want{ref.name, {}, {}, {}, {}};
     if (holds) {
       want.epoch = Epoch(holds);
-      want.head = chain.at(holds).hash;
+      want.head = chain.hash(Epoch(holds));
+      want.lacking = lacking(key, holds);
     }
     proto::Hello h{key, {want}};
     return frame(proto::encode(proto::FromMember{h}));
   }
 
-  // Checks a state for member `index` holding `held` (0: nothing) and
-  // moves `held` on; "" when accepted, else why.
-  std::string check_state(const proto::State& st, std::uint32_t& held, const BoxKey* bk,
-                          std::size_t index) {
+  // The cheap part of a state's check for a member holding `held` (0:
+  // nothing): its group, the next epoch, and, for an epoch the chain holds,
+  // the same bytes; a new epoch is taken by the chain with member `index`'s
+  // box (the full check). Moves `held` on; "" when accepted, else why.
+  // *box_checked says whether the member's box was checked too.
+  std::string check_state(const proto::State& st, std::uint32_t& held, std::size_t index, bool& box_checked) {
+    box_checked = false;
     std::uint32_t e = st.epoch.value();
-    if (st.group != ref.group) return "a state of another group";
+    if (st.group != ref.name) return "a state of another group";
     if (held != 0 && e != held + 1) return "epoch " + std::to_string(e) + " after " + std::to_string(held);
-    auto it = chain.find(e);
-    if (it == chain.end()) {
-      // A new epoch: the full check, once.
-      std::optional<GroupState> before;
-      if (held != 0) before = chain.at(held).state;
-      Identity id = Identity::from_secret(secrets.at(index));
-      ChainCheck c = check_next_state(st.state, gid, *server, before, st.key, id);
-      if (c.result != ChainCheck::Result::accepted) return chain_result_text(c.result);
-      ChainEntry en;
-      en.bytes = st.state;
-      en.state = c.state;
-      en.hash = c.state.hash();
-      if (!c.epoch_key.empty()) {
-        std::memcpy(en.key.data(), c.epoch_key.data(), 32);
-        en.has_key = true;
-      }
-      chain.emplace(e, std::move(en));
+    if (held == 0 && chain.empty() && e != 1) return "epoch " + std::to_string(e) + " before the genesis";
+    if (const GroupState* mine = chain.state(st.epoch)) {
+      auto bytes = mine->encode();
+      if (!std::equal(bytes.begin(), bytes.end(), st.state.begin(), st.state.end()))
+        return "a state other than the one other members got";
       held = e;
       return "";
     }
-    ChainEntry& en = it->second;
-    if (st.state != en.bytes) return "a state other than the one other members got";
-    if (st.key.empty()) return "no epoch key";
-    std::array<std::uint8_t, 32> k;
-    bool opened;
-    if (bk) {
-      opened = crypto_box_open_easy_afternm(k.data(), st.key.data() + crypto_box_NONCEBYTES,
-                                            st.key.size() - crypto_box_NONCEBYTES, st.key.data(),
-                                            bk->data()) == 0;
-    } else {
-      Identity id = Identity::from_secret(secrets.at(index));
-      auto key = open_epoch_box(st.key, id, *server);
-      opened = key.has_value();
-      if (opened) std::memcpy(k.data(), key->data(), 32);
-    }
-    if (!opened) return "the epoch key's box does not open";
-    if (en.has_key) {
-      if (sodium_memcmp(k.data(), en.key.data(), 32) != 0) return "an epoch key other than other members got";
-    } else {
-      if (epoch_commitment(k, gid, st.epoch) != en.state.commitment) return "the epoch key does not match the state";
-      en.key = k;
-      en.has_key = true;
-    }
-    sodium_memzero(k.data(), k.size());
+    // Sessions receive only epochs they are members of: each has its box.
+    if (st.box.empty()) return "no box of epoch " + std::to_string(e);
+    Placed p = chain.take({st.state, st.ephemeral, st.box}, member(index));
+    if (p.fault != StateFault::none)
+      return std::string(state_fault_text(p.fault)) + (p.why.empty() ? "" : ": " + p.why);
+    box_checked = true;
     held = e;
     return "";
   }
 
-  std::uint32_t head() const { return chain.empty() ? 0 : chain.rbegin()->first; }
+  // The member's own box of epoch `e`: it has one (it is a member of the
+  // epoch), it opens with its identity, and to the key the chain holds (or,
+  // the first box of that epoch's key, to the key the state commits to).
+  std::string check_box(Epoch e, const EphemeralPublic& ephemeral, std::span<const std::uint8_t> box,
+                        std::size_t index) {
+    if (box.empty()) return "no box of epoch " + e.to_string();
+    Identity id = member(index);
+    if (const SecretBytes* k = chain.key(e)) {
+      std::optional<SecretBytes> got = open_box(box, id, ephemeral, chain.hash(e));
+      if (!got) return "its box of epoch " + e.to_string() + " does not open";
+      if (!ct_equal(got->span(), k->span())) return "an epoch key other than other members got";
+      return "";
+    }
+    auto state = chain.state(e)->encode();
+    Placed p = chain.take({{state.begin(), state.end()}, ephemeral, {box.begin(), box.end()}}, id);
+    if (p.fault != StateFault::none) return state_fault_text(p.fault);
+    return "";
+  }
+
+  std::uint32_t head() const { return chain.empty() ? 0 : chain.head().epoch.value(); }
 
   asio::io_context& io;
   GroupReference ref;
-  GroupId gid;
+  Ed25519Key pin;
   Secrets secrets;
   tcp::endpoint target;
   std::vector<asio::ip::address> sources;
   TlsContext tls;
-  std::optional<PublicKey> server;
   std::vector<std::uint8_t> welcome_body;
-  std::map<std::uint32_t, ChainEntry> chain;
+  GroupChain chain;
+
+ private:
+  std::map<PublicKey, std::vector<const Membership*>> spans_;
+  std::size_t spans_at_ = 0;
 };
 
 // Reads the next frame of `c` into `in`; nullopt at the end of the stream.
@@ -578,16 +654,17 @@ awaitable<std::optional<std::vector<std::uint8_t>>> next_frame(Conn& c, FrameBuf
   }
 }
 
-// The probe: member `index` connects holding nothing and checks every state
-// it receives in full, building the chain.
+// The probe: member `index` connects holding nothing and takes every state
+// it receives into the chain (GroupChain::take checks each in full, and its
+// box from the epoch that added it).
 awaitable<void> probe(Group& g, std::size_t index) {
-  Identity id = Identity::from_secret(g.secrets.at(index));
+  Identity id = g.member(index);
   MemberCert cert(id);
   Conn c(g.io);
   c.open(g.target, g.source_for(index));
   tcp::endpoint to = g.target;
   co_await c.sock.async_connect(to, use_awaitable);
-  c.start_tls(g.tls.get(), &cert);
+  c.start_tls(g.tls.get(), &cert, &g.pin);
   co_await c.handshake();
   FrameBuffer in;
   auto first = co_await next_frame(c, in, nullptr);
@@ -596,39 +673,38 @@ awaitable<void> probe(Group& g, std::size_t index) {
   if (!why.empty()) throw Error("probe: " + why);
   std::vector<std::uint8_t> hello = g.hello_frame(id.public_key(), 0);
   co_await c.write_all(hello);
-  std::optional<GroupState> held;
-  std::size_t states = 0;
+  std::size_t states = 0, keys = 0;
   for (;;) {
     auto body = co_await next_frame(c, in, nullptr);
     if (!body) throw Error("probe: the server closed the connection before synced");
     proto::FromServer m = proto::decode_from_server(*body);
     if (const auto* st = std::get_if<proto::State>(&m)) {
-      ChainCheck ch = check_next_state(st->state, g.gid, *g.server, held, st->key, id);
-      if (ch.result != ChainCheck::Result::accepted)
-        throw Error(std::string("probe: a state failed its check: ") + chain_result_text(ch.result));
-      ChainEntry en;
-      en.bytes = st->state;
-      en.state = ch.state;
-      en.hash = ch.state.hash();
-      if (!ch.epoch_key.empty()) {
-        std::memcpy(en.key.data(), ch.epoch_key.data(), 32);
-        en.has_key = true;
-      }
-      g.chain[st->epoch.value()] = std::move(en);
-      held = ch.state;
+      if (st->group != g.ref.name) throw Error("probe: a state of another group");
+      Placed p = g.chain.take({st->state, st->ephemeral, st->box}, id);
+      if (p.fault != StateFault::none)
+        throw Error(std::string("probe: a state failed its check: ") + state_fault_text(p.fault) +
+                    (p.why.empty() ? "" : ": " + p.why));
+      if (p.how != Placed::How::appended) throw Error("probe: a state sent twice");
       ++states;
+      keys += !st->box.empty();
+    } else if (const auto* h = std::get_if<proto::History>(&m)) {
+      if (!g.chain.take_history(h->grant, h->epoch, h->box, id))
+        throw Error("probe: a history box of epoch " + h->epoch.to_string() + " does not open");
     } else if (const auto* sy = std::get_if<proto::Synced>(&m)) {
       if (sy->epoch.value() != g.head()) throw Error("probe: synced at an epoch it did not get");
       break;
     } else if (std::get_if<proto::NotMember>(&m)) {
-      throw Error("probe: member " + std::to_string(index) + " is not a member of " + g.ref.group);
+      throw Error("probe: member " + std::to_string(index) + " is not a member of " + g.ref.name);
     } else if (const auto* e = std::get_if<proto::ErrorReply>(&m)) {
       throw Error("probe: the server said " + e->code + ": " + e->message);
     }
   }
   c.close();
+  if (!g.chain.roster().find(id.public_key())) throw Error("probe: not in the newest roster");
+  if (g.chain.newest_key() != g.chain.head().epoch) throw Error("probe: no key of the newest epoch");
   progress("probe: member " + std::to_string(index) + " received " + std::to_string(states) +
-           " state(s), checked in full; the newest is epoch " + std::to_string(g.head()));
+           " state(s), checked in full, " + std::to_string(keys) + " with its box; the newest is epoch " +
+           std::to_string(g.head()) + " of " + std::to_string(g.chain.roster().size()) + " members");
 }
 
 // --- hold -------------------------------------------------------------------------
@@ -637,7 +713,6 @@ struct Session {
   explicit Session(asio::io_context& io, std::uint32_t index) : conn(io), index(index) {}
   Conn conn;
   FrameBuffer in;
-  BoxKey box{};
   std::uint32_t index;
   std::uint32_t held = 0;
   bool synced = false, closed = false, removed = false, writing = false;
@@ -769,14 +844,13 @@ class Hold {
       tcp::endpoint to = g_.target;
       co_await s.conn.sock.async_connect(to, use_awaitable);
       ++connected_;
-      s.conn.start_tls(g_.tls.get(), &cert);
+      s.conn.start_tls(g_.tls.get(), &cert, &g_.pin);
     }
     co_await s.conn.handshake();
     auto first = co_await next_frame(s.conn, s.in, nullptr);
     if (!first) throw Error("closed before the welcome");
     std::string why = g_.check_welcome(*first, s.conn.peer_key);
     if (!why.empty()) throw Error(why);
-    s.box = g_.box_key(id);
     s.held = g_.head();
     hello = g_.hello_frame(id.public_key(), s.held);
     co_await s.conn.write_all(hello);
@@ -785,8 +859,12 @@ class Hold {
       if (!body) throw Error("closed before synced");
       proto::FromServer m = proto::decode_from_server(*body);
       if (const auto* st = std::get_if<proto::State>(&m)) {
-        why = g_.check_state(*st, s.held, &s.box, s.index);
+        bool box_checked = false;
+        why = g_.check_state(*st, s.held, s.index, box_checked);
+        if (why.empty() && !box_checked) why = g_.check_box(st->epoch, st->ephemeral, st->box, s.index);
         if (!why.empty()) throw Error("state refused: " + why);
+      } else if (const auto* h = std::get_if<proto::History>(&m)) {
+        if (!g_.chain.take_history(h->grant, h->epoch, h->box, id)) throw Error("a history box does not open");
       } else if (const auto* sy = std::get_if<proto::Synced>(&m)) {
         if (sy->epoch.value() != s.held) throw Error("synced at an epoch it does not hold");
         break;
@@ -825,10 +903,18 @@ class Hold {
   void handle(Session& s, const std::vector<std::uint8_t>& body) {
     proto::FromServer m = proto::decode_from_server(body);
     if (const auto* st = std::get_if<proto::State>(&m)) {
-      std::string why = g_.check_state(*st, s.held, &s.box, s.index);
+      bool box_checked = false;
+      std::string why = g_.check_state(*st, s.held, s.index, box_checked);
       if (!why.empty()) {
         ++refused_;
         throw Error("state of epoch " + std::to_string(st->epoch.value()) + " refused: " + why);
+      }
+      // The box is opened once every live session has the epoch.
+      if (!box_checked) boxes_.push_back({&s, st->epoch, st->ephemeral, st->box});
+    } else if (const auto* h = std::get_if<proto::History>(&m)) {
+      if (!g_.chain.take_history(h->grant, h->epoch, h->box, g_.member(s.index))) {
+        ++refused_;
+        throw Error("a history box of epoch " + h->epoch.to_string() + " does not open");
       }
     } else if (const auto* sy = std::get_if<proto::Synced>(&m)) {
       if (sy->epoch.value() != s.held) throw Error("synced at an epoch it does not hold");
@@ -865,13 +951,33 @@ class Hold {
     check_complete();
   }
 
-  // An epoch is complete when every live session holds it.
+  // An epoch is complete when every live session holds it: then the boxes
+  // received are opened (a session whose box does not open, or opens to
+  // another key, is refused and closed).
   void check_complete() {
+    if (checking_) return;
     for (auto& [e, es] : stats_) {
       if (es.complete || es.count < alive_) continue;
+      check_boxes();
       es.complete = true;
       out_line(epoch_json(e, es, true));
     }
+  }
+
+  void check_boxes() {
+    checking_ = true;
+    while (!boxes_.empty()) {
+      PendingBox b = std::move(boxes_.front());
+      boxes_.pop_front();
+      if (b.session->closed) continue;
+      std::string why = g_.check_box(b.epoch, b.ephemeral, b.box, b.session->index);
+      ++boxes_checked_;
+      if (why.empty()) continue;
+      ++refused_;
+      note_close(*b.session, "state of epoch " + b.epoch.to_string() + " refused: " + why);
+      end(*b.session);
+    }
+    checking_ = false;
   }
 
   std::string epoch_json(std::uint32_t e, EpochStat& es, bool complete) {
@@ -926,11 +1032,13 @@ class Hold {
   }
 
   void write_report(const std::string& path) {
+    check_boxes();
     std::string text = "{\"report\":\"hold\",\"time\":" + fixed(realtime()) +
                        ",\"sessions\":" + std::to_string(count_) + ",\"synced\":" + std::to_string(synced_) +
                        ",\"failed\":" + std::to_string(failed_sessions_) + ",\"alive\":" + std::to_string(alive_) +
                        ",\"lost\":" + std::to_string(lost_) + ",\"removed\":" + std::to_string(removed_) +
-                       ",\"refused\":" + std::to_string(refused_) + ",\"setup_done\":" +
+                       ",\"refused\":" + std::to_string(refused_) + ",\"boxes_checked\":" + std::to_string(boxes_checked_) +
+                       ",\"setup_done\":" +
                        (setup_done_ ? "true" : "false") + "}\n";
     for (auto& [e, es] : stats_) text += epoch_json(e, es, es.complete) + "\n";
     if (path == "-") {
@@ -956,9 +1064,16 @@ class Hold {
   asio::steady_timer ping_timer_;
   std::vector<std::unique_ptr<Session>> sessions_;
   std::size_t next_ = 0, done_ = 0, connected_ = 0, synced_ = 0, failed_sessions_ = 0;
-  std::size_t alive_ = 0, lost_ = 0, removed_ = 0, refused_ = 0;
+  std::size_t alive_ = 0, lost_ = 0, removed_ = 0, refused_ = 0, boxes_checked_ = 0;
   std::string first_error_;
-  bool setup_done_ = false, failed_ = false;
+  bool setup_done_ = false, failed_ = false, checking_ = false;
+  struct PendingBox {
+    Session* session;
+    Epoch epoch;
+    EphemeralPublic ephemeral;
+    std::vector<std::uint8_t> box;
+  };
+  std::deque<PendingBox> boxes_;
   double read_time_ = 0, last_synced_ = 0;
   std::map<std::uint32_t, EpochStat> stats_;
 };
@@ -967,7 +1082,6 @@ class Hold {
 
 struct Joiner {
   MemberCert cert;
-  BoxKey box{};
   std::vector<std::uint8_t> hello;
 };
 
@@ -997,7 +1111,7 @@ class Joins {
  private:
   awaitable<void> main() {
     co_await probe(g_, probe_);
-    if (g_.chain.size() < 2)
+    if (g_.head() < 2)
       throw Error("the probe received one state only: rotate the group once, so that joins can "
                   "hold the epoch before the newest and receive the newest");
     holds_ = g_.head() - 1;
@@ -1007,7 +1121,7 @@ class Joins {
     joiners_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
       Identity id = Identity::from_secret(g_.secrets.at(first_ + i));
-      Joiner j{MemberCert(id), g_.box_key(id), g_.hello_frame(id.public_key(), holds_)};
+      Joiner j{MemberCert(id), g_.hello_frame(id.public_key(), holds_)};
       joiners_.push_back(std::move(j));
     }
     progress("joins: " + std::to_string(n) + " members prepared in " + fixed(monotime() - p0, 2) +
@@ -1052,7 +1166,7 @@ class Joins {
     c.open(g_.target, g_.source_for(next_));
     tcp::endpoint to = g_.target;
     co_await c.sock.async_connect(to, use_awaitable);
-    c.start_tls(g_.tls.get(), &j.cert);
+    c.start_tls(g_.tls.get(), &j.cert, &g_.pin);
     co_await c.handshake();
     FrameBuffer in;
     auto first = co_await next_frame(c, in, nullptr);
@@ -1067,7 +1181,9 @@ class Joins {
       if (!body) co_return "closed before synced";
       proto::FromServer msg = proto::decode_from_server(*body);
       if (const auto* st = std::get_if<proto::State>(&msg)) {
-        why = g_.check_state(*st, held, &j.box, first_ + m);
+        bool box_checked = false;
+        why = g_.check_state(*st, held, first_ + m, box_checked);
+        if (why.empty() && !box_checked) why = g_.check_box(st->epoch, st->ephemeral, st->box, first_ + m);
         if (!why.empty()) co_return "state refused: " + why;
         got_state = true;
       } else if (const auto* sy = std::get_if<proto::Synced>(&msg)) {
@@ -1297,91 +1413,350 @@ class Flood {
   std::size_t open_ = 0, opened_ = 0, closed_ = 0, errors_ = 0;
 };
 
-// --- add (over the admin socket) -------------------------------------------------------
+// --- admin: the group's administrator ---------------------------------------------------
 
-int admin_connect(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw SystemError("cannot make a socket", errno);
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) throw UsageError("the store path is too long for a socket");
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    int e = errno;
-    ::close(fd);
-    throw SystemError("cannot reach the server at " + path + " (is it running?)", e);
-  }
-  return fd;
-}
-
-int do_add(const std::string& store, const std::string& group, const std::string& keys_path,
-           std::size_t first, std::size_t count, std::size_t parallel, std::size_t chunk) {
-  std::vector<std::uint8_t> raw = read_file(keys_path);
+// The keys of a keys file, one public key string a line.
+std::vector<std::string> read_keys(const std::string& path) {
+  std::vector<std::uint8_t> raw = read_file(path);
+  std::string all(raw.begin(), raw.end());
   std::vector<std::string> keys;
-  {
-    std::string all(raw.begin(), raw.end()), line;
-    std::size_t at = 0;
-    while (at < all.size()) {
-      std::size_t nl = all.find('\n', at);
-      if (nl == std::string::npos) nl = all.size();
-      if (nl > at) keys.push_back(all.substr(at, nl - at));
-      at = nl + 1;
+  std::size_t at = 0;
+  while (at < all.size()) {
+    std::size_t nl = all.find('\n', at);
+    if (nl == std::string::npos) nl = all.size();
+    if (nl > at) keys.push_back(all.substr(at, nl - at));
+    at = nl + 1;
+  }
+  return keys;
+}
+
+std::string json_text(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+    out += c;
+  }
+  return out + "\"";
+}
+
+class Admin {
+ public:
+  Admin(asio::io_context& io, const std::string& server_reference, const Identity& id, std::string group,
+        std::string keys_path)
+      : io_(io), server_(ServerReference::parse(server_reference)), id_(id), group_(std::move(group)),
+        keys_path_(std::move(keys_path)), tls_(TlsContext::Role::client, id_), wake_(io), ping_timer_(io) {
+    if (std::string d = group_name_defect(group_); !d.empty()) throw UsageError("--group: " + d);
+  }
+
+  int run() {
+    // Commands come from a thread that reads stdin (a pipe, a FIFO or a
+    // file alike) and hands each line to the loop.
+    std::thread reader([this] {
+      std::string line;
+      char buf[4096];
+      for (;;) {
+        ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        line.append(buf, static_cast<std::size_t>(n));
+        for (std::size_t nl; (nl = line.find('\n')) != std::string::npos; line.erase(0, nl + 1)) {
+          std::string one = line.substr(0, nl);
+          asio::post(io_, [this, one] { commands_.push_back(one); wake_.cancel(); });
+        }
+      }
+      asio::post(io_, [this] { stdin_done_ = true; wake_.cancel(); });
+    });
+    reader.detach();
+    bool failed = false;
+    asio::co_spawn(io_, main(), [&](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          progress(std::string("admin: ") + x.what());
+        }
+        failed = true;
+      }
+      io_.stop();
+    });
+    asio::co_spawn(io_, pinger(), asio::detached);
+    io_.run();
+    std::fflush(stdout);
+    // The reader thread may be blocked in read(): the process ends.
+    ::_exit(failed ? exit_error : exit_ok);
+  }
+
+ private:
+  awaitable<void> main() {
+    busy_ = true;
+    co_await connect();
+    co_await create();
+    busy_ = false;
+    for (std::uint64_t n = 1;; ++n) {
+      while (commands_.empty() && !stdin_done_) {
+        wake_.expires_at(asio::steady_timer::time_point::max());
+        asio::error_code ec;
+        co_await wake_.async_wait(asio::redirect_error(use_awaitable, ec));
+      }
+      if (commands_.empty()) {
+        if (stream_) stream_->close();
+        co_return;
+      }
+      std::string line = commands_.front();
+      commands_.pop_front();
+      std::vector<std::string> w;
+      for (std::size_t at = 0; at < line.size();) {
+        std::size_t end = line.find_first_of(" \t\r", at);
+        if (end == std::string::npos) end = line.size();
+        if (end > at) w.push_back(line.substr(at, end - at));
+        at = end + 1;
+      }
+      if (w.empty()) {
+        --n;
+        continue;
+      }
+      std::string head = "{\"n\":" + std::to_string(n) + ",";
+      // (GCC 12 destroys temporaries of a co_await expression twice: the
+      // arguments below are named locals.)
+      busy_ = true;
+      try {
+        if (w[0] == "quit") {
+          if (stream_) stream_->close();
+          co_return;
+        }
+        if (w[0] == "add" && (w.size() >= 2 && w.size() <= 4)) {
+          std::size_t first = std::stoul(w[1]), count = w.size() > 2 ? std::stoul(w[2]) : 1;
+          std::size_t chunk = w.size() > 3 ? std::max<std::size_t>(1, std::stoul(w[3])) : 1000;
+          std::string r = co_await add(first, count, chunk);
+          out_line(head + r);
+        } else if (w[0] == "rotate" && w.size() == 1) {
+          Proposal p{Change::rotate, std::nullopt, false};
+          std::string r = co_await change(p);
+          out_line(head + r);
+        } else if (w[0] == "remove" && w.size() == 2) {
+          const RosterEntry* e = chain_.roster().find("m" + w[1]);
+          if (!e) throw UsageError("no member m" + w[1]);
+          Proposal p{Change::remove, *e, false};
+          std::string r = co_await change(p);
+          out_line(head + r);
+        } else if (w[0] == "connect" && w.size() == 2) {
+          server_ = ServerReference::parse(w[1]);
+          co_await connect();
+          co_await sync();
+          out_line(head + "\"done\":\"connect\",\"epoch\":" + std::to_string(chain_.head().epoch.value()) +
+                   ",\"reference\":" + json_text(reference()) + "}");
+        } else {
+          throw UsageError("unknown command '" + line + "' (add FIRST [COUNT] [CHUNK], rotate, remove I, "
+                           "connect REF, quit)");
+        }
+      } catch (const UsageError& e) {
+        out_line(head + "\"error\":" + json_text(e.what()) + "}");
+      } catch (const std::invalid_argument&) {
+        out_line(head + "\"error\":" + json_text("not a number in '" + line + "'") + "}");
+      } catch (const std::out_of_range&) {
+        out_line(head + "\"error\":" + json_text("a number out of range in '" + line + "'") + "}");
+      }
+      busy_ = false;
     }
   }
-  if (first + count > keys.size())
-    throw UsageError(keys_path + " has " + std::to_string(keys.size()) + " keys");
-  const std::string sock = store + "/admin.sock";
-  std::mutex m;
-  std::size_t next = 0, done = 0, chunk_done = 0;
-  std::string failure;
-  double t0 = monotime(), chunk_start = t0;
-  auto work = [&] {
+
+  std::string reference() const {
+    return GroupReference{server_.server, chain_.group(), server_.endpoints, group_}.to_string();
+  }
+
+  // Connects and says hello, asking for the group (not a member of it yet
+  // before the create: the server answers not-member, and pushes the
+  // genesis once it is made).
+  awaitable<void> connect() {
+    if (stream_) stream_->close();
+    stream_.reset();
+    in_.clear();
+    asio::ip::tcp::socket sock(io_);
+    tcp::endpoint to = endpoint_of(server_.endpoints);
+    co_await sock.async_connect(to, use_awaitable);
+    sock.set_option(tcp::no_delay(true));
+    stream_ = std::make_unique<TlsStream>(tls_, std::move(sock));
+    stream_->expect_peer(pin_of(server_.server));
+    co_await stream_->handshake();
+    auto first = co_await next();
+    const auto* w = first ? std::get_if<proto::Welcome>(&*first) : nullptr;
+    if (!w || !(w->server == server_.server)) throw Error("the server's welcome is not the reference's key");
+    proto::GroupWant want{group_, {}, {}, {}, {}};
+    if (!chain_.empty()) {
+      want.epoch = chain_.head().epoch;
+      want.head = chain_.hash(chain_.head().epoch);
+    }
+    proto::FromMember hello = proto::Hello{id_.public_key(), {want}};
+    co_await send(hello);
+  }
+
+  // Until synced at the chain's head (after connect, holding the chain).
+  awaitable<void> sync() {
     for (;;) {
-      std::size_t i;
-      {
-        std::lock_guard<std::mutex> lock(m);
-        if (next >= count || !failure.empty()) return;
-        i = first + next++;
+      auto m = co_await next();
+      if (!m) throw Error("the server closed the connection");
+      if (const auto* sy = std::get_if<proto::Synced>(&*m); sy && sy->group == group_) {
+        if (sy->epoch != chain_.head().epoch) throw Error("synced at an epoch the administrator does not hold");
+        co_return;
       }
-      std::string why;
-      try {
-        admin::Request q;
-        q.type = "add";
-        q.group = group;
-        q.key = keys[i];
-        q.name = "m" + std::to_string(i);
-        int fd = admin_connect(sock);
-        write_frame(fd, admin::encode(q));
-        auto body = read_frame(fd, 120000);
-        ::close(fd);
-        if (!body) throw Error("the server closed the admin connection without a reply");
-        admin::Reply r = admin::decode_reply(*body);
-        if (!r.ok) why = r.code + ": " + r.message;
-      } catch (const std::exception& e) {
-        why = e.what();
-      }
-      std::lock_guard<std::mutex> lock(m);
-      if (!why.empty()) {
-        if (failure.empty()) failure = "adding m" + std::to_string(i) + ": " + why;
-        return;
-      }
-      ++done;
-      if (++chunk_done == chunk || done == count) {
-        double now = monotime();
-        out_line("{\"added\":" + std::to_string(done) + ",\"chunk\":" + std::to_string(chunk_done) +
-                 ",\"chunk_seconds\":" + fixed(now - chunk_start, 3) + ",\"seconds\":" +
-                 fixed(now - t0, 3) + "}");
-        chunk_done = 0;
-        chunk_start = now;
+      handle(*m);
+    }
+  }
+
+  awaitable<void> create() {
+    MadeCommit m = make_genesis(group_, "admin", id_, static_cast<std::int64_t>(std::time(nullptr)));
+    chain_ = GroupChain(group_id_of(m.state), group_);
+    Epoch genesis(1);
+    co_await commit(std::move(m.commit), genesis);
+    out_line("{\"created\":" + json_text(group_) + ",\"epoch\":1,\"reference\":" + json_text(reference()) + "}");
+  }
+
+  // Sends a commit in parts and reads until the server has committed it
+  // and pushed it back (its state taken by the chain); returns when the
+  // last part was written.
+  awaitable<double> commit(proto::Commit c, Epoch wanted) {
+    std::vector<proto::Commit> parts = proto::split_commit(c);
+    for (proto::Commit& part : parts) {
+      proto::FromMember m = std::move(part);
+      co_await send(m);
+    }
+    double sent = realtime();
+    bool committed = false;
+    while (!committed || chain_.empty() || chain_.head().epoch < wanted) {
+      auto m = co_await next();
+      if (!m) throw Error("the server closed the connection before it answered the commit");
+      if (const auto* ok = std::get_if<proto::Committed>(&*m)) {
+        if (ok->group != group_ || ok->epoch != wanted)
+          throw Error("the server committed epoch " + ok->epoch.to_string() + ", not " + wanted.to_string());
+        committed = true;
+        committed_at_ = realtime();
+      } else if (const auto* no = std::get_if<proto::Refused>(&*m)) {
+        throw Error("the server refused epoch " + wanted.to_string() + ": " + no->code + ": " + no->message);
+      } else {
+        handle(*m);
       }
     }
-  };
-  std::vector<std::thread> threads;
-  for (std::size_t t = 0; t < std::max<std::size_t>(1, parallel); ++t) threads.emplace_back(work);
-  for (auto& t : threads) t.join();
-  if (!failure.empty()) throw Error(failure);
-  return exit_ok;
-}
+    co_return sent;
+  }
+
+  // What the server sends besides answers: the states it pushes (taken by
+  // the chain, the administrator's own check), pongs.
+  void handle(const proto::FromServer& m) {
+    if (const auto* st = std::get_if<proto::State>(&m)) {
+      if (st->group != group_) throw Error("a state of another group");
+      Placed p = chain_.take({st->state, st->ephemeral, st->box}, id_);
+      if (p.fault != StateFault::none)
+        throw Error(std::string("a state failed its check: ") + state_fault_text(p.fault) +
+                    (p.why.empty() ? "" : ": " + p.why));
+      if (chain_.key(st->epoch) == nullptr) throw Error("no key of epoch " + st->epoch.to_string());
+    } else if (const auto* e = std::get_if<proto::ErrorReply>(&m)) {
+      throw Error("the server said " + e->code + ": " + e->message);
+    } else if (std::get_if<proto::Removed>(&m)) {
+      throw Error("removed from " + group_);
+    } else if (std::holds_alternative<proto::Ping>(m)) {
+      pong_due_ = true;
+    }
+  }
+
+  awaitable<std::string> add(std::size_t first, std::size_t count, std::size_t chunk) {
+    if (keys_.empty()) keys_ = read_keys(keys_path_);
+    if (first + count > keys_.size())
+      throw UsageError(keys_path_ + " has " + std::to_string(keys_.size()) + " keys");
+    double t0 = monotime(), chunk_start = t0, make_s = 0, chunk_make = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      std::size_t k = first + i;
+      Proposal p{Change::add, RosterEntry{"m" + std::to_string(k), PublicKey::parse(keys_[k]), Role::member}, false};
+      if (std::string d = proposal_defect(chain_, p); !d.empty()) throw UsageError("m" + std::to_string(k) + ": " + d);
+      double m0 = monotime();
+      MadeCommit m = make_commit(chain_, id_, p, static_cast<std::int64_t>(std::time(nullptr)));
+      double made = monotime() - m0;
+      make_s += made;
+      chunk_make += made;
+      Epoch wanted = m.state.epoch;
+      co_await commit(std::move(m.commit), wanted);
+      if ((i + 1) % chunk == 0 || i + 1 == count) {
+        double now = monotime();
+        std::size_t in_chunk = (i + 1) % chunk == 0 ? chunk : (i + 1) % chunk;
+        out_line("{\"added\":" + std::to_string(i + 1) + ",\"chunk\":" + std::to_string(in_chunk) +
+                 ",\"chunk_seconds\":" + fixed(now - chunk_start, 3) + ",\"chunk_make_seconds\":" +
+                 fixed(chunk_make, 3) + ",\"seconds\":" + fixed(now - t0, 3) + ",\"members\":" +
+                 std::to_string(chain_.roster().size()) + "}");
+        chunk_start = now;
+        chunk_make = 0;
+      }
+    }
+    co_return "\"done\":\"add\",\"added\":" + std::to_string(count) + ",\"epoch\":" +
+        std::to_string(chain_.head().epoch.value()) + ",\"members\":" + std::to_string(chain_.roster().size()) +
+        ",\"seconds\":" + fixed(monotime() - t0, 3) + ",\"make_seconds\":" + fixed(make_s, 3) + "}";
+  }
+
+  awaitable<std::string> change(const Proposal& p) {
+    if (std::string d = proposal_defect(chain_, p); !d.empty()) throw UsageError(d);
+    double t0 = realtime();
+    MadeCommit m = make_commit(chain_, id_, p, static_cast<std::int64_t>(std::time(nullptr)));
+    double made = realtime();
+    Epoch wanted = m.state.epoch;
+    double sent = co_await commit(std::move(m.commit), wanted);
+    co_return "\"done\":\"" + std::string(change_name(p.change)) + "\",\"epoch\":" +
+        std::to_string(m.state.epoch.value()) + ",\"members\":" + std::to_string(chain_.roster().size()) +
+        ",\"t0\":" + fixed(t0) + ",\"t_made\":" + fixed(made) + ",\"t_sent\":" + fixed(sent) + ",\"t1\":" +
+        fixed(committed_at_) + "}";
+  }
+
+  // Keeps the connection from being closed as idle between commands.
+  awaitable<void> pinger() {
+    for (;;) {
+      ping_timer_.expires_after(std::chrono::seconds(60));
+      asio::error_code ec;
+      co_await ping_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (busy_ || !stream_ || !stream_->is_open()) continue;
+      busy_ = true;
+      try {
+        proto::FromMember ping = proto::Ping{};
+        co_await send(ping);
+      } catch (const std::exception& e) {
+        progress(std::string("admin: cannot ping the server: ") + e.what());
+      }
+      busy_ = false;
+    }
+  }
+
+  awaitable<void> send(const proto::FromMember& m) {
+    if (!stream_) throw Error("not connected (connect REF)");
+    if (pong_due_) {
+      pong_due_ = false;
+      std::vector<std::uint8_t> pong = frame(proto::encode(proto::FromMember{proto::Pong{}}));
+      co_await stream_->write_all(pong);
+    }
+    std::vector<std::uint8_t> f = frame(proto::encode(m));
+    co_await stream_->write_all(f);
+  }
+
+  awaitable<std::optional<proto::FromServer>> next() {
+    for (;;) {
+      if (auto body = in_.next()) co_return proto::decode_from_server(*body);
+      std::vector<std::uint8_t> buf(16384);
+      std::size_t n = co_await stream_->read_some(buf);
+      if (n == 0) co_return std::nullopt;
+      in_.feed(std::span(buf.data(), n));
+    }
+  }
+
+  asio::io_context& io_;
+  ServerReference server_;
+  const Identity& id_;
+  std::string group_, keys_path_;
+  std::vector<std::string> keys_;
+  TlsContext tls_;
+  std::unique_ptr<TlsStream> stream_;
+  FrameBuffer in_;
+  GroupChain chain_;
+  std::deque<std::string> commands_;
+  bool stdin_done_ = false, busy_ = false, pong_due_ = false;
+  double committed_at_ = 0;
+  asio::steady_timer wake_, ping_timer_;
+};
 
 // --- keys and cert -------------------------------------------------------------------
 
@@ -1413,8 +1788,8 @@ int do_cert(const std::string& dir) {
 
 const char* const usage =
     "grypt-load keys --count N --out DIR\n"
-    "       grypt-load add --store DIR --group G --keys FILE --first K --count N [--parallel P]\n"
-    "                  [--chunk C]\n"
+    "       grypt-load admin --reference SERVER-REF --secret FILE --group G --keys FILE\n"
+    "                  (commands on stdin: add FIRST [COUNT] [CHUNK], rotate, remove I, connect REF, quit)\n"
     "       grypt-load cert --out DIR\n"
     "       grypt-load hold --reference REF --secrets FILE --first K --count N [--sources A,B]\n"
     "                  [--parallel P] [--probe I] [--report-file F] [--setup-timeout S]\n"
@@ -1430,13 +1805,13 @@ int body(int argc, char** argv) {
   o.add_options()
       ("count", "connections, joins, identities", cxxopts::value<std::size_t>(), "N")
       ("out", "keys, cert: the output directory", cxxopts::value<std::string>(), "DIR")
-      ("reference", "the group reference", cxxopts::value<std::string>(), "REF")
+      ("reference", "the group reference (admin: the server reference)", cxxopts::value<std::string>(), "REF")
       ("secrets", "the members' secrets (from keys)", cxxopts::value<std::string>(), "FILE")
       ("first", "the first member of the secrets file to use", cxxopts::value<std::size_t>(), "K")
       ("members", "joins: how many members to cycle through", cxxopts::value<std::size_t>(), "M")
       ("probe", "the member that connects first holding nothing (default: the last of the range)",
        cxxopts::value<std::size_t>(), "I")
-      ("parallel", "hold: connections being set up at a time (default 64); add: requests (4)", cxxopts::value<std::size_t>(), "P")
+      ("parallel", "hold: connections being set up at a time (default 64)", cxxopts::value<std::size_t>(), "P")
       ("concurrency", "joins, handshakes: at a time", cxxopts::value<std::size_t>(), "C")
       ("sources", "local addresses to connect from, round robin", cxxopts::value<std::string>(), "A,B")
       ("report-file", "hold: where SIGUSR1 and SIGTERM write the report", cxxopts::value<std::string>(), "F")
@@ -1444,15 +1819,13 @@ int body(int argc, char** argv) {
        cxxopts::value<int>(), "S")
       ("host", "handshakes, flood: the server", cxxopts::value<std::string>(), "H")
       ("port", "handshakes, flood: the server's port", cxxopts::value<std::uint16_t>(), "P")
-      ("secret", "handshakes: the client identity's 64-byte secret (cert writes one)",
-       cxxopts::value<std::string>(), "FILE")
+      ("secret", "handshakes: the client identity's 64-byte secret (cert writes one); admin: the "
+       "administrator's (a keys --count 1 secrets file)", cxxopts::value<std::string>(), "FILE")
       ("kind", "flood: garbage, stall or handshake-stall", cxxopts::value<std::string>(), "KIND")
       ("reconnect-ms", "flood: pause before reopening a closed connection (default 1000)",
        cxxopts::value<int>(), "MS")
-      ("store", "add: the server's store directory", cxxopts::value<std::string>(), "DIR")
-      ("group", "add: the group", cxxopts::value<std::string>(), "G")
-      ("keys", "add: the keys file (from keys)", cxxopts::value<std::string>(), "FILE")
-      ("chunk", "add: print a line every C members (default 1000)", cxxopts::value<std::size_t>(), "C")
+      ("group", "admin: the group to create", cxxopts::value<std::string>(), "G")
+      ("keys", "admin: the members' keys file (from keys)", cxxopts::value<std::string>(), "FILE")
       ("h,help", "print this help");
   o.add_options("hidden")("words", "", cxxopts::value<std::vector<std::string>>());
   o.parse_positional({"words"});
@@ -1480,14 +1853,19 @@ int body(int argc, char** argv) {
     need("out");
     return do_keys(option<std::size_t>(r, "count"), option<std::string>(r, "out"));
   }
-  if (mode == "add") {
-    need("store");
+  if (mode == "admin") {
+    need("reference");
+    need("secret");
     need("group");
     need("keys");
-    need("count");
-    return do_add(option<std::string>(r, "store"), option<std::string>(r, "group"),
-                  option<std::string>(r, "keys"), size_opt("first", 0), option<std::size_t>(r, "count"),
-                  size_opt("parallel", 4), std::max<std::size_t>(1, size_opt("chunk", 1000)));
+    std::vector<std::uint8_t> secret = read_file(option<std::string>(r, "secret"));
+    if (secret.size() < secret_key_bytes) throw UsageError("--secret: not a 64-byte secret");
+    Identity id = Identity::from_secret(std::span(secret).first(secret_key_bytes));
+    sodium_memzero(secret.data(), secret.size());
+    asio::io_context io(1);
+    Admin a(io, option<std::string>(r, "reference"), id, option<std::string>(r, "group"),
+            option<std::string>(r, "keys"));
+    return a.run();
   }
   if (mode == "cert") {
     need("out");

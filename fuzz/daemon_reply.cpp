@@ -24,11 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const grypt::Error&) {
     return 0;
   }
-  // The reply's type is the request's, or a failure.
-  static constexpr std::size_t reply_of[] = {0, 1, 2, 3, 4, 5, 6, 6};  // by request index
-  if (r->index() != reply_of[request.index()] &&
-      !std::holds_alternative<grypt::daemon::Failure>(*r))
+  // The reply's type is the request's, or a failure; a seal with a digest
+  // is answered with its signature.
+  if (r->index() != grypt::fuzz::reply_index(request) && !std::holds_alternative<grypt::daemon::Failure>(*r))
     __builtin_trap();
+  if (const auto* seal = std::get_if<grypt::daemon::Seal>(&request))
+    if (const auto* s = std::get_if<grypt::daemon::SealReply>(&*r); s && s->signature.has_value() != seal->digest.has_value())
+      __builtin_trap();
   std::vector<std::uint8_t> body = grypt::daemon::encode(*r);
   std::optional<grypt::daemon::Reply> back;
   try {

@@ -1,17 +1,25 @@
-// Fixed keys shared by the fuzz targets and the seed generator (seeds.cpp):
-// the seeds are sealed under exactly the keys the targets open with, so the
-// fuzzer starts from inputs that authenticate and reach the deep paths.
+// Fixed keys and a fixed group shared by the fuzz targets and the seed
+// generator (seeds.cpp): the seeds are sealed under exactly the keys the
+// targets open with, and the seed chains are the chain the targets check
+// against, so the fuzzer starts from inputs that authenticate and reach the
+// deep paths.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/epoch_box.h"
+#include "core/error.h"
 #include "core/group.h"
+#include "core/group_cache.h"
 #include "core/keys.h"
 #include "core/message.h"
+#include "core/roster.h"
 #include "core/secret.h"
 #include "core/vault.h"
 #include "proto/daemon.h"
@@ -32,15 +40,19 @@ constexpr std::array<std::uint8_t, N> pattern(std::uint8_t start, std::uint8_t s
   return a;
 }
 
-// message_open: the epoch key for every group and epoch.
+// message_open: the epoch key for every group and epoch, and the hash of
+// the state every epoch is held under (a header naming another state's
+// prefix is a fork, as the keyring says).
 inline constexpr auto epoch_key = pattern<32>(0x11, 3);
+inline constexpr StateHash message_state = pattern<32>(0x27, 29);
 // stream_open: the STREAM payload key.
 inline constexpr auto stream_key = pattern<32>(0x5a, 7);
 // vault_entry: the vault key and the entry name.
 inline constexpr auto vault_key = pattern<32>(0xa0, 5);
 inline constexpr std::string_view entry_name = "fuzz/entry";
 // The identity: message sender and member (message_open), vault.key
-// recipient (vault_entry). Ed25519 seed || X25519 secret.
+// recipient (vault_entry), the member of the fixed group whose chain the
+// group targets read. Ed25519 seed || X25519 secret.
 inline constexpr auto identity_secret = pattern<64>(0x42, 11);
 // identity_file: the passphrase of encrypted identity files.
 inline constexpr std::string_view passphrase = "fuzz passphrase";
@@ -56,48 +68,136 @@ inline const Identity& identity() {
   return id;
 }
 
-// group_cache: the group server's signing identity, whose fingerprint the
-// member pinned in its group reference; the group; the epoch key of each
-// epoch of the seed chains; the roster file's epoch and members.
-inline constexpr auto server_secret = pattern<64>(0x33, 5);
+// The fixed group (group protocol version 2): created by `admin`, with bob
+// and the fixed identity added. Its states are deterministic (fixed times,
+// fixed epoch keys, Ed25519 signatures), so the group id, the genesis
+// hash, is the same in every build; the boxes are made with fresh
+// ephemeral keys and open for the fixed identity all the same.
+//
+//   1 create admin   2 add bob        3 add fixed      4 rotate
+//   5 remove bob     6 promote fixed  7 grant fixed (history boxes of 1, 2;
+//                                       signed by fixed, an admin since 6)
 inline constexpr std::string_view group_name = "fuzz-group";
-inline constexpr std::uint32_t roster_epoch = 3;
+inline constexpr std::uint32_t chain_epochs = 7;
+inline constexpr std::uint32_t fixed_joins = 3;  // the epoch that added the fixed identity
+inline constexpr std::int64_t chain_time = 1800000000;
 
-inline const Identity& server_identity() {
-  static const Identity id = Identity::from_secret(server_secret);
+inline const Identity& admin() {
+  static const Identity id = Identity::from_secret(pattern<64>(0x33, 5));
   return id;
 }
-
-inline const Fingerprint& pinned() {
-  static const Fingerprint fp = server_identity().public_key().fingerprint();
-  return fp;
-}
-
-inline const GroupId& group_id() {
-  static const GroupId id = derive_group_id(pinned(), group_name);
+inline const Identity& bob() {
+  static const Identity id = Identity::from_secret(pattern<64>(0x61, 17));
   return id;
+}
+inline const Identity& carol() {
+  static const Identity id = Identity::from_secret(pattern<64>(0x62, 19));
+  return id;
+}
+// The identities whose signatures a target may make again (a decoded state
+// signed by one of them is signed again, so that the checks after the
+// signature's are reached; a join request by one of them is made again).
+inline const Identity* known_identity(const PublicKey& k) {
+  for (const Identity* id : {&admin(), &bob(), &carol(), &identity()})
+    if (id->public_key() == k) return id;
+  return nullptr;
 }
 
 inline std::array<std::uint8_t, 32> chain_epoch_key(Epoch e) {
   return pattern<32>(static_cast<std::uint8_t>(0x90 + e.value()), 9);
 }
 
-// The member (the fixed identity) and two made-up ones.
-inline const std::vector<RosterEntry>& roster() {
-  static const std::vector<RosterEntry> r = {
-      {"fixed", identity().public_key()},
-      {"bob", Identity::from_secret(pattern<64>(0x61, 17)).public_key()},
-      {"carol.c-2_x", Identity::from_secret(pattern<64>(0x62, 19)).public_key()}};
-  return r;
+// A history box: the key of `epoch` given to the fixed identity with the
+// commit of `grant`.
+struct HistoryRecord {
+  Epoch grant, epoch;
+  EpochBox box{};
+};
+
+struct FixedChain {
+  GroupId group{};
+  std::vector<GroupState> states;    // epochs 1..chain_epochs
+  std::vector<StateRecord> records;  // each as the fixed identity receives it
+  std::vector<HistoryRecord> history;
+};
+
+inline const FixedChain& fixed_chain() {
+  static const FixedChain chain = [] {
+    FixedChain c;
+    Roster roster;
+    std::vector<EphemeralKey> ephemerals;
+    auto commit = [&](GroupState s, const Identity& signer) {
+      const auto key = chain_epoch_key(s.epoch);
+      s.group_name = std::string(group_name);
+      s.time = chain_time + s.epoch.value() * 3600;
+      s.expires = s.time + 7 * 24 * 3600;
+      s.roster = roster.digest();
+      s.commitment = epoch_commitment(key, s.epoch == Epoch(1) ? GroupId{} : c.group, s.epoch);
+      if (s.epoch != Epoch(1)) s.previous = c.states.back().hash();
+      auto bytes = s.sign(signer);
+      if (s.epoch == Epoch(1)) c.group = group_id_of(s);
+      EphemeralKey e = EphemeralKey::generate();
+      StateRecord r{{bytes.begin(), bytes.end()}, e.public_key(), {}};
+      if (roster.find(identity().public_key())) {
+        EpochBox b = e.box(identity().public_key(), s.hash(), key);
+        r.box.assign(b.begin(), b.end());
+      }
+      c.states.push_back(s);
+      c.records.push_back(std::move(r));
+      ephemerals.push_back(std::move(e));
+    };
+    auto state = [&](Change change, const Identity* subject, const std::string& name, Role role) {
+      GroupState s;
+      s.epoch = Epoch(static_cast<std::uint32_t>(c.states.size() + 1));
+      s.group = s.epoch == Epoch(1) ? GroupId{} : c.group;
+      s.change = change;
+      if (subject) {
+        s.subject = subject->public_key();
+        s.subject_name = name;
+        s.role = role;
+      }
+      return s;
+    };
+    roster.add({"admin", admin().public_key(), Role::admin});
+    commit(state(Change::create, &admin(), "admin", Role::admin), admin());
+    roster.add({"bob", bob().public_key(), Role::member});
+    commit(state(Change::add, &bob(), "bob", Role::member), admin());
+    roster.add({"fixed", identity().public_key(), Role::member});
+    commit(state(Change::add, &identity(), "fixed", Role::member), admin());
+    commit(state(Change::rotate, nullptr, "", Role::member), admin());
+    roster.remove(bob().public_key());
+    commit(state(Change::remove, &bob(), "bob", Role::member), admin());
+    roster.set_role(identity().public_key(), Role::admin);
+    commit(state(Change::promote, &identity(), "fixed", Role::admin), admin());
+    commit(state(Change::grant, &identity(), "fixed", Role::admin), identity());
+    for (std::uint32_t e = 1; e < fixed_joins; ++e)
+      c.history.push_back({Epoch(chain_epochs), Epoch(e),
+                           ephemerals.back().box(identity().public_key(), c.states.back().hash(),
+                                                 chain_epoch_key(Epoch(e)), Epoch(e))});
+    return c;
+  }();
+  return chain;
 }
 
-inline const StateHash& roster_hash() {
-  static const StateHash h = roster_digest(roster());
-  return h;
+inline const GroupId& group_id() { return fixed_chain().group; }
+
+// The fixed identity's chain of epochs 1..last, with the history boxes when
+// it reaches the grant.
+inline GroupChain chain_upto(std::uint32_t last) {
+  GroupChain c(group_id(), std::string(group_name));
+  c.confirmed = chain_time + last * 3600 + 60;
+  for (std::uint32_t e = 1; e <= last; ++e) {
+    Placed p = c.take(fixed_chain().records.at(e - 1), identity());
+    if (p.fault != StateFault::none) throw Error(std::string("fuzz: the fixed chain: ") + state_fault_text(p.fault));
+  }
+  if (last >= chain_epochs)
+    for (const HistoryRecord& h : fixed_chain().history)
+      if (!c.take_history(h.grant, h.epoch, h.box, identity())) throw Error("fuzz: a fixed history box");
+  return c;
 }
 
-// daemon_reply: the requests a reply is decoded against (the reply's type
-// and, for vault, its lists' lengths depend on the request). The first
+// daemon_reply: the requests a reply is decoded against (the reply's type,
+// and for vault its lists' lengths, depend on the request). The first
 // input byte picks one, modulo their number; the rest is the reply.
 inline const std::vector<daemon::Request>& daemon_requests() {
   static const std::vector<daemon::Request> r = [] {
@@ -113,17 +213,27 @@ inline const std::vector<daemon::Request>& daemon_requests() {
     daemon::Vault reseal;
     reseal.vault_key_file = std::vector<std::uint8_t>(100, 0x76);
     reseal.reseal = {identity().public_key()};
+    using What = daemon::Listing::What;
+    const std::string g(group_name);
     return std::vector<daemon::Request>{
         daemon::Status{},
-        daemon::Seal{std::string(group_name), true},
+        daemon::Seal{g, true, std::nullopt},
         daemon::Sign{},
         daemon::Open{},
-        daemon::Members{group_id(), Epoch(roster_epoch), identity().public_key().key_id()},
+        daemon::Members{short_id(group_id()), Epoch(fixed_joins), identity().public_key().key_id()},
         batch,
         create,
         reseal,
-        daemon::Join{std::string(group_name), "grypt-ref:x"},
-        daemon::Stop{}};
+        daemon::Join{g, "grypt-ref:x", ""},
+        daemon::Stop{},
+        daemon::Seal{g, true, pattern<64>(7, 3)},  // signed in the same answer
+        daemon::Create{g, "grypt-srv:x", "admin"},
+        daemon::Add{g, bob().public_key().to_string(), "bob", true, false},
+        daemon::Change{Change::remove, g, "bob"},
+        daemon::Listing{What::roster, g},
+        daemon::Listing{What::pending, g},
+        daemon::Listing{What::log, g},
+        daemon::Listing{What::invite, g}};
   }();
   return r;
 }
@@ -132,15 +242,44 @@ inline const daemon::Request& daemon_request(std::uint8_t selector) {
   return daemon_requests()[selector % daemon_requests().size()];
 }
 
+// The index in daemon::Reply of the reply a request is answered with.
+inline std::size_t reply_index(const daemon::Request& q) {
+  struct Of {
+    std::size_t operator()(const daemon::Status&) const { return 0; }
+    std::size_t operator()(const daemon::Seal&) const { return 1; }
+    std::size_t operator()(const daemon::Sign&) const { return 2; }
+    std::size_t operator()(const daemon::Open&) const { return 3; }
+    std::size_t operator()(const daemon::Members&) const { return 4; }
+    std::size_t operator()(const daemon::Vault&) const { return 5; }
+    std::size_t operator()(const daemon::Join&) const { return 6; }
+    std::size_t operator()(const daemon::Stop&) const { return 6; }
+    std::size_t operator()(const daemon::Create&) const { return 7; }
+    std::size_t operator()(const daemon::Add&) const { return 8; }
+    std::size_t operator()(const daemon::Change&) const { return 8; }
+    std::size_t operator()(const daemon::Listing& l) const {
+      switch (l.what) {
+        case daemon::Listing::What::roster: return 9;
+        case daemon::Listing::What::pending: return 10;
+        case daemon::Listing::What::log: return 11;
+        case daemon::Listing::What::invite: return 12;
+      }
+      return 0;
+    }
+  };
+  return std::visit(Of{}, q);
+}
+
 inline SecretBytes secret(std::span<const std::uint8_t> bytes) {
   return SecretBytes::copy_of(bytes);
 }
 
-// Opens any header: the key is derived from the fixed epoch key.
+// Opens any header of the fixed state: the key is derived from the fixed
+// epoch key; another state's prefix is a fork (as core/keyring.cpp says).
 class FixedMessageKeys : public MessageKeys {
  public:
-  SecretBytes message_key(const MessageHeader& h) override {
-    return derive_message_key(epoch_key, h);
+  MessageKey message_key(const MessageHeader& h) override {
+    if (h.state != state_prefix(message_state)) throw OpenError(Fault::forked, "fuzz: another state");
+    return {derive_message_key(epoch_key, h, message_state), message_state};
   }
 };
 

@@ -1,6 +1,7 @@
 // Writes seed corpora for the fuzz targets: valid inputs made with the core
-// and IPC APIs under the keys in fixtures.h (a chain signed by the fixed
-// server key, every message of the daemon, server and admin protocols).
+// and proto APIs under the keys in fixtures.h (the fixed group's chain,
+// states, forks and join requests of group protocol version 2, every
+// message of the daemon, server and admin protocols).
 //
 //   seeds OUT_DIR [VECTORS_DIR]
 //
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <tuple>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -26,6 +28,8 @@
 #include "core/group.h"
 #include "core/group_cache.h"
 #include "core/identity_file.h"
+#include "core/join_request.h"
+#include "core/reference.h"
 #include "core/io.h"
 #include "core/message.h"
 #include "core/phc.h"
@@ -68,19 +72,39 @@ void put(const std::string& target, const std::string& name, std::string_view te
   put(target, name, grypt::as_bytes(text));
 }
 
+// The seeds that stand for valid inputs are read back with the parsers the
+// targets use: a seed that no longer parses (a format changed) stops the
+// generator instead of silently starting the fuzzer from nothing.
+void must(bool ok, const std::string& what) {
+  if (!ok) throw grypt::Error("seeds: not a valid seed: " + what);
+}
+
+template <class F>
+void must_parse(const std::string& what, F parse) {
+  try {
+    parse();
+  } catch (const grypt::Error& e) {
+    throw grypt::Error("seeds: not a valid seed: " + what + ": " + e.what());
+  }
+}
+
 Bytes plaintext(std::size_t n) {
   Bytes p(n);
   for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>('a' + i % 26);
   return p;
 }
 
+// A message of the fixed state (fixtures.h, message_state) under the fixed
+// epoch key.
 Bytes seal_message(std::size_t n, bool is_signed, std::uint32_t epoch = 7) {
-  grypt::GroupId group = fz::pattern<8>(0x70, 1);
-  grypt::MessageHeader h = grypt::MessageHeader::fresh(group, grypt::Epoch(epoch), is_signed);
-  grypt::SecretBytes key = grypt::derive_message_key(fz::epoch_key, h);
+  grypt::GroupId group{};
+  auto prefix = fz::pattern<8>(0x70, 1);
+  std::copy(prefix.begin(), prefix.end(), group.begin());
+  grypt::MessageHeader h = grypt::MessageHeader::fresh(group, grypt::Epoch(epoch), fz::message_state, is_signed);
+  grypt::MessageKey key{grypt::derive_message_key(fz::epoch_key, h, fz::message_state), fz::message_state};
   grypt::MemoryOutput out;
   grypt::IdentitySigner signer(fz::identity());
-  grypt::MessageSealer sealer(h, key.span(), out, is_signed ? &signer : nullptr);
+  grypt::MessageSealer sealer(h, key, out, is_signed ? &signer : nullptr);
   sealer.write(plaintext(n));
   sealer.finish();
   return out.data;
@@ -122,6 +146,14 @@ void message_seeds() {
     for (std::size_t n : sizes) {
       Bytes m = seal_message(n, s);
       std::string name = std::string(s ? "signed-" : "anon-") + std::to_string(n);
+      must_parse("message_open/" + name, [&] {
+        grypt::MemoryInput in(m);
+        fz::FixedMessageKeys keys;
+        grypt::MessageOpener opener(in, keys);
+        std::size_t got = 0;
+        while (!opener.done()) got += opener.next().size();
+        must(got == n && opener.finish(fz::FixedMembers()).has_value() == s, "message_open/" + name);
+      });
       put("message_open", name, m);
       if (n <= 200) {
         put("armor_scan", name + "-line", grypt::armor_line(m));
@@ -205,85 +237,183 @@ void phc_seeds() {
   put("phc", "argon2i", "$argon2i$v=19$m=4096,t=3,p=1$c2FsdHNhbHQ$aGFzaA");
 }
 
-// The seed chain's states, epochs 1 to 6, signed by the fixed server key,
-// each with the epoch key boxed to the fixed identity, but epoch 3's (not
-// entitled: an empty box).
-struct ChainRecord {
-  std::array<std::uint8_t, grypt::state_bytes> state;
-  Bytes box;
-};
-
-const std::vector<ChainRecord>& chain_records() {
-  static const std::vector<ChainRecord> records = [] {
-    std::vector<ChainRecord> out;
-    grypt::SecretBytes shared =
-        grypt::box_shared_key(fz::server_identity(), fz::identity().public_key());
-    std::optional<grypt::GroupState> prev;
-    for (std::uint32_t e = 1; e <= 6; ++e) {
-      grypt::GroupState st;
-      st.group = fz::group_id();
-      st.epoch = grypt::Epoch(e);
-      st.time = 1700000000 + e * 86400;
-      if (prev) st.previous = prev->hash();
-      st.roster = fz::roster_hash();
-      auto key = fz::chain_epoch_key(st.epoch);
-      st.commitment = grypt::epoch_commitment(key, st.group, st.epoch);
-      ChainRecord r{st.sign(fz::server_identity()), {}};
-      if (e != 3) {
-        auto box = grypt::box_epoch_key(shared, key);
-        r.box.assign(box.begin(), box.end());
-      }
-      out.push_back(std::move(r));
-      prev = st;
-    }
-    return out;
-  }();
-  return records;
-}
-
-// A chain file of the records [first, last] (epochs), made with GroupChain.
-Bytes chain_file(std::uint32_t first, std::uint32_t last) {
-  grypt::GroupChain c(fz::group_id(), fz::pinned());
-  c.confirmed = 1700000000 + last * 86400 + 60;
-  for (std::uint32_t e = first; e <= last; ++e) {
-    const ChainRecord& r = chain_records()[e - 1];
-    if (c.append(r.state, r.box, fz::identity()) != grypt::ChainCheck::Result::accepted)
-      throw grypt::Error("seeds: the seed chain is not accepted");
-  }
-  return c.encode();
+// The server of the seed references.
+const grypt::Identity& server_identity() {
+  static const grypt::Identity id = grypt::Identity::from_secret(fz::pattern<64>(0x35, 7));
+  return id;
 }
 
 grypt::GroupReference reference(std::string group, std::string host = "grypt.example.org",
                                 std::uint16_t port = 7443) {
-  return {fz::pinned(), std::move(host), port, std::move(group)};
+  return {server_identity().public_key(), fz::group_id(), {{std::move(host), port}}, std::move(group)};
+}
+
+grypt::ServerReference server_reference() {
+  return {server_identity().public_key(), {{"grypt.example.org", 7443}, {"::1", 1}}};
+}
+
+// The fixed chain of epochs 1..last, as a chain file.
+Bytes chain_file(std::uint32_t last) { return fz::chain_upto(last).encode(); }
+
+Bytes state_bytes_of(std::uint32_t epoch) { return fz::fixed_chain().records.at(epoch - 1).state; }
+
+// A state record as group_state reads it: state || ephemeral || box.
+Bytes state_record(const grypt::StateRecord& r) {
+  Bytes b = r.state;
+  b.insert(b.end(), r.ephemeral.begin(), r.ephemeral.end());
+  b.insert(b.end(), r.box.begin(), r.box.end());
+  return b;
+}
+
+// A state after the fixed chain's epoch `after` (1..7), signed by `signer`:
+// its change applied to that epoch's roster, its key boxed to the fixed
+// identity when it is a member.
+grypt::StateRecord next_state(std::uint32_t after, grypt::Change change, const grypt::Identity* subject,
+                              const std::string& name, grypt::Role role, const grypt::Identity& signer,
+                              std::uint8_t key_seed) {
+  const auto& states = fz::fixed_chain().states;
+  grypt::Roster roster;
+  (void)grypt::check_genesis(states[0], fz::group_id(), roster);
+  for (std::uint32_t e = 2; e <= after; ++e)
+    (void)grypt::check_next(states[e - 2], states[e - 1], std::string(fz::group_name), roster);
+  grypt::GroupState s;
+  s.group = fz::group_id();
+  s.epoch = grypt::Epoch(after + 1);
+  s.time = states[after - 1].time + 60;
+  s.expires = s.time + 3600;
+  s.previous = states[after - 1].hash();
+  s.change = change;
+  s.group_name = std::string(fz::group_name);
+  if (subject) {
+    s.subject = subject->public_key();
+    s.subject_name = name;
+    s.role = role;
+    grypt::RosterEntry e{name, subject->public_key(), role};
+    if (change == grypt::Change::add) roster.add(e);
+    if (change == grypt::Change::remove) roster.remove(e.key);
+    if (change == grypt::Change::promote || change == grypt::Change::demote) roster.set_role(e.key, role);
+  }
+  auto key = fz::pattern<32>(key_seed, 5);
+  s.roster = roster.digest();
+  s.commitment = grypt::epoch_commitment(key, s.group, s.epoch);
+  auto bytes = s.sign(signer);
+  grypt::EphemeralKey eph = grypt::EphemeralKey::generate();
+  grypt::StateRecord r{{bytes.begin(), bytes.end()}, eph.public_key(), {}};
+  if (roster.find(fz::identity().public_key())) {
+    grypt::EpochBox b = eph.box(fz::identity().public_key(), s.hash(), key);
+    r.box.assign(b.begin(), b.end());
+  }
+  return r;
 }
 
 void group_cache_seeds() {
-  put("group_cache", "chain-1-6", chain_file(1, 6));
-  put("group_cache", "chain-1-4", chain_file(1, 4));
-  put("group_cache", "chain-5-6", chain_file(5, 6));  // joined at epoch 5
-  put("group_cache", "chain-3", chain_file(3, 3));    // no key for epoch 3
-  put("group_cache", "chain-empty", chain_file(1, 0));
-  put("group_cache", "state-2", chain_records()[1].state);
-  put("group_cache", "roster", grypt::encode_roster(grypt::Epoch(fz::roster_epoch), fz::roster()));
-  put("group_cache", "roster-empty", grypt::encode_roster(grypt::Epoch(fz::roster_epoch), {}));
+  for (std::uint32_t last : {0u, 1u, 2u, 4u, 7u})
+    must_parse("chain " + std::to_string(last), [&] {
+      grypt::GroupChain c = grypt::GroupChain::decode(chain_file(last), fz::group_id(), std::string(fz::group_name),
+                                                      fz::identity(), "seed");
+      must(c.encode() == chain_file(last) && (last == 0 || c.head().epoch == grypt::Epoch(last)), "chain");
+      must(last != 7 || (c.lacking().empty() && c.newest_key() == grypt::Epoch(7)), "chain 7 holds every key");
+      must(last != 2 || (!c.newest_key() && c.lacking().size() == 1), "chain 2 holds no key");
+    });
+  put("group_cache", "chain-1-7", chain_file(7));  // with the grant's history records
+  put("group_cache", "chain-1-4", chain_file(4));
+  put("group_cache", "chain-1-2", chain_file(2));  // not a member yet: no key
+  put("group_cache", "chain-1", chain_file(1));
+  put("group_cache", "chain-empty", chain_file(0));
+  put("group_cache", "state-3", state_bytes_of(3));
+  put("group_cache", "state-4-rotate", state_bytes_of(4));
   put("group_cache", "reference", reference(std::string(fz::group_name)).to_string());
   put("group_cache", "reference-ip", reference("g", "::1", 1).to_string());
+  grypt::GroupReference many = reference("many");
+  for (std::uint16_t i = 2; i <= 8; ++i) many.endpoints.push_back({"h" + std::to_string(i) + ".example", i});
+  put("group_cache", "reference-8-endpoints", many.to_string());
   put("group_cache", "groups",
       "# comment\n\n" +
-          grypt::format_groups_file({{std::string(fz::group_name), reference(std::string(fz::group_name))},
-                                     {"other", reference("other", "10.0.0.1", 65535)}}) +
+          grypt::format_groups_file({{std::string(fz::group_name), reference(std::string(fz::group_name)), ""},
+                                     {"other", reference("other", "10.0.0.1", 65535), "alice from the club"}}) +
           "  spaced\t" + reference("spaced").to_string() + " \r\n");
+}
+
+void group_state_seeds() {
+  const auto& records = fz::fixed_chain().records;
+  for (std::uint32_t e = 1; e <= records.size(); ++e)
+    put("group_state", "record-" + std::to_string(e), state_record(records[e - 1]));
+  put("group_state", "state-5-only", state_bytes_of(5));
+  // The next epoch, one of each change, signed by the fixed identity (an
+  // administrator after epoch 6).
+  using grypt::Change;
+  using grypt::Role;
+  const grypt::Identity& me = fz::identity();
+  put("group_state", "next-rotate", state_record(next_state(7, Change::rotate, nullptr, "", Role::member, me, 1)));
+  put("group_state", "next-add-carol",
+      state_record(next_state(7, Change::add, &fz::carol(), "carol.c-2_x", Role::member, me, 2)));
+  put("group_state", "next-add-bob-admin",
+      state_record(next_state(7, Change::add, &fz::bob(), "bob", Role::admin, fz::admin(), 3)));
+  put("group_state", "next-demote-admin",
+      state_record(next_state(7, Change::demote, &fz::admin(), "admin", Role::member, me, 4)));
+  put("group_state", "next-remove-admin",
+      state_record(next_state(7, Change::remove, &fz::admin(), "admin", Role::admin, me, 5)));
+  put("group_state", "next-grant", state_record(next_state(7, Change::grant, &me, "fixed", Role::admin, me, 6)));
+  // Another state of a held epoch, by an admin of the epoch before: a fork.
+  grypt::StateRecord other5 = next_state(4, Change::rotate, nullptr, "", Role::member, fz::admin(), 7);
+  put("group_state", "fork-5", state_record(other5));
+  // A state not signed by an administrator (bob, a member at epoch 4).
+  put("group_state", "not-admin-5", state_record(next_state(4, Change::rotate, nullptr, "", Role::member, fz::bob(), 8)));
+  grypt::Fork f{fz::fixed_chain().states[4], grypt::GroupState::decode(other5.state)};
+  put("group_state", "fork-file", grypt::encode_fork(f));
+  put("group_state", "fork-file-swapped", grypt::encode_fork({f.other, f.held}));
+  std::int64_t t = fz::chain_time;
+  put("group_state", "join-request",
+      grypt::JoinRequest{fz::group_id(), t, me.public_key(), "alice from the club"}.sign(me));
+  put("group_state", "join-request-no-note", grypt::JoinRequest{fz::group_id(), t, fz::carol().public_key(), ""}.sign(fz::carol()));
+  put("group_state", "join-request-long-note",
+      grypt::JoinRequest{fz::group_id(), t, me.public_key(), std::string(grypt::max_note_bytes, 'n')}.sign(me));
+  put("group_state", "server-reference", server_reference().to_string());
+
+  // What the target makes of them: the next states are taken, the other
+  // epoch 5 is a fork, bob's is refused, the fork file and the requests
+  // decode.
+  auto placed = [](const grypt::StateRecord& r) {
+    grypt::GroupChain c = fz::chain_upto(7);
+    return c.take(r, fz::identity());
+  };
+  auto next = next_state(7, Change::rotate, nullptr, "", Role::member, me, 1);
+  must(placed(next).fault == grypt::StateFault::none && placed(next).how == grypt::Placed::How::appended, "next-rotate");
+  for (const auto& [e, c, who, name, role, signer] :
+       std::vector<std::tuple<int, Change, const grypt::Identity*, std::string, Role, const grypt::Identity*>>{
+           {2, Change::add, &fz::carol(), "carol.c-2_x", Role::member, &me},
+           {3, Change::add, &fz::bob(), "bob", Role::admin, &fz::admin()},
+           {4, Change::demote, &fz::admin(), "admin", Role::member, &me},
+           {5, Change::remove, &fz::admin(), "admin", Role::admin, &me},
+           {6, Change::grant, &me, "fixed", Role::admin, &me}})
+    must(placed(next_state(7, c, who, name, role, *signer, static_cast<std::uint8_t>(e))).fault == grypt::StateFault::none,
+         std::string("next-") + grypt::change_name(c));
+  must(placed(other5).fault == grypt::StateFault::forked, "fork-5");
+  must(placed(next_state(4, Change::rotate, nullptr, "", Role::member, fz::bob(), 8)).fault ==
+           grypt::StateFault::not_admin,
+       "not-admin-5");
+  must_parse("fork-file", [&] { (void)grypt::decode_fork(grypt::encode_fork(f), fz::chain_upto(7), "seed"); });
+  must_parse("join-request", [&] {
+    (void)grypt::JoinRequest::decode(grypt::JoinRequest{fz::group_id(), t, me.public_key(), "x"}.sign(me));
+  });
 }
 
 void daemon_request_seeds() {
   namespace d = grypt::daemon;
-  const char* const names[] = {"status",      "seal",         "sign",   "open", "members",
-                               "vault-batch", "vault-create", "vault-reseal", "join", "stop"};
+  const char* const names[] = {"status",      "seal",          "sign",          "open",         "members",
+                               "vault-batch", "vault-create",  "vault-reseal",  "join",         "stop",
+                               "seal-digest", "create",        "add",           "change-remove", "roster",
+                               "pending",     "log",           "invite"};
   const auto& requests = fz::daemon_requests();
-  for (std::size_t i = 0; i < requests.size(); ++i)
-    put("daemon_request", names[i], d::encode(requests[i]));
-  put("daemon_request", "seal-unsigned", d::encode(d::Seal{"other", false}));
+  static_assert(sizeof names / sizeof names[0] == 18);
+  if (requests.size() != 18) throw grypt::Error("seeds: the daemon requests of fixtures.h changed");
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    Bytes b = d::encode(requests[i]);
+    must_parse(std::string("daemon_request/") + names[i],
+               [&] { must(d::decode_request(b).index() == requests[i].index(), names[i]); });
+    put("daemon_request", names[i], b);
+  }
+  put("daemon_request", "seal-unsigned", d::encode(d::Seal{"other", false, std::nullopt}));
   d::Sign sign;
   std::copy_n(seal_message(0, true).begin(), grypt::header_bytes, sign.header.begin());
   sign.digest = fz::pattern<64>(3, 5);
@@ -298,14 +428,28 @@ void daemon_request_seeds() {
   v.name_keys = {fz::pattern<grypt::entry_header_bytes>(9, 1)};
   v.entry_keys = {{fz::pattern<grypt::entry_header_bytes>(7, 3), "fuzz/entry"}};
   put("daemon_request", "vault-all", d::encode(v));
-  put("daemon_request", "join-reference",
-      d::encode(d::Join{"joined", reference(std::string(fz::group_name)).to_string()}));
+  std::string ref = reference(std::string(fz::group_name)).to_string();
+  put("daemon_request", "join-reference", d::encode(d::Join{"joined", ref, ""}));
+  put("daemon_request", "join-note", d::encode(d::Join{"joined", ref, "alice from the club"}));
+  put("daemon_request", "create-server",
+      d::encode(d::Create{std::string(fz::group_name), server_reference().to_string(), ""}));
+  put("daemon_request", "add-pending-number", d::encode(d::Add{"g", "3", "dana", false, true}));
+  put("daemon_request", "add-key-history", d::encode(d::Add{"g", other_key(4).to_string(), "eve", true, false}));
+  for (grypt::Change c : {grypt::Change::rotate, grypt::Change::promote, grypt::Change::demote, grypt::Change::grant})
+    put("daemon_request", std::string("change-") + grypt::change_name(c),
+        d::encode(d::Change{c, "g", c == grypt::Change::rotate ? "" : other_key(5).to_string()}));
 }
 
 // The first byte picks the request (fixtures.h, daemon_requests).
 void put_reply(const std::string& name, std::size_t request, const grypt::daemon::Reply& r) {
+  if (fz::reply_index(fz::daemon_requests().at(request)) != r.index() &&
+      !std::holds_alternative<grypt::daemon::Failure>(r))
+    throw grypt::Error("seeds: reply " + name + " does not answer request " + std::to_string(request));
   Bytes b{static_cast<std::uint8_t>(request)};
   Bytes body = grypt::daemon::encode(r);
+  must_parse("daemon_reply/" + name, [&] {
+    must(grypt::daemon::decode_reply(body, fz::daemon_requests().at(request)).index() == r.index(), name);
+  });
   b.insert(b.end(), body.begin(), body.end());
   put("daemon_reply", name, b);
 }
@@ -314,24 +458,36 @@ void daemon_reply_seeds() {
   namespace d = grypt::daemon;
   auto key = [](std::uint8_t start) { return fz::secret(fz::pattern<32>(start, 1)); };
   std::string ref = reference(std::string(fz::group_name)).to_string();
-  put_reply("status", 0,
-            d::StatusReply{fz::identity().public_key().to_string(), 4242,
-                           {{std::string(fz::group_name), ref, "connected", 3, 1700000000, 3},
-                            {"other", reference("other").to_string(), "not-member", 0, 0, 0}}});
+  const grypt::StateHash head = fz::fixed_chain().states.back().hash();
+  d::GroupStatus connected{std::string(fz::group_name), ref, "connected", 7, 1800003600, 2, "", head,
+                           1800608400, "admin"};
+  d::GroupStatus forked{"other", reference("other").to_string(), "forked", 5, 1700000000, 3,
+                        "two different states for epoch 5", fz::pattern<32>(9, 9), 0, "member"};
+  d::GroupStatus not_member{"third", reference("third").to_string(), "not-member", 0, 0, 0, "", {}, 0, ""};
+  put_reply("status", 0, d::StatusReply{fz::identity().public_key().to_string(), 4242, {connected, forked, not_member}});
   put_reply("status-none", 0, d::StatusReply{fz::identity().public_key().to_string(), 1, {}});
-  d::SealReply seal;
-  std::copy_n(seal_message(0, true).begin(), grypt::header_bytes, seal.header.begin());
-  seal.key = key(1);
-  seal.epoch = 3;
-  seal.fresh = true;
-  seal.confirmed = 1700000000;
-  put_reply("seal", 1, std::move(seal));
+  auto seal_reply = [&](bool with_signature) {
+    d::SealReply seal;
+    std::copy_n(seal_message(0, true).begin(), grypt::header_bytes, seal.header.begin());
+    seal.key = key(1);
+    seal.state_hash = fz::message_state;
+    seal.epoch = 7;
+    seal.fresh = true;
+    seal.confirmed = 1700000000;
+    seal.state = "connected";
+    if (with_signature) seal.signature = d::SignReply{fz::identity().public_key().key_id(), fz::identity().sign(plaintext(64))};
+    return seal;
+  };
+  put_reply("seal", 1, seal_reply(false));
+  put_reply("seal-signed", 10, seal_reply(true));
   put_reply("sign", 2,
             d::SignReply{fz::identity().public_key().key_id(), fz::identity().sign(plaintext(10))});
-  put_reply("open", 3, d::OpenReply{key(2), std::string(fz::group_name), 3});
+  put_reply("open", 3, d::OpenReply{key(2), fz::message_state, std::string(fz::group_name), 3, std::nullopt});
+  put_reply("open-superseded", 3, d::OpenReply{key(2), fz::message_state, std::string(fz::group_name), 3, 7});
   d::MembersReply members;
-  for (const grypt::RosterEntry& m : fz::roster())
-    members.members.push_back({m.name, m.key, m.name == "fixed"});
+  members.members.push_back({"fixed", fz::identity().public_key(), true});
+  members.members.push_back({"bob", fz::bob().public_key(), false});
+  members.members.push_back({"carol.c-2_x", fz::carol().public_key(), std::nullopt});
   put_reply("members", 4, members);
   d::VaultReply batch;
   batch.locators = {"bG9jMQ", "bG9jMg"};
@@ -348,8 +504,36 @@ void daemon_reply_seeds() {
   put_reply("vault-reseal", 7, std::move(reseal));
   put_reply("join", 8, d::Done{});
   put_reply("stop", 9, d::Done{});
-  put_reply("failure", 1, d::Failure{"not-member", "you are not a member of fuzz-group"});
-  put_reply("failure-vault", 5, d::Failure{"auth", "the vault key does not open"});
+  put_reply("create", 11, d::CreateReply{ref});
+  put_reply("add", 12, d::EpochReply{8});
+  put_reply("change", 13, d::EpochReply{9});
+  d::RosterReply roster;
+  roster.members = {{"admin", fz::admin().public_key(), "admin", 1}, {"fixed", fz::identity().public_key(), "admin", 3}};
+  put_reply("roster", 14, roster);
+  d::PendingReply pending;
+  pending.requests = {{1, fz::carol().public_key(), "carol from work", 1800000000, 1800000000, 1800000300, 3},
+                      {2, other_key(6), "", 1800000100,
+                       1800000100, 1800000100, 1}};
+  put_reply("pending", 15, pending);
+  d::LogReply log;
+  for (const grypt::GroupState& st : fz::fixed_chain().states) {
+    d::LogOut o;
+    o.epoch = st.epoch.value();
+    o.time = st.time;
+    o.change = grypt::change_name(st.change);
+    o.subject = st.subject;
+    o.subject_name = st.subject_name;
+    o.role = st.role ? grypt::role_name(*st.role) : "";
+    o.signer = st.signer;
+    o.signer_name = st.signer == fz::admin().public_key() ? "admin" : "fixed";
+    log.entries.push_back(std::move(o));
+  }
+  put_reply("log", 16, log);
+  put_reply("invite", 17, d::InviteReply{ref});
+  put_reply("failure", 1, d::Failure{d::Code::not_member, "you are not a member of fuzz-group"});
+  put_reply("failure-vault", 5, d::Failure{d::Code::vault, "the vault key does not open"});
+  put_reply("failure-forked", 3, d::Failure{d::Code::forked, "sealed under another state of epoch 5"});
+  put_reply("failure-refused", 12, d::Failure{d::Code::refused, "the server refused the commit: stale"});
 }
 
 Bytes framed(std::span<const std::uint8_t> body) { return grypt::frame(body); }
@@ -367,69 +551,103 @@ void put_stream(const std::string& name, std::uint8_t cutting, const std::vector
 void server_frames_seeds() {
   namespace p = grypt::proto;
   namespace a = grypt::admin;
+  using grypt::Epoch;
   std::vector<std::pair<std::string, Bytes>> bodies;
-  auto add = [&](std::string name, Bytes b) { bodies.emplace_back(std::move(name), std::move(b)); };
-  grypt::StateHash head = grypt::GroupState::decode(chain_records()[3].state).hash();
+  // Each frame decodes as what it is: from a member, from the server, or
+  // the administration socket's.
+  auto add = [&](std::string name, Bytes b) {
+    bool ok = false;
+    for (auto decode : {+[](const Bytes& x) { (void)p::decode_from_member(x); },
+                        +[](const Bytes& x) { (void)p::decode_from_server(x); },
+                        +[](const Bytes& x) { (void)a::decode_request(x); },
+                        +[](const Bytes& x) { (void)a::decode_reply(x); }}) {
+      try {
+        decode(b);
+        ok = true;
+      } catch (const grypt::Error&) {
+      }
+    }
+    must(ok, "server_frames/" + name);
+    bodies.emplace_back(std::move(name), std::move(b));
+  };
+  const auto& chain = fz::fixed_chain();
+  const std::string g(fz::group_name);
+  grypt::StateHash head = chain.states[3].hash();
+  Bytes request = grypt::JoinRequest{fz::group_id(), fz::chain_time, fz::carol().public_key(), "carol"}.sign(fz::carol());
   add("hello", p::encode(p::FromMember{p::Hello{
                    fz::identity().public_key(),
-                   {{std::string(fz::group_name), grypt::Epoch(4), head, grypt::Epoch(2),
-                     {{grypt::Epoch(3), grypt::Epoch(3)}}, ""},
-                    {"other", {}, {}, {}, {}, "laptop"}}}}));
-  add("hello-bare",
-      p::encode(p::FromMember{p::Hello{fz::identity().public_key(), {{"g", {}, {}, {}, {}, ""}}}}));
-  add("ask", p::encode(p::FromMember{p::Ask{{{"g", {}, {}, {}, {}, ""}}}}));
-  add("roster-request", p::encode(p::FromMember{p::RosterRequest{"g", grypt::Epoch(3)}}));
+                   {{g, Epoch(4), head, {{Epoch(1), Epoch(2)}}, {}}, {"other", {}, {}, {}, {}}}}}));
+  add("hello-join", p::encode(p::FromMember{p::Hello{fz::carol().public_key(), {{g, {}, {}, {}, request}}}}));
+  add("hello-bare", p::encode(p::FromMember{p::Hello{fz::identity().public_key(), {{"g", {}, {}, {}, {}}}}}));
+  add("ask", p::encode(p::FromMember{p::Ask{{{"g", Epoch(2), head, {{Epoch(1), Epoch(1)}}, {}}}}}));
+  // A commit as an admin sends it: the genesis (a create), then an add in
+  // two parts and a grant with history boxes.
+  p::Commit create{"", chain.records[0].state, chain.records[0].ephemeral, {fz::pattern<48>(1, 1)}, {}, false};
+  add("create", p::encode(p::FromMember{create}));
+  p::Commit add2{g, chain.records[1].state, chain.records[1].ephemeral, {fz::pattern<48>(2, 1), fz::pattern<48>(3, 1)}, {}, false};
+  p::Commit part1 = add2, part2 = add2;
+  part1.boxes.resize(1);
+  part1.more = true;
+  part2.boxes.erase(part2.boxes.begin());
+  add("commit-part-1", p::encode(p::FromMember{part1}));
+  add("commit-part-2", p::encode(p::FromMember{part2}));
+  p::Commit grant{g, chain.records[6].state, chain.records[6].ephemeral, {fz::pattern<48>(4, 1), fz::pattern<48>(5, 1)}, {}, false};
+  for (const fz::HistoryRecord& h : chain.history) grant.history.push_back({h.epoch, h.box});
+  add("commit-grant", p::encode(p::FromMember{grant}));
+  add("pending-request", p::encode(p::FromMember{p::PendingRequest{g}}));
   add("ping", p::encode(p::FromMember{p::Ping{}}));
   add("pong", p::encode(p::FromServer{p::Pong{}}));
-  add("welcome", p::encode(p::FromServer{p::Welcome{fz::server_identity().public_key()}}));
-  const ChainRecord& r = chain_records()[4];
-  add("state", p::encode(p::FromServer{p::State{std::string(fz::group_name), grypt::Epoch(5),
-                                                 {r.state.begin(), r.state.end()}, r.box}}));
-  add("state-no-key", p::encode(p::FromServer{p::State{std::string(fz::group_name), grypt::Epoch(5),
-                                                        {r.state.begin(), r.state.end()}, {}}}));
-  add("synced", p::encode(p::FromServer{p::Synced{"g", grypt::Epoch(6)}}));
+  add("welcome", p::encode(p::FromServer{p::Welcome{server_identity().public_key()}}));
+  const grypt::StateRecord& r = chain.records[4];
+  add("state", p::encode(p::FromServer{p::State{g, Epoch(5), r.state, r.ephemeral, r.box}}));
+  add("state-no-key", p::encode(p::FromServer{p::State{g, Epoch(1), chain.records[0].state, chain.records[0].ephemeral, {}}}));
+  for (const fz::HistoryRecord& h : chain.history)
+    add("history-" + h.epoch.to_string(), p::encode(p::FromServer{p::History{g, h.grant, h.epoch, h.box}}));
+  add("synced", p::encode(p::FromServer{p::Synced{g, Epoch(7)}}));
   add("not-member", p::encode(p::FromServer{p::NotMember{"g"}}));
   add("removed", p::encode(p::FromServer{p::Removed{"g"}}));
-  for (const p::Roster& part : p::split_roster("g", grypt::Epoch(3), fz::roster(), 2))
-    add(part.more ? "roster-more" : "roster-last", p::encode(p::FromServer{part}));
-  add("error", p::encode(p::FromServer{p::ErrorReply{"version", "unsupported protocol version 2"}}));
+  add("committed", p::encode(p::FromServer{p::Committed{g, Epoch(8)}}));
+  add("refused", p::encode(p::FromServer{p::Refused{g, "stale", Epoch(8), "epoch 8 does not follow the group's head, epoch 9"}}));
+  add("refused-create", p::encode(p::FromServer{p::Refused{g, "name-taken", Epoch(0), "a group of that name exists"}}));
+  add("pending", p::encode(p::FromServer{p::Pending{g, {{1, request, 1800000000, 1800000300, 3}, {2, request, 5, 5, 1}}}}));
+  add("pending-none", p::encode(p::FromServer{p::Pending{g, {}}}));
+  add("error", p::encode(p::FromServer{p::ErrorReply{"version", "unsupported protocol version 1"}}));
   std::string key = other_key(4).to_string();
+  using T = a::Request::Type;
   for (const a::Request& q : std::vector<a::Request>{
-           {"groups", "", "", "", false, ""},
-           {"init", "g", "", "", false, ""},
-           {"add", "g", key, "dana", true, ""},
-           {"add", "g", "2", "eve", false, ""},
-           {"remove", "g", "", "", false, "dana"},
-           {"rotate", "g", "", "", false, ""},
-           {"members", "g", "", "", false, ""},
-           {"pending", "g", "", "", false, ""},
-           {"log", "g", "", "", false, ""},
-           {"invite", "g", "", "", false, ""}})
-    add("admin-" + q.type + (q.history ? "-history" : ""), a::encode(q));
-  a::Reply reply;
-  reply.epoch = 4;
-  reply.reference = reference("g").to_string();
-  add("admin-reply-epoch", a::encode(reply));
+           {T::groups, ""}, {T::admins, ""}, {T::admit, key}, {T::revoke, key}, {T::reference, ""}})
+    add(std::string("admin-") + a::type_name(q.type), a::encode(q));
   a::Reply lists;
-  lists.groups = {{"g", "Z3JvdXA", reference("g").to_string(), 4, 3, 1},
-                  {"h", "aGg", reference("h").to_string(), 1, 1, 0}};
-  lists.members = {{"fixed", fz::identity().public_key().to_string(), 1, true, true},
-                   {"bob", other_key(5).to_string(), 3, false, false}};
-  lists.pending = {{1, other_key(6).to_string(), "laptop", 1700000000, 1700000100, 2}};
-  lists.log = {{1700000000, "admin", "add", "bob"}, {1700000100, "server", "rotate", "epoch 4"}};
+  lists.groups = {{g, grypt::base64_encode(fz::group_id(), grypt::Base64::url_unpadded),
+                   reference(g).to_string(), 7, 2, 2, 1},
+                  {"h", "aGg", "", 1, 1, 1, 0}};
+  lists.admins = {fz::admin().public_key().to_string(), key};
   add("admin-reply-lists", a::encode(lists));
-  add("admin-reply-error", a::encode(a::Reply{false, "no-group", "no group g", {}, {}, {}, {}, {}, {}}));
+  a::Reply ref_reply;
+  ref_reply.reference = server_reference().to_string();
+  add("admin-reply-reference", a::encode(ref_reply));
+  a::Reply error;
+  error.ok = false;
+  error.code = "no-port";
+  error.message = "the store listens on any free port";
+  add("admin-reply-error", a::encode(error));
+  auto body_of = [&](const std::string& name) {
+    for (const auto& [n, b] : bodies)
+      if (n == name) return b;
+    throw grypt::Error("seeds: no frame " + name);
+  };
   std::uint8_t cutting = 0;
   for (const auto& [name, body] : bodies) put_stream(name, cutting++, {body});
   std::vector<Bytes> parts = a::encode_parts(lists, 300);
   put_stream("admin-reply-parts", 7, parts);
+  put_stream("commit-parts", 9, {body_of("commit-part-1"), body_of("commit-part-2")});
   std::vector<Bytes> all;
   for (const auto& nb : bodies) all.push_back(nb.second);
   put_stream("all-whole", 0, all);
   put_stream("all-cut", 200, all);
   // Refused lengths, after a good frame.
   Bytes bad{5};
-  Bytes ping = framed(bodies[3].second);
+  Bytes ping = framed(body_of("ping"));
   bad.insert(bad.end(), ping.begin(), ping.end());
   Bytes zero = bad;
   zero.insert(zero.end(), {0, 0, 0, 0, '{', '}'});
@@ -512,6 +730,7 @@ int main(int argc, char** argv) {
     key_seeds();
     phc_seeds();
     group_cache_seeds();
+    group_state_seeds();
     daemon_request_seeds();
     daemon_reply_seeds();
     server_frames_seeds();

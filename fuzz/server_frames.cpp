@@ -11,8 +11,9 @@
 // ProtocolError (the frame just before it may go with it); without such a
 // length it yields them all and holds the rest. A message that decodes
 // survives the way back: its encoding decodes to one that encodes the same;
-// a whole admin reply also when encode_parts cuts it small. Only
-// grypt::Error (ProtocolError) may escape the decoders.
+// a whole admin reply also when encode_parts cuts it small; a commit cut
+// by proto::split_commit joins back to itself. Only grypt::Error
+// (ProtocolError) may escape the decoders.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -106,6 +107,27 @@ void round_trip(Span body, Decode decode) {
   }
 }
 
+// A commit cut into parts (proto::split_commit) as an admin's daemon sends
+// it: each part of at most boxes_per_part boxes, with the commit's state,
+// ephemeral key and group, the history in the first, "more" on every part
+// but the last; joined as the server joins them, the commit.
+void check_split(const grypt::proto::Commit& c) {
+  namespace p = grypt::proto;
+  std::vector<p::Commit> parts = p::split_commit(c);
+  if (parts.empty()) __builtin_trap();
+  p::Commit joined = parts[0];
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const p::Commit& part = parts[i];
+    if (part.group != c.group || part.state != c.state || part.ephemeral != c.ephemeral ||
+        part.boxes.size() > p::boxes_per_part || part.more != (i + 1 < parts.size()) ||
+        (i > 0 && !part.history.empty()))
+      __builtin_trap();
+    if (i > 0) joined.boxes.insert(joined.boxes.end(), part.boxes.begin(), part.boxes.end());
+  }
+  joined.more = c.more;
+  if (p::encode(p::FromMember{joined}) != p::encode(p::FromMember{c})) __builtin_trap();
+}
+
 void check_admin_request(Span body) {
   Bytes e;
   try {
@@ -147,6 +169,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   grypt::admin::Reply reply;  // parts so far
   for (Span body : frames.bodies) {
     round_trip(body, [](Span b) { return grypt::proto::decode_from_member(b); });
+    try {
+      grypt::proto::FromMember m = grypt::proto::decode_from_member(body);
+      if (const auto* c = std::get_if<grypt::proto::Commit>(&m)) check_split(*c);
+    } catch (const grypt::Error&) {
+    }
     round_trip(body, [](Span b) { return grypt::proto::decode_from_server(b); });
     check_admin_request(body);
     try {
