@@ -10,15 +10,6 @@ namespace {
 
 using namespace json_fields;
 
-template <std::size_t N>
-std::array<std::uint8_t, N> fixed(const Json& j, const char* name) {
-  auto b = bytes(j, name, N);
-  if (b.size() != N) bad(std::string("\"") + name + "\" is not " + std::to_string(N) + " bytes");
-  std::array<std::uint8_t, N> out;
-  std::copy(b.begin(), b.end(), out.begin());
-  return out;
-}
-
 // A secret field: decoded into guarded memory, and the JSON string that
 // carried it wiped.
 SecretBytes secret(Json& j, const char* name, std::size_t size) {

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -86,6 +88,16 @@ inline std::vector<std::uint8_t> bytes(const Json& j, const char* name, std::siz
   std::vector<std::uint8_t> out;
   if (!base64_try_decode(s, Base64::url_unpadded, out)) bad(std::string("\"") + name + "\" is not base64url");
   if (out.size() > max) bad(std::string("\"") + name + "\" is too long");
+  return out;
+}
+
+// A field of exactly N bytes.
+template <std::size_t N>
+std::array<std::uint8_t, N> fixed(const Json& j, const char* name) {
+  auto b = bytes(j, name, N);
+  if (b.size() != N) bad(std::string("\"") + name + "\" is not " + std::to_string(N) + " bytes");
+  std::array<std::uint8_t, N> out;
+  std::copy(b.begin(), b.end(), out.begin());
   return out;
 }
 

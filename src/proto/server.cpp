@@ -15,15 +15,6 @@ void check_version(const Json& j) {
                                        std::to_string(number(j, "version", UINT32_MAX)));
 }
 
-template <std::size_t N>
-std::array<std::uint8_t, N> fixed(const Json& j, const char* name) {
-  auto b = bytes(j, name, N);
-  if (b.size() != N) bad(std::string("\"") + name + "\" is not " + std::to_string(N) + " bytes");
-  std::array<std::uint8_t, N> out;
-  std::copy(b.begin(), b.end(), out.begin());
-  return out;
-}
-
 Json want_json(const GroupWant& g) {
   Json w = {{"name", g.name}};
   if (g.epoch) w["epoch"] = g.epoch->value();
