@@ -390,7 +390,7 @@ PY
 }
 
 # b64u HEX: the bytes of HEX in unpadded base64url.
-b64u() { echo -n "$1" | xxd -r -p | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+b64u() { python3 -c 'import base64, sys; print(base64.urlsafe_b64encode(bytes.fromhex(sys.argv[1])).decode().rstrip("="))' "$1"; }
 
 @test "the server cannot admit or change anyone: a state made by editing its store is refused by members, by name" {
   friends
