@@ -60,7 +60,8 @@ ListenAddress parse_listen(const std::string& l) {
 
 Server::Server(Store& s, const ServeOptions& o)
     : store(s), options(o), identity(s.server_identity()), tls(TlsContext::Role::server, identity),
-      relay(s.groups(), s), worker(s, io), admins(s.admins()), acceptor_(io), admin_acceptor_(io),
+      relay(s.groups(), s), admins(s.admins()), store_listen(s.listen()), store_host(s.host()), worker(s, io),
+      acceptor_(io), admin_acceptor_(io),
       signals_(io, SIGTERM, SIGINT), sweep_timer_(io) {}
 
 Server::~Server() { worker.stop(); }
@@ -107,10 +108,10 @@ std::string Server::reference(const GroupLive& g) const {
 // The references name the port the store was made with, or, made with
 // port 0, the one this server bound.
 std::string Server::server_reference() const {
-  ListenAddress l = parse_listen(store.listen());
+  ListenAddress l = parse_listen(store_listen);
   std::uint16_t port = l.port != 0 ? l.port : bound_port;
   if (port == 0) return "";
-  return ServerReference{identity.public_key(), {{store.host(), port}}}.to_string();
+  return ServerReference{identity.public_key(), {{store_host, port}}}.to_string();
 }
 
 void Server::listen() {

@@ -121,8 +121,11 @@ class Server {
   Identity identity;
   TlsContext tls;
   Relay relay;
-  StoreWorker worker;
   std::vector<PublicKey> admins;
+  // What the references name, read before the worker starts: once it runs,
+  // the store's connection is its alone (one connection, no mutex).
+  const std::string store_listen, store_host;
+  StoreWorker worker;
   std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
   std::map<std::string, std::set<Session*>> subscribers;
   std::map<std::string, std::set<Session*>> askers;
