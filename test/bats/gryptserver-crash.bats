@@ -58,10 +58,14 @@ serve_until_up() {
   echo "# $kills kills; acknowledged ${#acknowledged[@]} of 90 adds" >&3
   [ "$kills" -ge 10 ]
   [ "${#acknowledged[@]}" -ge 30 ]
-  # The newest server of the killer's may still run: stopped by pid.
-  pid=$(tail -n 1 restarts)
-  kill -KILL "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  # The killer's servers may still run (the newest, or one it was starting
+  # when it was stopped): every one is in the list start_server keeps, and
+  # is stopped by pid; then nothing holds the store's lock.
+  while read -r pid; do
+    [ "$pid" = "$DAEMON_PID_admin" ] || kill -KILL "$pid" 2>/dev/null || true
+  done <"$BATS_TEST_TMPDIR/pids"
+  for _ in $(seq 100); do flock -n "$STORE/lock" true && break; sleep 0.05; done
+  flock -n "$STORE/lock" true
   run sqlite3 "$STORE/grypt.db" "PRAGMA integrity_check"
   assert_output "ok"
   # The server starts (its start-up check goes over every state), and the
