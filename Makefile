@@ -211,7 +211,7 @@ uninstall:
 clean:
 	rm -rf build bin
 
-# make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS=...]: libFuzzer, see fuzz/fuzz.mk.
+# make fuzz [FUZZ_SECONDS=60 | FUZZ_RUNS=N] [FUZZ_TARGETS=...]: libFuzzer, see fuzz/fuzz.mk.
 fuzz-deps:
 	@build-aux/deps build fuzz
 fuzz: fuzz-deps

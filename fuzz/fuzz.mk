@@ -6,6 +6,8 @@
 #   make -f fuzz/fuzz.mk fuzz-build      targets and seed corpora
 #   make -f fuzz/fuzz.mk fuzz            each target for FUZZ_SECONDS (60)
 #   make -f fuzz/fuzz.mk fuzz FUZZ_TARGETS=phc FUZZ_SECONDS=600
+#   make -f fuzz/fuzz.mk fuzz FUZZ_TARGETS=group_state FUZZ_RUNS=10000000
+#                                        a number of executions instead of a time
 #
 # fuzz runs the targets one after another on build/fuzz/corpus/<target>
 # (new inputs are kept there; build/fuzz/seeds/<target> and the past
@@ -35,7 +37,9 @@ FUZZ_CXXFLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer $(FUZZ_SAN)
 # The seed generator: the same without libFuzzer (it has its own main).
 FUZZ_GEN_CXXFLAGS := -std=c++20 -g -O1 $(FUZZ_SAN)
 FUZZ_LDLIBS   := -lsodium -largon2 -lcrypto -pthread
-FUZZ_RUN_FLAGS = -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10
+FUZZ_RUNS     ?=
+FUZZ_RUN_FLAGS = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS)) \
+                 -rss_limit_mb=2048 -timeout=10
 
 FUZZ_Q        := $(if $(filter 1,$(V)),,@)
 FUZZ_LIB_SRC  := $(filter-out %_test.cpp,$(wildcard src/core/*.cpp src/proto/*.cpp src/ipc/*.cpp))
