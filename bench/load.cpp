@@ -312,31 +312,9 @@ std::uint8_t read_buffer[16384];
 // Like net/tls.h's TlsStream (an SSL object driven directly on the
 // non-blocking socket), but the certificate may be set per connection, so
 // that thousands of members share one SSL_CTX, and reads go to the shared
-// buffer without suspending. The pin is TlsStream::expect_peer's: the
+// buffer without suspending. The pin is net/tls.h's pin_peer: the
 // server's certificate is checked against the reference's key inside the
 // handshake, before the member's certificate is sent.
-
-int pin_index() {
-  static int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-  return index;
-}
-
-int check_pin(int, X509_STORE_CTX* ctx) {
-  if (X509_STORE_CTX_get_error_depth(ctx) != 0) return 1;
-  SSL* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
-  const auto* expected = static_cast<const Ed25519Key*>(SSL_get_ex_data(ssl, pin_index()));
-  X509* cert = X509_STORE_CTX_get_current_cert(ctx);
-  EVP_PKEY* key = cert ? X509_get0_pubkey(cert) : nullptr;
-  Ed25519Key got{};
-  std::size_t n = got.size();
-  if (expected == nullptr || key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_ED25519 ||
-      EVP_PKEY_get_raw_public_key(key, got.data(), &n) != 1 || n != got.size() ||
-      std::memcmp(got.data(), expected->data(), got.size()) != 0) {
-    X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
-    return 0;
-  }
-  return 1;
-}
 
 class Conn {
  public:
@@ -371,10 +349,7 @@ class Conn {
     if (member && (SSL_use_certificate(ssl, member->cert) != 1 ||
                    SSL_use_PrivateKey(ssl, member->key) != 1))
       throw TlsError("cannot use the member's certificate: " + openssl_error());
-    if (pin) {
-      SSL_set_ex_data(ssl, pin_index(), const_cast<Ed25519Key*>(pin));
-      SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, check_pin);
-    }
+    if (pin) pin_peer(ssl, pin);
     SSL_set_fd(ssl, static_cast<int>(sock.native_handle()));
     SSL_set_connect_state(ssl);
   }

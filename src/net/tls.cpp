@@ -113,6 +113,11 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const un
 
 }  // namespace
 
+void pin_peer(SSL* ssl, const Ed25519Key* key) {
+  SSL_set_ex_data(ssl, pin_index(), const_cast<Ed25519Key*>(key));
+  SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, check_pin);
+}
+
 TlsContext::TlsContext(Role role, const Identity& id) : role_(role) {
   ctx_ = SSL_CTX_new(role == Role::server ? TLS_server_method() : TLS_client_method());
   if (ctx_ == nullptr) failed("cannot make a context");
@@ -155,8 +160,7 @@ TlsStream::~TlsStream() { SSL_free(ssl_); }
 
 void TlsStream::expect_peer(const Ed25519Key& key) {
   expected_ = key;
-  SSL_set_ex_data(ssl_, pin_index(), &expected_);
-  SSL_set_verify(ssl_, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, check_pin);
+  pin_peer(ssl_, &expected_);
 }
 
 // Runs `op` until it succeeds, waiting on the socket when OpenSSL asks to.

@@ -94,6 +94,12 @@ class TlsStream {
   Ed25519Key expected_{};  // with expect_peer
 };
 
+// The pin on a client's SSL object (TlsStream::expect_peer's, for code that
+// drives its own SSL objects): the handshake fails, inside the certificate
+// check, unless the peer's certificate is over `*key`, which must outlive
+// the handshake.
+void pin_peer(ssl_st* ssl, const Ed25519Key* key);
+
 // Tests and benchmarks: a certificate for a throwaway identity, as PEM, for
 // tools such as openssl s_server.
 std::string certificate_pem(const Identity& id);
