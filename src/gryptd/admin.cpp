@@ -47,6 +47,14 @@ static awaitable<bool> hold(Agent& a, KnownGroup* g, Epoch e) {
   co_return true;
 }
 
+// The server's pending requests of `g`, or nothing when no link follows it
+// or the server did not answer.
+static awaitable<std::optional<std::variant<proto::Pending, proto::Refused>>> pending_of(Agent& a, KnownGroup* g) {
+  Link* link = a.link(g);
+  if (!link) co_return std::nullopt;
+  co_return co_await link->pending(g->entry.reference.name);
+}
+
 // A proposal made, committed and held, again on the new head when another
 // admin's commit came first.
 static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal& p,
@@ -54,7 +62,7 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal&
   // Connected and caught up (an expired epoch is still one to change from),
   // as the link says, not only as the group's standing says.
   auto ready = [&] {
-    Link* link = a.link_of[g];
+    Link* link = a.link(g);
     Standing s = a.standing(g);
     return link && link->connected() && (s == Standing::connected || s == Standing::expired);
   };
@@ -63,14 +71,16 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal&
     // the link is woken and given a moment to connect and catch up. A
     // verdict (forked, rolled back, not a member, the wrong server) does
     // not clear by waiting, and is answered at once.
-    if (Link* link = a.link_of[g]; link && !link->connected()) link->wake();
+    if (Link* link = a.link(g); link && !link->connected()) link->wake();
     auto deadline = std::chrono::steady_clock::now() + connect_wait;
     while (!ready() && !a.stopping && !standing_is_verdict(a.live(g).standing))
       if (!co_await a.signal_of(g).wait_until(deadline)) break;
   }
   for (int attempt = 1;; ++attempt) {
     if (!ready()) {
-      Standing s = a.standing(g);
+      // The link's own standing: an expired epoch with its server away is
+      // a server that cannot be reached, not a verdict.
+      Standing s = a.live(g).standing;
       if (s == Standing::not_member) co_return fail(daemon::Code::not_member, "you are not a member of " + g->entry.name);
       if (s == Standing::offline || s == Standing::connecting || a.why(g).empty())
         co_return fail(daemon::Code::offline, "the server of " + g->entry.name + " cannot be reached now (see gryptd status)");
@@ -85,7 +95,7 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal&
       co_return fail(daemon::Code::usage, g->entry.name + ": " + d);
     MadeCommit m = make_commit(g->chain, a.keyring.identity(), p, a.now(), a.options.state_lifetime);
     Epoch wanted = m.state.epoch;
-    auto answer = co_await a.link_of[g]->commit(std::move(m.commit));
+    auto answer = co_await a.link(g)->commit(std::move(m.commit));
     if (!answer) co_return fail(daemon::Code::offline, "the server of " + g->entry.name + " did not answer the commit");
     if (std::holds_alternative<proto::Committed>(*answer)) {
       if (!co_await hold(a, g, wanted))
@@ -141,7 +151,7 @@ awaitable<daemon::Reply> ToolSession::add(const daemon::Add& q) {
   PublicKey key;
   if (!q.who.empty() && q.who.find_first_not_of("0123456789") == std::string::npos) {
     // A pending request, by its number: signed by the key it names.
-    auto listed = co_await a_.link_of[g]->pending(g->entry.reference.name);
+    auto listed = co_await pending_of(a_, g);
     if (!listed) co_return fail(daemon::Code::offline, "the server of " + q.group + " did not answer");
     if (const auto* no = std::get_if<proto::Refused>(&*listed))
       co_return fail(daemon::Code::not_admin, no->message);
@@ -207,7 +217,7 @@ awaitable<daemon::Reply> ToolSession::listing(const daemon::Listing& l) {
       co_return r;
     }
     case daemon::Listing::What::pending: {
-      auto listed = co_await a_.link_of[g]->pending(g->entry.reference.name);
+      auto listed = co_await pending_of(a_, g);
       if (!listed) co_return fail(daemon::Code::offline, "the server of " + l.group + " did not answer");
       if (const auto* no = std::get_if<proto::Refused>(&*listed)) co_return fail(daemon::Code::not_admin, no->message);
       daemon::PendingReply r;
@@ -249,7 +259,7 @@ awaitable<void> renew_epochs(Agent& a) {
       const std::int64_t expires = g->chain.head().expires;
       const RosterEntry* me = g->chain.roster().find(a.keyring.identity().public_key());
       if (!me || me->role != Role::admin || expires == 0 || expires - a.now() > lifetime / 4) continue;
-      Link* link = a.link_of[g];
+      Link* link = a.link(g);
       Standing s = a.standing(g);
       if (!link || !link->connected() || (s != Standing::connected && s != Standing::expired)) continue;
       // One attempt: a commit that lost the race was another admin's

@@ -131,6 +131,11 @@ class Agent {
   // Wakes the tools waiting on what a server says about `g`.
   void answered(KnownGroup* g) { signal_of(g).notify(); }
   Signal& signal_of(KnownGroup* g);
+  // The link that follows `g`, or null (looked up, never inserted).
+  Link* link(KnownGroup* g) const {
+    auto it = link_of.find(g);
+    return it == link_of.end() ? nullptr : it->second;
+  }
   void stop();
   std::int64_t now() const;
 

@@ -45,7 +45,7 @@ std::string Agent::why(KnownGroup* g) {
 }
 
 void Agent::forget(KnownGroup* g) {
-  if (Link* l = link_of[g]) l->drop(g);
+  if (Link* l = link(g)) l->drop(g);
   link_of.erase(g);
   live_.erase(g);
   keyring.forget(g->entry.name);

@@ -19,6 +19,9 @@ struct DaemonOptions {
   // (gryptd.1, Requests); a tool that is silent between requests is
   // waiting on its own input, and keeps its connection.
   std::chrono::milliseconds tool_frame_timeout = std::chrono::seconds(30);
+  // How long an administrator's request (a commit, the pending requests)
+  // waits for the server's answer (grypt-admin.1, DIAGNOSTICS).
+  std::chrono::milliseconds answer_wait = std::chrono::seconds(30);
   // How long an epoch this administrator signs lasts (grypt-protocol.7,
   // EXPIRY): 7 days; it rotates a group of its own once a quarter of that
   // is left.

@@ -30,8 +30,6 @@ constexpr auto max_backoff = std::chrono::milliseconds(300000);
 // How long a tool waits for the server to confirm that the daemon holds
 // the newest epoch (grypt-seal.1, --require-fresh).
 constexpr auto fresh_wait = 3s;
-// How long an admin's request waits for the server's answer.
-constexpr auto answer_wait = 30s;
 
 // The server closed a connection that had no group left (every group said
 // not-member): no news for the log.
@@ -240,7 +238,7 @@ awaitable<std::optional<proto::FromServer>> Link::next() {
 // protocol error that ends it (grypt-protocol.7, FRAMES).
 KnownGroup* Link::group_of(const std::string& wire_name, const char* frame) {
   auto it = groups_.find(wire_name);
-  if (it == groups_.end() || a_.link_of[it->second] != this)
+  if (it == groups_.end() || a_.link(it->second) != this)
     throw ProtocolError("protocol", std::string("a ") + frame + " frame about a group not asked for on "
                                     "this connection (" + printable(wire_name) + ")");
   return it->second;
@@ -324,7 +322,7 @@ awaitable<bool> Link::wait_connected() {
 awaitable<std::optional<proto::FromServer>> Link::request(std::vector<proto::FromMember> frames,
                                                           std::string group) {
   auto self = shared_from_this();
-  auto deadline = std::chrono::steady_clock::now() + answer_wait;
+  auto deadline = std::chrono::steady_clock::now() + a_.options.answer_wait;
   while (asking_)
     if (!co_await turn_.wait_until(deadline)) co_return std::nullopt;
   if (!co_await wait_connected()) co_return std::nullopt;

@@ -182,6 +182,8 @@ int do_run(const cxxopts::ParseResult& r) {
   o.socket_path = path;
   if (r.count("test-frame-timeout-ms"))
     o.tool_frame_timeout = std::chrono::milliseconds(option<int>(r, "test-frame-timeout-ms"));
+  if (r.count("test-answer-wait-ms"))
+    o.answer_wait = std::chrono::milliseconds(option<int>(r, "test-answer-wait-ms"));
   if (r.count("test-state-lifetime")) o.state_lifetime = std::max(2, option<int>(r, "test-state-lifetime"));
   if (use_syslog) {
     openlog("gryptd", LOG_PID, LOG_DAEMON);
@@ -254,7 +256,9 @@ int body(int argc, char** argv) {
       // Tests only: how long a tool may take to finish a request it began.
       ("test-frame-timeout-ms", "", cxxopts::value<int>())
       // Tests only: the lifetime in seconds of the epochs this daemon signs.
-      ("test-state-lifetime", "", cxxopts::value<int>());
+      ("test-state-lifetime", "", cxxopts::value<int>())
+      // Tests only: how long an administrator's request waits for the server.
+      ("test-answer-wait-ms", "", cxxopts::value<int>());
   o.parse_positional({"words"});
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r, "\nExit status: 0 success, 1 wrong passphrase, 2 error. See gryptd(1).\n"))

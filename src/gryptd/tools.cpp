@@ -94,7 +94,7 @@ awaitable<void> ToolSession::catch_up(KnownGroup* g, Epoch wanted) {
   auto holds = [&] {
     return l.standing != Standing::not_member && !g->chain.empty() && g->chain.head().epoch >= wanted;
   };
-  Link* link = a_.link_of[g];
+  Link* link = a_.link(g);
   if (holds() || !link || !asked_.insert(g).second) co_return;
   std::chrono::milliseconds wait = catch_up_wait;
   if (!link->connected())
@@ -128,8 +128,8 @@ awaitable<daemon::Reply> ToolSession::seal(const daemon::Seal& s) {
   // --require-fresh); the epoch is chosen once it answered.
   daemon::SealReply r;
   r.fresh = false;
-  if (a_.standing(g) == Standing::connected)
-    if (std::optional<std::int64_t> t = co_await a_.link_of[g]->confirm(); t && a_.standing(g) == Standing::connected)
+  if (Link* link = a_.link(g); link && a_.standing(g) == Standing::connected)
+    if (std::optional<std::int64_t> t = co_await link->confirm(); t && a_.standing(g) == Standing::connected)
       r.fresh = true;
   auto [h, key] = a_.keyring.seal(s.group, s.is_signed);
   r.header = h.encode();

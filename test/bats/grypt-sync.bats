@@ -389,6 +389,27 @@ PY
   assert_success
 }
 
+@test "an administrator whose renewal the server does not answer says so once in its log; a change with the server gone cannot reach it" {
+  start_server
+  start_daemon admin --test-state-lifetime 4 --test-answer-wait-ms 1000
+  make_group friends
+  # The server hears nothing, and the renewal's commit goes unanswered.
+  kill -STOP "$SERVER_PID"
+  line="^gryptd: friends: epoch 1 expires at [0-9TZ:-]+ and cannot be renewed: the server of friends did not answer the commit$"
+  for _ in $(seq 100); do grep -Eq "$line" admin.log && break; sleep 0.1; done
+  # Once, however often it tries again.
+  sleep 3
+  [ "$(grep -Ec "$line" admin.log)" = 1 ] || { cat admin.log; false; }
+  # The server gone (what it had queued never taken): expired, but the
+  # answer to a change is that the server cannot be reached.
+  kill -KILL "$SERVER_PID"
+  wait "$SERVER_PID" 2>/dev/null || true
+  wait_state admin friends expired 10
+  run ga rotate friends
+  assert_failure 2
+  assert_output "grypt-admin: error: gryptd: the server of friends cannot be reached now (see gryptd status)"
+}
+
 # b64u HEX: the bytes of HEX in unpadded base64url.
 b64u() { python3 -c 'import base64, sys; print(base64.urlsafe_b64encode(bytes.fromhex(sys.argv[1])).decode().rstrip("="))' "$1"; }
 
