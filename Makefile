@@ -176,18 +176,21 @@ vectors: $(VEC_GEN)
 deps:
 	@build-aux/deps build test
 
+# check, demo and bench build in parallel unless make was given -j.
+JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
+
 check: deps
-	@$(MAKE) --no-print-directory WERROR=1 $(BINS) $(UNIT) $(VEC_CHECK) $(TESTCLIENT) $(TESTSERVER)
+	@$(MAKE) --no-print-directory $(JOBS) WERROR=1 $(BINS) $(UNIT) $(VEC_CHECK) $(TESTCLIENT) $(TESTSERVER)
 	@GRYPT_BIN=$(CURDIR)/$(BIN) GRYPT_TEST_BIN=$(CURDIR)/$(BUILD) UNIT=$(UNIT) \
 	  GRYPT_SANITIZE=$(SANITIZE) build-aux/run-checks
 
 demo: deps
-	@$(MAKE) --no-print-directory $(BINS)
+	@$(MAKE) --no-print-directory $(JOBS) $(BINS)
 	@GRYPT_BIN=$(CURDIR)/$(BIN) build-aux/demo
 
 bench: deps
 	@build-aux/deps bench
-	@$(MAKE) --no-print-directory $(BINS) $(if $(wildcard bench/load.cpp),$(LOAD))
+	@$(MAKE) --no-print-directory $(JOBS) $(BINS) $(if $(wildcard bench/load.cpp),$(LOAD))
 	@for b in bench/*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done
 
 MAN_PAGES  := $(wildcard man/*.[1-8])
