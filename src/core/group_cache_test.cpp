@@ -150,7 +150,7 @@ class KeyringTest : public ::testing::Test {
     ref_.group = "friends";
     c_.group = ref_.group_id();
   }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+  void TearDown() override { EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
 
   std::string dir_;
   TestChain c_;

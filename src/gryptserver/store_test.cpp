@@ -29,7 +29,7 @@ class StoreTest : public ::testing::Test {
     a.add("friends", alice_.public_key().to_string(), "alice", false, "test");
     a.add("friends", bob_.public_key().to_string(), "bob", false, "test");
   }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+  void TearDown() override { EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
 
   std::unique_ptr<Store> open() {
     auto s = open_sqlite_store(dir_, false);
@@ -187,7 +187,7 @@ TEST_F(StoreTest, AWrongMasterKeyIsWrongKeyAndChangesNothing) {
   right.file = d + "/mk";
   EXPECT_TRUE(ct_equal(unlock_master_key(info, right, d).span(), key.span()));
   EXPECT_THROW(new_master_key(make, d + "/mk"), UsageError);  // never over another key file
-  std::system(("rm -rf " + d).c_str());
+  EXPECT_EQ(std::system(("rm -rf " + d).c_str()), 0);
 }
 
 }  // namespace
