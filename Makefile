@@ -1,7 +1,8 @@
 # grypt: a plain Makefile (STYLE.md). Targets: all (default), check, demo,
 # bench, fuzz, install, uninstall, clean, deps. V=1 for loud builds,
 # SANITIZE=1 for an ASan+UBSan build in build/san, PREFIX and DESTDIR for
-# install.
+# install. CPPFLAGS, CXXFLAGS and LDFLAGS from the environment or the
+# command line (as dpkg-buildflags sets them) come after the build's own.
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
@@ -15,23 +16,43 @@ BUILD      := build/san
 BIN        := build/san/bin
 # GCC 12 reports false maybe-uninitialized warnings in <regex> (used by
 # cxxopts) under sanitizer instrumentation.
-OPT        := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Wno-maybe-uninitialized
+OPT        := -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -Wno-maybe-uninitialized
+CXXFLAGS   ?= -O1 -g
 LDSAN      := -fsanitize=address,undefined
 else
 BUILD      := build/release
 BIN        := bin
-OPT        := -O2 -g
+OPT        :=
+CXXFLAGS   ?= -O2 -g
 LDSAN      :=
 endif
+
+# Hardening, whatever the environment adds (Debian 12's dpkg-buildflags
+# has neither stack clash nor control-flow protection). _FORTIFY_SOURCE
+# needs optimisation, and is left to the environment when it sets it (a
+# second definition would be a warning); not under ASan, which checks the
+# same calls more closely. CET on x86, branch protection on arm64.
+MACHINE    := $(shell $(CXX) -dumpmachine 2>/dev/null)
+FORTIFY    := $(if $(or $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CXXFLAGS)),$(filter 1,$(SANITIZE))),,-D_FORTIFY_SOURCE=3)
+HARDEN     := -fstack-protector-strong -fPIE \
+              $(if $(filter x86_64-% i386-% i486-% i586-% i686-%,$(MACHINE)),-fstack-clash-protection -fcf-protection) \
+              $(if $(filter aarch64-%,$(MACHINE)),-fstack-clash-protection -mbranch-protection=standard)
+HARDEN_LD  := -pie -Wl,-z,relro -Wl,-z,now
 
 WARN       := -Wall -Wextra $(if $(WERROR),-Werror)
 # ASIO_DISABLE_STD_ALIGNED_ALLOC: Asio picks aligned_alloc or operator new by
 # whether a libstdc++ header came first; files that include Asio first and
 # files that do not would free each other's coroutine frames with the wrong
 # function (ASan: alloc-dealloc-mismatch). One choice for every file.
-CPPFLAGS   := -Isrc -DGRYPT_VERSION='"$(VERSION)"' -DASIO_STANDALONE -DASIO_DISABLE_STD_ALIGNED_ALLOC \
-              -DCXXOPTS_NO_REGEX
-CXXFLAGS   := -std=c++20 $(OPT) $(WARN) -pthread
+GRYPT_CPPFLAGS := -Isrc -DGRYPT_VERSION='"$(VERSION)"' -DASIO_STANDALONE -DASIO_DISABLE_STD_ALIGNED_ALLOC \
+              -DCXXOPTS_NO_REGEX $(FORTIFY)
+# -ffile-prefix-map: no path of this checkout in the binaries, so two
+# builds of one commit in two directories are the same bytes.
+GRYPT_CXXFLAGS := -std=c++20 $(OPT) $(WARN) $(HARDEN) -pthread -ffile-prefix-map=$(CURDIR)=.
+GRYPT_LDFLAGS := $(LDSAN) $(HARDEN_LD)
+ALL_CPPFLAGS = $(GRYPT_CPPFLAGS) $(CPPFLAGS)
+ALL_CXXFLAGS = $(GRYPT_CXXFLAGS) $(CXXFLAGS)
+ALL_LDFLAGS  = $(GRYPT_LDFLAGS) $(LDFLAGS)
 # libcrypto is not linked: src/core/crypto.cpp loads it when bulk work
 # first needs it, so small work never pays for loading it.
 LDLIBS     := -lsodium -largon2 -pthread
@@ -77,7 +98,8 @@ all: $(BINS)
 # plain one, say).
 $(FLAGS_FILE): FORCE
 	@mkdir -p $(@D)
-	@echo '$(CXX) $(CPPFLAGS) $(CXXFLAGS)' | cmp -s - $@ || echo '$(CXX) $(CPPFLAGS) $(CXXFLAGS)' > $@
+	@echo '$(CXX) $(ALL_CPPFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
+	  echo '$(CXX) $(ALL_CPPFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)' > $@
 
 # GCC 12 warns that Asio's coroutine frames are freed by a mismatched
 # operator delete (GCC bug 105529, a false positive): not in the
@@ -92,13 +114,13 @@ dir_flags = $(DIR_FLAGS_$(firstword $(subst /, ,$(1))))
 $(BUILD)/%.o: src/%.cpp $(FLAGS_FILE)
 	$(call say,CXX,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(call dir_flags,$*) -MMD -MP -c $< -o $@
+	$(Q)$(CXX) $(ALL_CPPFLAGS) $(ALL_CXXFLAGS) $(call dir_flags,$*) -MMD -MP -c $< -o $@
 
 
 $(BUILD)/test/%.o: test/%.cpp $(FLAGS_FILE)
 	$(call say,CXX,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CXX) $(CPPFLAGS) -Itest/vectors $(CXXFLAGS) $(call dir_flags,$*) -MMD -MP -c $< -o $@
+	$(Q)$(CXX) $(ALL_CPPFLAGS) -Itest/vectors $(ALL_CXXFLAGS) $(call dir_flags,$*) -MMD -MP -c $< -o $@
 
 $(LIBGRYPT): $(CORE_OBJ)
 	$(call say,AR,$@)
@@ -115,45 +137,45 @@ $(LIBNET): $(NET_OBJ)
 $(BIN)/%: $(BUILD)/tools/%.o $(LIBIPC) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CXX) $(LDSAN) $(if $(LDSAN),,$(TOOL_LDFLAGS)) -o $@ $^ $(LDLIBS)
+	$(Q)$(CXX) $(ALL_LDFLAGS) $(if $(LDSAN),,$(TOOL_LDFLAGS)) -o $@ $^ $(LDLIBS)
 
 $(BIN)/gryptserver: $(BUILD)/gryptserver/main.o $(SERVER_OBJ) $(LIBNET) $(LIBIPC) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CXX) $(LDSAN) -o $@ $^ $(SERVICE_LIBS) $(LDLIBS)
+	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ $(SERVICE_LIBS) $(LDLIBS)
 
 $(BIN)/gryptd: $(BUILD)/gryptd/main.o $(DAEMON_OBJ) $(LIBNET) $(LIBIPC) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
+	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
 # A protocol client for the tests (not installed).
 $(TESTCLIENT): $(BUILD)/test/client/testclient.o $(LIBNET) $(LIBIPC) $(LIBGRYPT)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
+	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
 # The load program of bench/server (not installed).
 LOAD := $(BUILD)/grypt-load
 $(LOAD): $(BUILD)/bench/load.o $(LIBNET) $(LIBIPC) $(LIBGRYPT)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
+	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
 $(BUILD)/bench/%.o: bench/%.cpp $(FLAGS_FILE)
 	$(call say,CXX,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(ASIO_WARN) -MMD -MP -c $< -o $@
+	$(Q)$(CXX) $(ALL_CPPFLAGS) $(ALL_CXXFLAGS) $(ASIO_WARN) -MMD -MP -c $< -o $@
 
 $(UNIT): $(TEST_OBJ) $(SERVER_OBJ) $(DAEMON_OBJ) $(LIBNET) $(LIBIPC) $(LIBGRYPT)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lgtest -lgtest_main $(SERVICE_LIBS) $(LDLIBS)
+	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ -lgtest -lgtest_main $(SERVICE_LIBS) $(LDLIBS)
 
 $(VEC_CHECK): $(BUILD)/test/vectors/check.o $(BUILD)/test/vectors/vector.o $(LIBGRYPT)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(VEC_GEN): $(BUILD)/test/vectors/generate.o $(BUILD)/test/vectors/vector.o $(LIBGRYPT)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) $(LDSAN) -o $@ $^ $(LDLIBS)
+	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Regenerates test/vectors/*.vec (deterministic: the same files every time).
 vectors: $(VEC_GEN)
@@ -163,18 +185,21 @@ vectors: $(VEC_GEN)
 deps:
 	@build-aux/deps build test
 
+# check, demo and bench build in parallel unless make was given -j.
+JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
+
 check: deps
-	@$(MAKE) --no-print-directory WERROR=1 $(BINS) $(UNIT) $(VEC_CHECK) $(TESTCLIENT)
+	@$(MAKE) --no-print-directory $(JOBS) WERROR=1 $(BINS) $(UNIT) $(VEC_CHECK) $(TESTCLIENT)
 	@GRYPT_BIN=$(CURDIR)/$(BIN) GRYPT_TEST_BIN=$(CURDIR)/$(BUILD) UNIT=$(UNIT) \
 	  GRYPT_SANITIZE=$(SANITIZE) build-aux/run-checks
 
 demo: deps
-	@$(MAKE) --no-print-directory $(BINS)
+	@$(MAKE) --no-print-directory $(JOBS) $(BINS)
 	@GRYPT_BIN=$(CURDIR)/$(BIN) build-aux/demo
 
 bench: deps
 	@build-aux/deps bench
-	@$(MAKE) --no-print-directory $(BINS) $(if $(wildcard bench/load.cpp),$(LOAD))
+	@$(MAKE) --no-print-directory $(JOBS) $(BINS) $(if $(wildcard bench/load.cpp),$(LOAD))
 	@for b in bench/*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done
 
 MAN_PAGES  := $(wildcard man/*.[1-8])
