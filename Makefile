@@ -91,7 +91,7 @@ BINS       := $(TOOLS:%=$(BIN)/%) $(SERVICES:%=$(BIN)/%)
 SERVICE_LIBS := -lssl -lcrypto -lsqlite3
 FLAGS_FILE := $(BUILD)/flags
 
-.PHONY: all check demo bench fuzz fuzz-deps install uninstall clean deps vectors FORCE
+.PHONY: all check demo bench fuzz fuzz-deps install uninstall clean deps vectors FORCE print-%
 all: $(BINS)
 
 # Rebuild everything when the flags change (a -Werror check build after a
@@ -219,6 +219,10 @@ uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/gryptd
 	rm -f $(DESTDIR)$(PREFIX)/sbin/gryptserver $(DESTDIR)$(PREFIX)/share/grypt/gryptserver.service
 	for p in $(MAN_PAGES); do rm -f $(DESTDIR)$(PREFIX)/share/man/man$${p##*.}/$${p#man/}; done
+
+# make -s print-TOOLS: a variable's value, for the tests.
+print-%:
+	@echo '$($*)'
 
 clean:
 	rm -rf build bin
