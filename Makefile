@@ -8,6 +8,7 @@ VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 CXX        ?= g++
+# One line per tool: the install, the package and the tests follow these.
 TOOLS      := pw-hash grypt-keygen vault-put vault-get grypt-seal grypt-open
 SERVICES   := gryptserver gryptd  # gryptd is a user's agent: installed to bin, the server to sbin
 
@@ -188,10 +189,11 @@ deps:
 # check, demo and bench build in parallel unless make was given -j.
 JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
 
+# GRYPT_MAKE_VARS: the variables of this build, for tests that run make.
 check: deps
 	@$(MAKE) --no-print-directory $(JOBS) WERROR=1 $(BINS) $(UNIT) $(VEC_CHECK) $(TESTCLIENT)
 	@GRYPT_BIN=$(CURDIR)/$(BIN) GRYPT_TEST_BIN=$(CURDIR)/$(BUILD) UNIT=$(UNIT) \
-	  GRYPT_SANITIZE=$(SANITIZE) build-aux/run-checks
+	  GRYPT_SANITIZE=$(SANITIZE) GRYPT_MAKE_VARS='WERROR=1 SANITIZE=$(SANITIZE)' build-aux/run-checks
 
 demo: deps
 	@$(MAKE) --no-print-directory $(JOBS) $(BINS)
@@ -204,21 +206,74 @@ bench: deps
 
 MAN_PAGES  := $(wildcard man/*.[1-8])
 
-install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(TOOLS:%=$(BIN)/%) $(BIN)/gryptd $(DESTDIR)$(PREFIX)/bin/
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 755 $(BIN)/gryptserver $(DESTDIR)$(PREFIX)/sbin/
-	install -d $(DESTDIR)$(PREFIX)/share/grypt
-	install -m 644 share/grypt/gryptserver.service $(DESTDIR)$(PREFIX)/share/grypt/
-	for p in $(MAN_PAGES); do \
-	  d=$(DESTDIR)$(PREFIX)/share/man/man$${p##*.}; install -d $$d && install -m 644 $$p $$d/ || exit 1; \
-	done
+# make install: the member's part (the tools, gryptd, their pages, the
+# user unit, completion, the README and examples) and the server's part
+# (gryptserver, its page, its unit and sysusers entry), each alone too for
+# the Debian packages grypt and gryptserver. GNU directory names; set any
+# of them on the command line. Binaries are stripped (INSTALL_PROGRAM).
+bindir     = $(PREFIX)/bin
+sbindir    = $(PREFIX)/sbin
+mandir     = $(PREFIX)/share/man
+docdir     = $(PREFIX)/share/doc/grypt
+systemdsystemunitdir = $(PREFIX)/lib/systemd/system
+systemduserunitdir = $(PREFIX)/lib/systemd/user
+sysusersdir = $(PREFIX)/lib/sysusers.d
+bashcompletiondir = $(PREFIX)/share/bash-completion/completions
+INSTALL_PROGRAM = install -m 755 -s
+INSTALL_DATA = install -m 644
 
-uninstall:
-	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/gryptd
-	rm -f $(DESTDIR)$(PREFIX)/sbin/gryptserver $(DESTDIR)$(PREFIX)/share/grypt/gryptserver.service
-	for p in $(MAN_PAGES); do rm -f $(DESTDIR)$(PREFIX)/share/man/man$${p##*.}/$${p#man/}; done
+MEMBER_PROGS := $(TOOLS) gryptd
+SERVER_PROGS := gryptserver
+SERVER_MAN := $(filter %.8,$(MAN_PAGES))
+MEMBER_MAN := $(filter-out $(SERVER_MAN),$(MAN_PAGES))
+MEMBER_EXAMPLES := share/grypt/examples/gryptd-passphrase.conf
+# Templates (*.in) name the installed programs.
+fill_in = sed -e 's|@bindir@|$(bindir)|g' -e 's|@sbindir@|$(sbindir)|g'
+# install_man PAGES: each to man<section>/.
+install_man = for p in $(1); do \
+	  d=$(DESTDIR)$(mandir)/man$${p\#\#*.}; install -d $$d && $(INSTALL_DATA) $$p $$d/ || exit 1; \
+	done
+# man_paths PAGES: where install_man puts them.
+man_paths = $(foreach p,$(1),$(DESTDIR)$(mandir)/man$(patsubst .%,%,$(suffix $(p)))/$(notdir $(p)))
+# install_subst TEMPLATE DIR/FILE
+install_subst = $(fill_in) $(1).in > $(DESTDIR)$(2).tmp && chmod 644 $(DESTDIR)$(2).tmp && \
+	mv $(DESTDIR)$(2).tmp $(DESTDIR)$(2)
+
+.PHONY: install-member install-server uninstall-member uninstall-server
+install: install-member install-server
+uninstall: uninstall-member uninstall-server
+
+install-member: $(MEMBER_PROGS:%=$(BIN)/%)
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(systemduserunitdir) $(DESTDIR)$(bashcompletiondir) \
+	  $(DESTDIR)$(docdir)/examples
+	$(INSTALL_PROGRAM) $^ $(DESTDIR)$(bindir)/
+	$(call install_man,$(MEMBER_MAN))
+	$(call install_subst,share/grypt/gryptd.service,$(systemduserunitdir)/gryptd.service)
+	for t in $(MEMBER_PROGS); do $(INSTALL_DATA) share/grypt/grypt.bash $(DESTDIR)$(bashcompletiondir)/$$t || exit 1; done
+	$(INSTALL_DATA) README.md $(DESTDIR)$(docdir)/
+	$(foreach e,$(MEMBER_EXAMPLES),$(call install_subst,$(e),$(docdir)/examples/$(notdir $(e))) &&) true
+
+install-server: $(SERVER_PROGS:%=$(BIN)/%)
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(systemdsystemunitdir) $(DESTDIR)$(sysusersdir) \
+	  $(DESTDIR)$(bashcompletiondir)
+	$(INSTALL_PROGRAM) $^ $(DESTDIR)$(sbindir)/
+	$(call install_man,$(SERVER_MAN))
+	$(call install_subst,share/grypt/gryptserver.service,$(systemdsystemunitdir)/gryptserver.service)
+	$(INSTALL_DATA) share/grypt/gryptserver.sysusers $(DESTDIR)$(sysusersdir)/gryptserver.conf
+	for t in $(SERVER_PROGS); do $(INSTALL_DATA) share/grypt/grypt.bash $(DESTDIR)$(bashcompletiondir)/$$t || exit 1; done
+
+# Exactly what install wrote, and the documentation directory.
+uninstall-member:
+	rm -f $(MEMBER_PROGS:%=$(DESTDIR)$(bindir)/%) $(MEMBER_PROGS:%=$(DESTDIR)$(bashcompletiondir)/%)
+	rm -f $(call man_paths,$(MEMBER_MAN))
+	rm -f $(DESTDIR)$(systemduserunitdir)/gryptd.service $(DESTDIR)$(docdir)/README.md
+	rm -f $(MEMBER_EXAMPLES:share/grypt/examples/%=$(DESTDIR)$(docdir)/examples/%)
+	for d in $(DESTDIR)$(docdir)/examples $(DESTDIR)$(docdir); do [ ! -d $$d ] || rmdir $$d || exit 1; done
+
+uninstall-server:
+	rm -f $(SERVER_PROGS:%=$(DESTDIR)$(sbindir)/%) $(SERVER_PROGS:%=$(DESTDIR)$(bashcompletiondir)/%)
+	rm -f $(call man_paths,$(SERVER_MAN))
+	rm -f $(DESTDIR)$(systemdsystemunitdir)/gryptserver.service $(DESTDIR)$(sysusersdir)/gryptserver.conf
 
 # make -s print-TOOLS: a variable's value, for the tests.
 print-%:
