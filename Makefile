@@ -1,5 +1,5 @@
 # grypt: a plain Makefile (STYLE.md). Targets: all (default), check, demo,
-# bench, fuzz, install, uninstall, clean, deps. V=1 for loud builds,
+# bench, fuzz, install, uninstall, deb, clean, deps. V=1 for loud builds,
 # SANITIZE=1 for an ASan+UBSan build in build/san, PREFIX and DESTDIR for
 # install. CPPFLAGS, CXXFLAGS and LDFLAGS from the environment or the
 # command line (as dpkg-buildflags sets them) come after the build's own.
@@ -92,7 +92,7 @@ BINS       := $(TOOLS:%=$(BIN)/%) $(SERVICES:%=$(BIN)/%)
 SERVICE_LIBS := -lssl -lcrypto -lsqlite3
 FLAGS_FILE := $(BUILD)/flags
 
-.PHONY: all check demo bench fuzz fuzz-deps install uninstall clean deps vectors FORCE print-%
+.PHONY: all check demo bench fuzz fuzz-deps install uninstall deb clean deps vectors FORCE print-%
 all: $(BINS)
 
 # Rebuild everything when the flags change (a -Werror check build after a
@@ -274,6 +274,13 @@ uninstall-server:
 	rm -f $(SERVER_PROGS:%=$(DESTDIR)$(sbindir)/%) $(SERVER_PROGS:%=$(DESTDIR)$(bashcompletiondir)/%)
 	rm -f $(call man_paths,$(SERVER_MAN))
 	rm -f $(DESTDIR)$(systemdsystemunitdir)/gryptserver.service $(DESTDIR)$(sysusersdir)/gryptserver.conf
+
+# make deb: the Debian packages grypt and gryptserver, and their -dbgsym,
+# in build/deb/, built from a copy of the tree (build-aux/deb, debian/).
+deb:
+	@build-aux/deps build package
+	@build-aux/deb build/deb
+	@ls build/deb/*.deb
 
 # make -s print-TOOLS: a variable's value, for the tests.
 print-%:
