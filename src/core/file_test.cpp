@@ -21,7 +21,7 @@ class FileTest : public ::testing::Test {
     char tmpl[] = "/tmp/grypt-file-XXXXXX";
     dir_ = mkdtemp(tmpl);
   }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+  void TearDown() override { EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
   int entries() {
     int n = 0;
     DIR* d = opendir(dir_.c_str());

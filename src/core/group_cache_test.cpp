@@ -277,7 +277,7 @@ class KeyringTest : public ::testing::Test {
     dir_ = mkdtemp(tmpl);
     ref_ = {c_.admin.public_key(), c_.group, {{"127.0.0.1", 4433}}, c_.name};
   }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+  void TearDown() override { EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
 
   std::string dir_;
   TestChain c_;

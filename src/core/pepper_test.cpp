@@ -18,7 +18,7 @@ class PepperFileTest : public ::testing::Test {
     dir_ = mkdtemp(tmpl);
     path_ = dir_ + "/pepper";
   }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+  void TearDown() override { EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
   void write(const std::string& text, mode_t mode = 0600) {
     std::ofstream(path_) << text;
     chmod(path_.c_str(), mode);

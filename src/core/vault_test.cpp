@@ -20,7 +20,7 @@ class VaultTest : public ::testing::Test {
     dir_ = mkdtemp(tmpl);
     vault_dir_ = dir_ + "/vault";
   }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+  void TearDown() override { EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
   void put(Vault& v, const std::string& name, std::string_view value, unsigned keep = 10) {
     MemoryInput in(as_bytes(value));
     v.put(name, in, keep);

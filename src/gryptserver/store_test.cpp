@@ -37,7 +37,7 @@ class StoreTest : public ::testing::Test {
     c_.add_alice();
     commit(relay, *store, 2);
   }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+  void TearDown() override { EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
 
   // The commit of epoch e as its admin's daemon sends it: a box for each
   // member of the roster it makes (the boxes' contents do not matter to
@@ -288,7 +288,7 @@ TEST_F(StoreTest, AWrongMasterKeyIsWrongKeyAndChangesNothing) {
   right.file = d + "/mk";
   EXPECT_TRUE(ct_equal(unlock_master_key(info, right, d).span(), key.span()));
   EXPECT_THROW(new_master_key(make, d + "/mk"), UsageError);  // never over another key file
-  std::system(("rm -rf " + d).c_str());
+  EXPECT_EQ(std::system(("rm -rf " + d).c_str()), 0);
 }
 
 }  // namespace
