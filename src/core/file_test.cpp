@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/test_dir.h"
 
 namespace grypt {
 namespace {
@@ -18,10 +19,7 @@ class FileTest : public ::testing::Test {
  protected:
   void SetUp() override {
     init_crypto();
-    char tmpl[] = "/tmp/grypt-file-XXXXXX";
-    dir_ = mkdtemp(tmpl);
   }
-  void TearDown() override { EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
   int entries() {
     int n = 0;
     DIR* d = opendir(dir_.c_str());
@@ -29,7 +27,8 @@ class FileTest : public ::testing::Test {
     closedir(d);
     return n;
   }
-  std::string dir_;
+  TestDir tmp_;
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(FileTest, CommitReplacesAtomicallyWithTheMode) {

@@ -9,6 +9,7 @@
 #include "core/file.h"
 #include "core/group_test_chain.h"
 #include "core/keyring.h"
+#include "core/test_dir.h"
 
 namespace grypt {
 namespace {
@@ -273,13 +274,11 @@ TEST(GroupsFile, ParsesNamesReferencesNotesAndComments) {
 class KeyringTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/grypt-keyring-XXXXXX";
-    dir_ = mkdtemp(tmpl);
     ref_ = {c_.admin.public_key(), c_.group, {{"127.0.0.1", 4433}}, c_.name};
   }
-  void TearDown() override { EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
 
-  std::string dir_;
+  TestDir tmp_;
+  std::string dir_ = tmp_.path();
   TestChain c_;
   GroupReference ref_;
 };

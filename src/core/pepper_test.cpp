@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/test_dir.h"
 
 namespace grypt {
 namespace {
@@ -14,16 +15,14 @@ class PepperFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
     init_crypto();
-    char tmpl[] = "/tmp/grypt-pepper-XXXXXX";
-    dir_ = mkdtemp(tmpl);
     path_ = dir_ + "/pepper";
   }
-  void TearDown() override { EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
   void write(const std::string& text, mode_t mode = 0600) {
     std::ofstream(path_) << text;
     chmod(path_.c_str(), mode);
   }
-  std::string dir_, path_;
+  TestDir tmp_;
+  std::string dir_ = tmp_.path(), path_;
 };
 
 TEST_F(PepperFileTest, NewPeppersAreAddedAndTheLastIsCurrent) {

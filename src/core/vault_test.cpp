@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "core/file.h"
+#include "core/test_dir.h"
 
 namespace grypt {
 namespace {
@@ -16,11 +17,8 @@ class VaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
     init_crypto();
-    char tmpl[] = "/tmp/grypt-vault-XXXXXX";
-    dir_ = mkdtemp(tmpl);
     vault_dir_ = dir_ + "/vault";
   }
-  void TearDown() override { EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
   void put(Vault& v, const std::string& name, std::string_view value, unsigned keep = 10) {
     MemoryInput in(as_bytes(value));
     v.put(name, in, keep);
@@ -30,7 +28,8 @@ class VaultTest : public ::testing::Test {
     v.get(name, version, out);
     return {out.data.begin(), out.data.end()};
   }
-  std::string dir_, vault_dir_;
+  TestDir tmp_;
+  std::string dir_ = tmp_.path(), vault_dir_;
   Identity alice_ = (init_crypto(), Identity::generate());
 };
 

@@ -79,6 +79,8 @@ class Link : public std::enable_shared_from_this<Link> {
   std::vector<KnownGroup*> followed();
   void apply(const Outcome& o);
   void lost();
+  static std::chrono::milliseconds jitter_upto(std::int64_t ms);
+  asio::awaitable<void> pause(std::chrono::milliseconds wait);
   void wrong_server();
   void answer(const proto::FromServer& m, const std::string& group);
   asio::awaitable<bool> wait_connected();
@@ -87,6 +89,8 @@ class Link : public std::enable_shared_from_this<Link> {
 
   Agent& a_;
   std::vector<Endpoint> endpoints_;
+  std::size_t at_ = 0;     // the endpoint of this connection
+  std::size_t tried_ = 0;  // endpoints that failed in turn since the last delay
   std::map<std::string, KnownGroup*> groups_;  // by the group's name on the server
   std::unique_ptr<TlsStream> stream_;
   FrameBuffer in_;

@@ -7,6 +7,7 @@
 
 #include "core/file.h"
 #include "core/group_test_chain.h"
+#include "core/test_dir.h"
 
 namespace grypt {
 namespace {
@@ -16,8 +17,6 @@ namespace {
 class FollowTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/grypt-follow-XXXXXX";
-    dir_ = mkdtemp(tmpl);
     c_.add_alice();
     c_.next();
     c_.next();
@@ -26,7 +25,6 @@ class FollowTest : public ::testing::Test {
     g_ = &keyring_->join("pals", ref_);
     f_ = std::make_unique<Follower>(*keyring_);
   }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
 
   proto::State state(std::size_t epoch) {
     const StateRecord& r = c_.record(epoch);
@@ -34,7 +32,8 @@ class FollowTest : public ::testing::Test {
   }
   Outcome synced(std::uint32_t epoch) { return f_->synced(*g_, live_, {"friends", Epoch(epoch)}, 1800000000); }
 
-  std::string dir_;
+  TestDir tmp_;
+  std::string dir_ = tmp_.path();
   TestChain c_;
   GroupReference ref_;
   std::unique_ptr<Keyring> keyring_;

@@ -26,6 +26,9 @@ constexpr auto connect_timeout = 10s;
 constexpr auto ping_every = 60s;
 constexpr auto pong_within = 30s;
 constexpr auto min_backoff = std::chrono::milliseconds(1000);
+// The wait before the next endpoint, up to: members of a server that died
+// move to another at once, but not all in the same instant.
+constexpr std::uint32_t next_endpoint_ms = 250;
 constexpr auto max_backoff = std::chrono::milliseconds(300000);
 // How long a tool waits for the server to confirm that the daemon holds
 // the newest epoch (grypt-seal.1, --require-fresh).
@@ -51,7 +54,7 @@ bool Link::serves(const ServerReference& r) const {
 }
 
 std::string Link::where() const {
-  const Endpoint& e = endpoints_.front();
+  const Endpoint& e = endpoints_[at_];
   return e.host + ":" + std::to_string(e.port);
 }
 
@@ -107,20 +110,34 @@ awaitable<void> Link::run() {
                                    : std::string(e.what());
       if (!stopping_ && !a_.stopping) a_.log(where() + ": " + why);
     }
+    if (connected_) tried_ = 0;
     lost();
     if (stopping_ || a_.stopping) break;
-    // A session that lasted resets the backoff; a failing one doubles it.
+    // A session that lasted resets the backoff.
     if (std::chrono::steady_clock::now() - began > 60s) backoff_ = min_backoff;
-    std::uint32_t jitter = 0;
-    random_bytes(std::span(reinterpret_cast<std::uint8_t*>(&jitter), sizeof jitter));
-    auto wait = backoff_ / 2 + std::chrono::milliseconds(jitter % (backoff_.count() / 2 + 1));
-    asio::steady_timer t(a_.io, wait);
-    pause_ = &t;
-    asio::error_code ec;
-    co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
-    pause_ = nullptr;
-    backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, max_backoff);
+    // The next endpoint, at once (with jitter) until each failed in turn,
+    // then after the backoff, which doubles (gryptd.1, Servers).
+    at_ = (at_ + 1) % endpoints_.size();
+    bool round_over = ++tried_ >= endpoints_.size();
+    if (round_over) tried_ = 0;
+    co_await pause(round_over ? backoff_ / 2 + jitter_upto(backoff_.count() / 2) : jitter_upto(next_endpoint_ms));
+    if (round_over) backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, max_backoff);
   }
+}
+
+std::chrono::milliseconds Link::jitter_upto(std::int64_t ms) {
+  std::uint32_t r = 0;
+  random_bytes(std::span(reinterpret_cast<std::uint8_t*>(&r), sizeof r));
+  return std::chrono::milliseconds(r % (static_cast<std::uint64_t>(ms) + 1));
+}
+
+// A wait that wake() cuts short.
+awaitable<void> Link::pause(std::chrono::milliseconds wait) {
+  asio::steady_timer t(a_.io, wait);
+  pause_ = &t;
+  asio::error_code ec;
+  co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+  pause_ = nullptr;
 }
 
 void Link::lost() {
@@ -152,15 +169,11 @@ awaitable<void> Link::session() {
     if (!standing_is_verdict(a_.live(g).standing)) a_.live(g).standing = Standing::connecting;
   if (followed().empty()) {
     // Nothing to ask; wait for a group to join.
-    asio::steady_timer t(a_.io, max_backoff);
-    pause_ = &t;
-    asio::error_code ec;
-    co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
-    pause_ = nullptr;
+    co_await pause(max_backoff);
     throw ClosedAfterVerdict("no group to follow");
   }
   tcp::resolver resolver(a_.io);
-  const Endpoint& at = endpoints_.front();
+  const Endpoint& at = endpoints_[at_];
   std::string host = at.host, port = std::to_string(at.port);
   auto endpoints = co_await resolver.async_resolve(host, port, use_awaitable);
   tcp::socket socket(a_.io);

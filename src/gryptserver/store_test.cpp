@@ -10,6 +10,7 @@
 #include "gryptserver/master_key.h"
 #include "gryptserver/relay.h"
 #include "gryptserver/store_sqlite.h"
+#include "core/test_dir.h"
 
 namespace grypt {
 namespace {
@@ -19,8 +20,6 @@ namespace {
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/grypt-store-XXXXXX";
-    dir_ = mkdtemp(tmpl);
     master_ = SecretBytes(32);
     random_bytes(master_.span());
     auto store = open_sqlite_store(dir_, true);
@@ -37,7 +36,6 @@ class StoreTest : public ::testing::Test {
     c_.add_alice();
     commit(relay, *store, 2);
   }
-  void TearDown() override { EXPECT_EQ(std::system(("rm -rf " + dir_).c_str()), 0); }
 
   // The commit of epoch e as its admin's daemon sends it: a box for each
   // member of the roster it makes (the boxes' contents do not matter to
@@ -107,7 +105,8 @@ class StoreTest : public ::testing::Test {
     sqlite3_close(db);
   }
 
-  std::string dir_;
+  TestDir tmp_;
+  std::string dir_ = tmp_.path();
   SecretBytes master_;
   TestChain c_;
 };
@@ -273,8 +272,8 @@ TEST_F(StoreTest, PendingRequestsAreSealedOnePerKeyAndBounded) {
 }
 
 TEST_F(StoreTest, AWrongMasterKeyIsWrongKeyAndChangesNothing) {
-  char tmpl[] = "/tmp/grypt-mk-XXXXXX";
-  std::string d = mkdtemp(tmpl);
+  TestDir keys;
+  const std::string& d = keys.path();
   MasterSource make;
   make.kind = MasterSource::Kind::none;
   auto [key, info] = new_master_key(make, d + "/mk");
@@ -288,7 +287,6 @@ TEST_F(StoreTest, AWrongMasterKeyIsWrongKeyAndChangesNothing) {
   right.file = d + "/mk";
   EXPECT_TRUE(ct_equal(unlock_master_key(info, right, d).span(), key.span()));
   EXPECT_THROW(new_master_key(make, d + "/mk"), UsageError);  // never over another key file
-  EXPECT_EQ(std::system(("rm -rf " + d).c_str()), 0);
 }
 
 }  // namespace

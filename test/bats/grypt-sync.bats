@@ -410,6 +410,25 @@ PY
   assert_output "grypt-admin: error: gryptd: the server of friends cannot be reached now (see gryptd status)"
 }
 
+@test "a reference's endpoints are tried in turn: a dead first one is passed over, and a server that moves is followed to the next" {
+  start_server
+  start_admin
+  make_group friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  old=$PORT dead=$(free_port) new=$(free_port)
+  as alice gryptd join friends "$(ref_with_endpoints "$REF" "127.0.0.1:$dead" "127.0.0.1:$old" "127.0.0.1:$new")"
+  start_daemon alice
+  wait_state alice friends connected 3
+  grep -q "^gryptd: 127.0.0.1:$dead: " alice.log
+  # The server moves to the third endpoint: alice follows it there.
+  stop_server
+  for _ in $(seq 60); do [ "$(daemon_state alice friends)" != connected ] && break; sleep 0.05; done
+  SERVE_LISTEN=127.0.0.1:$new start_server
+  wait_state alice friends connected 5
+  run as alice grypt-seal friends --require-fresh <<<"moved"
+  assert_success
+}
+
 # b64u HEX: the bytes of HEX in unpadded base64url.
 b64u() { python3 -c 'import base64, sys; print(base64.urlsafe_b64encode(bytes.fromhex(sys.argv[1])).decode().rstrip("="))' "$1"; }
 

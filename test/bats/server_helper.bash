@@ -78,6 +78,31 @@ print("grypt-ref:" + base64.urlsafe_b64encode(body + check).decode().rstrip("=")
 PY
 }
 
+# ref_with_endpoints REF HOST:PORT...: REF naming those endpoints, in that
+# order, with a checksum that matches (grypt-protocol.7, REFERENCES).
+ref_with_endpoints() {
+  python3 - "$@" <<'PY'
+import base64, hashlib, sys
+s = sys.argv[1][len("grypt-ref:"):]
+ref = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+at = 97 + 1
+for _ in range(ref[97]):
+    at += 3 + ref[at + 2]
+body = ref[:97] + bytes([len(sys.argv) - 2])
+for e in sys.argv[2:]:
+    host, port = e.rsplit(":", 1)
+    body += int(port).to_bytes(2, "big") + bytes([len(host)]) + host.encode()
+body += ref[at:-4]
+check = hashlib.blake2b(b"grypt reference v2" + body, digest_size=32).digest()[:4]
+print("grypt-ref:" + base64.urlsafe_b64encode(body + check).decode().rstrip("="))
+PY
+}
+
+# free_port: a TCP port of 127.0.0.1 that nothing listens on now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # Starts a client in the background; its pid goes to the cleanup list.
 tc_bg() {
   local out=$1
