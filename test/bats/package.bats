@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The Debian packages grypt and gryptserver (build-aux/deb, as make deb):
-# two builds in two directories give the same bytes; lintian has nothing to
+# two builds in two directories give the same bytes (with
+# GRYPT_CHECK_REPRODUCIBLE=1, for CI's time); lintian has nothing to
 # say; they hold what make install installs; installed with apt-get on this
 # machine they are hardened and work (keygen, vault, a server and a member on
 # 127.0.0.1); purged, they leave nothing behind.
@@ -38,7 +39,7 @@ setup_file() {
   PACKAGE_SKIP=$(skip_reason)
   [ -z "$PACKAGE_SKIP" ] || return 0
   "$REPO/build-aux/deb" "$BATS_FILE_TMPDIR/a"
-  "$REPO/build-aux/deb" "$BATS_FILE_TMPDIR/elsewhere/b"
+  [ -z "${GRYPT_CHECK_REPRODUCIBLE:-}" ] || "$REPO/build-aux/deb" "$BATS_FILE_TMPDIR/elsewhere/b"
 }
 
 setup() {
@@ -72,6 +73,9 @@ mk() {
 }
 
 @test "two builds in two directories give the same packages, byte for byte" {
+  # A second build takes as long as the first: make check leaves it out, to
+  # keep CI's time (.ci/run), and says so.
+  [ -n "${GRYPT_CHECK_REPRODUCIBLE:-}" ] || skip "a second package build: run with GRYPT_CHECK_REPRODUCIBLE=1"
   run bash -c 'cd "$1" && ls *.deb && sha256sum *.deb' - "$A"
   assert_success
   local a=$output
