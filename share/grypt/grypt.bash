@@ -87,6 +87,7 @@ _grypt() {
   gryptserver:0:) words="init serve groups admins reference" ;;
   gryptserver:1:admins) words="add remove" ;;
   grypt-admin:0:) words="create invite add remove rotate promote demote grant members pending log" ;;
+  grypt-admin:1:create) ;; # a new group's name
   grypt-admin:1:*) words=$(_grypt_groups) ;;
   grypt-seal:0:) words=$(_grypt_groups) ;;
   esac

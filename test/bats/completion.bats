@@ -110,4 +110,7 @@ friends"
 friends"
   run complete_words grypt-admin remove friends ""
   assert_output ""
+  # create names a new group: none of those.
+  run complete_words grypt-admin create ""
+  assert_output ""
 }
