@@ -62,41 +62,38 @@ make_group() {
 
 tc() { "$TESTCLIENT" "$@"; }
 
-# ref_with_server_key REF KEYFILE: REF naming the key in KEYFILE as its
-# server's, with a checksum that matches (grypt-protocol.7, REFERENCES).
-ref_with_server_key() {
-  python3 - "$1" "$(cat "$2")" <<'PY'
+# ref_edit REF KEY [HOST:PORT...]: REF with KEY (a grypt-pk: string; empty:
+# unchanged) as its server's key and, when given, those endpoints in that
+# order, with a checksum that matches (grypt-protocol.7, REFERENCES).
+ref_edit() {
+  python3 - "$@" <<'PY'
 import base64, hashlib, sys
 def raw(s, prefix):
     s = s[len(prefix):]
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-ref = bytearray(raw(sys.argv[1], "grypt-ref:"))
-ref[1:65] = raw(sys.argv[2], "grypt-pk:")[:64]
-body = bytes(ref[:-4])
+ref = raw(sys.argv[1], "grypt-ref:")
+if sys.argv[2]:
+    ref = ref[:1] + raw(sys.argv[2], "grypt-pk:")[:64] + ref[65:]
+if len(sys.argv) > 3:
+    at = 97 + 1
+    for _ in range(ref[97]):
+        at += 3 + ref[at + 2]
+    endpoints = bytes([len(sys.argv) - 3])
+    for e in sys.argv[3:]:
+        host, port = e.rsplit(":", 1)
+        endpoints += int(port).to_bytes(2, "big") + bytes([len(host)]) + host.encode()
+    ref = ref[:97] + endpoints + ref[at:]
+body = ref[:-4]
 check = hashlib.blake2b(b"grypt reference v2" + body, digest_size=32).digest()[:4]
 print("grypt-ref:" + base64.urlsafe_b64encode(body + check).decode().rstrip("="))
 PY
 }
 
-# ref_with_endpoints REF HOST:PORT...: REF naming those endpoints, in that
-# order, with a checksum that matches (grypt-protocol.7, REFERENCES).
-ref_with_endpoints() {
-  python3 - "$@" <<'PY'
-import base64, hashlib, sys
-s = sys.argv[1][len("grypt-ref:"):]
-ref = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-at = 97 + 1
-for _ in range(ref[97]):
-    at += 3 + ref[at + 2]
-body = ref[:97] + bytes([len(sys.argv) - 2])
-for e in sys.argv[2:]:
-    host, port = e.rsplit(":", 1)
-    body += int(port).to_bytes(2, "big") + bytes([len(host)]) + host.encode()
-body += ref[at:-4]
-check = hashlib.blake2b(b"grypt reference v2" + body, digest_size=32).digest()[:4]
-print("grypt-ref:" + base64.urlsafe_b64encode(body + check).decode().rstrip("="))
-PY
-}
+# ref_with_server_key REF KEYFILE: REF naming the key in KEYFILE as its server's.
+ref_with_server_key() { ref_edit "$1" "$(cat "$2")"; }
+
+# ref_with_endpoints REF HOST:PORT...: REF naming those endpoints, in order.
+ref_with_endpoints() { ref_edit "$1" "" "${@:2}"; }
 
 # free_port: a TCP port of 127.0.0.1 that nothing listens on now.
 free_port() {
