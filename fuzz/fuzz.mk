@@ -25,7 +25,7 @@ FUZZ_STANDALONE := $(if $(filter 1,$(words $(MAKEFILE_LIST))),1)
 FUZZ_CXX      ?= clang++
 FUZZ_SECONDS  ?= 60
 FUZZ_DIR      := build/fuzz
-FUZZ_TARGETS  := armor_scan message_open identity_file vault_entry public_key phc stream_open \
+FUZZ_TARGETS  := armor_read message_open identity_file vault_entry public_key phc stream_open \
                  daemon_request daemon_reply server_frames group_cache
 
 # UBSan findings must stop the run like ASan's do: -fno-sanitize-recover.

@@ -5,7 +5,7 @@
 //   seeds OUT_DIR [VECTORS_DIR]
 //
 // writes OUT_DIR/<target>/<case>. Test vectors (VECTORS_DIR/*.vec) are added
-// raw to armor_scan and, when their data decodes, by format to the target
+// raw to armor_read and, when their data decodes, by format to the target
 // that parses it.
 #include <dirent.h>
 #include <sys/stat.h>
@@ -124,8 +124,8 @@ void message_seeds() {
       std::string name = std::string(s ? "signed-" : "anon-") + std::to_string(n);
       put("message_open", name, m);
       if (n <= 200) {
-        put("armor_scan", name + "-line", grypt::armor_line(m));
-        put("armor_scan", name + "-block", grypt::armor_block(m));
+        put("armor_read", name + "-line", grypt::armor_line(m));
+        put("armor_read", name + "-block", grypt::armor_block(m));
       }
     }
   }
@@ -137,7 +137,7 @@ void message_seeds() {
 
 void armor_seeds() {
   Bytes a = seal_message(5, false), b = seal_message(40, true);
-  put("armor_scan", "prose",
+  put("armor_read", "prose",
       "See grypt: the tool. Posted: grypt:" + grypt::base64_encode(a, grypt::Base64::url_unpadded) +
           ", and\r\n" + grypt::armor_block(b) + "trailing grypt:AAAA! grypt:-_x");
   std::string crlf;
@@ -145,11 +145,11 @@ void armor_seeds() {
     if (c == '\n') crlf += '\r';
     crlf += c;
   }
-  put("armor_scan", "block-crlf", crlf);
-  put("armor_scan", "block-no-end", std::string(grypt::armor_begin) + "\nEBAA\n");
-  put("armor_scan", "block-empty",
+  put("armor_read", "block-crlf", crlf);
+  put("armor_read", "block-no-end", std::string(grypt::armor_begin) + "\nEBAA\n");
+  put("armor_read", "block-empty",
       std::string(grypt::armor_begin) + "\n" + std::string(grypt::armor_end) + "\n");
-  put("armor_scan", "two-lines", grypt::armor_line(a) + "\n" + grypt::armor_line(b) + "\n");
+  put("armor_read", "two-lines", grypt::armor_line(a) + "\n" + grypt::armor_line(b) + "\n");
 }
 
 void stream_seeds() {
@@ -463,7 +463,7 @@ void vector_seeds(const std::string& dir) {
       {"identity", "identity_file"}, {"pubkey", "public_key"}};
   for (const std::string& n : names) {
     std::string text = read_text(dir + "/" + n);
-    put("armor_scan", "vec-" + n, text);
+    put("armor_read", "vec-" + n, text);
     std::size_t blank = text.find("\n\n");
     if (blank == std::string::npos) continue;
     std::map<std::string, std::string> fields;
@@ -486,7 +486,7 @@ void vector_seeds(const std::string& dir) {
     if (target == by_format.end()) continue;
     std::string t = target->second;
     // Message vectors in text form are armor.
-    if (t == "message_open" && !grypt::looks_binary(data)) t = "armor_scan";
+    if (t == "message_open" && !grypt::looks_binary(data)) t = "armor_read";
     put(t, "vec-" + n, data);
   }
 }

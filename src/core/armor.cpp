@@ -3,10 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "core/error.h"
-
 #include "core/encoding.h"
-#include "core/secret.h"
+#include "core/error.h"
 
 namespace grypt {
 namespace {
@@ -22,51 +20,16 @@ constexpr const char* malformed_lines =
 bool message_start(int c) { return c >= 'E' && c <= 'H'; }
 constexpr std::size_t min_token_chars = 60;
 
-bool url_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_';
+int b64_value(int c, bool url) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == (url ? '-' : '+')) return 62;
+  if (c == (url ? '_' : '/')) return 63;
+  return -1;
 }
 
-// Decodes the body of a block starting at `pos` (just after the BEGIN line's
-// end); the token runs past the END line.
-ArmorToken decode_block(std::string_view text, std::size_t begin, std::size_t pos) {
-  ArmorToken t;
-  t.offset = begin;
-  std::string b64;
-  bool short_line_seen = false;
-  for (;;) {
-    std::size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line == armor_end) {
-      t.length = (nl == std::string_view::npos ? text.size() : nl + 1) - begin;
-      break;
-    }
-    if (nl == std::string_view::npos) {
-      t.length = text.size() - begin;
-      t.error = "the armor block has no END line";
-      return t;
-    }
-    if (short_line_seen || line.empty() || line.size() > line_width) {
-      t.length = nl + 1 - begin;
-      t.error = malformed_lines;
-      return t;
-    }
-    short_line_seen = line.size() < line_width;
-    b64 += line;
-    pos = nl + 1;
-  }
-  if (b64.empty()) {
-    t.error = "the armor block is empty";
-  } else if (!base64_try_decode(b64, Base64::standard, t.message)) {
-    t.error = "the armor block is not valid base64";
-  }
-  return t;
-}
-
-bool at_line_start(std::string_view text, std::size_t pos) {
-  return pos == 0 || text[pos - 1] == '\n';
-}
+bool url_byte(int c) { return c >= 0 && b64_value(c, true) >= 0; }
 
 }  // namespace
 
@@ -86,76 +49,6 @@ std::string armor_block(std::span<const std::uint8_t> message) {
 bool looks_binary(std::span<const std::uint8_t> data) {
   return !data.empty() && (data[0] >> 4) == 1;
 }
-
-std::vector<ArmorToken> scan_armor(std::string_view text) {
-  // The next "grypt:" and the next BEGIN line are looked up only once the
-  // scan has passed them: linear in the text, however many near-misses it
-  // holds (a quadratic version was found by review of fuzz/armor_scan).
-  constexpr std::size_t npos = std::string_view::npos;
-  std::vector<ArmorToken> found;
-  std::size_t pos = 0, line_at = 0, block_at = 0;
-  bool line_stale = true, block_stale = true;
-  while (pos < text.size()) {
-    if (line_stale || (line_at != npos && line_at < pos)) {
-      line_at = text.find(armor_prefix, pos);
-      line_stale = false;
-    }
-    if (block_stale || (block_at != npos && block_at < pos)) {
-      block_at = text.find(armor_begin, pos);
-      while (block_at != npos && !at_line_start(text, block_at))
-        block_at = text.find(armor_begin, block_at + 1);
-      block_stale = false;
-    }
-    if (line_at == npos && block_at == npos) break;
-    if (block_at < line_at) {
-      std::size_t after = block_at + armor_begin.size();
-      if (after < text.size() && text[after] == '\r') ++after;
-      if (after >= text.size() || text[after] != '\n') {
-        pos = after;
-        continue;
-      }
-      ArmorToken t = decode_block(text, block_at, after + 1);
-      pos = t.offset + t.length;
-      found.push_back(std::move(t));
-      continue;
-    }
-    std::size_t start = line_at + armor_prefix.size();
-    std::size_t end = start;
-    while (end < text.size() && url_char(text[end])) ++end;
-    pos = end;
-    if (end == start || (!message_start(text[start]) && end - start < min_token_chars)) {
-      pos = start;  // "grypt:" in prose: scan on right after it
-      continue;
-    }
-    ArmorToken t;
-    t.offset = line_at;
-    t.length = end - line_at;
-    if (!base64_try_decode(text.substr(start, end - start), Base64::url_unpadded, t.message))
-      t.error = "not valid base64url";
-    found.push_back(std::move(t));
-  }
-  return found;
-}
-
-}  // namespace grypt
-
-namespace grypt {
-namespace {
-
-int b64_value(int c, bool url) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == (url ? '-' : '+')) return 62;
-  if (c == (url ? '_' : '/')) return 63;
-  return -1;
-}
-
-bool url_byte(int c) { return c >= 0 && b64_value(c, true) >= 0; }
-
-
-
-}  // namespace
 
 ArmorWriter::ArmorWriter(Output& out, Form form) : out_(out), form_(form) {}
 
@@ -261,28 +154,33 @@ bool ArmorReader::at(std::string_view s) {
   return true;
 }
 
-void ArmorReader::defect(const std::string& why) {
+void ArmorReader::done() {
   token_done_ = true;
-  // Skip what is left of the token, as scan_armor would: the rest of a
-  // one-line token, or the rest of the current line of a block.
+  token_end_ = pos_;
+}
+
+void ArmorReader::defect(const std::string& why) {
+  // Skip what is left of the token: the rest of a one-line token, or the
+  // rest of the current line of a block.
   if (!block_) {
     while (url_byte(peek(0))) advance(1);
   } else {
     while (peek(0) >= 0 && peek(0) != '\n') advance(1);
     if (peek(0) == '\n') advance(1);
   }
+  done();
   throw OpenError(Fault::armor, why);
 }
 
-// A block whose base64 is bad: scan_armor still reads it line by line to
-// its END line, and a defect of the lines is what it reports if one comes
-// first. Nothing more is decoded.
+// A block whose base64 is bad is still read line by line to its END line,
+// and a defect of the lines is what is reported if one comes first.
+// Nothing more is decoded.
 void ArmorReader::bad_block_base64() {
   for (;;) {
     if (line_len_ == 0 && prev_ == '\n') {
       if (peek(0) < 0) defect("the armor block has no END line");
       if (block_line_start()) {
-        token_done_ = true;
+        done();
         throw OpenError(Fault::armor, "the armor block is not valid base64");
       }
       if (short_line_) defect(malformed_lines);
@@ -407,7 +305,7 @@ std::size_t ArmorReader::decode_some(std::uint8_t* out, std::size_t max) {
         }
         if (nacc_ != 0) out_at_ = 0;
         nacc_ = 0;
-        token_done_ = true;
+        done();
         continue;
       }
       advance(1);
@@ -415,7 +313,7 @@ std::size_t ArmorReader::decode_some(std::uint8_t* out, std::size_t max) {
       if (line_len_ == 0 && prev_ == '\n') {
         if (c < 0) defect("the armor block has no END line");
         if (block_line_start()) {
-          token_done_ = true;
+          done();
           if (block_empty_) throw OpenError(Fault::armor, "the armor block is empty");
           if (nacc_ != 0) throw OpenError(Fault::armor, "the armor block is not valid base64");
           continue;

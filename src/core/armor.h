@@ -54,22 +54,12 @@ class ArmorWriter : public Output {
 // that reserved flags are reported as such), which text never does.
 bool looks_binary(std::span<const std::uint8_t> data);
 
-struct ArmorToken {
-  std::size_t offset = 0;  // where the token starts in the text
-  std::size_t length = 0;
-  std::vector<std::uint8_t> message;  // decoded, when error is empty
-  std::string error;                  // why the token does not decode
-};
-
-// Every one-line token and block in `text`, in order of appearance.
-std::vector<ArmorToken> scan_armor(std::string_view text);
-
-// The same over a stream of any size, in constant memory: finds each token
-// or block in turn and hands its decoded bytes out as an Input, as they are
-// decoded (a message of a gigabyte is never held whole). Finds and accepts
-// exactly what scan_armor does (the reason it gives for a defect may
-// differ); a defect found in the middle of a token is thrown from body()
-// reads as OpenError(armor).
+// Finds each one-line token and block in a stream of any size, in order, in
+// constant memory, and hands its decoded bytes out as an Input, as they are
+// decoded (a message of a gigabyte is never held whole). A defect of a
+// token is thrown from body() reads as OpenError(armor), once the reader
+// has skipped the rest of the token. This is the one armor grammar: the
+// tools, the test vectors and the fuzz targets all read through it.
 class ArmorReader {
  public:
   explicit ArmorReader(Input& in);
@@ -77,6 +67,9 @@ class ArmorReader {
   // at the end of the input.
   bool next();
   std::uint64_t offset() const { return token_offset_; }
+  // Where the token ends (the offset just past it), once its body has been
+  // read to the end or has thrown.
+  std::uint64_t end() const { return token_end_; }
   bool is_block() const { return block_; }
   Input& body() { return body_; }
 
@@ -100,6 +93,7 @@ class ArmorReader {
   bool block_line_end(int c);
   bool block_line_start();
   void finish_token();
+  void done();
 
   Input& in_;
   std::vector<std::uint8_t> buf_;
@@ -107,7 +101,7 @@ class ArmorReader {
   bool eof_ = false;
   std::uint64_t pos_ = 0;  // absolute offset of buf_[start_]
   int prev_ = '\n';       // the byte before the current position
-  std::uint64_t token_offset_ = 0;
+  std::uint64_t token_offset_ = 0, token_end_ = 0;
   bool in_token_ = false, block_ = false, token_done_ = true;
   // Decoding state.
   std::uint32_t acc_ = 0;

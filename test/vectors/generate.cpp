@@ -183,9 +183,12 @@ void messages(const Identity& alice, const Identity& bob, const Identity& mallor
         text_bytes(std::string(armor_prefix) + token + "\n"), true});
   std::string block = armor_block(seal(g, pattern(100), &signer));
   std::string bad_block = block;
-  bad_block.erase(armor_begin.size() + 1 + 10, 1);  // first line 63 characters
+  // The second line, not the first: a reader that streams (grypt-open) has
+  // read the header from the first line before it meets the short one, and
+  // a header with a byte gone names another group.
+  bad_block.erase(armor_begin.size() + 1 + 65 + 10, 1);  // second line 63 characters
   emit({"message_armor_block_short_line", "armor", "message", "lines must be 64 characters",
-        "a block whose first line is 63 characters", fields, text_bytes(bad_block), true});
+        "a block whose second line is 63 characters", fields, text_bytes(bad_block), true});
   emit({"message_armor_block_no_end", "armor", "message", "no END line", "the END line is missing",
         fields, text_bytes(block.substr(0, block.size() - armor_end.size() - 1)), true});
 
