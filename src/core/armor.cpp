@@ -1,8 +1,12 @@
 #include "core/armor.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cstring>
+#include <stdexcept>
 
+#include "core/armor_alphabet.h"
 #include "core/encoding.h"
 #include "core/error.h"
 
@@ -31,7 +35,76 @@ int b64_value(int c, bool url) {
 
 bool url_byte(int c) { return c >= 0 && b64_value(c, true) >= 0; }
 
+const DenseAlphabet& alphabet_of(ArmorForm f) { return f == ArmorForm::x ? x_alphabet() : dense_alphabet(); }
+
+std::string_view marker_of(ArmorForm f) { return f == ArmorForm::x ? armor_x_marker : armor_dense_marker; }
+
+// Encodes bytes in groups of a.bits bits, most significant first, onto
+// `text`; the bits left over (fewer than a.bits) stay in acc/nacc.
+void dense_encode(const DenseAlphabet& a, std::span<const std::uint8_t> bytes, std::uint32_t& acc, int& nacc,
+                  std::string& text) {
+  const std::uint32_t mask = a.main_size() - 1;
+  for (std::uint8_t b : bytes) {
+    acc = acc << 8 | b;
+    nacc += 8;
+    if (nacc >= a.bits) {
+      nacc -= a.bits;
+      text += a.utf8(acc >> nacc & mask);
+      acc &= (1u << nacc) - 1;
+    }
+  }
+}
+
+// The end of a token: the r bits left in acc, r < a.bits. Up to
+// a.final_bits of them go into the final character; more go into one more
+// main character, padded with zero bits, and a final character of no bits.
+void dense_finish(const DenseAlphabet& a, std::uint32_t acc, int nacc, std::string& text) {
+  if (nacc > a.final_bits) {
+    text += a.utf8(acc << (a.bits - nacc));
+    acc = 0;
+    nacc = 0;
+  }
+  text += a.utf8(a.main_size() + (1u << nacc) - 1 + acc);
+}
+
+// The length of a UTF-8 sequence of up to 3 bytes by its first byte; 0 for
+// a byte that starts none (C0 and C1 start only overlong ones).
+constexpr auto utf8_length = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int b = 0; b < 256; ++b) t[b] = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : 0;
+  return t;
+}();
+
+// Unicode's White_Space property.
+bool white_space(std::int32_t c) {
+  return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+std::string code_point_name(std::int32_t c) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
+  return buf;
+}
+
 }  // namespace
+
+std::string_view armor_form_name(ArmorForm form) {
+  switch (form) {
+    case ArmorForm::line: return "line";
+    case ArmorForm::block: return "block";
+    case ArmorForm::binary: return "binary";
+    case ArmorForm::x: return "x";
+    case ArmorForm::dense: return "dense";
+  }
+  return "?";
+}
+
+std::optional<ArmorForm> armor_form_named(std::string_view name) {
+  for (ArmorForm f : {ArmorForm::line, ArmorForm::block, ArmorForm::binary, ArmorForm::x, ArmorForm::dense})
+    if (armor_form_name(f) == name) return f;
+  return std::nullopt;
+}
 
 std::string armor_line(std::span<const std::uint8_t> message) {
   return std::string(armor_prefix) + base64_encode(message, Base64::url_unpadded);
@@ -46,21 +119,54 @@ std::string armor_block(std::span<const std::uint8_t> message) {
   return out;
 }
 
+std::string armor_text(std::span<const std::uint8_t> message, ArmorForm form) {
+  switch (form) {
+    case ArmorForm::line: return armor_line(message);
+    case ArmorForm::block: return armor_block(message);
+    case ArmorForm::binary: break;
+    case ArmorForm::x:
+    case ArmorForm::dense: {
+      const DenseAlphabet& a = alphabet_of(form);
+      std::string text(marker_of(form));
+      std::uint32_t acc = 0;
+      int nacc = 0;
+      dense_encode(a, message, acc, nacc, text);
+      dense_finish(a, acc, nacc, text);
+      return text;
+    }
+  }
+  throw std::logic_error("armor_text: binary is no text form");
+}
+
 bool looks_binary(std::span<const std::uint8_t> data) {
   return !data.empty() && (data[0] >> 4) == 1;
 }
 
-ArmorWriter::ArmorWriter(Output& out, Form form) : out_(out), form_(form) {}
+ArmorWriter::ArmorWriter(Output& out, Form form) : out_(out), form_(form) {
+  if (form == Form::x || form == Form::dense) alphabet_ = &alphabet_of(form);
+}
 
 // Encodes whole groups: 3 bytes for a line (base64url, no padding within),
-// 48 bytes (one 64-character line) for a block.
+// 48 bytes (one 64-character line) for a block, 11 bytes (8 characters of
+// 11 bits) for x, 15 bytes (8 characters of 15 bits) for dense.
 void ArmorWriter::emit(std::span<const std::uint8_t> bytes) {
   if (!started_) {
     started_ = true;
-    std::string head = form_ == Form::line ? std::string(armor_prefix) : std::string(armor_begin) + "\n";
+    std::string head = form_ == Form::line    ? std::string(armor_prefix)
+                       : form_ == Form::block ? std::string(armor_begin) + "\n"
+                                              : std::string(marker_of(form_));
     put(as_bytes(head));
   }
   if (bytes.empty()) return;
+  if (alphabet_) {
+    std::string text;
+    text.reserve(bytes.size() * 2);
+    std::uint32_t acc = 0;
+    int nacc = 0;
+    dense_encode(*alphabet_, bytes, acc, nacc, text);
+    put(as_bytes(text));
+    return;
+  }
   if (form_ == Form::line) {
     std::string t = base64_encode(bytes, Base64::url_unpadded);
     put(as_bytes(t));
@@ -98,7 +204,10 @@ void ArmorWriter::write(std::span<const std::uint8_t> bytes) {
     put(bytes);
     return;
   }
-  const std::size_t group = form_ == Form::line ? 3 : 48;
+  const std::size_t group = form_ == Form::line    ? 3
+                            : form_ == Form::block ? 48
+                            : form_ == Form::x     ? 11
+                                                   : 15;
   if (!pending_.empty()) {
     std::size_t take = std::min(group - pending_.size(), bytes.size());
     pending_.insert(pending_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
@@ -108,15 +217,26 @@ void ArmorWriter::write(std::span<const std::uint8_t> bytes) {
     pending_.clear();
   }
   std::size_t whole = bytes.size() / group * group;
-  // In pieces of at most 48 KiB of input: the text is 4/3 of it.
-  for (std::size_t i = 0; i < whole; i += 49152)
-    emit(bytes.subspan(i, std::min<std::size_t>(49152, whole - i)));
+  // In pieces of at most 48 KiB of input: the text is 4/3 of it (or up to
+  // twice, for x and dense).
+  const std::size_t piece = 49152 / group * group;
+  for (std::size_t i = 0; i < whole; i += piece) emit(bytes.subspan(i, std::min(piece, whole - i)));
   if (whole == 0) emit({});
   pending_.assign(bytes.begin() + static_cast<std::ptrdiff_t>(whole), bytes.end());
 }
 
 void ArmorWriter::finish() {
-  if (form_ != Form::binary) {
+  if (alphabet_) {
+    emit({});  // the marker, if nothing came
+    std::string text;
+    std::uint32_t acc = 0;
+    int nacc = 0;
+    dense_encode(*alphabet_, pending_, acc, nacc, text);
+    dense_finish(*alphabet_, acc, nacc, text);
+    pending_.clear();
+    text += '\n';
+    put(as_bytes(text));
+  } else if (form_ != Form::binary) {
     emit(pending_);
     pending_.clear();
     std::string tail = form_ == Form::line ? "\n" : std::string(armor_end) + "\n";
@@ -162,7 +282,7 @@ void ArmorReader::done() {
 void ArmorReader::defect(const std::string& why) {
   // Skip what is left of the token: the rest of a one-line token, or the
   // rest of the current line of a block.
-  if (!block_) {
+  if (form_ == ArmorForm::line) {
     while (url_byte(peek(0))) advance(1);
   } else {
     while (peek(0) >= 0 && peek(0) != '\n') advance(1);
@@ -223,10 +343,25 @@ bool ArmorReader::next() {
       if (message_start(peek(armor_prefix.size())) || run >= min_token_chars) {
         token_offset_ = pos_;
         advance(armor_prefix.size());
-        block_ = false;
+        form_ = ArmorForm::line;
         break;
       }
       advance(armor_prefix.size());  // "grypt:" in prose
+      continue;
+    }
+    if (c == 'g' && (at(armor_x_marker) || at(armor_dense_marker))) {
+      // A marker starts a token when a character of its alphabet (or one
+      // they decompose to) follows, perhaps after a line break; else it is
+      // prose ("a grypt× token").
+      form_ = peek(5) == 0xc3 ? ArmorForm::x : ArmorForm::dense;
+      alphabet_ = &alphabet_of(form_);
+      std::size_t k = marker_of(form_).size();
+      if (token_char(char_at(k + line_break(k)))) {
+        token_offset_ = pos_;
+        advance(k);
+        break;
+      }
+      advance(k);
       continue;
     }
     if (c == '-' && prev_ == '\n' && at(armor_begin)) {
@@ -235,7 +370,7 @@ bool ArmorReader::next() {
       if (peek(k) == '\n') {
         token_offset_ = pos_;
         advance(k + 1);
-        block_ = true;
+        form_ = ArmorForm::block;
         break;
       }
       advance(k);
@@ -278,6 +413,7 @@ bool ArmorReader::block_line_start() {
 }
 
 std::size_t ArmorReader::decode_some(std::uint8_t* out, std::size_t max) {
+  if (form_ == ArmorForm::x || form_ == ArmorForm::dense) return decode_dense(out, max);
   std::size_t n = 0;
   while (n < max) {
     if (out_at_ < out_have_) {
@@ -285,9 +421,33 @@ std::size_t ArmorReader::decode_some(std::uint8_t* out, std::size_t max) {
       continue;
     }
     if (token_done_) break;
+    if (form_ == ArmorForm::line && nacc_ == 0 && max - n >= 3) {
+      // The common case in a tight loop: whole groups of 4 characters.
+      static const auto values = [] {
+        std::array<std::int8_t, 256> t{};
+        for (int c = 0; c < 256; ++c) t[c] = static_cast<std::int8_t>(b64_value(c, true));
+        return t;
+      }();
+      if (end_ - start_ < 64 && !eof_) peek(63);
+      const std::uint8_t* p = buf_.data() + start_;
+      const std::uint8_t* const e = buf_.data() + end_;
+      while (e - p >= 4 && max - n >= 3) {
+        int a = values[p[0]], b = values[p[1]], c = values[p[2]], d = values[p[3]];
+        if ((a | b | c | d) < 0) break;
+        std::uint32_t q = static_cast<std::uint32_t>(a << 18 | b << 12 | c << 6 | d);
+        out[n++] = static_cast<std::uint8_t>(q >> 16);
+        out[n++] = static_cast<std::uint8_t>(q >> 8);
+        out[n++] = static_cast<std::uint8_t>(q);
+        p += 4;
+      }
+      if (p != buf_.data() + start_) {
+        advance(static_cast<std::size_t>(p - (buf_.data() + start_)));
+        continue;
+      }
+    }
     int c = peek(0);
     int v;
-    if (!block_) {
+    if (form_ == ArmorForm::line) {
       v = c >= 0 ? b64_value(c, true) : -1;
       if (v < 0) {
         // The end of a one-line token: 2 or 3 characters left give 1 or 2
@@ -358,6 +518,201 @@ std::size_t ArmorReader::decode_some(std::uint8_t* out, std::size_t max) {
       nacc_ = 0;
       acc_ = 0;
     }
+  }
+  return n;
+}
+
+// --- x and dense ---------------------------------------------------------
+
+ArmorReader::Char ArmorReader::char_at(std::size_t ahead) {
+  int b0 = peek(ahead);
+  if (b0 < 0) return {-1, 0};
+  if (b0 < 0x80) return {b0, 1};
+  std::uint8_t len = b0 >= 0xf5 ? 0 : b0 >= 0xf0 ? 4 : b0 >= 0xe0 ? 3 : b0 >= 0xc2 ? 2 : 0;
+  if (len == 0) return {-2, 1};
+  std::int32_t c = b0 & (0x7f >> len);
+  for (std::size_t i = 1; i < len; ++i) {
+    int b = peek(ahead + i);
+    if (b < 0 || (b & 0xc0) != 0x80) return {-2, 1};
+    c = c << 6 | (b & 0x3f);
+  }
+  if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+    return {-2, 1};
+  return {c, len};
+}
+
+bool ArmorReader::token_char(Char c) const { return alphabet_->value_of(c.cp) != DenseAlphabet::other; }
+
+std::size_t ArmorReader::line_break(std::size_t ahead) {
+  int c = peek(ahead);
+  if (c == '\n') return 1;
+  return c == '\r' && peek(ahead + 1) == '\n' ? 2 : 0;
+}
+
+// The token ends before its final character: it was cut short (a site
+// shortened the post), which is not the same as a changed one.
+void ArmorReader::cut_short() {
+  done();
+  throw OpenError(Fault::truncated, std::string(alphabet_->name) + " armor: cut short at byte " +
+                                        std::to_string(pos_) +
+                                        ", before its final character (was the post shortened?)");
+}
+
+// Skips the rest of a damaged token, as far as it goes on: through its
+// final character, or to a point where no character of its alphabet (or
+// of what they decompose to) follows.
+void ArmorReader::dense_defect(const std::string& why) {
+  for (;;) {
+    if (at_marker()) break;
+    Char c = char_at(0);
+    std::uint16_t v = alphabet_->value_of(c.cp);
+    if (v >= alphabet_->main_size() && v < alphabet_->main_size() + alphabet_->final_size()) {
+      advance(c.len);
+      break;
+    }
+    if (v == DenseAlphabet::mark || v < alphabet_->main_size()) {
+      advance(c.len);
+      continue;
+    }
+    if (c.cp == -1) break;
+    std::size_t skip = line_break(0);
+    if (skip == 0) skip = c.len;
+    if (c.cp == -2)
+      while (char_at(skip).cp == -2) ++skip;
+    if (!token_char(char_at(skip))) break;
+    advance(skip);
+  }
+  done();
+  throw OpenError(Fault::armor, std::string(alphabet_->name) + " armor: " + why);
+}
+
+bool ArmorReader::at_marker() {
+  return peek(0) == 'g' && (at(armor_prefix) || at(armor_x_marker) || at(armor_dense_marker));
+}
+
+// One character, or one line break, of an x or dense token. False at the
+// end of the token.
+bool ArmorReader::dense_step() {
+  const DenseAlphabet& a = *alphabet_;
+  // Another token's marker ends this one ("g" is in the x alphabet): the
+  // line this token was on was cut, and the next line starts a new one.
+  if (at_marker()) cut_short();
+  Char c = char_at(0);
+  std::uint16_t v = a.value_of(c.cp);
+  if (v < a.main_size()) {
+    acc_ = acc_ << a.bits | v;
+    nacc_ += a.bits;
+    advance(c.len);
+    while (nacc_ >= 8) {
+      nacc_ -= 8;
+      out_[out_have_++] = static_cast<std::uint8_t>(acc_ >> nacc_);
+    }
+    acc_ &= (1u << nacc_) - 1;
+    return true;
+  }
+  if (v < a.main_size() + a.final_size()) {
+    // The final character: value f carries r bits, f + 1 - 2^r.
+    std::uint32_t f = v - a.main_size() + 1;
+    int r = 0;
+    while ((f >> (r + 1)) != 0) ++r;
+    acc_ = acc_ << r | (f - (1u << r));
+    nacc_ += r;
+    advance(c.len);
+    while (nacc_ >= 8) {
+      nacc_ -= 8;
+      out_[out_have_++] = static_cast<std::uint8_t>(acc_ >> nacc_);
+    }
+    // As the writer ends: bits in the final character only when they end
+    // on a byte boundary; the padding of a last main character all zero.
+    if ((r > 0 && nacc_ != 0) || (acc_ & ((1u << nacc_) - 1)) != 0) {
+      done();
+      throw OpenError(Fault::armor, std::string(a.name) + " armor: not canonical: bits past its last byte");
+    }
+    done();
+    return false;
+  }
+  if (std::size_t lb = line_break(0); lb != 0) {
+    if (token_char(char_at(lb))) {
+      advance(lb);  // a line a site wrapped
+      return true;
+    }
+    cut_short();
+  }
+  if (v == DenseAlphabet::mark)
+    dense_defect("decomposed by Unicode normalization (NFD or NFKD): " + code_point_name(c.cp) + " at byte " +
+                 std::to_string(pos_) + "; ask for a copy that was not normalized");
+  // Something else: a character in place of one of the alphabet (more of
+  // them follow it), or where the token was cut: the end of the input,
+  // white space, an ellipsis, or anything that no more of the token
+  // follows (a cut may fall inside a character's bytes: bytes that are no
+  // UTF-8 count as one).
+  std::size_t len = c.len;
+  if (c.cp == -2)
+    while (char_at(len).cp == -2) ++len;
+  if (c.cp == -1 || c.cp == 0x2026 || white_space(c.cp) || !token_char(char_at(len))) cut_short();
+  if (c.cp == -2)
+    dense_defect("byte " + std::to_string(pos_) + " is not UTF-8 (0x" +
+                 "0123456789abcdef"[peek(0) >> 4] + "0123456789abcdef"[peek(0) & 15] + ")");
+  dense_defect(code_point_name(c.cp) + " at byte " + std::to_string(pos_) + " is not in its alphabet");
+}
+
+std::size_t ArmorReader::decode_dense(std::uint8_t* out, std::size_t max) {
+  const DenseAlphabet& a = *alphabet_;
+  const int bits = a.bits;
+  const std::uint32_t main = a.main_size();
+  std::size_t n = 0;
+  while (n < max) {
+    if (out_at_ < out_have_) {
+      out[n++] = out_[out_at_++];
+      continue;
+    }
+    if (token_done_) break;
+    out_have_ = out_at_ = 0;
+    // The common case in a tight loop: main characters, whole in the
+    // buffer, with room for the two bytes each can give.
+    if (end_ - start_ < 64 && !eof_) peek(63);
+    const std::uint8_t* p = buf_.data() + start_;
+    const std::uint8_t* const e = buf_.data() + end_;
+    std::uint32_t acc = acc_;
+    std::uint32_t nacc = static_cast<std::uint32_t>(nacc_);
+    while (e - p >= 3 && max - n >= 2) {
+      std::uint32_t b0 = p[0], b1 = p[1], b2 = p[2];
+      std::uint32_t c, len;
+      if (bits == 15) {
+        // Every dense character is 3 bytes long (U+3041 to U+D7A3): the
+        // next one's place does not wait for this one's bytes.
+        c = (b0 & 0x0f) << 12 | (b1 & 0x3f) << 6 | (b2 & 0x3f);
+        len = 3;
+        if (((b0 & 0xf0) != 0xe0) | ((b1 & 0xc0) != 0x80) | ((b2 & 0xc0) != 0x80)) break;
+      } else {
+        // x: 1 to 3 bytes, in no order a CPU could guess: masks, not branches.
+        len = utf8_length[b0];
+        std::uint32_t is1 = len == 1, is2 = len == 2, is3 = len == 3;
+        c = (b0 & (0u - is1)) | (((b0 & 0x1f) << 6 | (b1 & 0x3f)) & (0u - is2)) |
+            (((b0 & 0x0f) << 12 | (b1 & 0x3f) << 6 | (b2 & 0x3f)) & (0u - is3));
+        std::uint32_t tails = ((b1 & 0xc0) == 0x80) & (is2 | ((b2 & 0xc0) == 0x80));
+        // No UTF-8, an overlong one, or "g" (perhaps a marker): the careful way.
+        if ((len == 0) | ((is2 | is3) & (tails ^ 1)) | (is3 & (c < 0x800)) | (b0 == 'g')) break;
+      }
+      std::uint32_t v = a.value_of_bmp(c);
+      if (v >= main) break;
+      acc = acc << bits | v;
+      nacc += static_cast<std::uint32_t>(bits);
+      std::uint32_t k = nacc >> 3;  // 1 or 2 bytes
+      out[n] = static_cast<std::uint8_t>(acc >> (nacc - 8));
+      out[n + 1] = static_cast<std::uint8_t>(acc >> ((nacc - 16) & 31));
+      n += k;
+      nacc -= 8 * k;
+      acc &= (1u << nacc) - 1;
+      p += len;
+    }
+    acc_ = acc;
+    nacc_ = static_cast<int>(nacc);
+    if (p != buf_.data() + start_) {
+      advance(static_cast<std::size_t>(p - (buf_.data() + start_)));
+      continue;
+    }
+    dense_step();
   }
   return n;
 }
