@@ -349,13 +349,11 @@ bool ArmorReader::next() {
       advance(armor_prefix.size());  // "grypt:" in prose
       continue;
     }
-    if (c == 'g' && (at(armor_x_marker) || at(armor_dense_marker))) {
+    if (std::size_t k = c == 'g' ? dense_marker(form_) : 0; k != 0) {
       // A marker starts a token when a character of its alphabet (or one
       // they decompose to) follows, perhaps after a line break; else it is
       // prose ("a grypt× token").
-      form_ = peek(5) == 0xc3 ? ArmorForm::x : ArmorForm::dense;
       alphabet_ = &alphabet_of(form_);
-      std::size_t k = marker_of(form_).size();
       if (token_char(char_at(k + line_break(k)))) {
         token_offset_ = pos_;
         advance(k);
@@ -586,8 +584,30 @@ void ArmorReader::dense_defect(const std::string& why) {
   throw OpenError(Fault::armor, std::string(alphabet_->name) + " armor: " + why);
 }
 
+// An x or dense marker here: its length in bytes (the line breaks a site
+// put between its characters included), and its form; 0 if none.
+std::size_t ArmorReader::dense_marker(ArmorForm& form) {
+  std::size_t k = 0;
+  for (char c : std::string_view("grypt")) {
+    if (k > 0) k += line_break(k);
+    if (peek(k) != c) return 0;
+    ++k;
+  }
+  k += line_break(k);
+  if (peek(k) == 0xc3 && peek(k + 1) == 0x97) {
+    form = ArmorForm::x;
+    return k + 2;
+  }
+  if (peek(k) == 0xe2 && peek(k + 1) == 0x89 && peek(k + 2) == 0xa1) {
+    form = ArmorForm::dense;
+    return k + 3;
+  }
+  return 0;
+}
+
 bool ArmorReader::at_marker() {
-  return peek(0) == 'g' && (at(armor_prefix) || at(armor_x_marker) || at(armor_dense_marker));
+  ArmorForm f;
+  return peek(0) == 'g' && (at(armor_prefix) || dense_marker(f) != 0);
 }
 
 // One character, or one line break, of an x or dense token. False at the

@@ -11,8 +11,9 @@
 //   dense:  "grypt≡" (U+2261), the same in groups of 15 bits with the dense
 //           alphabets (0 to 7 bits in the final character);
 //           in both, a line break (LF or CR LF) followed by a character of
-//           the alphabet is no part of the token (sites wrap lines), and a
-//           token that ends before its final character was cut short;
+//           the alphabet, or between two characters of the marker, is no
+//           part of the token (sites wrap lines), and a token that ends
+//           before its final character was cut short;
 //   binary: the raw message, told from text by its first byte: 0x10 to
 //           0x1f (version 1, any flags), which text never starts with.
 #pragma once
@@ -122,6 +123,7 @@ class ArmorReader {
   // decompose to: what a token, damaged or not, is made of.
   bool token_char(Char c) const;
   bool at_marker();                // "grypt:", "grypt×" or "grypt≡" starts here
+  std::size_t dense_marker(ArmorForm& form);
   std::size_t line_break(std::size_t ahead);  // 1 for LF, 2 for CR LF, else 0
   std::size_t decode_some(std::uint8_t* out, std::size_t max);
   std::size_t decode_dense(std::uint8_t* out, std::size_t max);

@@ -331,12 +331,22 @@ TEST(DenseArmor, LineBreaksBeforeCharactersOfTheAlphabetAreNoPartOfIt) {
         EXPECT_TRUE(found[0].ok) << found[0].error;
         EXPECT_EQ(found[0].message, m);
       }
-  // Right after the marker too; but not inside it.
-  std::string t = armor_text(m, ArmorForm::x);
-  auto found = read_all(t.substr(0, armor_x_marker.size()) + "\n" + t.substr(armor_x_marker.size()));
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(found[0].message, m);
-  EXPECT_TRUE(read_all("grypt\n" + t.substr(5)).empty());
+  // Between the marker and the first character, and inside the marker
+  // (the line a site wraps may start before the token); but one line
+  // break only, and not for "grypt:".
+  for (ArmorForm f : {ArmorForm::x, ArmorForm::dense}) {
+    std::string t = armor_text(m, f);
+    std::size_t marker = f == ArmorForm::x ? armor_x_marker.size() : armor_dense_marker.size();
+    for (std::size_t at = 1; at <= marker; at += at == 5 ? marker - 5 : 1) {
+      auto found = read_all("post: " + t.substr(0, at) + "\r\n" + t.substr(at));
+      ASSERT_EQ(found.size(), 1u) << at;
+      EXPECT_EQ(found[0].message, m);
+      EXPECT_EQ(found[0].offset, 6u);
+      EXPECT_TRUE(read_all(t.substr(0, at) + "\n\n" + t.substr(at)).empty()) << at;
+    }
+  }
+  auto found = read_all("gry\npt:" + armor_line(m).substr(6));
+  EXPECT_TRUE(found.empty());
 }
 
 // A site that shortens a post cuts the token anywhere (even inside a

@@ -1,8 +1,34 @@
 #!/usr/bin/env bats
-# The armor forms for sites that count characters (x, dense): their
-# alphabets, and what sites and people do to a post.
+# The armor forms for sites that count characters (--armor x, --armor
+# dense): their alphabets, every form on one page, the sizes sites count,
+# what sites and people do to a post, and every error a reader can hit.
 
 load helper
+load server_helper
+load member_helper
+
+SITES="$REPO/test/armor/sites.py"
+
+setup() { setup_home; }
+teardown() { server_teardown; }
+
+# A server with alice and bob in friends, both daemons running and synced.
+friends() {
+  new_member alice
+  new_member bob
+  start_server
+  gs add friends "$(cat alice.pub)" --name alice >/dev/null
+  gs add friends "$(cat bob.pub)" --name bob >/dev/null
+  as alice gryptd join friends "$REF"
+  as bob gryptd join friends "$REF"
+  start_daemon alice
+  start_daemon bob
+  wait_epoch alice friends 3
+  wait_epoch bob friends 3
+}
+
+# The byte offset of the first TEXT in FILE.
+offset_of() { grep -abo -- "$2" "$1" | head -n 1 | cut -d: -f1; }
 
 @test "the alphabets regenerate byte for byte from Debian's Unicode data" {
   "$REPO/build-aux/armor-alphabets" --inc armor_alphabets.inc
@@ -14,4 +40,177 @@ load helper
   assert_failure 1
   assert_output "armor-alphabets: cannot read $BATS_TEST_TMPDIR/none/DerivedAge.txt: No such file or directory (install the Debian package unicode-data)"
   [ ! -e out.inc ]
+}
+
+@test "by Python's own Unicode data too, every character is unchanged by NFC and NFKC, alone and among the others" {
+  run python3 "$SITES" check-alphabets "$REPO/src/core/armor_alphabets.inc"
+  assert_success
+  assert_output "x 2063
+dense 33023"
+}
+
+@test "grypt-seal --armor: every form, and the errors of the option" {
+  friends
+  for f in line block binary x dense; do
+    echo "post $f" | as alice grypt-seal friends --armor $f >$f
+    run --separate-stderr as bob grypt-open <$f
+    assert_success
+    assert_output "post $f"
+  done
+  [[ $(cat x) == grypt×* && $(cat dense) == grypt≡* && $(cat line) == grypt:* ]]
+  [ "$(wc -l <x)" -eq 1 ] && [ "$(wc -l <dense)" -eq 1 ]
+  echo "post block" | as alice grypt-seal friends --block | cmp -s - block && false
+  echo "post block" | as alice grypt-seal friends --block | head -n 1 | grep -qx -- "-----BEGIN GRYPT MESSAGE-----"
+  run as alice grypt-seal friends --armor base32 </dev/null
+  assert_failure 2
+  assert_output "grypt-seal: error: no armor form named 'base32': give line, block, binary, x or dense"
+  run as alice grypt-seal friends --armor x --block </dev/null
+  assert_failure 2
+  assert_output "grypt-seal: error: give only one of --armor, --block and --binary"
+  run as alice grypt-seal friends --block --binary </dev/null
+  assert_failure 2
+  assert_output "grypt-seal: error: give only one of --armor, --block and --binary"
+  run script -qec "grypt-seal friends --armor binary </dev/null" /dev/null
+  assert_failure 2
+  assert_output "grypt-seal: error: refusing to write binary data to a terminal (redirect stdout, or choose a text form with --armor)"$'\r'
+  run script -qec "grypt-seal friends --binary </dev/null" /dev/null
+  assert_failure 2
+  assert_output "grypt-seal: error: refusing to write binary data to a terminal (redirect stdout, or drop --binary)"$'\r'
+}
+
+@test "one page with every form: all opened in order, numbered, with their byte offsets" {
+  friends
+  for f in line block x dense; do echo "post $f" | as alice grypt-seal friends --armor $f >$f; done
+  echo "anonymous, dense" | as bob grypt-seal friends --anonymous --armor dense >anon
+  {
+    echo "<html><p>see grypt× on X and grypt≡ elsewhere</p>"
+    printf '<p>%s</p>\n' "$(cat x)"
+    cat block
+    printf '<p>%s</p><p>%s</p>\n' "$(cat dense)" "$(cat line)"
+    printf '<p>%s</p></html>\n' "$(cat anon)"
+  } >page.html
+  run --separate-stderr as bob grypt-open <page.html
+  assert_success
+  assert_output "post x
+post block
+post dense
+post line
+anonymous, dense"
+  [ "${#stderr_lines[@]}" -eq 5 ]
+  [[ "${stderr_lines[0]}" == "grypt-open: friends epoch 3: from alice ["* ]]
+  [ "${stderr_lines[4]}" = "grypt-open: friends epoch 3: anonymous" ]
+  # A damaged token among them is named by its number and byte.
+  python3 "$SITES" replace 20 '!' <x >x.bad
+  sed -i "s|^<p>grypt×.*|<p>$(cat x.bad)</p>|" page.html
+  run --separate-stderr as bob grypt-open --json <page.html
+  assert_failure 1
+  at=$(offset_of page.html 'grypt×[^ ]')
+  bad=$((at + $(python3 "$SITES" cut 20 <x | wc -c)))  # the 21st character of the token
+  assert_line --index 0 "{\"message\":1,\"offset\":$at,\"error\":\"x armor: U+0021 at byte $bad is not in its alphabet\"}"
+  assert_line --index 2 --regexp "^\{\"message\":3,\"group\":\"friends\",\"epoch\":3,\"signed\":true,.*\"text\":\"post dense\\\\n\"\}$"
+  [ "$(as bob grypt-open --json <page.html 2>/dev/null | sed -n 3p | grep -o '"message":3')" = '"message":3' ]
+}
+
+# A printable post of exactly N bytes.
+post_of() { head -c "$1" /dev/zero | tr '\0' 'p'; }
+
+@test "the sizes sites count: x and dense posts fit where base64 does not" {
+  friends
+  post_of 100 >p100
+  post_of 280 >p280
+  as alice grypt-seal friends --armor x <p100 >x100
+  as alice grypt-seal friends --armor dense <p100 >d100
+  as alice grypt-seal friends --armor line <p100 >l100
+  as alice grypt-seal friends --anonymous --armor dense <p280 >d280
+  for f in x100 d100 l100 d280; do python3 "$SITES" count $f >$f.count; done
+  # X: a 100-byte signed post in at most 170 of its 280, with words around it.
+  x=$(sed -n 's/^x-weighted //p' x100.count)
+  [ "$x" -le 170 ] || { echo "x: $x weighted characters"; false; }
+  # Mastodon, Bluesky: at most 125 code points and graphemes.
+  for what in code-points graphemes; do
+    n=$(sed -n "s/^$what //p" d100.count)
+    [ "$n" -le 125 ] || { echo "dense: $n $what"; false; }
+  done
+  # Bluesky: a 280-byte anonymous post within its 300 graphemes.
+  n=$(sed -n 's/^graphemes //p' d280.count)
+  [ "$n" -le 300 ] || { echo "dense 280: $n graphemes"; false; }
+  # One line of base64 is more than X takes.
+  l=$(sed -n 's/^x-weighted //p' l100.count)
+  [ "$l" -gt 280 ]
+  for f in x100 d100 d280; do as bob grypt-open <$f >/dev/null 2>&1; done
+}
+
+@test "what sites and people do: normalization, wrapped lines, a pipe, a terminal" {
+  friends
+  post_of 200 >post
+  printf 'caf\xc3\xa9 \xea\xb0\x81 \xf0\x9f\x91\x8d\n' >>post  # text that NFD would change
+  for f in x dense; do as alice grypt-seal friends --armor $f <post >$f; done
+  for f in x dense; do
+    for how in nfc nfkc; do
+      python3 "$SITES" $how <$f >$f.$how
+      cmp $f $f.$how  # not a byte changed
+      as bob grypt-open <$f.$how 2>/dev/null | cmp - post
+    done
+    for n in 1 7 50 280; do
+      python3 "$SITES" wrap $n <$f >$f.wrapped
+      [ "$n" -eq 280 ] || [ "$(wc -l <$f.wrapped)" -gt 1 ]
+      as bob grypt-open <$f.wrapped 2>/dev/null | cmp - post
+      python3 "$SITES" wrap $n crlf <$f >$f.crlf
+      as bob grypt-open <$f.crlf 2>/dev/null | cmp - post
+    done
+    # Through a pipe, as xclip and its kind hand it on: plain UTF-8.
+    cat $f | cat | as bob grypt-open 2>/dev/null | cmp - post
+    # Printed on a terminal and read back from it (CR LF line ends).
+    script -qec "cat $f" /dev/null >$f.tty
+    grep -q $'\r' $f.tty
+    as bob grypt-open <$f.tty 2>/dev/null | cmp - post
+  done
+}
+
+@test "grypt-open: a cut, damaged, decomposed or non-canonical token is named; exit 1, nothing written" {
+  friends
+  echo "the plan" | as alice grypt-seal friends --armor x >x
+  echo "the plan" | as alice grypt-seal friends --armor dense >dense
+  echo "anonymous" | as alice grypt-seal friends --anonymous --armor dense >anon
+  # Cut by a site, with or without its ellipsis and link, is cut, not tampered.
+  for f in x dense anon; do
+    len=$(python3 "$SITES" cut -6 <$f | wc -c)  # without its last 5 characters and newline
+    for after in "" "…" "… Show more" $'\n\nnext post'; do
+      { python3 "$SITES" cut -6 <$f; printf '%s\n' "$after"; } >cut
+      run --separate-stderr as bob grypt-open <cut
+      assert_failure 1
+      assert_output ""
+      [ "$stderr" = "grypt-open: error: message 1 (byte 0): ${f/anon/dense} armor: cut short at byte $len, before its final character (was the post shortened?)" ]
+    done
+  done
+  # A character changed into one outside the alphabet.
+  python3 "$SITES" replace 30 'A' <dense >bad
+  at=$(python3 "$SITES" cut 30 <dense | wc -c)
+  run --separate-stderr as bob grypt-open <bad
+  assert_failure 1
+  assert_output ""
+  [ "$stderr" = "grypt-open: error: message 1 (byte 0): dense armor: U+0041 at byte $at is not in its alphabet" ]
+  # Bytes that are no UTF-8.
+  python3 "$SITES" replace 30 $'\xff' <x >bad
+  at=$(python3 "$SITES" cut 30 <x | wc -c)
+  run --separate-stderr as bob grypt-open <bad
+  assert_failure 1
+  [ "$stderr" = "grypt-open: error: message 1 (byte 0): x armor: byte $at is not UTF-8 (0xff)" ]
+  # Decomposed (NFD): a Hangul syllable becomes its jamo.
+  python3 "$SITES" nfd <dense >nfd
+  ! cmp -s dense nfd
+  run --separate-stderr as bob grypt-open <nfd
+  assert_failure 1
+  [[ "$stderr" =~ ^"grypt-open: error: message 1 (byte 0): dense armor: decomposed by Unicode normalization (NFD or NFKD): U+11"[0-9A-F]{2}" at byte "[0-9]+"; ask for a copy that was not normalized"$ ]]
+  # A final character that does not end as a writer ends.
+  python3 "$SITES" final x 14 <x >bad
+  run --separate-stderr as bob grypt-open <bad
+  assert_failure 1
+  [ "$stderr" = "grypt-open: error: message 1 (byte 0): x armor: not canonical: bits past its last byte" ]
+  # Nothing else on the page is lost: the good one after the bad ones opens.
+  cat cut bad x >page
+  run --separate-stderr as bob grypt-open <page
+  assert_failure 1
+  assert_output "the plan"
+  [ "${#stderr_lines[@]}" -eq 3 ]
 }
