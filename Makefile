@@ -138,6 +138,12 @@ $(LOAD): $(BUILD)/bench/load.o $(LIBNET) $(LIBIPC) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(LDSAN) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
+# The armor's codec speed, for bench/armor (not installed).
+ARMOR_BENCH := $(BUILD)/grypt-armor-bench
+$(ARMOR_BENCH): $(BUILD)/bench/armor_speed.o $(LIBGRYPT)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(LDSAN) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bench/%.o: bench/%.cpp $(FLAGS_FILE)
 	$(call say,CXX,$<)
 	@mkdir -p $(@D)
@@ -174,7 +180,7 @@ demo: deps
 
 bench: deps
 	@build-aux/deps bench
-	@$(MAKE) --no-print-directory $(BINS) $(if $(wildcard bench/load.cpp),$(LOAD))
+	@$(MAKE) --no-print-directory $(BINS) $(if $(wildcard bench/load.cpp),$(LOAD)) $(ARMOR_BENCH)
 	@for b in bench/*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done
 
 MAN_PAGES  := $(wildcard man/*.[1-8])
