@@ -1,10 +1,14 @@
-// The ArmorReader (what grypt-open runs) over arbitrary text, read whole and
-// again a few bytes at a time (buffer edges anywhere, chosen by the input):
-// both must find the same tokens with the same bytes, errors and extents.
-// Tokens lie inside the text, in order, without overlap, and start at their
-// marker; a token that decodes is exactly the armor of its message, as the
-// writer makes it (a block up to CRLF line ends and its final line end).
-// Every decoded message is also parsed as a message header.
+// The ArmorReader (what grypt-open runs) over arbitrary text, every form
+// (line, block, x, dense), read whole and again a few bytes at a time
+// (buffer edges anywhere, chosen by the input): both must find the same
+// tokens with the same bytes, errors and extents. Tokens lie inside the
+// text, in order, without overlap, and start at their marker; only an x or
+// dense token may be cut short (truncated), anything else that does not
+// decode is armor; a token that decodes is exactly the armor of its
+// message, as the writer makes it (a block up to CRLF line ends and its
+// final line end; x and dense up to the line breaks a site put in, in the
+// marker too). Every
+// decoded message is also parsed as a message header.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -43,7 +47,7 @@ class Pieces : public grypt::Input {
 
 struct Token {
   std::uint64_t offset, end;
-  bool block;
+  grypt::ArmorForm form;
   std::vector<std::uint8_t> message;
   std::string error;
   bool operator==(const Token&) const = default;
@@ -53,12 +57,13 @@ std::vector<Token> read_all(grypt::Input& in) {
   grypt::ArmorReader r(in);
   std::vector<Token> out;
   while (r.next()) {
-    Token t{r.offset(), 0, r.is_block(), {}, {}};
+    Token t{r.offset(), 0, r.form(), {}, {}};
     try {
       std::uint8_t buf[4096];
       for (std::size_t n; (n = r.body().read(buf)) > 0;) t.message.insert(t.message.end(), buf, buf + n);
     } catch (const grypt::OpenError& e) {
-      if (e.fault() != grypt::Fault::armor) __builtin_trap();
+      bool dense = t.form == grypt::ArmorForm::x || t.form == grypt::ArmorForm::dense;
+      if (e.fault() != grypt::Fault::armor && !(dense && e.fault() == grypt::Fault::truncated)) __builtin_trap();
       t.error = e.what();
       t.message.clear();
     }
@@ -79,6 +84,23 @@ std::string normalise_block(std::string_view tok) {
   return out;
 }
 
+// An x or dense token without the line breaks a site put in.
+std::string unwrap(std::string_view tok) {
+  std::string out;
+  for (std::size_t i = 0; i < tok.size(); ++i)
+    if (tok[i] != '\n' && !(tok[i] == '\r' && i + 1 < tok.size() && tok[i + 1] == '\n')) out += tok[i];
+  return out;
+}
+
+std::string_view marker(grypt::ArmorForm f) {
+  switch (f) {
+    case grypt::ArmorForm::block: return grypt::armor_begin;
+    case grypt::ArmorForm::x: return grypt::armor_x_marker;
+    case grypt::ArmorForm::dense: return grypt::armor_dense_marker;
+    default: return grypt::armor_prefix;
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -94,10 +116,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (t.offset < prev_end || t.end < t.offset || t.end > size) __builtin_trap();
     prev_end = t.end;
     std::string_view tok = text.substr(t.offset, t.end - t.offset);
-    if (!tok.starts_with(t.block ? grypt::armor_begin : grypt::armor_prefix)) __builtin_trap();
+    bool dense = t.form == grypt::ArmorForm::x || t.form == grypt::ArmorForm::dense;
+    // (A site may wrap a line inside an x or dense marker.)
+    if (!(dense ? unwrap(tok.substr(0, 12)) : std::string(tok)).starts_with(marker(t.form))) __builtin_trap();
     if (!t.error.empty()) continue;
-    if (t.block ? grypt::armor_block(t.message) != normalise_block(tok) : grypt::armor_line(t.message) != tok)
-      __builtin_trap();  // a second text form of the same message
+    std::string want = grypt::armor_text(t.message, t.form);
+    std::string got = t.form == grypt::ArmorForm::block  ? normalise_block(tok)
+                      : t.form == grypt::ArmorForm::line ? std::string(tok)
+                                                         : unwrap(tok);
+    if (want != got) __builtin_trap();  // a second text form of the same message
     try {
       (void)grypt::MessageHeader::decode(t.message);
     } catch (const grypt::Error&) {

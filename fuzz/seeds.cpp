@@ -124,8 +124,19 @@ void message_seeds() {
       std::string name = std::string(s ? "signed-" : "anon-") + std::to_string(n);
       put("message_open", name, m);
       if (n <= 200) {
-        put("armor_read", name + "-line", grypt::armor_line(m));
-        put("armor_read", name + "-block", grypt::armor_block(m));
+        for (grypt::ArmorForm f : {grypt::ArmorForm::line, grypt::ArmorForm::block, grypt::ArmorForm::x,
+                                   grypt::ArmorForm::dense})
+          put("armor_read", name + "-" + std::string(grypt::armor_form_name(f)), grypt::armor_text(m, f));
+        // armor_roundtrip: form, write size, wrapping, cut; then the message.
+        for (std::uint8_t form = 0; form < 4; ++form) {
+          Bytes r = {form, 7, static_cast<std::uint8_t>(form >= 2 ? 0x85 : 0), 0};
+          r.insert(r.end(), m.begin(), m.end());
+          put("armor_roundtrip", name + "-" + std::to_string(form), r);
+          if (form >= 2) {
+            r[3] = 0x2b;  // cut a third of the way, then an ellipsis
+            put("armor_roundtrip", name + "-" + std::to_string(form) + "-cut", r);
+          }
+        }
       }
     }
   }
@@ -150,6 +161,10 @@ void armor_seeds() {
   put("armor_read", "block-empty",
       std::string(grypt::armor_begin) + "\n" + std::string(grypt::armor_end) + "\n");
   put("armor_read", "two-lines", grypt::armor_line(a) + "\n" + grypt::armor_line(b) + "\n");
+  std::string x = grypt::armor_text(b, grypt::ArmorForm::x), d = grypt::armor_text(a, grypt::ArmorForm::dense);
+  put("armor_read", "x-dense-prose",
+      "a grypt\xc3\x97 token: " + x + ", cut: " + x.substr(0, x.size() / 2) + "\xe2\x80\xa6 and " + d +
+          "\n" + d.substr(0, 20) + "\n" + d.substr(20) + " grypt\xe2\x89\xa1.");
 }
 
 void stream_seeds() {
