@@ -42,6 +42,28 @@ offset_of() { grep -abo -- "$2" "$1" | head -n 1 | cut -d: -f1; }
   [ ! -e out.inc ]
 }
 
+@test "grypt.5 lists the alphabets and decomposition marks as the generator makes them" {
+  run "$REPO/build-aux/armor-alphabets" --check-man "$REPO/man/grypt.5"
+  assert_success
+  sed '/^0041-005A/s/0041-005A/0041-005B/' "$REPO/man/grypt.5" >grypt.5
+  run "$REPO/build-aux/armor-alphabets" --check-man grypt.5
+  assert_failure 1
+  assert_output "armor-alphabets: grypt.5 does not show the x alphabet (2063 characters: main values 0 to 2047, then final values 0 to 14) as armor-alphabets --man prints it"
+}
+
+@test "the vectors hold, for x and dense, must-open and must-fail cases of every kind" {
+  for f in x dense; do
+    for c in ok wrapped wrapped_crlf cut_ellipsis cut_before_final cut_in_character foreign_character \
+             not_utf8 noncanonical_final; do
+      [ -f "$REPO/test/vectors/armor_${f}_$c.vec" ] || { echo "missing armor_${f}_$c"; false; }
+    done
+  done
+  [ -f "$REPO/test/vectors/armor_dense_decomposed.vec" ]
+  [ -f "$REPO/test/vectors/armor_x_noncanonical_padding.vec" ]
+  # A cut is truncated, never armor or auth.
+  [ "$(grep -lx 'expect: truncated' "$REPO"/test/vectors/armor_*_cut_*.vec | wc -l)" -eq 6 ]
+}
+
 @test "by Python's own Unicode data too, every character is unchanged by NFC and NFKC, alone and among the others" {
   run python3 "$SITES" check-alphabets "$REPO/src/core/armor_alphabets.inc"
   assert_success
