@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -74,6 +75,34 @@ constexpr auto utf8_length = [] {
   for (int b = 0; b < 256; ++b) t[b] = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : 0;
   return t;
 }();
+
+// Eight dense characters (24 bytes) at p as 15 bytes at out (16 are
+// written); false unless all eight are main characters. Unrolled, with the
+// bits packed by constant shifts: twice the rate of one at a time.
+[[gnu::noinline]] bool dense_group(const DenseAlphabet& a, const std::uint8_t* p, std::uint8_t* out) {
+  std::uint32_t bad = 0;
+  std::uint64_t h0 = 0, h1 = 0;
+#define GRYPT_DENSE_CHAR(J, H)                                                             \
+  {                                                                                        \
+    std::uint32_t b0 = p[3 * J], b1 = p[3 * J + 1], b2 = p[3 * J + 2];                     \
+    std::uint32_t v = a.value_of_bmp((b0 & 0x0f) << 12 | (b1 & 0x3f) << 6 | (b2 & 0x3f));  \
+    bad |= ((b0 & 0xf0) ^ 0xe0) | ((b1 & 0xc0) ^ 0x80) | ((b2 & 0xc0) ^ 0x80) | (v >> 15); \
+    H = H << 15 | v;                                                                       \
+  }
+  GRYPT_DENSE_CHAR(0, h0) GRYPT_DENSE_CHAR(1, h0) GRYPT_DENSE_CHAR(2, h0) GRYPT_DENSE_CHAR(3, h0)
+  GRYPT_DENSE_CHAR(4, h1) GRYPT_DENSE_CHAR(5, h1) GRYPT_DENSE_CHAR(6, h1) GRYPT_DENSE_CHAR(7, h1)
+#undef GRYPT_DENSE_CHAR
+  if (bad) return false;
+  // 120 bits, big-endian: h0's 60, then h1's 60.
+  std::uint64_t hi = h0 << 4 | h1 >> 56, lo = h1 << 8;
+  if constexpr (std::endian::native == std::endian::little) {
+    hi = __builtin_bswap64(hi);
+    lo = __builtin_bswap64(lo);
+  }
+  std::memcpy(out, &hi, 8);
+  std::memcpy(out + 8, &lo, 8);
+  return true;
+}
 
 // Unicode's White_Space property.
 bool white_space(std::int32_t c) {
@@ -696,6 +725,12 @@ std::size_t ArmorReader::decode_dense(std::uint8_t* out, std::size_t max) {
     std::uint32_t acc = acc_;
     std::uint32_t nacc = static_cast<std::uint32_t>(nacc_);
     while (e - p >= 3 && max - n >= 2) {
+      // Dense, at a group's start: 8 characters (24 bytes) give 15 bytes.
+      if (bits == 15 && nacc == 0 && e - p >= 24 && max - n >= 16 && dense_group(a, p, out + n)) {
+        p += 24;
+        n += 15;
+        continue;
+      }
       std::uint32_t b0 = p[0], b1 = p[1], b2 = p[2];
       std::uint32_t c, len;
       if (bits == 15) {
