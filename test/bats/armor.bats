@@ -223,7 +223,14 @@ post_of() { head -c "$1" /dev/zero | tr '\0' 'p'; }
   ! cmp -s dense nfd
   run --separate-stderr as bob grypt-open <nfd
   assert_failure 1
-  [[ "$stderr" =~ ^"grypt-open: error: message 1 (byte 0): dense armor: decomposed by Unicode normalization (NFD or NFKD): U+11"[0-9A-F]{2}" at byte "[0-9]+"; ask for a copy that was not normalized"$ ]]
+  # The first character the reader does not know is the first jamo (or
+  # kana voicing mark) that NFD put in.
+  read -r cp at < <(python3 -c '
+import sys
+t = open(sys.argv[1], encoding="utf-8").read()
+i = next(i for i, c in enumerate(t) if 0x1100 <= ord(c) <= 0x11ff or ord(c) in (0x3099, 0x309a))
+print(f"{ord(t[i]):04X}", len(t[:i].encode()))' nfd)
+  [ "$stderr" = "grypt-open: error: message 1 (byte 0): dense armor: decomposed by Unicode normalization (NFD or NFKD): U+$cp at byte $at; ask for a copy that was not normalized" ]
   # A final character that does not end as a writer ends.
   python3 "$SITES" final x 14 <x >bad
   run --separate-stderr as bob grypt-open <bad
