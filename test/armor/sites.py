@@ -13,6 +13,9 @@
   sites.py final FORM V        stdin (one token and a newline) with its last
                                character replaced by the final character of
                                value V of FORM (x or dense)
+  sites.py fonts INC FONT...    every character of both alphabets has a glyph in
+                               one of the font files (fontconfig's fc-query);
+                               prints the count, or the first ones that lack one
   sites.py check-alphabets INC the characters of src/core/armor_alphabets.inc
                                against Python's own Unicode data: each one
                                unchanged by NFC and NFKC alone and next to
@@ -27,6 +30,7 @@ from Debian's Unicode data (unicode-data), the way Bluesky counts its 300.
 """
 import os
 import re
+import subprocess
 import sys
 import unicodedata
 
@@ -181,6 +185,19 @@ def main():
         token = read_in().rstrip("\n")
         main = 2048 if args[1] == "x" else 32768
         write_out(token[:-1] + chr(chars[main + int(args[2])]) + "\n")
+    elif cmd == "fonts":
+        covered = set()
+        for font in args[2:]:
+            out = subprocess.run(["fc-query", "--index=0", "--format=%{charset}\n", font],
+                                 capture_output=True, text=True, check=True).stdout
+            for part in out.split():
+                a, _, b = part.partition("-")
+                covered.update(range(int(a, 16), int(b or a, 16) + 1))
+        for name in ("x", "dense"):
+            lacking = [c for c in alphabet(args[1], name) if c not in covered]
+            if lacking:
+                sys.exit(f"{name}: no glyph for " + " ".join(f"U+{c:04X}" for c in lacking[:20]))
+            print(name, "all shown")
     elif cmd == "check-alphabets":
         check_alphabets(args[1])
     else:

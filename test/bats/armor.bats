@@ -42,6 +42,15 @@ offset_of() { grep -abo -- "$2" "$1" | head -n 1 | cut -d: -f1; }
   [ ! -e out.inc ]
 }
 
+@test "every character has a glyph in Debian's Noto fonts (fonts-noto-core, fonts-noto-cjk)" {
+  mapfile -t fonts < <(dpkg -L fonts-noto-core fonts-noto-cjk | grep -E '/Noto(Sans|Serif)[A-Za-z]*(CJK)?-Regular\.tt[fc]$')
+  [ "${#fonts[@]}" -gt 50 ]
+  run python3 "$SITES" fonts "$REPO/src/core/armor_alphabets.inc" "${fonts[@]}"
+  assert_success
+  assert_output "x all shown
+dense all shown"
+}
+
 @test "grypt.5 lists the alphabets and decomposition marks as the generator makes them" {
   run "$REPO/build-aux/armor-alphabets" --check-man "$REPO/man/grypt.5"
   assert_success
