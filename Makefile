@@ -174,6 +174,12 @@ $(LOAD): $(BUILD)/bench/load.o $(BUILD)/gryptd/commits.o $(LIBNET) $(LIBIPC) $(L
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 
+# The armor's codec speed, for bench/armor (not installed).
+ARMOR_BENCH := $(BUILD)/grypt-armor-bench
+$(ARMOR_BENCH): $(BUILD)/bench/armor_speed.o $(LIBGRYPT)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bench/%.o: bench/%.cpp $(FLAGS_FILE)
 	$(call say,CXX,$<)
 	@mkdir -p $(@D)
@@ -214,7 +220,7 @@ demo: deps
 
 bench: deps
 	@build-aux/deps bench
-	@$(MAKE) --no-print-directory $(JOBS) $(BINS) $(if $(wildcard bench/load.cpp),$(LOAD))
+	@$(MAKE) --no-print-directory $(JOBS) $(BINS) $(if $(wildcard bench/load.cpp),$(LOAD)) $(ARMOR_BENCH)
 	@for b in bench/*; do [ -x "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done
 
 MAN_PAGES  := $(wildcard man/*.[1-8])

@@ -6,7 +6,7 @@
 //   seeds OUT_DIR [VECTORS_DIR]
 //
 // writes OUT_DIR/<target>/<case>. Test vectors (VECTORS_DIR/*.vec) are added
-// raw to armor_scan and, when their data decodes, by format to the target
+// raw to armor_read and, when their data decodes, by format to the target
 // that parses it.
 #include <dirent.h>
 #include <sys/stat.h>
@@ -156,8 +156,19 @@ void message_seeds() {
       });
       put("message_open", name, m);
       if (n <= 200) {
-        put("armor_scan", name + "-line", grypt::armor_line(m));
-        put("armor_scan", name + "-block", grypt::armor_block(m));
+        for (grypt::ArmorForm f : {grypt::ArmorForm::line, grypt::ArmorForm::block, grypt::ArmorForm::x,
+                                   grypt::ArmorForm::dense})
+          put("armor_read", name + "-" + std::string(grypt::armor_form_name(f)), grypt::armor_text(m, f));
+        // armor_roundtrip: form, write size, wrapping, cut; then the message.
+        for (std::uint8_t form = 0; form < 4; ++form) {
+          Bytes r = {form, 7, static_cast<std::uint8_t>(form >= 2 ? 0x85 : 0), 0};
+          r.insert(r.end(), m.begin(), m.end());
+          put("armor_roundtrip", name + "-" + std::to_string(form), r);
+          if (form >= 2) {
+            r[3] = 0x2b;  // cut a third of the way, then an ellipsis
+            put("armor_roundtrip", name + "-" + std::to_string(form) + "-cut", r);
+          }
+        }
       }
     }
   }
@@ -169,7 +180,7 @@ void message_seeds() {
 
 void armor_seeds() {
   Bytes a = seal_message(5, false), b = seal_message(40, true);
-  put("armor_scan", "prose",
+  put("armor_read", "prose",
       "See grypt: the tool. Posted: grypt:" + grypt::base64_encode(a, grypt::Base64::url_unpadded) +
           ", and\r\n" + grypt::armor_block(b) + "trailing grypt:AAAA! grypt:-_x");
   std::string crlf;
@@ -177,11 +188,15 @@ void armor_seeds() {
     if (c == '\n') crlf += '\r';
     crlf += c;
   }
-  put("armor_scan", "block-crlf", crlf);
-  put("armor_scan", "block-no-end", std::string(grypt::armor_begin) + "\nEBAA\n");
-  put("armor_scan", "block-empty",
+  put("armor_read", "block-crlf", crlf);
+  put("armor_read", "block-no-end", std::string(grypt::armor_begin) + "\nEBAA\n");
+  put("armor_read", "block-empty",
       std::string(grypt::armor_begin) + "\n" + std::string(grypt::armor_end) + "\n");
-  put("armor_scan", "two-lines", grypt::armor_line(a) + "\n" + grypt::armor_line(b) + "\n");
+  put("armor_read", "two-lines", grypt::armor_line(a) + "\n" + grypt::armor_line(b) + "\n");
+  std::string x = grypt::armor_text(b, grypt::ArmorForm::x), d = grypt::armor_text(a, grypt::ArmorForm::dense);
+  put("armor_read", "x-dense-prose",
+      "a grypt\xc3\x97 token: " + x + ", cut: " + x.substr(0, x.size() / 2) + "\xe2\x80\xa6 and " + d +
+          "\n" + d.substr(0, 20) + "\n" + d.substr(20) + " grypt\xe2\x89\xa1.");
 }
 
 void stream_seeds() {
@@ -683,7 +698,7 @@ void vector_seeds(const std::string& dir) {
       {"identity", "identity_file"}, {"pubkey", "public_key"}};
   for (const std::string& n : names) {
     std::string text = read_text(dir + "/" + n);
-    put("armor_scan", "vec-" + n, text);
+    put("armor_read", "vec-" + n, text);
     std::size_t blank = text.find("\n\n");
     if (blank == std::string::npos) continue;
     std::map<std::string, std::string> fields;
@@ -706,7 +721,7 @@ void vector_seeds(const std::string& dir) {
     if (target == by_format.end()) continue;
     std::string t = target->second;
     // Message vectors in text form are armor.
-    if (t == "message_open" && !grypt::looks_binary(data)) t = "armor_scan";
+    if (t == "message_open" && !grypt::looks_binary(data)) t = "armor_read";
     put(t, "vec-" + n, data);
   }
 }

@@ -1,11 +1,21 @@
 // Armor (man/grypt.5, ARMOR):
-//   one line: "grypt:" || base64url(message), ending at the first character
-//             outside [A-Za-z0-9_-];
-//   block:    "-----BEGIN GRYPT MESSAGE-----", standard padded base64 in
-//             lines of 64 characters (the last 1..64), "-----END GRYPT
-//             MESSAGE-----"; lines end in LF or CRLF;
-//   binary:   the raw message, told from text by its first byte: 0x10 to
-//             0x1f (version 1, any flags), which text never starts with.
+//   line:   "grypt:" || base64url(message), ending at the first character
+//           outside [A-Za-z0-9_-];
+//   block:  "-----BEGIN GRYPT MESSAGE-----", standard padded base64 in
+//           lines of 64 characters (the last 1..64), "-----END GRYPT
+//           MESSAGE-----"; lines end in LF or CRLF;
+//   x:      "grypt×" (U+00D7), the message's bits in groups of 11, most
+//           significant first, one character of the x alphabet each, then
+//           one character of its final alphabet that carries the 0 to 3
+//           bits left and ends the token (armor_alphabet.h);
+//   dense:  "grypt≡" (U+2261), the same in groups of 15 bits with the dense
+//           alphabets (0 to 7 bits in the final character);
+//           in both, a line break (LF or CR LF) followed by a character of
+//           the alphabet, or between two characters of the marker, is no
+//           part of the token (sites wrap lines), and a token that ends
+//           before its final character was cut short;
+//   binary: the raw message, told from text by its first byte: 0x10 to
+//           0x1f (version 1, any flags), which text never starts with.
 #pragma once
 
 #include <cstdint>
@@ -19,20 +29,32 @@
 
 namespace grypt {
 
+class DenseAlphabet;
+
+enum class ArmorForm { line, block, binary, x, dense };
+// "line", "block", "binary", "x", "dense": the names of grypt-seal --armor.
+std::string_view armor_form_name(ArmorForm form);
+std::optional<ArmorForm> armor_form_named(std::string_view name);
+
 inline constexpr std::string_view armor_prefix = "grypt:";
 inline constexpr std::string_view armor_begin = "-----BEGIN GRYPT MESSAGE-----";
 inline constexpr std::string_view armor_end = "-----END GRYPT MESSAGE-----";
+inline constexpr std::string_view armor_x_marker = "grypt\xc3\x97";         // grypt× (U+00D7)
+inline constexpr std::string_view armor_dense_marker = "grypt\xe2\x89\xa1";  // grypt≡ (U+2261)
 
+// A message as text in one form (not binary). Every form but the block ends
+// without a newline; the block ends with its END line's newline.
+std::string armor_text(std::span<const std::uint8_t> message, ArmorForm form);
 std::string armor_line(std::span<const std::uint8_t> message);
 std::string armor_block(std::span<const std::uint8_t> message);
 
-// Writes a message in one of the three forms as its bytes come, in
-// constant memory; the result is exactly armor_line / armor_block (with a
-// final newline) or the bytes themselves. Nothing is written before 64 KiB
-// are ready or finish(): a small message leaves in one write.
+// Writes a message in one of the forms as its bytes come, in constant
+// memory; the result is exactly armor_text (with a final newline for every
+// form but the block) or the bytes themselves. Nothing is written before
+// 64 KiB are ready or finish(): a small message leaves in one write.
 class ArmorWriter : public Output {
  public:
-  enum class Form { line, block, binary };
+  using Form = ArmorForm;
   ArmorWriter(Output& out, Form form);
   void write(std::span<const std::uint8_t> bytes) override;
   void finish();
@@ -45,8 +67,9 @@ class ArmorWriter : public Output {
   static constexpr std::size_t write_size = 64 * 1024;
   Output& out_;
   Form form_;
-  std::vector<std::uint8_t> pending_;  // fewer bytes than one group
-  std::vector<std::uint8_t> buffer_;   // output not yet written
+  const DenseAlphabet* alphabet_ = nullptr;  // x and dense
+  std::vector<std::uint8_t> pending_;        // fewer bytes than one group
+  std::vector<std::uint8_t> buffer_;         // output not yet written
   bool started_ = false;
 };
 
@@ -54,22 +77,14 @@ class ArmorWriter : public Output {
 // that reserved flags are reported as such), which text never does.
 bool looks_binary(std::span<const std::uint8_t> data);
 
-struct ArmorToken {
-  std::size_t offset = 0;  // where the token starts in the text
-  std::size_t length = 0;
-  std::vector<std::uint8_t> message;  // decoded, when error is empty
-  std::string error;                  // why the token does not decode
-};
-
-// Every one-line token and block in `text`, in order of appearance.
-std::vector<ArmorToken> scan_armor(std::string_view text);
-
-// The same over a stream of any size, in constant memory: finds each token
-// or block in turn and hands its decoded bytes out as an Input, as they are
-// decoded (a message of a gigabyte is never held whole). Finds and accepts
-// exactly what scan_armor does (the reason it gives for a defect may
-// differ); a defect found in the middle of a token is thrown from body()
-// reads as OpenError(armor).
+// Finds each token of every text form in a stream of any size, in order, in
+// constant memory, and hands its decoded bytes out as an Input, as they are
+// decoded (a message of a gigabyte is never held whole). A defect of a
+// token is thrown from body() reads as OpenError: Fault::truncated for an
+// x or dense token cut short (it ends before its final character), else
+// Fault::armor; the reader has then skipped the rest of the token. This is
+// the one armor grammar: the tools, the test vectors and the fuzz targets
+// all read through it.
 class ArmorReader {
  public:
   explicit ArmorReader(Input& in);
@@ -77,7 +92,11 @@ class ArmorReader {
   // at the end of the input.
   bool next();
   std::uint64_t offset() const { return token_offset_; }
-  bool is_block() const { return block_; }
+  // Where the token ends (the offset just past it), once its body has been
+  // read to the end or has thrown.
+  std::uint64_t end() const { return token_end_; }
+  ArmorForm form() const { return form_; }
+  bool is_block() const { return form_ == ArmorForm::block; }
   Input& body() { return body_; }
 
  private:
@@ -91,15 +110,32 @@ class ArmorReader {
   };
   friend class Body;
 
+  struct Char {
+    std::int32_t cp;  // the code point; -1 at the end of input, -2 not UTF-8
+    std::uint8_t len;
+  };
+
   int peek(std::size_t ahead);  // the byte `ahead` from here, or -1
   void advance(std::size_t n);
   bool at(std::string_view s);  // the bytes from here start with s
+  Char char_at(std::size_t ahead);
+  // A character of the token's alphabet (main or final), or one they
+  // decompose to: what a token, damaged or not, is made of.
+  bool token_char(Char c) const;
+  bool at_marker();                // "grypt:", "grypt×" or "grypt≡" starts here
+  std::size_t dense_marker(ArmorForm& form);
+  std::size_t line_break(std::size_t ahead);  // 1 for LF, 2 for CR LF, else 0
   std::size_t decode_some(std::uint8_t* out, std::size_t max);
+  std::size_t decode_dense(std::uint8_t* out, std::size_t max);
+  bool dense_step();
   [[noreturn]] void defect(const std::string& why);
+  [[noreturn]] void dense_defect(const std::string& why);
+  [[noreturn]] void cut_short();
   [[noreturn]] void bad_block_base64();
   bool block_line_end(int c);
   bool block_line_start();
   void finish_token();
+  void done();
 
   Input& in_;
   std::vector<std::uint8_t> buf_;
@@ -107,8 +143,10 @@ class ArmorReader {
   bool eof_ = false;
   std::uint64_t pos_ = 0;  // absolute offset of buf_[start_]
   int prev_ = '\n';       // the byte before the current position
-  std::uint64_t token_offset_ = 0;
-  bool in_token_ = false, block_ = false, token_done_ = true;
+  std::uint64_t token_offset_ = 0, token_end_ = 0;
+  ArmorForm form_ = ArmorForm::line;
+  const DenseAlphabet* alphabet_ = nullptr;
+  bool in_token_ = false, token_done_ = true;
   // Decoding state.
   std::uint32_t acc_ = 0;
   int nacc_ = 0;

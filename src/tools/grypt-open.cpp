@@ -316,7 +316,9 @@ int body(int argc, char** argv) {
   add_group_options(o);
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r,
-                            "\nPlaintexts go to stdout, senders to stderr.\nExit status: 0 every "
+                            "\nEvery form is found, mixed in any text: grypt: lines, blocks, grypt\u00d7 (x) and\n"
+                            "grypt\u2261 (dense) tokens; or one binary message.\n"
+                            "Plaintexts go to stdout, senders to stderr.\nExit status: 0 every "
                             "message opened, 1 one did not (tampered, no key, forged sender),\n2 "
                             "error (one could not be written as asked) or no message found.\n"
                             "See grypt-open(1).\n"))

@@ -105,30 +105,40 @@ std::string unconfirmed(const std::string& group, const std::string& state) {
 
 int body(int argc, char** argv) {
   cxxopts::Options o("grypt-seal", "Seal stdin for a group");
-  o.custom_help("GROUP [--anonymous] [--block | --binary] [--require-fresh] [-i FILE] < post");
+  o.custom_help("GROUP [--anonymous] [--armor FORM | --block | --binary] [--require-fresh] [-i FILE] < post");
   o.positional_help("");
   o.add_options()
       ("anonymous", "leave the sender out (only the group id shows who may have written it)")
-      ("block", "write a PEM-style block instead of one line")
-      ("binary", "write the raw message (not to a terminal)")
+      ("armor", "how to write the message: line (the default: one line, grypt:...), block, binary, "
+                "x (fewest characters as X counts them) or dense (fewest code points and graphemes, "
+                "for Mastodon and Bluesky); see grypt-seal(1)",
+       cxxopts::value<std::string>(), "FORM")
+      ("block", "the same as --armor block: a PEM-style block")
+      ("binary", "the same as --armor binary: the raw message (not to a terminal)")
       ("require-fresh", "fail when the group's server cannot confirm the newest epoch now");
   add_group_options(o);
   o.parse_positional({"group"});
   o.add_options("hidden")("group", "", cxxopts::value<std::string>());
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r,
-                            "\nThe message goes to stdout: one line of armor unless --block or "
-                            "--binary.\nExit status: 0 success, 1 not a member or no key, 2 "
-                            "error. See grypt-seal(1).\n"))
+                            "\nThe message goes to stdout: one line of armor unless --armor says otherwise.\n"
+                            "Exit status: 0 success, 1 not a member or no key, 2 error. See grypt-seal(1).\n"))
     return exit_ok;
   if (!r.count("group")) throw UsageError("give the GROUP to seal for (see grypt-seal --help)");
   std::string group = option<std::string>(r, "group");
-  if (r.count("block") && r.count("binary")) throw UsageError("give only one of --block and --binary");
-  ArmorWriter::Form form = r.count("binary")  ? ArmorWriter::Form::binary
-                           : r.count("block") ? ArmorWriter::Form::block
-                                              : ArmorWriter::Form::line;
-  if (form == ArmorWriter::Form::binary && isatty(STDOUT_FILENO))
-    throw UsageError("refusing to write binary data to a terminal (redirect stdout, or drop --binary)");
+  if (r.count("armor") + r.count("block") + r.count("binary") > 1)
+    throw UsageError("give only one of --armor, --block and --binary");
+  ArmorForm form = r.count("binary") ? ArmorForm::binary : r.count("block") ? ArmorForm::block : ArmorForm::line;
+  if (r.count("armor")) {
+    std::string name = option<std::string>(r, "armor");
+    auto named = armor_form_named(name);
+    if (!named)
+      throw UsageError("no armor form named '" + name + "': give line, block, binary, x or dense");
+    form = *named;
+  }
+  if (form == ArmorForm::binary && isatty(STDOUT_FILENO))
+    throw UsageError(std::string("refusing to write binary data to a terminal (redirect stdout, or ") +
+                     (r.count("binary") ? "drop --binary)" : "choose a text form with --armor)"));
   bool is_signed = !r.count("anonymous");
   bool require_fresh = r.count("require-fresh") > 0;
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -41,27 +42,40 @@ Outcome outcome_of(F open) {
   }
 }
 
+// A message in text form is read as grypt-open reads it: through the
+// ArmorReader, streamed into the opener, so that a defect is reported by
+// whichever of the two meets it first.
 Outcome check_message(const Vector& v) {
   return outcome_of([&] {
-    std::vector<std::uint8_t> binary = v.data;
-    if (!looks_binary(binary)) {
-      std::string text(v.data.begin(), v.data.end());
-      auto tokens = scan_armor(text);
-      if (tokens.size() != 1)
-        throw OpenError(Fault::armor, "expected one armored message, found " +
-                                          std::to_string(tokens.size()));
-      if (!tokens[0].error.empty()) throw OpenError(Fault::armor, tokens[0].error);
-      binary = tokens[0].message;
-    }
     Keyring ring(v);
-    MemoryInput in(binary);
-    MessageOpener op(in, ring);
-    std::vector<std::uint8_t> plain;
-    while (!op.done()) {
-      auto p = op.next();
-      plain.insert(plain.end(), p.begin(), p.end());
+    MemoryInput data(v.data);
+    std::optional<ArmorReader> reader;
+    Input* in = &data;
+    if (!looks_binary(v.data)) {
+      reader.emplace(data);
+      if (!reader->next()) throw OpenError(Fault::armor, "expected one armored message, found 0");
+      in = &reader->body();
     }
-    auto sender = op.finish(ring);
+    std::vector<std::uint8_t> plain;
+    std::optional<Member> sender;
+    std::optional<OpenError> failed;
+    try {
+      MessageOpener op(*in, ring);
+      while (!op.done()) {
+        auto p = op.next();
+        plain.insert(plain.end(), p.begin(), p.end());
+      }
+      sender = op.finish(ring);
+    } catch (const OpenError& e) {
+      failed = e;
+    }
+    if (reader) {
+      std::size_t found = 1;
+      while (reader->next()) ++found;
+      if (found != 1)
+        throw OpenError(Fault::armor, "expected one armored message, found " + std::to_string(found));
+    }
+    if (failed) throw *failed;
     return summary(plain, " sender=" + (sender ? sender->key.to_string() : std::string("none")));
   });
 }
