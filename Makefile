@@ -178,7 +178,7 @@ $(LOAD): $(BUILD)/bench/load.o $(BUILD)/gryptd/commits.o $(LIBNET) $(LIBIPC) $(L
 ARMOR_BENCH := $(BUILD)/grypt-armor-bench
 $(ARMOR_BENCH): $(BUILD)/bench/armor_speed.o $(LIBGRYPT)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ -lcrypto $(LDLIBS)
 
 $(BUILD)/bench/%.o: bench/%.cpp $(FLAGS_FILE)
 	$(call say,CXX,$<)

@@ -8,6 +8,13 @@
 // one-line form (base64url). Every round checks that the bytes read back
 // are the message.
 //
+// Two base64 codecs users already run are measured in the same way, whole
+// messages from memory to memory, as references: libsodium's
+// (sodium_bin2base64, sodium_base642bin, URL-safe without padding, what
+// the one-line form is) and OpenSSL's (EVP_EncodeBlock, EVP_DecodeBlock).
+// Their rows give their rate and its ratio to the line form; the last
+// lines, each form's rate against each of them.
+//
 //   grypt-armor-bench [SIZE [ROUNDS]]
 #include <algorithm>
 #include <cstdio>
@@ -16,6 +23,9 @@
 #include <ctime>
 #include <string>
 #include <vector>
+
+#include <openssl/evp.h>
+#include <sodium.h>
 
 #include "core/armor.h"
 #include "core/io.h"
@@ -73,8 +83,14 @@ int main(int argc, char** argv) {
   const grypt::ArmorForm forms[] = {grypt::ArmorForm::line, grypt::ArmorForm::block, grypt::ArmorForm::x,
                                     grypt::ArmorForm::dense};
   double base_write = 0, base_read = 0;
-  std::printf("  %-6s %10s %12s %12s %14s %14s\n", "form", "text bytes", "write MiB/s", "read MiB/s",
+  std::vector<std::pair<std::string, std::pair<double, double>>> rows;
+  std::printf("  %-16s %10s %12s %12s %14s %14s\n", "form", "text bytes", "write MiB/s", "read MiB/s",
               "write vs line", "read vs line");
+  auto print = [&](const std::string& name, std::size_t text_bytes, double mw, double mr) {
+    rows.push_back({name, {mw, mr}});
+    std::printf("  %-16s %10zu %12.0f %12.0f %13.2fx %13.2fx\n", name.c_str(), text_bytes, mw, mr, mw / base_write,
+                mr / base_read);
+  };
   for (grypt::ArmorForm f : forms) {
     std::string text = "a post:\n" + grypt::armor_text(m, f) + "\nend\n";
     std::vector<double> w, r;
@@ -107,8 +123,63 @@ int main(int argc, char** argv) {
     }
     double mw = median(w), mr = median(r);
     if (f == grypt::ArmorForm::line) base_write = mw, base_read = mr;
-    std::printf("  %-6s %10zu %12.0f %12.0f %13.2fx %13.2fx\n", std::string(grypt::armor_form_name(f)).c_str(),
-                text.size() - 13, mw, mr, mw / base_write, mr / base_read);
+    print(std::string(grypt::armor_form_name(f)), text.size() - 13, mw, mr);
+  }
+  if (sodium_init() < 0) return 1;
+  // The references: a whole message encoded and decoded by each codec.
+  auto codec = [&](const std::string& name, auto encode, auto decode) {
+    std::string text;
+    std::vector<std::uint8_t> got(size + 3);
+    std::vector<double> w, r;
+    for (int round = 0; round < rounds; ++round) {
+      w.push_back(rate(size, [&] { text = encode(); }));
+      std::size_t n = 0;
+      r.push_back(rate(size, [&] { n = decode(text, got); }));
+      if (n != size || !std::equal(m.begin(), m.end(), got.begin())) {
+        std::fprintf(stderr, "grypt-armor-bench: %s: decoded other bytes\n", name.c_str());
+        std::exit(1);
+      }
+    }
+    print(name, text.size(), median(w), median(r));
+  };
+  codec(
+      "base64 libsodium",
+      [&] {
+        std::string t(sodium_base64_ENCODED_LEN(size, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+        sodium_bin2base64(t.data(), t.size(), m.data(), size, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        t.pop_back();  // the terminating NUL
+        return t;
+      },
+      [&](const std::string& t, std::vector<std::uint8_t>& out) {
+        std::size_t n = 0;
+        if (sodium_base642bin(out.data(), out.size(), t.data(), t.size(), nullptr, &n, nullptr,
+                              sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+          std::abort();
+        return n;
+      });
+  codec(
+      "base64 OpenSSL",
+      [&] {
+        std::string t(4 * ((size + 2) / 3) + 1, '\0');
+        int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(t.data()), m.data(), static_cast<int>(size));
+        t.resize(static_cast<std::size_t>(n));
+        return t;
+      },
+      [&](const std::string& t, std::vector<std::uint8_t>& out) {
+        int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(t.data()),
+                                static_cast<int>(t.size()));
+        if (n < 0) std::abort();
+        // EVP_DecodeBlock counts the padding's zero bytes too.
+        return static_cast<std::size_t>(n) - (t.size() >= 1 && t.back() == '=') - (t.size() >= 2 && t[t.size() - 2] == '=');
+      });
+  // Each form against the references.
+  for (const auto& [name, wr] : rows) {
+    if (name.rfind("base64", 0) == 0) continue;
+    std::printf("  %-16s", name.c_str());
+    for (const auto& [ref, rr] : rows)
+      if (ref.rfind("base64", 0) == 0)
+        std::printf("  vs %s: write %.2fx, read %.2fx", ref.c_str(), wr.first / rr.first, wr.second / rr.second);
+    std::printf("\n");
   }
   return 0;
 }

@@ -104,6 +104,57 @@ constexpr auto utf8_length = [] {
   return true;
 }
 
+// One bit for each of the 8 bytes at p that starts a UTF-8 sequence (is
+// not 10xxxxxx), byte i at bit i: the high bit of each byte whose bits 7
+// and 6 are not 1 0, gathered by one multiplication (no two of its
+// products meet, so none carries).
+std::uint32_t lead_bits(const std::uint8_t* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  constexpr std::uint64_t high = 0x8080808080808080;
+  const std::uint64_t lead = ~(w & ~(w << 1)) & high;
+  return static_cast<std::uint32_t>((lead * 0x0002040810204081) >> 56);
+}
+
+// Eight x characters at p (1 to 3 bytes each; 40 bytes readable) as 11
+// bytes at out (16 are written); the bytes they took, or 0 unless all
+// eight are main characters the one-at-a-time loop would take (no "g",
+// nothing overlong). Where each character starts comes from the lead
+// bytes of 32 at once, so no character waits for the one before to be
+// decoded: about three times the rate of one at a time.
+[[gnu::noinline]] std::size_t x_group(const DenseAlphabet& a, const std::uint8_t* p, std::uint8_t* out) {
+  std::uint32_t leads = lead_bits(p) | lead_bits(p + 8) << 8 | lead_bits(p + 16) << 16 | lead_bits(p + 24) << 24;
+  if (!(leads & 1) || std::popcount(leads) < 9) return 0;
+  leads &= leads - 1;
+  std::uint32_t at = 0, bad = 0;
+  std::uint64_t h0 = 0, h1 = 0;
+  auto one = [&](std::uint64_t& h) {
+    const std::uint32_t next = static_cast<std::uint32_t>(std::countr_zero(leads));
+    leads &= leads - 1;
+    const std::uint32_t len = next - at, b0 = p[at], b1 = p[at + 1], b2 = p[at + 2];
+    const std::uint32_t is1 = len == 1, is2 = len == 2, is3 = len == 3;
+    const std::uint32_t c = (b0 & (0u - is1)) | (((b0 & 0x1f) << 6 | (b1 & 0x3f)) & (0u - is2)) |
+                            (((b0 & 0x0f) << 12 | (b1 & 0x3f) << 6 | (b2 & 0x3f)) & (0u - is3));
+    const std::uint32_t v = a.value_of_bmp(c);
+    bad |= (utf8_length[b0] != len) | (is3 & (c < 0x800)) | (b0 == 'g') | (v >> 11);
+    h = h << 11 | v;
+    at = next;
+  };
+  one(h0), one(h0), one(h0), one(h0), one(h0);
+  one(h1), one(h1), one(h1);
+  if (bad) return 0;
+  // 88 bits, big-endian: h0's 55, then h1's 33.
+  std::uint64_t hi = h0 << 9 | h1 >> 24, lo = h1 << 40;
+  if constexpr (std::endian::native == std::endian::little) {
+    hi = __builtin_bswap64(hi);
+    lo = __builtin_bswap64(lo);
+  }
+  std::memcpy(out, &hi, 8);
+  std::memcpy(out + 8, &lo, 8);
+  return at;
+}
+
 // Unicode's White_Space property.
 bool white_space(std::int32_t c) {
   return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 ||
@@ -730,6 +781,14 @@ std::size_t ArmorReader::decode_dense(std::uint8_t* out, std::size_t max) {
         p += 24;
         n += 15;
         continue;
+      }
+      // x, at a group's start: 8 characters (8 to 24 bytes) give 11 bytes.
+      if (bits == 11 && nacc == 0 && e - p >= 40 && max - n >= 16) {
+        if (std::size_t used = x_group(a, p, out + n)) {
+          p += used;
+          n += 11;
+          continue;
+        }
       }
       std::uint32_t b0 = p[0], b1 = p[1], b2 = p[2];
       std::uint32_t c, len;

@@ -42,7 +42,9 @@ struct Found {
 
 // Every token the reader finds in `text`, read whole (seed 0) or a few
 // bytes at a time.
-std::vector<Found> read_all(std::string_view text, std::uint32_t seed = 0) {
+// Reads with `chunk` bytes at a time: the readers' fast paths (groups of
+// x and dense characters) run only when a read has room for a group.
+std::vector<Found> read_all(std::string_view text, std::uint32_t seed = 0, std::size_t chunk = 7) {
   MemoryInput whole(as_bytes(text));
   Trickle trickle(text, seed);
   ArmorReader r(seed == 0 ? static_cast<Input&>(whole) : trickle);
@@ -52,8 +54,8 @@ std::vector<Found> read_all(std::string_view text, std::uint32_t seed = 0) {
     f.offset = r.offset();
     f.form = r.form();
     try {
-      std::uint8_t buf[7];
-      for (std::size_t n; (n = r.body().read(buf)) > 0;) f.message.insert(f.message.end(), buf, buf + n);
+      std::vector<std::uint8_t> buf(chunk);
+      for (std::size_t n; (n = r.body().read(buf)) > 0;) f.message.insert(f.message.end(), buf.begin(), buf.begin() + n);
     } catch (const OpenError& e) {
       // Only an x or dense token can be cut short; nothing else is truncated.
       EXPECT_TRUE(e.fault() == Fault::armor || e.fault() == Fault::truncated);
@@ -310,13 +312,17 @@ TEST(DenseArmor, TheWriterWritesWhatArmorTextDoesAndTheReaderReadsItBack) {
         w.finish();
         ASSERT_EQ(std::string(out.data.begin(), out.data.end()), want + "\n") << n << "/" << piece;
       }
-      auto found = read_all("see " + want + " and", static_cast<std::uint32_t>(n) + 1);
-      ASSERT_EQ(found.size(), 1u) << n;
-      EXPECT_TRUE(found[0].ok) << found[0].error;
-      EXPECT_EQ(found[0].message, m);
-      EXPECT_EQ(found[0].offset, 4u);
-      EXPECT_EQ(found[0].end, 4u + want.size());
-      EXPECT_EQ(found[0].form, f);
+      // In pieces of any size, and whole with room for groups of characters.
+      for (auto [seed, chunk] : {std::pair<std::uint32_t, std::size_t>{static_cast<std::uint32_t>(n) + 1, 7},
+                                 {0, 65536}}) {
+        auto found = read_all("see " + want + " and", seed, chunk);
+        ASSERT_EQ(found.size(), 1u) << n;
+        EXPECT_TRUE(found[0].ok) << found[0].error;
+        EXPECT_EQ(found[0].message, m);
+        EXPECT_EQ(found[0].offset, 4u);
+        EXPECT_EQ(found[0].end, 4u + want.size());
+        EXPECT_EQ(found[0].form, f);
+      }
     }
   }
 }
@@ -409,6 +415,29 @@ TEST(DenseArmor, ACharacterOutsideTheAlphabetIsNamed) {
   found = read_all(d.substr(0, 11) + "A" + d.substr(14));
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].error, "dense armor: U+0041 at byte 11 is not in its alphabet");
+}
+
+// The reader takes x characters eight at a time where it can; a character
+// written in three bytes where two (or one) would do is no UTF-8 wherever
+// it is in those eight.
+TEST(DenseArmor, AnOverlongCharacterIsNoUtf8AnywhereInAGroup) {
+  auto m = bytes_of(200, 5);
+  std::string x = armor_text(m, ArmorForm::x);
+  int tried = 0;
+  // From the second character: an overlong first one leaves the marker prose.
+  const std::size_t second = armor_x_marker.size() + char_len(x, armor_x_marker.size());
+  for (std::size_t at = second; at < 200; at += char_len(x, at)) {
+    const std::size_t len = char_len(x, at);
+    if (len == 3) continue;
+    const auto b0 = static_cast<std::uint8_t>(x[at]), b1 = static_cast<std::uint8_t>(x[at + 1]);
+    const std::uint32_t c = len == 1 ? b0 : (b0 & 0x1fu) << 6 | (b1 & 0x3fu);
+    const std::string overlong{'\xe0', static_cast<char>(0x80 | c >> 6), static_cast<char>(0x80 | (c & 0x3f))};
+    auto found = read_all(x.substr(0, at) + overlong + x.substr(at + len), 0, 65536);
+    ASSERT_EQ(found.size(), 1u) << "at " << at;
+    EXPECT_EQ(found[0].error, "x armor: byte " + std::to_string(at) + " is not UTF-8 (0xe0)") << "at " << at;
+    ++tried;
+  }
+  EXPECT_GT(tried, 30);
 }
 
 TEST(DenseArmor, ADecomposedTokenIsNamed) {
