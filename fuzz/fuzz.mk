@@ -32,7 +32,7 @@ FUZZ_CXX      ?= clang++
 FUZZ_SECONDS  ?= 60
 FUZZ_DIR      := build/fuzz
 FUZZ_TARGETS  := armor_read armor_roundtrip message_open identity_file vault_entry public_key phc stream_open \
-                 daemon_request daemon_reply server_frames group_cache group_state
+                 daemon_request daemon_reply server_frames server_message group_cache group_state
 
 # UBSan findings must stop the run like ASan's do: -fno-sanitize-recover.
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined

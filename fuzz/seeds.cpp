@@ -653,6 +653,8 @@ void server_frames_seeds() {
   };
   std::uint8_t cutting = 0;
   for (const auto& [name, body] : bodies) put_stream(name, cutting++, {body});
+  // server_message takes each body alone.
+  for (const auto& [name, body] : bodies) put("server_message", name, body);
   std::vector<Bytes> parts = a::encode_parts(lists, 300);
   put_stream("admin-reply-parts", 7, parts);
   put_stream("commit-parts", 9, {body_of("commit-part-1"), body_of("commit-part-2")});

@@ -59,6 +59,11 @@ std::vector<std::vector<std::uint8_t>> encode_parts(const Reply& r, std::size_t 
   std::vector<std::vector<std::uint8_t>> parts;
   OJson part = {{"ok", true}, {"groups", OJson::array()}, {"admins", OJson::array()}};
   std::size_t size = 64;
+  // The reference, if any, goes with the first part.
+  if (whole.contains("reference")) {
+    part["reference"] = whole["reference"];
+    size += whole["reference"].dump(-1, ' ', false, OJson::error_handler_t::replace).size() + 16;
+  }
   for (const char* list : {"groups", "admins"}) {
     for (const OJson& item : whole[list]) {
       std::size_t n = item.dump(-1, ' ', false, OJson::error_handler_t::replace).size() + 1;

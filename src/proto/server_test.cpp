@@ -155,6 +155,20 @@ TEST(AdminProtocol, ALongListComesInPartsThatEachFitAFrame) {
   EXPECT_THROW(admin::decode_reply(parts[0]), ProtocolError);
 }
 
+TEST(AdminProtocol, AReplyInPartsKeepsItsReference) {
+  // fuzz/regressions/server_message/reference-in-parts: cut into parts, a
+  // reply lost its reference.
+  init_crypto();
+  admin::Reply r;
+  r.reference = "grypt-srv:" + std::string(300, 'r');
+  for (int i = 0; i < 10; ++i) r.admins.push_back(Identity::generate().public_key().to_string());
+  auto parts = admin::encode_parts(r, 256);
+  ASSERT_GT(parts.size(), 1u);
+  admin::Reply back;
+  for (std::size_t i = 0; i < parts.size(); ++i) EXPECT_EQ(admin::decode_reply_part(parts[i], back), i + 1 < parts.size());
+  EXPECT_EQ(admin::encode(back), admin::encode(r));
+}
+
 TEST(DaemonProtocol, AVaultRequestWithAnEmptyVaultKeyRoundTrips) {
   // fuzz/regressions/daemon_request/vault-key-empty: an empty vault.key was
   // left out of the request, which gryptd then refused as malformed.
