@@ -1,8 +1,10 @@
 // daemon::decode_reply: a frame body gryptd sends a tool, decoded as the
 // reply to one of the fixed requests (fixtures.h, daemon_requests: the
 // first input byte picks it; the rest is the body). A reply that decodes
-// must survive the way back, like daemon_request's. Only grypt::Error
-// (ProtocolError) may escape the decoder.
+// must survive the way back, like daemon_request's, and cut into parts of
+// 256 bytes (daemon::encode_parts) join back to itself. The body is also
+// read as the first part of an answer (daemon::decode_reply_part). Only
+// grypt::Error (ProtocolError) may escape the decoders.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -18,6 +20,11 @@ static const bool g_init = grypt::fuzz::init();
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const grypt::daemon::Request& request = grypt::fuzz::daemon_request(data[0]);
+  try {
+    std::optional<grypt::daemon::Reply> first;
+    grypt::daemon::decode_reply_part({data + 1, size - 1}, request, first);
+  } catch (const grypt::Error&) {
+  }
   std::optional<grypt::daemon::Reply> r;
   try {
     r = grypt::daemon::decode_reply({data + 1, size - 1}, request);
@@ -39,5 +46,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     __builtin_trap();  // the encoder wrote what the decoder refuses
   }
   if (back->index() != r->index() || grypt::daemon::encode(*back) != body) __builtin_trap();
+  try {
+    std::optional<grypt::daemon::Reply> joined;
+    std::vector<std::vector<std::uint8_t>> parts = grypt::daemon::encode_parts(*r, 256);
+    for (std::size_t i = 0; i < parts.size(); ++i)
+      if (grypt::daemon::decode_reply_part(parts[i], request, joined) != (i + 1 < parts.size()))
+        __builtin_trap();  // "more" on every part but the last
+    if (!joined || grypt::daemon::encode(*joined) != body) __builtin_trap();
+  } catch (const grypt::Error&) {
+    __builtin_trap();
+  }
   return 0;
 }

@@ -525,6 +525,14 @@ void daemon_reply_seeds() {
   d::RosterReply roster;
   roster.members = {{"admin", fz::admin().public_key(), "admin", 1}, {"fixed", fz::identity().public_key(), "admin", 3}};
   put_reply("roster", 14, roster);
+  // The first of an answer's parts, "more" true (grypt-protocol.7, DAEMON PROTOCOL).
+  {
+    std::vector<Bytes> parts = grypt::daemon::encode_parts(roster, 200);
+    must(parts.size() == 2, "daemon_reply/roster-part: two parts");
+    Bytes b{14};
+    b.insert(b.end(), parts[0].begin(), parts[0].end());
+    put("daemon_reply", "roster-part", b);
+  }
   d::PendingReply pending;
   pending.requests = {{1, fz::carol().public_key(), "carol from work", 1800000000, 1800000000, 1800000300, 3},
                       {2, other_key(6), "", 1800000100,

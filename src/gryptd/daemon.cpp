@@ -140,9 +140,12 @@ awaitable<void> Agent::serve_tool(asio::local::stream_protocol::socket s) {
       daemon::Request req = daemon::decode_request(*body);
       wipe(body->data(), body->size());
       daemon::Reply reply = co_await session.handle(req);
-      std::vector<std::uint8_t> out = frame(daemon::encode(reply));
-      co_await asio::async_write(s, asio::buffer(out), use_awaitable);
-      wipe(out.data(), out.size());
+      for (std::vector<std::uint8_t>& part : daemon::encode_parts(reply, options.reply_part_bytes)) {
+        std::vector<std::uint8_t> out = frame(part);
+        wipe(part.data(), part.size());
+        co_await asio::async_write(s, asio::buffer(out), use_awaitable);
+        wipe(out.data(), out.size());
+      }
       if (std::holds_alternative<daemon::Stop>(req)) {
         log("stopping on request");
         stop();

@@ -26,6 +26,9 @@ struct DaemonOptions {
   // EXPIRY): 7 days; it rotates a group of its own once a quarter of that
   // is left.
   std::int64_t state_lifetime = 7 * 24 * 3600;
+  // The largest frame body of an answer: a longer one comes in parts
+  // (grypt-protocol.7, DAEMON PROTOCOL).
+  std::size_t reply_part_bytes = 512 * 1024;
   // Called once the socket listens (detaching waits for it).
   std::function<void()> ready;
   std::function<void(const std::string&)> log;

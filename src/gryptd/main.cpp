@@ -185,6 +185,8 @@ int do_run(const cxxopts::ParseResult& r) {
   if (r.count("test-answer-wait-ms"))
     o.answer_wait = std::chrono::milliseconds(option<int>(r, "test-answer-wait-ms"));
   if (r.count("test-state-lifetime")) o.state_lifetime = std::max(2, option<int>(r, "test-state-lifetime"));
+  if (r.count("test-reply-part-bytes"))
+    o.reply_part_bytes = static_cast<std::size_t>(std::max(256, option<int>(r, "test-reply-part-bytes")));
   if (use_syslog) {
     openlog("gryptd", LOG_PID, LOG_DAEMON);
     o.log = [](const std::string& line) { syslog(LOG_INFO, "%s", line.c_str()); };
@@ -258,7 +260,9 @@ int body(int argc, char** argv) {
       // Tests only: the lifetime in seconds of the epochs this daemon signs.
       ("test-state-lifetime", "", cxxopts::value<int>())
       // Tests only: how long an administrator's request waits for the server.
-      ("test-answer-wait-ms", "", cxxopts::value<int>());
+      ("test-answer-wait-ms", "", cxxopts::value<int>())
+      // Tests only: the largest part of a long answer, so a small group's shows parts.
+      ("test-reply-part-bytes", "", cxxopts::value<int>());
   o.parse_positional({"words"});
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r, "\nExit status: 0 success, 1 wrong passphrase, 2 error. See gryptd(1).\n"))

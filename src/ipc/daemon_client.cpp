@@ -32,15 +32,20 @@ daemon::Reply DaemonClient::call(const daemon::Request& r) {
   std::vector<std::uint8_t> body = daemon::encode(r);
   write_frame(fd_.get(), body);
   wipe(body.data(), body.size());
-  std::optional<std::vector<std::uint8_t>> answer;
-  try {
-    answer = read_frame(fd_.get(), 30000);
-  } catch (const SystemError& e) {
-    throw SystemError("gryptd at " + path_ + " did not answer: " + e.what());
+  // One frame, or the parts of a long answer.
+  std::optional<daemon::Reply> joined;
+  for (bool more = true; more;) {
+    std::optional<std::vector<std::uint8_t>> answer;
+    try {
+      answer = read_frame(fd_.get(), 30000);
+    } catch (const SystemError& e) {
+      throw SystemError("gryptd at " + path_ + " did not answer: " + e.what());
+    }
+    if (!answer) throw SystemError("gryptd at " + path_ + " closed the connection");
+    more = daemon::decode_reply_part(*answer, r, joined);
+    wipe(answer->data(), answer->size());
   }
-  if (!answer) throw SystemError("gryptd at " + path_ + " closed the connection");
-  daemon::Reply reply = daemon::decode_reply(*answer, r);
-  wipe(answer->data(), answer->size());
+  daemon::Reply reply = std::move(*joined);
   if (const auto* f = std::get_if<daemon::Failure>(&reply)) {
     using daemon::Code;
     switch (f->code) {

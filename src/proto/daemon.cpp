@@ -474,4 +474,71 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
   return out;
 }
 
+namespace {
+
+// The lists an answer may be cut along, and how long each may be joined.
+constexpr std::pair<const char*, std::size_t> reply_lists[] = {
+    {"members", proto_max_members}, {"requests", 1000}, {"log", proto_max_members}};
+
+// The list of an answer that may come in parts, or null.
+const char* list_of(const Reply& r) {
+  if (std::holds_alternative<RosterReply>(r)) return "members";
+  if (std::holds_alternative<PendingReply>(r)) return "requests";
+  if (std::holds_alternative<LogReply>(r)) return "log";
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<std::vector<std::uint8_t>> encode_parts(const Reply& r, std::size_t max_body) {
+  std::vector<std::uint8_t> one = encode(r);
+  const char* list = list_of(r);
+  if (one.size() <= max_body || !list) return {std::move(one)};
+  Json whole = parse_object(one);
+  // Items are packed greedily: each part holds as many as fit. An item
+  // alone is far below a part.
+  Json items = std::move(whole[list]);
+  whole[list] = Json::array();
+  const std::size_t empty = whole.dump().size() + 16;  // and ',"more":true'
+  std::vector<std::vector<std::uint8_t>> parts;
+  Json part = whole;
+  std::size_t size = empty;
+  for (Json& item : items) {
+    std::size_t n = item.dump(-1, ' ', false, Json::error_handler_t::replace).size() + 1;
+    if (size + n > max_body && !part[list].empty()) {
+      part["more"] = true;
+      parts.push_back(body_wiping(part));
+      part = whole;
+      size = empty;
+    }
+    part[list].push_back(std::move(item));
+    size += n;
+  }
+  parts.push_back(body_wiping(part));
+  return parts;
+}
+
+bool decode_reply_part(std::span<const std::uint8_t> body, const Request& request, std::optional<Reply>& into) {
+  Json j = parse_object(body);
+  const bool more = has(j, "more") && boolean(j, "more");
+  Reply part = decode_reply(body, request);
+  auto join = [&](auto& to, auto& from, const char* list) {
+    std::size_t max = 0;
+    for (const auto& [name, m] : reply_lists)
+      if (std::string_view(name) == list) max = m;
+    if (to.size() + from.size() > max) bad(std::string("the parts' \"") + list + "\" is too long");
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  };
+  if (more && !list_of(part)) bad("\"more\" on an answer without a list");
+  if (!into) {
+    into = std::move(part);
+    return more;
+  }
+  if (into->index() != part.index()) bad("a part of another kind of answer");
+  if (auto* r = std::get_if<RosterReply>(&part)) join(std::get<RosterReply>(*into).members, r->members, "members");
+  if (auto* p = std::get_if<PendingReply>(&part)) join(std::get<PendingReply>(*into).requests, p->requests, "requests");
+  if (auto* l = std::get_if<LogReply>(&part)) join(std::get<LogReply>(*into).entries, l->entries, "log");
+  return more;
+}
+
 }  // namespace grypt::daemon

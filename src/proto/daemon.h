@@ -216,4 +216,13 @@ std::vector<std::uint8_t> encode(const Reply& r);
 // The reply to `request` (its type fixes which reply is valid), or Failure.
 Reply decode_reply(std::span<const std::uint8_t> body, const Request& request);
 
+// An answer too long for one frame comes in parts (grypt-protocol.7, DAEMON
+// PROTOCOL): bodies of at most max_body bytes, each the answer with the
+// next items of its list and "more" true but the last. An answer that
+// fits, or has no list to cut, is one body.
+std::vector<std::vector<std::uint8_t>> encode_parts(const Reply& r, std::size_t max_body = 512 * 1024);
+// One part of the answer to `request`: the first becomes `into`, a later
+// one's items are appended to its list. True when more parts follow.
+bool decode_reply_part(std::span<const std::uint8_t> body, const Request& request, std::optional<Reply>& into);
+
 }  // namespace grypt::daemon

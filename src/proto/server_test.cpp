@@ -206,6 +206,7 @@ TEST(DaemonProtocol, DeeplyNestedValuesAreRefusedWithoutRecursion) {
 }
 
 TEST(DaemonProtocol, ASealWithADigestAsksForItsSignatureInTheSameAnswer) {
+  init_crypto();  // SecretBytes: alone (--gtest_filter), no other test has initialised libsodium
   daemon::Seal q{"friends", true, std::array<std::uint8_t, 64>{}};
   (*q.digest)[0] = 7;
   auto back = std::get<daemon::Seal>(daemon::decode_request(daemon::encode(daemon::Request{q})));
@@ -234,6 +235,58 @@ TEST(DaemonProtocol, ASealWithADigestAsksForItsSignatureInTheSameAnswer) {
   bare.key = SecretBytes(32);
   EXPECT_THROW(daemon::decode_reply(daemon::encode(daemon::Reply{std::move(bare)}), daemon::Request{q}),
                ProtocolError);
+}
+
+TEST(DaemonProtocol, ALongAnswerComesInPartsThatJoinBack) {
+  init_crypto();
+  const PublicKey k = Identity::generate().public_key();
+  daemon::RosterReply r;
+  for (int i = 0; i < 5000; ++i) r.members.push_back({"member-" + std::to_string(i), k, "member", 7});
+  const daemon::Request q{daemon::Listing{daemon::Listing::What::roster, "friends"}};
+  const auto whole = daemon::encode(daemon::Reply{r});
+  ASSERT_GT(whole.size(), 4u * 65536);
+  auto parts = daemon::encode_parts(daemon::Reply{r}, 65536);
+  ASSERT_GT(parts.size(), 4u);
+  std::optional<daemon::Reply> joined;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_LE(parts[i].size(), 65536u);
+    EXPECT_EQ(daemon::decode_reply_part(parts[i], q, joined), i + 1 < parts.size()) << i;
+  }
+  ASSERT_TRUE(joined);
+  EXPECT_EQ(daemon::encode(*joined), whole);
+  // Short, or with no list: one body, the answer itself.
+  EXPECT_EQ(daemon::encode_parts(daemon::Reply{daemon::RosterReply{}}).size(), 1u);
+  EXPECT_EQ(daemon::encode_parts(daemon::Reply{daemon::Failure{daemon::Code::usage, std::string(5000, 'x')}}, 256).size(), 1u);
+}
+
+TEST(DaemonProtocol, PartsThatDoNotJoinAreRefused) {
+  init_crypto();
+  const daemon::Request roster{daemon::Listing{daemon::Listing::What::roster, "friends"}};
+  const daemon::Request pending{daemon::Listing{daemon::Listing::What::pending, "friends"}};
+  auto part = [](std::string body, const daemon::Request& q, std::optional<daemon::Reply>& into) {
+    return daemon::decode_reply_part(bytes(body), q, into);
+  };
+  std::optional<daemon::Reply> into;
+  // "more" where there is nothing to continue.
+  EXPECT_THROW(part("{\"ok\":false,\"code\":\"usage\",\"message\":\"m\",\"more\":true}", roster, into), ProtocolError);
+  into.reset();
+  EXPECT_THROW(part("{\"ok\":true,\"reference\":\"grypt-ref:x\",\"more\":true}",
+                    daemon::Request{daemon::Listing{daemon::Listing::What::invite, "friends"}}, into),
+               ProtocolError);
+  // A failure after a part of a listing.
+  into.reset();
+  EXPECT_TRUE(part("{\"ok\":true,\"members\":[],\"more\":true}", roster, into));
+  EXPECT_THROW(part("{\"ok\":false,\"code\":\"usage\",\"message\":\"m\"}", roster, into), ProtocolError);
+  // Joined, more requests than one answer may hold.
+  daemon::PendingReply many;
+  const PublicKey k = Identity::generate().public_key();
+  for (int i = 0; i < 600; ++i) many.requests.push_back({i + 1, k, "hi", 1, 1, 1, 1});
+  auto body = daemon::encode(daemon::Reply{many});
+  std::string text(body.begin(), body.end());
+  text.insert(text.size() - 1, ",\"more\":true");
+  into.reset();
+  EXPECT_TRUE(part(text, pending, into));
+  EXPECT_THROW(part(std::string(body.begin(), body.end()), pending, into), ProtocolError);
 }
 
 }  // namespace

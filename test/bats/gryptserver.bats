@@ -252,6 +252,29 @@ friends() {
   assert_line --index 2 --regexp '^epoch 3  [0-9T:Z-]+  admin  rotate$'
 }
 
+@test "a listing longer than one frame comes in parts, joined whole and in order" {
+  start_server
+  # Parts of at most 256 bytes: each member or log line is one part.
+  start_admin --test-reply-part-bytes 256
+  make_group friends
+  for i in $(seq 1 12); do
+    member "m$i"
+    ga add friends "$(cat m$i.pub)" --name "m$i" >/dev/null
+  done
+  run ga members friends
+  assert_success
+  [ "${#lines[@]}" -eq 13 ]
+  for i in $(seq 1 12); do
+    assert_line --index "$i" --regexp "^m$i  member  since epoch $((i + 1))  $(cat m$i.pub)$"
+  done
+  run ga log friends --json
+  assert_success
+  run python3 -c 'import json, sys
+log = json.load(sys.stdin)["log"]
+print(len(log), [e["epoch"] for e in log] == list(range(1, 14)), log[-1]["subject"])' <<<"$output"
+  assert_output "13 True m12"
+}
+
 @test "one server per store; without a server the verbs act on the store and need the master key" {
   friends
   run gryptserver serve --store "$STORE" --master-key-file "$MK"
