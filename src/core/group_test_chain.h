@@ -20,6 +20,7 @@ struct TestChain {
   Identity admin = (init_crypto(), Identity::generate());
   Identity alice = Identity::generate();
   std::string name = "friends";
+  std::int64_t expires = 0;  // of the states made from now on (0: never)
   GroupId group{};
   Roster roster;
   std::vector<GroupState> states;
@@ -68,6 +69,7 @@ struct TestChain {
   }
 
   StateRecord commit(GroupState s, const Identity* signer = nullptr) {
+    if (s.expires == 0) s.expires = expires;
     SecretBytes key(32);
     random_bytes(key.span());
     s.roster = roster.digest();

@@ -28,7 +28,9 @@ void Agent::log(const std::string& line) {
   if (options.log) options.log(printable(line));
 }
 
-std::int64_t Agent::now() const { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t Agent::now() const {
+  return options.clock ? options.clock() : static_cast<std::int64_t>(std::time(nullptr));
+}
 
 Standing Agent::standing(KnownGroup* g) {
   Standing s = live(g).standing;

@@ -29,6 +29,10 @@ struct DaemonOptions {
   // The largest frame body of an answer: a longer one comes in parts
   // (grypt-protocol.7, DAEMON PROTOCOL).
   std::size_t reply_part_bytes = 512 * 1024;
+  // The wall clock, Unix seconds (expiry, join requests, confirmations,
+  // the epochs this administrator signs); the system's when empty. Tests
+  // set it.
+  std::function<std::int64_t()> clock;
   // Called once the socket listens (detaching waits for it).
   std::function<void()> ready;
   std::function<void(const std::string&)> log;
