@@ -2,6 +2,8 @@
 // unlocks the identity, listens on its socket and, unless --foreground,
 // detaches once the socket listens. status, stop and join talk to it.
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -25,6 +27,20 @@
 
 namespace grypt {
 namespace {
+
+// Whether process `pid` ended within `ms` milliseconds: a pidfd becomes
+// readable when it does (Linux 5.3), so the wait is signalled, not polled.
+// A process that is already gone has no pidfd to open.
+bool wait_for_exit(pid_t pid, int ms) {
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return errno == ESRCH;
+  pollfd p{fd, POLLIN, 0};
+  int n;
+  while ((n = ::poll(&p, 1, ms)) < 0 && errno == EINTR) {
+  }
+  ::close(fd);
+  return n > 0;
+}
 
 std::string socket_path(const cxxopts::ParseResult& r) {
   return r.count("socket") ? option<std::string>(r, "socket") : default_socket_path();
@@ -281,10 +297,7 @@ int body(int argc, char** argv) {
     // finds the socket free. The daemon is ours (SO_PEERCRED), so its pid
     // can be watched.
     pid_t pid = static_cast<pid_t>(s.pid);
-    for (int i = 0; i < 200; ++i) {
-      if (::kill(pid, 0) != 0 && errno == ESRCH) return exit_ok;
-      ::usleep(50000);
-    }
+    if (wait_for_exit(pid, 10000)) return exit_ok;
     throw SystemError("gryptd (pid " + std::to_string(pid) + ") was asked to stop but still runs after 10 s");
   }
   if (w[0] == "join" && w.size() == 3)
