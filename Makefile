@@ -192,11 +192,11 @@ $(UNIT): $(TEST_OBJ) $(SERVER_OBJ) $(DAEMON_OBJ) $(LIBNET) $(LIBIPC) $(LIBPROTO)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ -lgtest -lgtest_main $(SERVICE_LIBS) $(LDLIBS)
 
-$(VEC_CHECK): $(BUILD)/test/vectors/check.o $(BUILD)/test/vectors/vector.o $(LIBGRYPT)
+$(VEC_CHECK): $(BUILD)/test/vectors/check.o $(BUILD)/test/vectors/vector.o $(BUILD)/gryptserver/relay.o $(LIBPROTO) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(VEC_GEN): $(BUILD)/test/vectors/generate.o $(BUILD)/test/vectors/vector.o $(LIBGRYPT)
+$(VEC_GEN): $(BUILD)/test/vectors/generate.o $(BUILD)/test/vectors/vector.o $(BUILD)/gryptserver/relay.o $(LIBPROTO) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -26,7 +26,10 @@ load helper
                'bad change' 'last admin' 'roster mismatch' renamed forked 'key mismatch'; do
     grep -lqx "expect: $fault" "$REPO"/test/vectors/state_*.vec || { echo "no state vector for $fault"; false; }
   done
-  for format in state reference join-request; do
+  for code in stale bad-state not-admin bad-boxes name-taken protocol; do
+    grep -lqx "expect: $code" "$REPO"/test/vectors/commit_*.vec || { echo "no commit vector for $code"; false; }
+  done
+  for format in state reference join-request commit; do
     grep -lx "format: $format" "$REPO"/test/vectors/*.vec | xargs grep -lqx "expect: ok" ||
       { echo "no $format vector that opens"; false; }
     grep -lx "format: $format" "$REPO"/test/vectors/*.vec | xargs grep -Lx "expect: ok" | grep -q . ||
@@ -36,6 +39,21 @@ load helper
            reference_group reference_server join_request_note; do
     [ -f "$REPO/test/vectors/$n.vec" ] || { echo "missing $n"; false; }
   done
+}
+
+@test "a commit vector whose boxes go to other members, or that a server refuses for another reason, is reported" {
+  # The boxes stored for the members in another order.
+  awk '/^box-for: /{b[++n]=$0; next} n==2 && !done {print b[2]; print b[1]; done=1} {print}' \
+    "$REPO/test/vectors/commit_add.vec" >order.vec
+  grep -c '^box-for: ' order.vec | grep -qx 2
+  run "$GRYPT_TEST_BIN/vector-check" order.vec
+  assert_failure
+  assert_output --partial "box-for is"
+  # Refused as stale, where the server refuses it for its boxes.
+  sed 's/^expect: bad-boxes$/expect: stale/' "$REPO/test/vectors/commit_boxes_short.vec" >code.vec
+  run "$GRYPT_TEST_BIN/vector-check" code.vec
+  assert_failure
+  assert_output --partial "expected stale, got bad-boxes"
 }
 
 @test "a state vector that opens to another roster or other keys is reported" {

@@ -13,6 +13,8 @@
 #include <optional>
 
 #include "core/armor.h"
+#include "core/group_test_chain.h"
+#include "proto/server.h"
 #include "core/blake.h"
 #include "core/armor_alphabet.h"
 #include "core/bytes.h"
@@ -1520,6 +1522,134 @@ std::vector<std::uint8_t> join_request(const GroupId& group, std::uint64_t time,
   return b;
 }
 
+// --- commits: what a server answers an administrator (COMMITS) ---------------
+
+EpochBox filled_box(std::uint8_t b) {
+  EpochBox x{};
+  x.fill(b);
+  return x;
+}
+
+// The commit of chain epoch e with n boxes (filled 1, 2, ...) and history
+// boxes of the given epochs.
+proto::Commit commit_frame(const TestChain& c, std::size_t e, std::size_t n,
+                           const std::vector<std::uint32_t>& history = {}) {
+  const StateRecord& r = c.record(e);
+  proto::Commit out{e == 1 ? "" : c.name, r.state, r.ephemeral, {}, {}, false};
+  for (std::size_t i = 0; i < n; ++i) out.boxes.push_back(filled_box(static_cast<std::uint8_t>(i + 1)));
+  for (std::uint32_t h : history) out.history.push_back({Epoch(h), filled_box(0xee)});
+  return out;
+}
+
+struct CommitCase {
+  const TestChain& chain;
+  std::size_t held;  // the chain's epochs 1 to held, held by the server
+  std::vector<const Identity*> creators;
+  proto::Commit commit;
+};
+
+void emit_commit(const std::string& name, const std::string& expect, const std::string& error,
+                 const std::string& comment, const CommitCase& k) {
+  auto body = proto::encode(proto::FromMember{k.commit});
+  Case c{name, expect, "commit", error, comment, {}, body, true};
+  for (std::size_t e = 1; e <= k.held; ++e) c.fields.emplace_back("held", hex(k.chain.bytes.at(e - 1)));
+  for (const Identity* id : k.creators) c.fields.emplace_back("creator", id->public_key().to_string());
+  if (expect == "ok") {
+    // What the server stores, from the chain's own model: the new head,
+    // and a box for each member of its roster in key order.
+    GroupState s = GroupState::decode(k.commit.state);
+    c.fields.emplace_back("head", s.epoch.to_string() + " " + hex(s.hash()));
+    for (const RosterEntry& e : k.chain.roster.entries()) c.fields.emplace_back("box-for", e.key.to_string());
+    for (const proto::HistoryBox& h : k.commit.history)
+      c.fields.emplace_back("history-for", s.subject->to_string() + " " + h.epoch.to_string());
+  }
+  emit(c);
+}
+
+void commits() {
+  // friends: created by its admin; alice added at epoch 2 (with her
+  // boxes of the past epochs in the history cases).
+  TestChain f;
+  Identity mallory = Identity::generate();
+  emit_commit("commit_create", "ok", "", "the genesis of friends, by a key the server lets create groups",
+              {f, 0, {&f.admin}, commit_frame(f, 1, 1)});
+  emit_commit("commit_create_not_creator", "not-admin", "this server does not let that key create groups",
+              "the genesis of friends, by a key the server does not let create groups",
+              {f, 0, {&mallory}, commit_frame(f, 1, 1)});
+  emit_commit("commit_create_two_boxes", "bad-boxes", "a genesis has one box, its creator's",
+              "a genesis with two boxes", {f, 0, {&f.admin}, commit_frame(f, 1, 2)});
+  emit_commit("commit_create_history", "bad-boxes", "a genesis has one box, its creator's",
+              "a genesis with a history box", {f, 0, {&f.admin}, commit_frame(f, 1, 1, {1})});
+  {
+    TestChain other;  // another friends, of another admin: the name is taken
+    emit_commit("commit_create_name_taken", "name-taken", "a group of that name exists",
+                "the genesis of a second group named friends", {f, 1, {&other.admin}, commit_frame(other, 1, 1)});
+  }
+  f.add_alice();  // epoch 2
+  {
+    proto::Commit c = commit_frame(f, 2, 2);
+    c.group = "";
+    emit_commit("commit_create_not_genesis", "bad-state", state_fault_text(StateFault::not_genesis),
+                "epoch 2 sent as a create", {f, 0, {&f.admin}, c});
+  }
+  emit_commit("commit_add", "ok", "", "alice added at epoch 2: a box for each member, in key order",
+              {f, 1, {}, commit_frame(f, 2, 2)});
+  emit_commit("commit_stale_taken", "stale", "epoch 2 does not follow the group's head, epoch 2",
+              "epoch 2 again where the head is 2: another administrator's commit won", {f, 2, {}, commit_frame(f, 2, 2)});
+  emit_commit("commit_boxes_short", "bad-boxes", "1 boxes for 2 members", "one box for two members",
+              {f, 1, {}, commit_frame(f, 2, 1)});
+  emit_commit("commit_boxes_long", "bad-boxes", "3 boxes for 2 members", "three boxes for two members",
+              {f, 1, {}, commit_frame(f, 2, 3)});
+  {
+    proto::Commit c = commit_frame(f, 2, 2);
+    c.state[6] = 'X';
+    emit_commit("commit_bad_state_magic", "bad-state", "not a grypt group state", "a state whose magic is changed",
+                {f, 1, {}, c});
+    c = commit_frame(f, 2, 2);
+    c.group = "pals";
+    emit_commit("commit_unknown_group", "not-admin", "a group this connection does not follow",
+                "a commit for a group the server does not have", {f, 1, {}, c});
+  }
+  f.next();  // epoch 3, a rotate
+  emit_commit("commit_stale_gap", "stale", "epoch 3 does not follow the group's head, epoch 1",
+              "epoch 3 where the head is 1", {f, 1, {}, commit_frame(f, 3, 2)});
+  emit_commit("commit_history_with_rotate", "bad-boxes", "history boxes with a rotate",
+              "a rotate with a history box", {f, 2, {}, commit_frame(f, 3, 2, {1})});
+  {
+    TestChain g;  // alice added at epoch 3, after a rotate: her past boxes with it
+    g.next();
+    g.add_alice();
+    emit_commit("commit_add_with_history", "ok", "",
+                "alice added at epoch 3 with her boxes of epochs 1 and 2", {g, 2, {}, commit_frame(g, 3, 2, {1, 2})});
+    emit_commit("commit_history_epoch_zero", "protocol", "\"epoch\" is 0",
+                "a history box of epoch 0: the frame itself is malformed", {g, 2, {}, commit_frame(g, 3, 2, {0})});
+    emit_commit("commit_history_not_before", "bad-boxes", "a history box of epoch 3",
+                "a history box of the new epoch itself", {g, 2, {}, commit_frame(g, 3, 2, {3})});
+    emit_commit("commit_history_twice", "bad-boxes", "two history boxes of epoch 1", "epoch 1's history box twice",
+                {g, 2, {}, commit_frame(g, 3, 2, {1, 1})});
+  }
+  {
+    TestChain g;  // alice, a member, signs a rotate
+    g.add_alice();
+    g.next(Change::rotate, std::nullopt, &g.alice);
+    emit_commit("commit_not_admin", "not-admin", state_fault_text(StateFault::not_admin),
+                "epoch 3 signed by alice, a member", {g, 2, {}, commit_frame(g, 3, 2)});
+  }
+  {
+    TestChain g;  // the only administrator removes itself
+    g.add_alice();
+    g.next(Change::remove, RosterEntry{"admin", g.admin.public_key(), Role::admin});
+    emit_commit("commit_last_admin", "bad-state", state_fault_text(StateFault::last_admin),
+                "the last administrator removed", {g, 2, {}, commit_frame(g, 3, 1)});
+  }
+  {
+    TestChain other;  // epoch 2 of another group named friends
+    other.add_alice();
+    emit_commit("commit_other_group", "bad-state", state_fault_text(StateFault::other_group),
+                "epoch 2 of another group of the same name", {f, 1, {}, commit_frame(other, 2, 2)});
+  }
+}
+
 void join_requests(const Identity& bob, const Identity& mallory, const GroupId& group) {
   const std::int64_t time = 1800086400;
   auto ok = [&](const std::string& name, const std::string& comment, const std::string& note) {
@@ -1634,6 +1764,10 @@ int main(int argc, char** argv) {
       join_requests(bob, mallory, group);
     }
     armor_forms(alice, bob);
+    {
+      SeparateStream s(9'000'000);
+      commits();
+    }
   } catch (const std::exception& e) {
     std::cerr << "generate: " << e.what() << "\n";
     return 1;

@@ -21,6 +21,8 @@
 #include "core/message.h"
 #include "core/reference.h"
 #include "core/vault.h"
+#include "gryptserver/relay.h"
+#include "proto/server.h"
 
 namespace grypt::vectors {
 namespace {
@@ -287,6 +289,60 @@ Outcome check_join_request(const Vector& v) {
   }
 }
 
+// The server's answer to a commit (COMMITS): built from the held states by
+// the same checks, then the commit of the data checked against them.
+Outcome commit_outcome(const std::variant<CheckedCommit, proto::Refused>& v) {
+  if (const auto* r = std::get_if<proto::Refused>(&v)) return {r->code, r->message, {}};
+  const CheckedCommit& c = std::get<CheckedCommit>(v);
+  Outcome out{"ok", "taken", {}};
+  out.facts.emplace_back("head", c.state.epoch.to_string() + " " + hex(c.state.hash()));
+  for (const auto& [key, box] : c.row.boxes) out.facts.emplace_back("box-for", key.to_string());
+  for (const auto& [key, h] : c.row.history) out.facts.emplace_back("history-for", key.to_string() + " " + h.epoch.to_string());
+  return out;
+}
+
+// Takes a held state as the server took it, with dummy boxes.
+void hold(Relay& relay, GroupLive*& g, const std::vector<std::uint8_t>& bytes, const std::string& name) {
+  GroupState s = GroupState::decode(bytes);
+  proto::Commit c{g ? g->name() : "", bytes, {}, {}, {}, false};
+  if (!g) {
+    c.boxes.resize(1);
+    g = &relay.add(GroupRow{1, s.group_name, group_id_of(s), 1},
+                   std::get<CheckedCommit>(relay.check_create(c, {s.signer})));
+    return;
+  }
+  std::size_t n = g->roster.size() + (s.change == Change::add) - (s.change == Change::remove);
+  c.boxes.resize(n);
+  auto v = relay.check(*g, c);
+  if (!std::holds_alternative<CheckedCommit>(v))
+    throw std::runtime_error(name + ": a held state the server refuses: " + std::get<proto::Refused>(v).message);
+  relay.apply(*g, std::get<CheckedCommit>(v));
+}
+
+Outcome check_commit(const Vector& v) {
+  proto::Commit c;
+  try {
+    c = std::get<proto::Commit>(proto::decode_from_member(v.data));
+  } catch (const std::exception& e) {
+    return {"protocol", e.what(), {}};
+  }
+  Relay relay;
+  GroupLive* g = nullptr;
+  if (v.has("held"))
+    for (const std::string& h : v.fields.at("held")) hold(relay, g, unhex(h, "held"), v.name);
+  if (c.group.empty()) {
+    std::vector<PublicKey> creators;
+    if (v.has("creator"))
+      for (const std::string& k : v.fields.at("creator")) creators.push_back(PublicKey::parse(k));
+    auto r = relay.check_create(c, creators);
+    if (const auto* ok = std::get_if<CheckedCommit>(&r); ok && g && ok->state.group_name == g->name())
+      return {"name-taken", "a group of that name exists", {}};
+    return commit_outcome(r);
+  }
+  if (!g || g->name() != c.group) return {"not-admin", "a group this connection does not follow", {}};
+  return commit_outcome(relay.check(*g, c));
+}
+
 }  // namespace
 
 std::string hex(std::span<const std::uint8_t> b) {
@@ -337,6 +393,7 @@ const std::vector<std::string>& fact_keys(const std::string& format) {
       {"state", {"placed", "head", "roster", "roster-entry", "held-key"}},
       {"reference", {"kind", "server-key", "group-id", "endpoint", "group-name"}},
       {"join-request", {"group-id", "time", "key", "note"}},
+      {"commit", {"head", "box-for", "history-for"}},
   };
   static const std::vector<std::string> none;
   auto it = keys.find(format);
@@ -451,6 +508,7 @@ Outcome check_vector(const Vector& v) {
   if (f == "state") return check_state(v);
   if (f == "reference") return check_reference(v);
   if (f == "join-request") return check_join_request(v);
+  if (f == "commit") return check_commit(v);
   throw std::runtime_error(v.name + ": unknown format " + f);
 }
 

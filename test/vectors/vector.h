@@ -4,7 +4,7 @@
 //           wrong key | wrong name | forked | <a state fault, below>
 //                                           (always the first line)
 //   format: pubkey | identity | message | vault-entry | vault-key |
-//           state | reference | join-request
+//           state | reference | join-request | commit
 //   error: <text the failure message must contain>   (failures only)
 //   <more "key: value" lines for the format: keys, names, expected output>
 //   data: base64 | text
@@ -68,6 +68,21 @@
 //   note: TEXT             (absent for a request without a note)
 // A request that does not decode is "header"; one whose signature does
 // not verify, "auth".
+//
+// format: commit -- what a server answers an administrator's commit or
+// create (COMMITS): data: text, the commit frame's body (JSON, its parts
+// joined); the server holds the group's states of the "held" lines and
+// lets the keys of the "creator" lines create groups.
+//   held: HEX              each state the server holds, oldest first (none:
+//                          no group; a create is checked against them)
+//   creator: KEY           each key allowed to create groups
+// expect: ok -- taken; then
+//   head: EPOCH HASH       the new head and its state hash
+//   box-for: KEY           the member each box is stored for, in the
+//                          order of the boxes (the new roster's key order)
+//   history-for: KEY EPOCH each history box stored: its member and epoch
+// expect: the refusal's code -- stale, bad-state, not-admin, bad-boxes,
+// name-taken; "protocol" for a body that is no commit.
 #pragma once
 
 #include <cstdint>
