@@ -474,11 +474,11 @@ void daemon_reply_seeds() {
   auto key = [](std::uint8_t start) { return fz::secret(fz::pattern<32>(start, 1)); };
   std::string ref = reference(std::string(fz::group_name)).to_string();
   const grypt::StateHash head = fz::fixed_chain().states.back().hash();
-  d::GroupStatus connected{std::string(fz::group_name), ref, "connected", 7, 1800003600, 2, "", head,
+  d::GroupStatus connected{std::string(fz::group_name), ref, grypt::Standing::connected, 7, 1800003600, 2, "", head,
                            1800608400, "admin"};
-  d::GroupStatus forked{"other", reference("other").to_string(), "forked", 5, 1700000000, 3,
+  d::GroupStatus forked{"other", reference("other").to_string(), grypt::Standing::forked, 5, 1700000000, 3,
                         "two different states for epoch 5", fz::pattern<32>(9, 9), 0, "member"};
-  d::GroupStatus not_member{"third", reference("third").to_string(), "not-member", 0, 0, 0, "", {}, 0, ""};
+  d::GroupStatus not_member{"third", reference("third").to_string(), grypt::Standing::not_member, 0, 0, 0, "", {}, 0, ""};
   put_reply("status", 0, d::StatusReply{fz::identity().public_key().to_string(), 4242, {connected, forked, not_member}});
   put_reply("status-none", 0, d::StatusReply{fz::identity().public_key().to_string(), 1, {}});
   auto seal_reply = [&](bool with_signature) {
@@ -489,7 +489,7 @@ void daemon_reply_seeds() {
     seal.epoch = 7;
     seal.fresh = true;
     seal.confirmed = 1700000000;
-    seal.state = "connected";
+    seal.state = grypt::Standing::connected;
     if (with_signature) seal.signature = d::SignReply{fz::identity().public_key().key_id(), fz::identity().sign(plaintext(64))};
     return seal;
   };

@@ -4,20 +4,6 @@
 
 namespace grypt {
 
-const char* standing_name(Standing s) {
-  switch (s) {
-    case Standing::connecting: return "connecting";
-    case Standing::connected: return "connected";
-    case Standing::offline: return "offline";
-    case Standing::not_member: return "not-member";
-    case Standing::wrong_server: return "wrong-server";
-    case Standing::rolled_back: return "rolled-back";
-    case Standing::forked: return "forked";
-    case Standing::expired: return "expired";
-  }
-  return "?";
-}
-
 bool standing_is_verdict(Standing s) {
   return s == Standing::not_member || s == Standing::wrong_server || s == Standing::rolled_back ||
          s == Standing::forked;

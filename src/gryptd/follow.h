@@ -9,22 +9,11 @@
 #include <string>
 
 #include "core/keyring.h"
+#include "proto/daemon.h"
 #include "proto/server.h"
 
 namespace grypt {
 
-// Where a group stands with its server, as `gryptd status` shows it.
-enum class Standing {
-  connecting,    // a connection is being made
-  connected,     // synced with the server, which pushes every new epoch
-  offline,       // no connection, tried again later
-  not_member,    // the server says this key is not a member (or removed it)
-  wrong_server,  // the server's key is not the one the reference pins
-  rolled_back,   // the server said it is at an epoch older than the one held
-  forked,        // an admin signed two different states for one epoch
-  expired,       // the newest epoch's expiry passed: no admin made a newer one
-};
-const char* standing_name(Standing s);
 // The verdicts that outlast a lost connection: the server said them, and
 // only the server (or, for a fork, the user) can take them back.
 bool standing_is_verdict(Standing s);

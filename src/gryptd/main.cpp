@@ -59,7 +59,7 @@ int do_status(const std::string& path, bool json) {
     nlohmann::ordered_json j = {{"identity", s.identity}, {"pid", s.pid}, {"socket", path}};
     nlohmann::ordered_json groups = nlohmann::ordered_json::array();
     for (const auto& g : s.groups)
-      groups.push_back({{"name", g.name}, {"state", g.state}, {"epoch", g.epoch},
+      groups.push_back({{"name", g.name}, {"state", standing_name(g.state)}, {"epoch", g.epoch},
                         {"confirmed", g.confirmed}, {"members", g.members}, {"reference", g.reference},
                         {"why", g.why},
                         {"head", g.epoch ? base64_encode(g.head, Base64::url_unpadded) : ""},
@@ -70,7 +70,7 @@ int do_status(const std::string& path, bool json) {
   }
   std::string out = "identity " + s.identity + "\npid " + std::to_string(s.pid) + "\n";
   for (const auto& g : s.groups) {
-    out += g.name + "  " + g.state + "  epoch " + std::to_string(g.epoch) + "  confirmed " +
+    out += g.name + "  " + standing_name(g.state) + "  epoch " + std::to_string(g.epoch) + "  confirmed " +
            utc_time(g.confirmed);
     if (g.members) out += "  " + std::to_string(g.members) + (g.members == 1 ? " member" : " members");
     out += "\n";
@@ -82,7 +82,7 @@ int do_status(const std::string& path, bool json) {
       if (!g.role.empty()) out += "  " + g.role;
       out += "\n";
     }
-    if (g.state == "not-member")
+    if (g.state == Standing::not_member)
       out += "  not a member: send your key above to the group's administrator\n";
     if (!g.why.empty()) out += "  " + printable(g.why) + "\n";
   }

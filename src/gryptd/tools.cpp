@@ -71,7 +71,7 @@ awaitable<daemon::Reply> ToolSession::status() {
   daemon::StatusReply s{k.identity().public_key().to_string(), static_cast<std::uint64_t>(::getpid()), {}};
   for (KnownGroup* g : k.groups()) {
     Live& l = a_.live(g);
-    daemon::GroupStatus st{g->entry.name, g->entry.reference.to_string(), standing_name(a_.standing(g)), 0,
+    daemon::GroupStatus st{g->entry.name, g->entry.reference.to_string(), a_.standing(g), 0,
                            g->chain.confirmed, g->chain.roster().size(), a_.why(g), {}, 0, ""};
     if (!g->chain.empty()) {
       st.epoch = g->chain.head().epoch.value();
@@ -137,7 +137,7 @@ awaitable<daemon::Reply> ToolSession::seal(const daemon::Seal& s) {
   r.state_hash = key.state;
   r.epoch = h.epoch.value();
   r.confirmed = g->chain.confirmed;
-  r.state = standing_name(a_.standing(g));
+  r.state = a_.standing(g);
   if (s.digest) {
     SignedDigest sd = IdentitySigner(a_.keyring.identity()).sign(h, key.state, *s.digest);
     r.signature = daemon::SignReply{sd.key_id, sd.signature};

@@ -82,7 +82,7 @@ class ToolsTest : public ::testing::Test {
 TEST_F(ToolsTest, StatusShowsTheGroupAsTheDaemonHoldsIt) {
   daemon::GroupStatus g = status();
   EXPECT_EQ(g.name, "pals");
-  EXPECT_EQ(g.state, "connected");
+  EXPECT_EQ(g.state, Standing::connected);
   EXPECT_EQ(g.epoch, 3u);
   EXPECT_EQ(g.members, 2u);
   EXPECT_EQ(g.role, "member");
@@ -93,13 +93,13 @@ TEST_F(ToolsTest, StatusShowsTheGroupAsTheDaemonHoldsIt) {
 
 TEST_F(ToolsTest, AGroupWhoseNewestEpochExpiredIsExpiredByTheClock) {
   now_ = 1800000999;
-  EXPECT_EQ(status().state, "connected");
+  EXPECT_EQ(status().state, Standing::connected);
   now_ = 1800001000;
-  EXPECT_EQ(status().state, "expired");
+  EXPECT_EQ(status().state, Standing::expired);
   // A seal under it is never fresh, and says so: the tool warns, or with
   // --require-fresh refuses (grypt-protocol.7, EXPIRY).
   auto r = std::get<daemon::SealReply>(ask(daemon::Seal{"pals", true, std::nullopt}));
-  EXPECT_EQ(r.state, "expired");
+  EXPECT_EQ(r.state, Standing::expired);
   EXPECT_FALSE(r.fresh);
   EXPECT_EQ(r.epoch, 3u);
 }
@@ -109,7 +109,7 @@ TEST_F(ToolsTest, ASealIsForTheNewestEpochHeld) {
   EXPECT_EQ(r.epoch, 3u);
   EXPECT_EQ(r.state_hash, chain_.states[2].hash());
   EXPECT_FALSE(r.fresh);  // no server confirmed it just now
-  EXPECT_EQ(r.state, "connected");
+  EXPECT_EQ(r.state, Standing::connected);
   EXPECT_EQ(r.key.size(), 32u);
 }
 

@@ -5,10 +5,43 @@
 #include "proto/json_fields.h"
 #include "core/overloaded.h"
 
+namespace grypt {
+
+const char* standing_name(Standing s) {
+  switch (s) {
+    case Standing::connecting: return "connecting";
+    case Standing::connected: return "connected";
+    case Standing::offline: return "offline";
+    case Standing::not_member: return "not-member";
+    case Standing::wrong_server: return "wrong-server";
+    case Standing::rolled_back: return "rolled-back";
+    case Standing::forked: return "forked";
+    case Standing::expired: return "expired";
+  }
+  return "?";
+}
+
+std::optional<Standing> standing_of(std::string_view name) {
+  for (Standing s : {Standing::connecting, Standing::connected, Standing::offline, Standing::not_member,
+                     Standing::wrong_server, Standing::rolled_back, Standing::forked, Standing::expired})
+    if (name == standing_name(s)) return s;
+  return std::nullopt;
+}
+
+}  // namespace grypt
+
 namespace grypt::daemon {
 namespace {
 
 using namespace json_fields;
+
+// A group's standing by its name (gryptd.1, status); another is malformed.
+Standing standing(const Json& j) {
+  std::string s = text(j, "state", 32);
+  std::optional<Standing> st = standing_of(s);
+  if (!st) bad("\"state\" is no group state: " + s);
+  return *st;
+}
 
 // A secret field: decoded into guarded memory, and the JSON string that
 // carried it wiped.
@@ -263,7 +296,7 @@ std::vector<std::uint8_t> encode(const Reply& r) {
           [](const StatusReply& s) {
             Json groups = Json::array();
             for (const GroupStatus& g : s.groups)
-              groups.push_back({{"name", g.name},           {"reference", g.reference}, {"state", g.state},
+              groups.push_back({{"name", g.name},           {"reference", g.reference}, {"state", standing_name(g.state)},
                                 {"epoch", g.epoch},         {"confirmed", g.confirmed}, {"members", g.members},
                                 {"why", g.why},             {"head", b64(g.head)},      {"expires", g.expires},
                                 {"role", g.role}});
@@ -273,7 +306,7 @@ std::vector<std::uint8_t> encode(const Reply& r) {
             Json j{{"ok", true},        {"header", b64(s.header)}, {"key", secret_text(s.key)},
                    {"state_hash", b64(s.state_hash)},
                    {"epoch", s.epoch}, {"fresh", s.fresh},        {"confirmed", s.confirmed},
-                   {"state", s.state}};
+                   {"state", standing_name(s.state)}};
             if (s.signature) {
               j["key_id"] = b64(s.signature->key_id);
               j["signature"] = b64(s.signature->signature);
@@ -357,7 +390,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
           [&](const Status&) -> Reply {
             StatusReply s{text(j, "identity", 200), number(j, "pid", UINT32_MAX), {}};
             for (const Json& g : array_of(j, "groups", 4096))
-              s.groups.push_back({name(g, "name"), text(g, "reference", max_reference_chars), text(g, "state", 32),
+              s.groups.push_back({name(g, "name"), text(g, "reference", max_reference_chars), standing(g),
                                   static_cast<std::uint32_t>(number(g, "epoch", UINT32_MAX)),
                                   static_cast<std::int64_t>(number(g, "confirmed", INT64_MAX)),
                                   number(g, "members", UINT64_MAX), text(g, "why", 1024),
@@ -374,7 +407,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
             s.epoch = static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX));
             s.fresh = boolean(j, "fresh");
             s.confirmed = static_cast<std::int64_t>(number(j, "confirmed", INT64_MAX));
-            s.state = text(j, "state", 32);
+            s.state = standing(j);
             if (q.digest) s.signature = sign_reply(j);
             return s;
           },

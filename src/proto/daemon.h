@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -88,10 +89,32 @@ struct Listing {
 using Request = std::variant<Status, Seal, Sign, Open, Members, Vault, Join, Stop, Create, Add, Change,
                              Listing>;
 
+}  // namespace grypt::daemon
+
+namespace grypt {
+
+// Where a group stands with its server, as `gryptd status` shows it
+// (gryptd.1, status); on the wire by its name.
+enum class Standing {
+  connecting,    // a connection is being made
+  connected,     // synced with the server, which pushes every new epoch
+  offline,       // no connection, tried again later
+  not_member,    // the server says this key is not a member (or removed it)
+  wrong_server,  // the server's key is not the one the reference pins
+  rolled_back,   // the server said it is at an epoch older than the one held
+  forked,        // an admin signed two different states for one epoch
+  expired,       // the newest epoch's expiry passed: no admin made a newer one
+};
+const char* standing_name(Standing s);  // "connecting", "not-member", ...
+std::optional<Standing> standing_of(std::string_view name);
+
+}  // namespace grypt
+
+namespace grypt::daemon {
+
 struct GroupStatus {
-  // state: connecting, connected, offline, not-member, wrong-server,
-  // rolled-back, forked or expired (gryptd.1, status)
-  std::string name, reference, state;
+  std::string name, reference;
+  Standing state = Standing::offline;
   std::uint32_t epoch = 0;
   std::int64_t confirmed = 0;
   std::uint64_t members = 0;
@@ -116,7 +139,7 @@ struct SealReply {
   std::uint32_t epoch = 0;
   bool fresh = false;
   std::int64_t confirmed = 0;
-  std::string state;  // the group's state, as in status
+  Standing state = Standing::offline;  // the group's, as in status
   std::optional<SignReply> signature;  // when the request had a digest
 };
 struct OpenReply {

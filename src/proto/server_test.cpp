@@ -289,5 +289,28 @@ TEST(DaemonProtocol, PartsThatDoNotJoinAreRefused) {
   EXPECT_THROW(part(std::string(body.begin(), body.end()), pending, into), ProtocolError);
 }
 
+TEST(DaemonProtocol, AGroupsStateIsOneOfItsNames) {
+  for (Standing st : {Standing::connecting, Standing::connected, Standing::offline, Standing::not_member,
+                      Standing::wrong_server, Standing::rolled_back, Standing::forked, Standing::expired}) {
+    ASSERT_EQ(standing_of(standing_name(st)), st);
+    daemon::StatusReply r{"grypt-pk:x", 1, {}};
+    daemon::GroupStatus g;
+    g.name = "friends";
+    g.state = st;
+    r.groups.push_back(g);
+    auto back = std::get<daemon::StatusReply>(daemon::decode_reply(daemon::encode(daemon::Reply{r}), daemon::Status{}));
+    EXPECT_EQ(back.groups.at(0).state, st);
+  }
+  EXPECT_FALSE(standing_of("Connected"));
+  EXPECT_FALSE(standing_of("not_member"));
+  auto body = [](const std::string& state) {
+    return bytes("{\"ok\":true,\"identity\":\"k\",\"pid\":1,\"groups\":[{\"name\":\"friends\",\"reference\":\"r\","
+                 "\"state\":\"" + state + "\",\"epoch\":1,\"confirmed\":0,\"members\":1,\"why\":\"\",\"head\":\"" +
+                 std::string(43, 'A') + "\",\"expires\":0,\"role\":\"\"}]}");
+  };
+  EXPECT_NO_THROW(daemon::decode_reply(body("expired"), daemon::Status{}));
+  EXPECT_THROW(daemon::decode_reply(body("sleeping"), daemon::Status{}), ProtocolError);
+}
+
 }  // namespace
 }  // namespace grypt

@@ -89,17 +89,24 @@ Start read_start(FdInput& in) {
 
 // Why gryptd could not confirm the newest epoch now, by the group's state
 // (gryptd.1, status).
-std::string unconfirmed(const std::string& group, const std::string& state) {
-  if (state == "connected")
-    return "the server of " + group + " did not confirm the newest epoch in time";
-  if (state == "rolled-back")
-    return "the server of " + group + " went back to an older epoch (see gryptd status)";
-  if (state == "forked") return "the history of " + group + " forked (see gryptd status)";
-  if (state == "expired")
-    return "the newest epoch of " + group + " has expired: no administrator made a newer one, or the server "
-           "withholds it (see gryptd status)";
-  if (state == "wrong-server")
-    return "the server of " + group + " is not the one its reference names (see gryptd status)";
+std::string unconfirmed(const std::string& group, Standing state) {
+  switch (state) {
+    case Standing::connected:
+      return "the server of " + group + " did not confirm the newest epoch in time";
+    case Standing::rolled_back:
+      return "the server of " + group + " went back to an older epoch (see gryptd status)";
+    case Standing::forked:
+      return "the history of " + group + " forked (see gryptd status)";
+    case Standing::expired:
+      return "the newest epoch of " + group + " has expired: no administrator made a newer one, or the server "
+             "withholds it (see gryptd status)";
+    case Standing::wrong_server:
+      return "the server of " + group + " is not the one its reference names (see gryptd status)";
+    case Standing::connecting:
+    case Standing::offline:
+    case Standing::not_member:
+      break;
+  }
   return "the server of " + group + " cannot be reached";
 }
 
@@ -164,7 +171,7 @@ int body(int argc, char** argv) {
   std::optional<Presigned> presigned;
   bool fresh = false;
   std::int64_t confirmed = 0;
-  std::string state;
+  Standing state = Standing::offline;
   auto unknown = [&] {
     return UsageError("no group named " + group + " (see gryptd status; gryptd join NAME REFERENCE adds one)");
   };
@@ -184,7 +191,7 @@ int body(int argc, char** argv) {
     confirmed = g->chain.confirmed;
     std::int64_t expires = g->chain.head().expires;
     if (expires != 0 && expires <= static_cast<std::int64_t>(std::time(nullptr)))
-      cache_why += "; " + unconfirmed(group, "expired");
+      cache_why += "; " + unconfirmed(group, Standing::expired);
   } else {
     daemon::SealReply reply;
     try {
