@@ -155,6 +155,74 @@ std::uint32_t lead_bits(const std::uint8_t* p) {
   return at;
 }
 
+// --- the writer's fast paths ---------------------------------------------
+// Whole groups encoded by tables and constant shifts. armor_text keeps the
+// plain encoders (libsodium's base64, dense_encode), so the unit tests and
+// fuzz/armor_roundtrip compare the two.
+
+// Every 12-bit value's two base64 characters, for each alphabet.
+struct Base64Pairs {
+  std::array<char, 8192> url, standard;
+};
+const Base64Pairs& base64_pairs() {
+  static const Base64Pairs p = [] {
+    Base64Pairs t{};
+    const char* std_chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int v = 0; v < 4096; ++v) {
+      for (int k = 0; k < 2; ++k) {
+        const int c = k == 0 ? v >> 6 : v & 63;
+        t.standard[2 * v + k] = std_chars[c];
+        t.url[2 * v + k] = c == 62 ? '-' : c == 63 ? '_' : std_chars[c];
+      }
+    }
+    return t;
+  }();
+  return p;
+}
+
+// in.size() a multiple of 3; writes in.size() / 3 * 4 characters.
+void base64_groups(std::span<const std::uint8_t> in, const char* pairs, char* out) {
+  for (std::size_t i = 0; i + 3 <= in.size(); i += 3, out += 4) {
+    const std::uint32_t v = static_cast<std::uint32_t>(in[i]) << 16 | static_cast<std::uint32_t>(in[i + 1]) << 8 | in[i + 2];
+    std::memcpy(out, pairs + 2 * (v >> 12), 2);
+    std::memcpy(out + 2, pairs + 2 * (v & 0xfff), 2);
+  }
+}
+
+std::uint64_t load_be64(const std::uint8_t* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+  return v;
+}
+
+// in.size() a multiple of the group of BITS-bit characters (11 bytes for
+// x, 15 for dense: 8 characters each), appended to text. A group is two
+// 8-byte loads (the second overlapping the first) and eight constant
+// shifts; each character is a 4-byte store from the table, the next one
+// written where this one's UTF-8 ends.
+template <unsigned Bits>
+void dense_groups(const DenseAlphabet& a, std::span<const std::uint8_t> in, std::string& text) {
+  constexpr std::size_t group = Bits;  // 8 characters of Bits bits: Bits bytes
+  constexpr unsigned low = 8 * (group - 8);
+  const std::size_t at = text.size();
+  text.resize(at + in.size() / group * 8 * 3 + 4);
+  char* out = text.data() + at;
+  const std::uint8_t* const table = a.utf8_words();
+  constexpr std::uint32_t mask = (1u << Bits) - 1;
+  for (std::size_t i = 0; i + group <= in.size(); i += group) {
+    const unsigned __int128 acc = static_cast<unsigned __int128>(load_be64(&in[i])) << low |
+                                  (load_be64(&in[i + group - 8]) & ((std::uint64_t{1} << low) - 1));
+#pragma GCC unroll 8
+    for (unsigned j = 0; j < 8; ++j) {
+      const std::uint8_t* e = table + 4 * (static_cast<std::uint32_t>(acc >> (Bits * (7 - j))) & mask);
+      std::memcpy(out, e, 4);
+      out += e[3];
+    }
+  }
+  text.resize(static_cast<std::size_t>(out - text.data()));
+}
+
 // Unicode's White_Space property.
 bool white_space(std::int32_t c) {
   return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 ||
@@ -240,21 +308,40 @@ void ArmorWriter::emit(std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) return;
   if (alphabet_) {
     std::string text;
-    text.reserve(bytes.size() * 2);
-    std::uint32_t acc = 0;
-    int nacc = 0;
-    dense_encode(*alphabet_, bytes, acc, nacc, text);
+    if (alphabet_->bits == 11 && bytes.size() % 11 == 0) {
+      dense_groups<11>(*alphabet_, bytes, text);
+    } else if (alphabet_->bits == 15 && bytes.size() % 15 == 0) {
+      dense_groups<15>(*alphabet_, bytes, text);
+    } else {
+      std::uint32_t acc = 0;
+      int nacc = 0;
+      dense_encode(*alphabet_, bytes, acc, nacc, text);
+    }
     put(as_bytes(text));
     return;
   }
   if (form_ == Form::line) {
-    std::string t = base64_encode(bytes, Base64::url_unpadded);
+    std::string t;
+    if (bytes.size() % 3 == 0) {
+      t.resize(bytes.size() / 3 * 4);
+      base64_groups(bytes, base64_pairs().url.data(), t.data());
+    } else {
+      t = base64_encode(bytes, Base64::url_unpadded);  // the last 1 or 2 bytes
+    }
     put(as_bytes(t));
     return;
   }
   std::string text;
+  text.reserve(bytes.size() / 48 * 65 + 66);
   for (std::size_t i = 0; i < bytes.size(); i += 48) {
-    text += base64_encode(bytes.subspan(i, std::min<std::size_t>(48, bytes.size() - i)), Base64::standard);
+    std::span<const std::uint8_t> line = bytes.subspan(i, std::min<std::size_t>(48, bytes.size() - i));
+    if (line.size() == 48) {
+      const std::size_t at = text.size();
+      text.resize(at + 64);
+      base64_groups(line, base64_pairs().standard.data(), text.data() + at);
+    } else {
+      text += base64_encode(line, Base64::standard);  // the last line, padded
+    }
     text += '\n';
   }
   put(as_bytes(text));
@@ -499,17 +586,25 @@ std::size_t ArmorReader::decode_some(std::uint8_t* out, std::size_t max) {
       continue;
     }
     if (token_done_) break;
-    if (form_ == ArmorForm::line && nacc_ == 0 && max - n >= 3) {
-      // The common case in a tight loop: whole groups of 4 characters.
-      static const auto values = [] {
-        std::array<std::int8_t, 256> t{};
-        for (int c = 0; c < 256; ++c) t[c] = static_cast<std::int8_t>(b64_value(c, true));
+    // The common case in a tight loop: whole groups of 4 characters; in a
+    // block, within a line that has begun, without padding, up to the
+    // line's 64 characters (the line's end and the next line's start, and
+    // everything else, are read one character at a time below).
+    const bool line = form_ == ArmorForm::line;
+    if (nacc_ == 0 && max - n >= 3 && (line || (pad_ == 0 && !(line_len_ == 0 && prev_ == '\n')))) {
+      static const auto tables = [] {
+        std::array<std::array<std::int8_t, 256>, 2> t{};
+        for (int c = 0; c < 256; ++c) {
+          t[0][c] = static_cast<std::int8_t>(b64_value(c, true));
+          t[1][c] = static_cast<std::int8_t>(b64_value(c, false));
+        }
         return t;
       }();
+      const std::array<std::int8_t, 256>& values = tables[line ? 0 : 1];
       if (end_ - start_ < 64 && !eof_) peek(63);
       const std::uint8_t* p = buf_.data() + start_;
       const std::uint8_t* const e = buf_.data() + end_;
-      while (e - p >= 4 && max - n >= 3) {
+      while (e - p >= 4 && max - n >= 3 && (line || line_len_ + 4 <= line_width)) {
         int a = values[p[0]], b = values[p[1]], c = values[p[2]], d = values[p[3]];
         if ((a | b | c | d) < 0) break;
         std::uint32_t q = static_cast<std::uint32_t>(a << 18 | b << 12 | c << 6 | d);
@@ -517,6 +612,10 @@ std::size_t ArmorReader::decode_some(std::uint8_t* out, std::size_t max) {
         out[n++] = static_cast<std::uint8_t>(q >> 8);
         out[n++] = static_cast<std::uint8_t>(q);
         p += 4;
+        if (!line) {
+          line_len_ += 4;
+          block_empty_ = false;
+        }
       }
       if (p != buf_.data() + start_) {
         advance(static_cast<std::size_t>(p - (buf_.data() + start_)));

@@ -38,6 +38,9 @@ class DenseAlphabet {
   }
   // The UTF-8 of the character of value v (main values first, then final).
   std::string_view utf8(std::uint32_t v) const { return {utf8_[v].bytes, utf8_[v].len}; }
+  // The same for every value, 4 bytes each: up to 3 of UTF-8, then the
+  // length. For writers that store 4 bytes at once and move on by the length.
+  const std::uint8_t* utf8_words() const { return reinterpret_cast<const std::uint8_t*>(utf8_.data()); }
   char32_t character(std::uint32_t v) const { return chars_[v]; }
   // The value of a code point below 0x10000 without a bounds check: the
   // table covers them all.
@@ -48,6 +51,7 @@ class DenseAlphabet {
     char bytes[3];
     std::uint8_t len;
   };
+  static_assert(sizeof(Encoded) == 4);
   std::vector<std::uint16_t> values_;  // by code point, U+0000 to U+FFFF
   std::vector<char32_t> chars_;        // by value
   std::vector<Encoded> utf8_;          // by value

@@ -545,5 +545,34 @@ TEST(ArmorWriter, WritesExactlyWhatTheWholeFormsAre) {
   }
 }
 
+// The readers take whole groups of 4 characters where a read has room: a
+// line and a block read whole give what they give read 7 bytes at a time,
+// and a block's lines are still held to 64 characters.
+TEST(ArmorReader, LinesAndBlocksReadWholeAsInPieces) {
+  for (std::size_t n : {1, 2, 3, 47, 48, 49, 100, 1000, 70000}) {
+    auto m = bytes_of(n, static_cast<std::uint32_t>(n) + 3);
+    m[0] = 0x12;  // as a message starts: a short line token is a token (grypt.5, Scanner)
+    std::string block = armor_block(m), crlf;
+    for (char c : block) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    for (const std::string& t : {armor_line(m), block, crlf}) {
+      for (std::size_t chunk : {7u, 65536u}) {
+        auto found = read_all("see\n" + t + "\nand", 0, chunk);
+        ASSERT_EQ(found.size(), 1u) << n;
+        EXPECT_TRUE(found[0].ok) << n << "/" << chunk << ": " << found[0].error;
+        EXPECT_EQ(found[0].message, m) << n << "/" << chunk;
+      }
+    }
+    if (n < 100) continue;
+    // A line of 68 characters (the second line joined with 4 of the third).
+    std::string longer = block;
+    std::size_t second = longer.find('\n', longer.find('\n') + 1);
+    longer.erase(second + 65, 1);
+    longer.insert(second + 65 + 4, "\n");
+    auto found = read_all(longer, 0, 65536);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].error, "malformed armor block: lines must be 64 characters except the last") << n;
+  }
+}
+
 }  // namespace
 }  // namespace grypt
