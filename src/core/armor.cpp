@@ -211,11 +211,14 @@ void dense_groups(const DenseAlphabet& a, std::span<const std::uint8_t> in, std:
   const std::uint8_t* const table = a.utf8_words();
   constexpr std::uint32_t mask = (1u << Bits) - 1;
   for (std::size_t i = 0; i + group <= in.size(); i += group) {
-    const unsigned __int128 acc = static_cast<unsigned __int128>(load_be64(&in[i])) << low |
-                                  (load_be64(&in[i + group - 8]) & ((std::uint64_t{1} << low) - 1));
+    // The group is hi * 2^low + lo (no 128-bit type: 32-bit targets have none).
+    const std::uint64_t hi = load_be64(&in[i]);
+    const std::uint64_t lo = load_be64(&in[i + group - 8]) & ((std::uint64_t{1} << low) - 1);
 #pragma GCC unroll 8
     for (unsigned j = 0; j < 8; ++j) {
-      const std::uint8_t* e = table + 4 * (static_cast<std::uint32_t>(acc >> (Bits * (7 - j))) & mask);
+      const unsigned shift = Bits * (7 - j);  // of the character's lowest bit
+      const std::uint64_t v = shift >= low ? hi >> (shift - low) : hi << (low - shift) | lo >> shift;
+      const std::uint8_t* e = table + 4 * (static_cast<std::uint32_t>(v) & mask);
       std::memcpy(out, e, 4);
       out += e[3];
     }
