@@ -30,10 +30,19 @@ namespace {
 
 // Whether process `pid` ended within `ms` milliseconds: a pidfd becomes
 // readable when it does (Linux 5.3), so the wait is signalled, not polled.
-// A process that is already gone has no pidfd to open.
+// A process that is already gone has no pidfd to open. Where pidfd_open is
+// missing or filtered (an old kernel, a container's seccomp profile), the
+// process is asked every 50 ms whether it still exists.
 bool wait_for_exit(pid_t pid, int ms) {
   int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (fd < 0) return errno == ESRCH;
+  if (fd < 0 && errno == ESRCH) return true;
+  if (fd < 0) {
+    for (int waited = 0; waited <= ms; waited += 50) {
+      if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+      ::usleep(50000);
+    }
+    return false;
+  }
   pollfd p{fd, POLLIN, 0};
   int n;
   while ((n = ::poll(&p, 1, ms)) < 0 && errno == EINTR) {
