@@ -563,6 +563,9 @@ bool decode_reply_part(std::span<const std::uint8_t> body, const Request& reques
     to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
   };
   if (more && !list_of(part)) bad("\"more\" on an answer without a list");
+  // Every part but the last carries items: parts that carry none would
+  // never end.
+  if (more && j[list_of(part)].empty()) bad("a part of an answer with nothing in it");
   if (!into) {
     into = std::move(part);
     return more;

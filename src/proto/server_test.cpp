@@ -275,8 +275,13 @@ TEST(DaemonProtocol, PartsThatDoNotJoinAreRefused) {
                ProtocolError);
   // A failure after a part of a listing.
   into.reset();
-  EXPECT_TRUE(part("{\"ok\":true,\"members\":[],\"more\":true}", roster, into));
+  const std::string one = "{\"name\":\"alice\",\"key\":\"" + Identity::generate().public_key().to_string() +
+                          "\",\"role\":\"member\",\"since\":2}";
+  EXPECT_TRUE(part("{\"ok\":true,\"members\":[" + one + "],\"more\":true}", roster, into));
   EXPECT_THROW(part("{\"ok\":false,\"code\":\"usage\",\"message\":\"m\"}", roster, into), ProtocolError);
+  // A part with nothing in it, which would let parts go on for ever.
+  into.reset();
+  EXPECT_THROW(part("{\"ok\":true,\"members\":[],\"more\":true}", roster, into), ProtocolError);
   // Joined, more requests than one answer may hold.
   daemon::PendingReply many;
   const PublicKey k = Identity::generate().public_key();
