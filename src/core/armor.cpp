@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/armor_alphabet.h"
+#include "core/bytes.h"
 #include "core/encoding.h"
 #include "core/error.h"
 
@@ -94,13 +95,9 @@ constexpr auto utf8_length = [] {
 #undef GRYPT_DENSE_CHAR
   if (bad) return false;
   // 120 bits, big-endian: h0's 60, then h1's 60.
-  std::uint64_t hi = h0 << 4 | h1 >> 56, lo = h1 << 8;
-  if constexpr (std::endian::native == std::endian::little) {
-    hi = __builtin_bswap64(hi);
-    lo = __builtin_bswap64(lo);
-  }
-  std::memcpy(out, &hi, 8);
-  std::memcpy(out + 8, &lo, 8);
+  const std::uint64_t hi = h0 << 4 | h1 >> 56, lo = h1 << 8;
+  put_be64(out, hi);
+  put_be64(out + 8, lo);
   return true;
 }
 
@@ -145,13 +142,9 @@ std::uint32_t lead_bits(const std::uint8_t* p) {
   one(h1), one(h1), one(h1);
   if (bad) return 0;
   // 88 bits, big-endian: h0's 55, then h1's 33.
-  std::uint64_t hi = h0 << 9 | h1 >> 24, lo = h1 << 40;
-  if constexpr (std::endian::native == std::endian::little) {
-    hi = __builtin_bswap64(hi);
-    lo = __builtin_bswap64(lo);
-  }
-  std::memcpy(out, &hi, 8);
-  std::memcpy(out + 8, &lo, 8);
+  const std::uint64_t hi = h0 << 9 | h1 >> 24, lo = h1 << 40;
+  put_be64(out, hi);
+  put_be64(out + 8, lo);
   return at;
 }
 
@@ -189,13 +182,6 @@ void base64_groups(std::span<const std::uint8_t> in, const char* pairs, char* ou
   }
 }
 
-std::uint64_t load_be64(const std::uint8_t* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, 8);
-  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
-  return v;
-}
-
 // in.size() a multiple of the group of BITS-bit characters (11 bytes for
 // x, 15 for dense: 8 characters each), appended to text. A group is two
 // 8-byte loads (the second overlapping the first) and eight constant
@@ -212,8 +198,8 @@ void dense_groups(const DenseAlphabet& a, std::span<const std::uint8_t> in, std:
   constexpr std::uint32_t mask = (1u << Bits) - 1;
   for (std::size_t i = 0; i + group <= in.size(); i += group) {
     // The group is hi * 2^low + lo (no 128-bit type: 32-bit targets have none).
-    const std::uint64_t hi = load_be64(&in[i]);
-    const std::uint64_t lo = load_be64(&in[i + group - 8]) & ((std::uint64_t{1} << low) - 1);
+    const std::uint64_t hi = get_be64(&in[i]);
+    const std::uint64_t lo = get_be64(&in[i + group - 8]) & ((std::uint64_t{1} << low) - 1);
 #pragma GCC unroll 8
     for (unsigned j = 0; j < 8; ++j) {
       const unsigned shift = Bits * (7 - j);  // of the character's lowest bit
