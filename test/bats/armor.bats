@@ -12,23 +12,6 @@ SITES="$REPO/test/armor/sites.py"
 setup() { setup_home; }
 teardown() { server_teardown; }
 
-# A server with alice and bob in friends, both daemons running and synced.
-friends() {
-  new_member alice
-  new_member bob
-  start_server
-  start_admin
-  make_group friends
-  ga add friends "$(cat alice.pub)" --name alice >/dev/null
-  ga add friends "$(cat bob.pub)" --name bob >/dev/null
-  as alice gryptd join friends "$REF"
-  as bob gryptd join friends "$REF"
-  start_daemon alice
-  start_daemon bob
-  wait_epoch alice friends 3
-  wait_epoch bob friends 3
-}
-
 # The byte offset of the first TEXT in FILE.
 offset_of() { grep -abo -- "$2" "$1" | head -n 1 | cut -d: -f1; }
 
@@ -83,7 +66,7 @@ dense 33023"
 }
 
 @test "grypt-seal --armor: every form, and the errors of the option" {
-  friends
+  friends_online
   for f in line block binary x dense; do
     echo "post $f" | as alice grypt-seal friends --armor $f >$f
     run --separate-stderr as bob grypt-open <$f
@@ -112,7 +95,7 @@ dense 33023"
 }
 
 @test "one page with every form: all opened in order, numbered, with their byte offsets" {
-  friends
+  friends_online
   for f in line block x dense; do echo "post $f" | as alice grypt-seal friends --armor $f >$f; done
   echo "anonymous, dense" | as bob grypt-seal friends --anonymous --armor dense >anon
   {
@@ -148,7 +131,7 @@ anonymous, dense"
 post_of() { head -c "$1" /dev/zero | tr '\0' 'p'; }
 
 @test "the sizes sites count: x and dense posts fit where base64 does not" {
-  friends
+  friends_online
   post_of 100 >p100
   post_of 280 >p280
   as alice grypt-seal friends --armor x <p100 >x100
@@ -174,7 +157,7 @@ post_of() { head -c "$1" /dev/zero | tr '\0' 'p'; }
 }
 
 @test "what sites and people do: normalization, wrapped lines, a pipe, a terminal" {
-  friends
+  friends_online
   post_of 200 >post
   printf 'caf\xc3\xa9 \xea\xb0\x81 \xf0\x9f\x91\x8d\n' >>post  # text that NFD would change
   for f in x dense; do as alice grypt-seal friends --armor $f <post >$f; done
@@ -201,7 +184,7 @@ post_of() { head -c "$1" /dev/zero | tr '\0' 'p'; }
 }
 
 @test "grypt-open: a cut, damaged, decomposed or non-canonical token is named; exit 1, nothing written" {
-  friends
+  friends_online
   echo "the plan" | as alice grypt-seal friends --armor x >x
   echo "the plan" | as alice grypt-seal friends --armor dense >dense
   echo "anonymous" | as alice grypt-seal friends --anonymous --armor dense >anon
@@ -272,7 +255,7 @@ chromium_dump() {
 }
 
 @test "in a real browser: innerText of a page's paragraphs opens; Intl.Segmenter counts the graphemes" {
-  friends
+  friends_online
   post_of 100 >post
   as alice grypt-seal friends --armor x <post >x
   as alice grypt-seal friends --armor dense <post >dense

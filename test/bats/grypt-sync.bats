@@ -17,22 +17,6 @@ setup() {
 
 teardown() { server_teardown; }
 
-# A server with alice and bob in friends (epoch 3), both daemons running
-# and synced; arguments go to both daemons.
-friends() {
-  start_server
-  start_admin
-  make_group friends
-  ga add friends "$(cat alice.pub)" --name alice >/dev/null
-  ga add friends "$(cat bob.pub)" --name bob >/dev/null
-  as alice gryptd join friends "$REF"
-  as bob gryptd join friends "$REF"
-  start_daemon alice "$@"
-  start_daemon bob "$@"
-  wait_epoch alice friends 3
-  wait_epoch bob friends 3
-}
-
 # The state NAME's daemon shows for GROUP.
 daemon_state() {
   as "$1" gryptd status --json |
@@ -54,7 +38,7 @@ wait_state() {
 sock_of() { echo "$BATS_TEST_TMPDIR/u/$1/run/grypt/gryptd.sock"; }
 
 @test "a tool waiting on its own input keeps its connection; a request left half-sent is cut at the limit" {
-  friends --test-frame-timeout-ms 1000
+  friends_online --test-frame-timeout-ms 1000
   # A producer slower than the limit: the signature is asked for at the end.
   (sleep 3; echo "a slow post") | as alice grypt-seal friends >post
   run as bob grypt-open <post
@@ -82,7 +66,7 @@ PY
 }
 
 @test "a producer slower than the default limit of 30 s still gets its post sealed" {
-  friends
+  friends_online
   (sleep 35; echo "after a long think") | as alice grypt-seal friends >post
   run as bob grypt-open <post
   assert_success
@@ -90,7 +74,7 @@ PY
 }
 
 @test "a server speaks only for its own groups: another group's frames end its connection" {
-  friends
+  friends_online
   member fake
   A43=$(printf 'A%.0s' $(seq 43))
   for frame in '{"type":"not-member","group":"friends"}' '{"type":"synced","group":"friends","epoch":3}' \
@@ -114,7 +98,7 @@ PY
 }
 
 @test "--require-fresh means now: a server that stops answering is not fresh, whatever the connection says" {
-  friends
+  friends_online
   run as alice grypt-seal friends --require-fresh <<<"fresh"
   assert_success
   # The server hears nothing, as if a network attacker dropped its packets.
@@ -138,7 +122,7 @@ PY
 }
 
 @test "a server that went back in time is named; when it relays a second epoch of the same number the fork is kept as proof" {
-  friends
+  friends_online
   stop_server
   cp -a "$STORE" store.old
   # The administrator's daemon, as it was then (restored from a backup
@@ -202,7 +186,7 @@ PY
 }
 
 @test "a member removed and added back catches up, without the keys of the epochs it missed" {
-  friends
+  friends_online
   run ga remove friends bob
   assert_output "epoch 4"
   wait_state bob friends not-member
@@ -268,7 +252,7 @@ PY
 }
 
 @test "added while connected: the server says so at once; a tool makes the daemon ask again" {
-  friends
+  friends_online
   PALS=$(ga create pals "$SREF")
   as bob gryptd join pals "$PALS"
   wait_state bob pals not-member
@@ -436,7 +420,7 @@ PY
 b64u() { python3 -c 'import base64, sys; print(base64.urlsafe_b64encode(bytes.fromhex(sys.argv[1])).decode().rstrip("="))' "$1"; }
 
 @test "the server cannot admit or change anyone: a state made by editing its store is refused by members, by name" {
-  friends
+  friends_online
   stop_server
   # Everything the server holds of friends, as a server would send it to
   # alice: its states, their ephemeral keys, alice's boxes.

@@ -15,23 +15,8 @@ setup() {
 
 teardown() { server_teardown; }
 
-# A server with alice and bob in friends, both daemons running and synced.
-friends() {
-  start_server
-  start_admin
-  make_group friends
-  ga add friends "$(cat alice.pub)" --name alice >/dev/null
-  ga add friends "$(cat bob.pub)" --name bob >/dev/null
-  as alice gryptd join friends "$REF"
-  as bob gryptd join friends "$REF"
-  start_daemon alice
-  start_daemon bob
-  wait_epoch alice friends 3
-  wait_epoch bob friends 3
-}
-
 @test "the scenario: seal, open, remove, admit, restart offline" {
-  friends
+  friends_online
   # Both members see one head, short enough to read out to each other.
   ha=$(as alice gryptd status | sed -n 's/^  head \([^ ]*\).*/\1/p')
   hb=$(as bob gryptd status | sed -n 's/^  head \([^ ]*\).*/\1/p')
@@ -116,7 +101,7 @@ tamper() {
 }
 
 @test "a feed: every good post opened in order, a tampered one named, prose and junk skipped" {
-  friends
+  friends_online
   for text in one two three; do
     echo "post $text" | as alice grypt-seal friends >"$text"
   done
@@ -156,7 +141,7 @@ post three"
 }
 
 @test "binary posts and posts of any size round-trip through the daemons; stdout is checked" {
-  friends
+  friends_online
   head -c 3000000 /dev/urandom >big
   as alice grypt-seal friends --binary <big >big.grypt
   run as alice grypt-seal friends --binary </dev/null
@@ -372,7 +357,7 @@ s = socket.socket(socket.AF_UNIX); s.bind("other/gryptd.sock"); s.listen(1); tim
 }
 
 @test "--identity works without the daemon, from its cache, and says so" {
-  friends
+  friends_online
   echo "through the daemon" | as alice grypt-seal friends >post1
   id=$BATS_TEST_TMPDIR/u/bob/data/grypt/identity
   stop_daemon bob
@@ -425,7 +410,7 @@ s = socket.socket(socket.AF_UNIX); s.bind("other/gryptd.sock"); s.listen(1); tim
 }
 
 @test "the sender line in full; a signer removed since is named so, from the daemon's chain even with the server down" {
-  friends
+  friends_online
   echo "from alice" | as alice grypt-seal friends >pa
   echo "from bob" | as bob grypt-seal friends >pb
   run --separate-stderr as bob grypt-open <pa
@@ -452,7 +437,7 @@ s = socket.socket(socket.AF_UNIX); s.bind("other/gryptd.sock"); s.listen(1); tim
 }
 
 @test "an anonymous post of an epoch replaced with other members may come from a removed member, and says so" {
-  friends
+  friends_online
   new_member carol
   ga add friends "$(cat carol.pub)" --name carol >/dev/null
   as carol gryptd join friends "$REF"
@@ -478,7 +463,7 @@ s = socket.socket(socket.AF_UNIX); s.bind("other/gryptd.sock"); s.listen(1); tim
 }
 
 @test "--json to a terminal escapes controls and bidirectional formatting as plain output does" {
-  friends
+  friends_online
   printf 'title\033]0;pwned\007 csi\302\23331m rlo\342\200\256x\n' | as alice grypt-seal friends >post
   # Through a pipe: the text as it is, in JSON.
   as bob grypt-open --json <post 2>/dev/null >piped

@@ -60,6 +60,24 @@ make_group() {
   [ -n "$REF" ]
 }
 
+# A server with alice and bob (made if missing) in friends at epoch 3, both
+# daemons running and synced; arguments go to both daemons.
+friends_online() {
+  [ -e alice.pub ] || new_member alice
+  [ -e bob.pub ] || new_member bob
+  start_server
+  start_admin
+  make_group friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  ga add friends "$(cat bob.pub)" --name bob >/dev/null
+  as alice gryptd join friends "$REF"
+  as bob gryptd join friends "$REF"
+  start_daemon alice "$@"
+  start_daemon bob "$@"
+  wait_epoch alice friends 3
+  wait_epoch bob friends 3
+}
+
 tc() { "$TESTCLIENT" "$@"; }
 
 # ref_edit REF KEY [HOST:PORT...]: REF with KEY (a grypt-pk: string; empty:
