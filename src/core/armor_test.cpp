@@ -440,6 +440,25 @@ TEST(DenseArmor, AnOverlongCharacterIsNoUtf8AnywhereInAGroup) {
   EXPECT_GT(tried, 30);
 }
 
+// The reader checks the fixed bits of eight dense characters at once; a
+// first byte of a four-byte sequence (11110xxx) where a three-byte one
+// belongs is no UTF-8 wherever it is in those eight, though the code point
+// its low bits make is a character of the alphabet.
+TEST(DenseArmor, ABrokenCharacterIsNoUtf8AnywhereInAGroup) {
+  auto m = bytes_of(200, 6);
+  std::string d = armor_text(m, ArmorForm::dense);
+  const std::size_t first = armor_dense_marker.size();
+  for (std::size_t at = first + 3; at < first + 3 * 40; at += 3) {
+    std::string broken = d;
+    broken[at] = static_cast<char>(broken[at] | 0x10);
+    auto found = read_all(broken, 0, 65536);
+    ASSERT_EQ(found.size(), 1u) << "at " << at;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02x", static_cast<std::uint8_t>(broken[at]));
+    EXPECT_EQ(found[0].error, "dense armor: byte " + std::to_string(at) + " is not UTF-8 (" + hex + ")") << "at " << at;
+  }
+}
+
 TEST(DenseArmor, ADecomposedTokenIsNamed) {
   auto m = bytes_of(100, 4);
   std::string x = armor_text(m, ArmorForm::x);
