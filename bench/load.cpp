@@ -19,10 +19,11 @@
 //       {"n":K,"done":COMMAND,...} (K counts the commands from 1), or
 //       {"n":K,"error":...}:
 //         add FIRST [COUNT] [CHUNK]  add keys FIRST..FIRST+COUNT-1 of the
-//                          keys file as members mFIRST..., one commit (one
-//                          epoch) each, every member's box made anew each
-//                          time, as an administrator's daemon does; a
-//                          progress line every CHUNK adds (default 1000)
+//                          keys file as members mFIRST..., one epoch each,
+//                          CHUNK of them (1 to 1001, default 1000) in one
+//                          commit: a run (grypt-protocol.7, commit), as
+//                          grypt-admin add --from does, boxes made for the
+//                          run's last roster only; a progress line a commit
 //         rotate | remove I   one change (I: member mI), timed: "t0" before
 //                          the commit is made, "t_made" once it is,
 //                          "t_sent" once its last part is written, "t1"
@@ -1502,7 +1503,7 @@ class Admin {
         }
         if (w[0] == "add" && (w.size() >= 2 && w.size() <= 4)) {
           std::size_t first = std::stoul(w[1]), count = w.size() > 2 ? std::stoul(w[2]) : 1;
-          std::size_t chunk = w.size() > 3 ? std::max<std::size_t>(1, std::stoul(w[3])) : 1000;
+          std::size_t chunk = w.size() > 3 ? std::clamp<std::size_t>(std::stoul(w[3]), 1, proto::max_run + 1) : 1000;
           std::string r = co_await add(first, count, chunk);
           out_line(head + r);
         } else if (w[0] == "rotate" && w.size() == 1) {
@@ -1624,7 +1625,9 @@ class Admin {
       if (p.fault != StateFault::none)
         throw Error(std::string("a state failed its check: ") + state_fault_text(p.fault) +
                     (p.why.empty() ? "" : ": " + p.why));
-      if (chain_.key(st->epoch) == nullptr) throw Error("no key of epoch " + st->epoch.to_string());
+      // A state of a run has no box for anyone (its ephemeral key is zero).
+      if (st->ephemeral != EphemeralPublic{} && chain_.key(st->epoch) == nullptr)
+        throw Error("no key of epoch " + st->epoch.to_string());
     } else if (const auto* e = std::get_if<proto::ErrorReply>(&m)) {
       throw Error("the server said " + e->code + ": " + e->message);
     } else if (std::get_if<proto::Removed>(&m)) {
@@ -1638,28 +1641,28 @@ class Admin {
     if (keys_.empty()) keys_ = read_keys(keys_path_);
     if (first + count > keys_.size())
       throw UsageError(keys_path_ + " has " + std::to_string(keys_.size()) + " keys");
-    double t0 = monotime(), chunk_start = t0, make_s = 0, chunk_make = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-      std::size_t k = first + i;
-      Proposal p{Change::add, RosterEntry{"m" + std::to_string(k), PublicKey::parse(keys_[k]), Role::member}, false};
-      if (std::string d = proposal_defect(chain_, p); !d.empty()) throw UsageError("m" + std::to_string(k) + ": " + d);
+    double t0 = monotime(), make_s = 0;
+    // A commit a chunk: a run of adds, boxes for the last roster only.
+    for (std::size_t i = 0; i < count; i += chunk) {
+      const double chunk_start = monotime();
+      std::vector<Proposal> run;
+      Roster roster = chain_.roster();
+      for (std::size_t k = first + i; k < first + std::min(count, i + chunk); ++k) {
+        Proposal p{Change::add, RosterEntry{"m" + std::to_string(k), PublicKey::parse(keys_[k]), Role::member}, false};
+        if (std::string d = proposal_defect(roster, p); !d.empty()) throw UsageError("m" + std::to_string(k) + ": " + d);
+        roster.add(*p.subject);
+        run.push_back(std::move(p));
+      }
       double m0 = monotime();
-      MadeCommit m = make_commit(chain_, id_, p, static_cast<std::int64_t>(std::time(nullptr)));
+      MadeCommit m = make_run(chain_, id_, run, static_cast<std::int64_t>(std::time(nullptr)));
       double made = monotime() - m0;
       make_s += made;
-      chunk_make += made;
       Epoch wanted = m.state.epoch;
       co_await commit(std::move(m.commit), wanted);
-      if ((i + 1) % chunk == 0 || i + 1 == count) {
-        double now = monotime();
-        std::size_t in_chunk = (i + 1) % chunk == 0 ? chunk : (i + 1) % chunk;
-        out_line("{\"added\":" + std::to_string(i + 1) + ",\"chunk\":" + std::to_string(in_chunk) +
-                 ",\"chunk_seconds\":" + fixed(now - chunk_start, 3) + ",\"chunk_make_seconds\":" +
-                 fixed(chunk_make, 3) + ",\"seconds\":" + fixed(now - t0, 3) + ",\"members\":" +
-                 std::to_string(chain_.roster().size()) + "}");
-        chunk_start = now;
-        chunk_make = 0;
-      }
+      double now = monotime();
+      out_line("{\"added\":" + std::to_string(i + run.size()) + ",\"chunk\":" + std::to_string(run.size()) +
+               ",\"chunk_seconds\":" + fixed(now - chunk_start, 3) + ",\"chunk_make_seconds\":" + fixed(made, 3) +
+               ",\"seconds\":" + fixed(now - t0, 3) + ",\"members\":" + std::to_string(chain_.roster().size()) + "}");
     }
     co_return "\"done\":\"add\",\"added\":" + std::to_string(count) + ",\"epoch\":" +
         std::to_string(chain_.head().epoch.value()) + ",\"members\":" + std::to_string(chain_.roster().size()) +

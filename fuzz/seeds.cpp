@@ -605,7 +605,7 @@ void server_frames_seeds() {
   add("ask", p::encode(p::FromMember{p::Ask{{{"g", Epoch(2), head, {{Epoch(1), Epoch(1)}}, {}}}}}));
   // A commit as an admin sends it: the genesis (a create), then an add in
   // two parts and a grant with history boxes.
-  p::Commit create{"", chain.records[0].state, chain.records[0].ephemeral, {fz::pattern<48>(1, 1)}, {}, false};
+  p::Commit create{"", chain.records[0].state, chain.records[0].ephemeral, {fz::pattern<48>(1, 1)}, {}, false, {}};
   add("create", p::encode(p::FromMember{create}));
   p::Commit add2{g, chain.records[1].state, chain.records[1].ephemeral, {fz::pattern<48>(2, 1), fz::pattern<48>(3, 1)}, {}, false};
   p::Commit part1 = add2, part2 = add2;
@@ -614,7 +614,7 @@ void server_frames_seeds() {
   part2.boxes.erase(part2.boxes.begin());
   add("commit-part-1", p::encode(p::FromMember{part1}));
   add("commit-part-2", p::encode(p::FromMember{part2}));
-  p::Commit grant{g, chain.records[6].state, chain.records[6].ephemeral, {fz::pattern<48>(4, 1), fz::pattern<48>(5, 1)}, {}, false};
+  p::Commit grant{g, chain.records[6].state, chain.records[6].ephemeral, {fz::pattern<48>(4, 1), fz::pattern<48>(5, 1)}, {}, false, {}};
   for (const fz::HistoryRecord& h : chain.history) grant.history.push_back({h.epoch, h.box});
   add("commit-grant", p::encode(p::FromMember{grant}));
   add("pending-request", p::encode(p::FromMember{p::PendingRequest{g}}));

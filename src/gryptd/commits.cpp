@@ -26,8 +26,7 @@ std::vector<EpochBox> boxes_for(const std::vector<RosterEntry>& members, const E
   return out;
 }
 
-Roster after(const GroupChain& chain, const Proposal& p) {
-  Roster r = chain.roster();
+void apply_change(Roster& r, const Proposal& p) {
   switch (p.change) {
     case Change::add:
       r.add(*p.subject);
@@ -44,7 +43,30 @@ Roster after(const GroupChain& chain, const Proposal& p) {
     case Change::grant:
       break;
   }
-  return r;
+}
+
+// The state after `head` that makes change `p`, `roster` already changed,
+// committing to `key`.
+GroupState next_state(const GroupChain& chain, const GroupState& head, const StateHash& head_hash,
+                      const Roster& roster, std::span<const std::uint8_t> key, const Proposal& p, std::int64_t now,
+                      std::int64_t lifetime) {
+  GroupState s;
+  s.group = chain.group();
+  s.epoch = head.epoch.next();
+  s.time = std::max(now, head.time);
+  s.expires = lifetime > 0 ? s.time + lifetime : 0;
+  s.previous = head_hash;
+  s.roster = roster.digest();
+  s.commitment = epoch_commitment(key, s.group, s.epoch);
+  s.change = p.change;
+  if (p.subject) {
+    const RosterEntry* now_entry = roster.find(p.subject->key);
+    s.subject = p.subject->key;
+    s.subject_name = p.subject->name;
+    s.role = now_entry ? now_entry->role : p.subject->role;
+  }
+  s.group_name = chain.name();
+  return s;
 }
 
 MadeCommit finish(GroupState s, const Identity& admin, const Roster& roster, SecretBytes key,
@@ -67,8 +89,9 @@ MadeCommit finish(GroupState s, const Identity& admin, const Roster& roster, Sec
 
 }  // namespace
 
-std::string proposal_defect(const GroupChain& chain, const Proposal& p) {
-  const Roster& r = chain.roster();
+std::string proposal_defect(const GroupChain& chain, const Proposal& p) { return proposal_defect(chain.roster(), p); }
+
+std::string proposal_defect(const Roster& r, const Proposal& p) {
   const RosterEntry* who = p.subject ? r.find(p.subject->key) : nullptr;
   switch (p.change) {
     case Change::add:
@@ -95,27 +118,35 @@ std::string proposal_defect(const GroupChain& chain, const Proposal& p) {
 
 MadeCommit make_commit(const GroupChain& chain, const Identity& admin, const Proposal& p, std::int64_t now,
                        std::int64_t lifetime) {
-  const GroupState& head = chain.head();
-  Roster roster = after(chain, p);
+  return make_run(chain, admin, std::span(&p, 1), now, lifetime);
+}
+
+MadeCommit make_run(const GroupChain& chain, const Identity& admin, std::span<const Proposal> changes,
+                    std::int64_t now, std::int64_t lifetime) {
+  if (changes.empty() || changes.size() > proto::max_run + 1) throw std::logic_error("a run of 1 to 1001 changes");
+  Roster roster = chain.roster();
+  GroupState head = chain.head();
+  StateHash head_hash = chain.hash(head.epoch);
+  std::vector<std::vector<std::uint8_t>> run;
+  for (std::size_t i = 0; i + 1 < changes.size(); ++i) {
+    // A key no one is given: the state must commit to one.
+    SecretBytes thrown(key_bytes);
+    random_bytes(thrown.span());
+    apply_change(roster, changes[i]);
+    GroupState s = next_state(chain, head, head_hash, roster, thrown.span(), changes[i], now, lifetime);
+    auto bytes = s.sign(admin);
+    run.emplace_back(bytes.begin(), bytes.end());
+    head_hash = s.hash();
+    head = std::move(s);
+  }
+  const Proposal& last = changes.back();
+  apply_change(roster, last);
   SecretBytes key(key_bytes);
   random_bytes(key.span());
-  GroupState s;
-  s.group = chain.group();
-  s.epoch = head.epoch.next();
-  s.time = std::max(now, head.time);
-  s.expires = lifetime > 0 ? s.time + lifetime : 0;
-  s.previous = chain.hash(head.epoch);
-  s.roster = roster.digest();
-  s.commitment = epoch_commitment(key.span(), s.group, s.epoch);
-  s.change = p.change;
-  if (p.subject) {
-    const RosterEntry* now_entry = roster.find(p.subject->key);
-    s.subject = p.subject->key;
-    s.subject_name = p.subject->name;
-    s.role = now_entry ? now_entry->role : p.subject->role;
-  }
-  s.group_name = chain.name();
-  return finish(std::move(s), admin, roster, std::move(key), &chain, p);
+  GroupState s = next_state(chain, head, head_hash, roster, key.span(), last, now, lifetime);
+  MadeCommit m = finish(std::move(s), admin, roster, std::move(key), &chain, last);
+  m.commit.run = std::move(run);
+  return m;
 }
 
 MadeCommit make_genesis(const std::string& group, const std::string& admin_name, const Identity& admin,

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "core/group_cache.h"
@@ -31,9 +32,16 @@ struct MadeCommit {
 // Why `p` cannot be the next change of `chain` (the roster's rules: a key
 // or name taken, the last admin...), or empty.
 std::string proposal_defect(const GroupChain& chain, const Proposal& p);
+std::string proposal_defect(const Roster& roster, const Proposal& p);
 // The next epoch after the chain's head, signed by `admin`.
 MadeCommit make_commit(const GroupChain& chain, const Identity& admin, const Proposal& p, std::int64_t now,
                        std::int64_t lifetime = default_lifetime);
+// One commit of several changes (grypt-protocol.7, commit: a run): a state
+// for each, signed by `admin`, each committing to a key that is thrown
+// away, but the last, which is boxed to its roster. 1 to 1001 changes, each
+// valid after the ones before (proposal_defect on the roster they make).
+MadeCommit make_run(const GroupChain& chain, const Identity& admin, std::span<const Proposal> changes,
+                    std::int64_t now, std::int64_t lifetime = default_lifetime);
 // A new group's genesis, its creator its only member and admin.
 MadeCommit make_genesis(const std::string& group, const std::string& admin_name, const Identity& admin,
                         std::int64_t now, std::int64_t lifetime = default_lifetime);

@@ -86,38 +86,68 @@ std::vector<GroupLive*> Relay::groups() {
 
 std::variant<CheckedCommit, proto::Refused> Relay::check(GroupLive& g, const proto::Commit& c) const {
   const Epoch head = g.head();
-  GroupState s;
-  try {
-    s = GroupState::decode(c.state);
-  } catch (const FormatError& e) {
-    return refused(g.name(), "bad-state", head, e.what());
-  }
-  if (s.epoch != head.next())
+  // The run's states, then the last, decoded.
+  std::vector<GroupState> states;
+  for (std::size_t i = 0; i <= c.run.size(); ++i) try {
+      states.push_back(GroupState::decode(i < c.run.size() ? c.run[i] : c.state));
+    } catch (const FormatError& e) {
+      return refused(g.name(), "bad-state", head, i < c.run.size() ? "state " + std::to_string(i + 1) + " of the run: " + e.what() : e.what());
+    }
+  if (states.front().epoch != head.next())
     return refused(g.name(), "stale", head,
-                   "epoch " + s.epoch.to_string() + " does not follow the group's head, epoch " + head.to_string());
-  std::string why;
-  std::function<void()> undo;
-  StateFault f = check_next(g.decoded.back(), s, g.name(), g.roster, &why, &undo);
-  if (f == StateFault::not_admin) return refused(g.name(), "not-admin", head, state_fault_text(f));
-  if (f != StateFault::none)
-    return refused(g.name(), "bad-state", head, std::string(state_fault_text(f)) + (why.empty() ? "" : ": " + why));
+                   "epoch " + states.front().epoch.to_string() + " does not follow the group's head, epoch " +
+                       head.to_string());
+  // Each is checked after the one before, moving the roster on; every move
+  // is undone before the answer, which the store's write must come first.
+  std::vector<std::function<void()>> undos;
+  auto undo_all = [&] {
+    for (auto it = undos.rbegin(); it != undos.rend(); ++it) (*it)();
+  };
+  const GroupState* before = &g.decoded.back();
+  const std::set<PublicKey> had = [&] {
+    std::set<PublicKey> keys;
+    if (!c.run.empty())
+      for (const RosterEntry& e : g.roster.entries()) keys.insert(e.key);
+    return keys;
+  }();
+  for (const GroupState& s : states) {
+    std::string why;
+    std::function<void()> undo;
+    StateFault f = check_next(*before, s, g.name(), g.roster, &why, &undo);
+    if (f != StateFault::none) {
+      undo_all();
+      std::string at = &s == &states.back() ? "" : "epoch " + s.epoch.to_string() + " of the run: ";
+      if (f == StateFault::not_admin) return refused(g.name(), "not-admin", head, at + state_fault_text(f));
+      return refused(g.name(), "bad-state", head, at + state_fault_text(f) + (why.empty() ? "" : ": " + why));
+    }
+    undos.push_back(std::move(undo));
+    before = &s;
+  }
+  const GroupState& s = states.back();
   CheckedCommit out;
-  out.state = s;
   if (c.boxes.size() != g.roster.size()) {
     std::size_t n = g.roster.size();
-    undo();
+    undo_all();
     return refused(g.name(), "bad-boxes", head,
                    std::to_string(c.boxes.size()) + " boxes for " + std::to_string(n) + " members");
   }
   out.row.boxes = pair_boxes(g.roster, c.boxes);
-  undo();
+  for (const PublicKey& k : had)
+    if (!g.roster.find(k)) out.removed.push_back(k);
+  undo_all();
   if (std::string d = history_defect(s, c.history); !d.empty()) return refused(g.name(), "bad-boxes", head, d);
   out.row.group = g.row.id;
   out.row.epoch = s.epoch;
+  for (std::size_t i = 0; i < c.run.size(); ++i) out.row.run.push_back({c.run[i], EphemeralPublic{}});
   out.row.state = {c.state, c.ephemeral};
   for (const proto::HistoryBox& h : c.history) out.row.history.push_back({*s.subject, BoxRow{h.epoch, s.epoch, h.box}});
-  if (s.change == Change::add) out.row.added = s.subject;
-  if (s.change == Change::remove) out.removed = s.subject;
+  for (const GroupState& x : states) {
+    if (x.change == Change::add) out.row.added.push_back(*x.subject);
+    if (x.change == Change::remove && c.run.empty()) out.removed.push_back(*x.subject);
+  }
+  states.pop_back();
+  out.run = std::move(states);
+  out.state = s;
   return out;
 }
 
@@ -145,12 +175,16 @@ std::variant<CheckedCommit, proto::Refused> Relay::check_create(const proto::Com
 }
 
 void Relay::apply(GroupLive& g, const CheckedCommit& c) {
-  std::string why;
-  if (check_next(g.decoded.back(), c.state, g.name(), g.roster, &why) != StateFault::none)
-    throw std::logic_error("a commit checked before no longer applies");
-  g.states.push_back(c.row.state);
-  g.decoded.push_back(c.state);
-  g.hashes.push_back(c.state.hash());
+  auto one = [&](const GroupState& s, const StateRow& row) {
+    std::string why;
+    if (check_next(g.decoded.back(), s, g.name(), g.roster, &why) != StateFault::none)
+      throw std::logic_error("a commit checked before no longer applies");
+    g.states.push_back(row);
+    g.decoded.push_back(s);
+    g.hashes.push_back(s.hash());
+  };
+  for (std::size_t i = 0; i < c.run.size(); ++i) one(c.run[i], c.row.run[i]);
+  one(c.state, c.row.state);
 }
 
 GroupLive& Relay::add(GroupRow row, const CheckedCommit& genesis) {

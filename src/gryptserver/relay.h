@@ -34,8 +34,10 @@ struct GroupLive {
 // A commit that passed the checks: what the store writes, and the state.
 struct CheckedCommit {
   CommitRow row;
-  GroupState state;
-  std::optional<PublicKey> removed;
+  std::vector<GroupState> run;  // decoded, oldest first
+  GroupState state;             // the last
+  // Members of the head's roster that are not in the last state's.
+  std::vector<PublicKey> removed;
 };
 
 class Relay {

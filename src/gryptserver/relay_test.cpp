@@ -19,7 +19,7 @@ EpochBox box_of(std::uint8_t b) {
 // The commit of the chain's epoch e, with n boxes.
 proto::Commit commit_of(const TestChain& c, std::size_t e, std::size_t n) {
   const StateRecord& r = c.record(e);
-  proto::Commit out{e == 1 ? "" : c.name, r.state, r.ephemeral, {}, {}, false};
+  proto::Commit out{e == 1 ? "" : c.name, r.state, r.ephemeral, {}, {}, false, {}};
   for (std::size_t i = 0; i < n; ++i) out.boxes.push_back(box_of(static_cast<std::uint8_t>(i + 1)));
   return out;
 }
@@ -71,8 +71,8 @@ TEST_F(RelayTest, ACommitOnTheHeadIsTakenWithABoxForEachMemberInKeyOrder) {
   ASSERT_TRUE(std::holds_alternative<CheckedCommit>(v)) << refusal(v).message;
   const CheckedCommit& c = std::get<CheckedCommit>(v);
   EXPECT_EQ(c.row.epoch, Epoch(2));
-  ASSERT_TRUE(c.row.added);
-  EXPECT_EQ(*c.row.added, chain.alice.public_key());
+  ASSERT_EQ(c.row.added.size(), 1u);
+  EXPECT_EQ(c.row.added[0], chain.alice.public_key());
   ASSERT_EQ(c.row.boxes.size(), 2u);
   std::size_t i = 0;
   for (const RosterEntry& e : chain.roster.entries()) {
@@ -169,6 +169,77 @@ TEST_F(RelayTest, AStateThatDoesNotDecodeOrApplyIsABadState) {
   EXPECT_EQ(last.code, "bad-state");
   EXPECT_EQ(last.message.rfind(state_fault_text(StateFault::last_admin), 0), 0u) << last.message;
   EXPECT_EQ(group->roster.size(), 2u);
+}
+
+// A run: epochs from..to-1 of the chain as the run, epoch `to` with n boxes.
+proto::Commit run_of(const TestChain& c, std::size_t from, std::size_t to, std::size_t n) {
+  proto::Commit out = commit_of(c, to, n);
+  for (std::size_t e = from; e < to; ++e) out.run.push_back(c.record(e).state);
+  return out;
+}
+
+TEST_F(RelayTest, ARunOfChangesIsTakenWholeWithBoxesForTheLastRosterOnly) {
+  std::vector<Identity> people;
+  for (int i = 0; i < 5; ++i) {
+    people.push_back(Identity::generate());
+    chain.next(Change::add, RosterEntry{"m" + std::to_string(i), people.back().public_key(), Role::member});
+  }
+  auto v = relay.check(*group, run_of(chain, 2, 6, 6));
+  ASSERT_TRUE(std::holds_alternative<CheckedCommit>(v)) << refusal(v).message;
+  const CheckedCommit& c = std::get<CheckedCommit>(v);
+  EXPECT_EQ(c.row.first(), Epoch(2));
+  EXPECT_EQ(c.row.epoch, Epoch(6));
+  ASSERT_EQ(c.run.size(), 4u);
+  ASSERT_EQ(c.row.run.size(), 4u);
+  EXPECT_EQ(c.row.run[0].ephemeral, EphemeralPublic{});
+  EXPECT_EQ(c.row.added.size(), 5u);
+  EXPECT_EQ(c.row.boxes.size(), 6u);
+  EXPECT_TRUE(c.removed.empty());
+  EXPECT_EQ(group->roster.size(), 1u) << "checking moved the roster and left it moved";
+  relay.apply(*group, c);
+  EXPECT_EQ(group->head(), Epoch(6));
+  EXPECT_EQ(group->roster.size(), 6u);
+  // A run that removes two: they are told, the one added back is not.
+  chain.next(Change::remove, RosterEntry{"m0", people[0].public_key(), Role::member});
+  chain.next(Change::remove, RosterEntry{"m1", people[1].public_key(), Role::member});
+  chain.next(Change::add, RosterEntry{"m1", people[1].public_key(), Role::member});
+  chain.next();
+  auto r = relay.check(*group, run_of(chain, 7, 10, 5));
+  ASSERT_TRUE(std::holds_alternative<CheckedCommit>(r)) << refusal(r).message;
+  EXPECT_EQ(std::get<CheckedCommit>(r).removed, std::vector<PublicKey>{people[0].public_key()});
+}
+
+TEST_F(RelayTest, ARunWithABadStateIsRefusedByItsEpochAndLeavesTheRosterAsItWas) {
+  Identity bob = Identity::generate();
+  chain.add_alice();                                                           // 2
+  chain.next(Change::add, RosterEntry{"bob", bob.public_key(), Role::member});  // 3
+  chain.next(Change::rotate, std::nullopt, &chain.alice);                      // 4: not an admin's
+  chain.next();                                                                // 5
+  const proto::Refused r = refusal(relay.check(*group, run_of(chain, 2, 5, 3)));
+  EXPECT_EQ(r.code, "not-admin");
+  EXPECT_EQ(r.message, "epoch 4 of the run: " + std::string(state_fault_text(StateFault::not_admin)));
+  EXPECT_EQ(group->roster.size(), 1u);
+  EXPECT_EQ(group->head(), Epoch(1));
+  // A gap inside the run: epoch 3 left out.
+  proto::Commit gap = run_of(chain, 2, 5, 3);
+  gap.run.erase(gap.run.begin() + 1);
+  const proto::Refused g = refusal(relay.check(*group, gap));
+  EXPECT_EQ(g.code, "bad-state");
+  EXPECT_EQ(g.message.rfind("epoch 4 of the run: ", 0), 0u) << g.message;
+  EXPECT_EQ(group->roster.size(), 1u);
+  // Boxes for a roster the run does not end with.
+  const proto::Refused b = refusal(relay.check(*group, run_of(chain, 2, 3, 2)));
+  EXPECT_EQ(b.code, "bad-boxes");
+  EXPECT_EQ(b.message, "2 boxes for 3 members");
+  EXPECT_EQ(group->roster.size(), 1u);
+  // A run that does not start on the head.
+  EXPECT_EQ(refusal(relay.check(*group, run_of(chain, 3, 3, 3))).code, "stale");
+  // A run state that does not decode.
+  proto::Commit cut = run_of(chain, 2, 3, 3);
+  cut.run[0].resize(100);
+  const proto::Refused d = refusal(relay.check(*group, cut));
+  EXPECT_EQ(d.code, "bad-state");
+  EXPECT_EQ(d.message.rfind("state 1 of the run: ", 0), 0u) << d.message;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <charconv>
+#include <set>
 
 #include "core/io.h"
 #include "core/reference.h"
@@ -92,10 +93,12 @@ void Server::committed(GroupLive& g, std::shared_ptr<const CheckedCommit> c) {
   relay.apply(g, *c);
   if (auto it = subscribers.find(g.name()); it != subscribers.end())
     for (Session* s : std::vector<Session*>(it->second.begin(), it->second.end())) s->pushed(g, *c);
-  if (c->row.added)
-    if (auto it = askers.find(g.name()); it != askers.end())
-      for (Session* s : std::vector<Session*>(it->second.begin(), it->second.end()))
-        if (s->key && *s->key == *c->row.added) s->admitted(g);
+  if (c->row.added.empty()) return;
+  if (auto it = askers.find(g.name()); it != askers.end()) {
+    const std::set<PublicKey> added(c->row.added.begin(), c->row.added.end());
+    for (Session* s : std::vector<Session*>(it->second.begin(), it->second.end()))
+      if (s->key && added.count(*s->key)) s->admitted(g);
+  }
 }
 
 std::string Server::reference(const GroupLive& g) const {

@@ -196,12 +196,12 @@ void Session::pushed(GroupLive& g, const CheckedCommit& c) {
     it->second.emplace_back(std::make_shared<const CheckedCommit>(c), &g);
     return;
   }
-  if (c.removed && *c.removed == *key) {
+  if (std::find(c.removed.begin(), c.removed.end(), *key) != c.removed.end()) {
     groups.erase(name);
     server_.subscribers[name].erase(this);
     send(proto::Removed{name});
     // Asked for again with what it held: told at once if added back.
-    Epoch held(c.state.epoch.value() - 1);
+    Epoch held(c.row.first().value() - 1);
     // If added back with history, the keys of what it held come again
     // with the states (it may lack any of them).
     asked[name] = proto::GroupWant{name, held, g.hashes.at(held.value() - 1), {{Epoch(1), held}}, {}};
@@ -209,6 +209,8 @@ void Session::pushed(GroupLive& g, const CheckedCommit& c) {
     if (groups.empty()) close_when_sent();
     return;
   }
+  for (std::size_t i = 0; i < c.run.size(); ++i)
+    send(proto::State{name, c.run[i].epoch, c.row.run[i].state, c.row.run[i].ephemeral, {}});
   const EpochBox* box = box_of(c, *key);
   proto::State s{name, c.state.epoch, c.row.state.state, c.row.state.ephemeral, {}};
   if (box) s.box.assign(box->begin(), box->end());
@@ -234,6 +236,7 @@ void Session::commit(const proto::Commit& part) {
   } else {
     if (part.group != commit_->group || part.state != commit_->state || part.ephemeral != commit_->ephemeral)
       throw ProtocolError("protocol", "a part of another commit");
+    if (!part.run.empty()) throw ProtocolError("protocol", "a run in a later part of a commit");
     if (commit_->boxes.size() + part.boxes.size() > proto::max_members)
       throw ProtocolError("protocol", "a commit of more than a million boxes");
     commit_->boxes.insert(commit_->boxes.end(), part.boxes.begin(), part.boxes.end());

@@ -72,17 +72,20 @@ struct PendingRow {
   std::uint64_t count = 0;
 };
 
-// One commit, in one transaction: the new state, every box and history box
-// of it, the group's new head, and the pending request of an added key
-// removed; or none of them. `epoch` must be the head plus one: another
+// One commit, in one transaction: the states of its run, the new state,
+// every box and history box of it, the group's new head, and the pending
+// requests of the keys it adds removed; or none of them. The run's first
+// epoch (or `epoch` without a run) must be the head plus one: another
 // commit of that epoch makes it throw StaleCommit.
 struct CommitRow {
   std::int64_t group = 0;
-  Epoch epoch;
+  Epoch epoch;                // of `state`, the last
+  std::vector<StateRow> run;  // epochs epoch - run.size() to epoch - 1
   StateRow state;
   std::vector<std::pair<PublicKey, EpochBox>> boxes;
   std::vector<std::pair<PublicKey, BoxRow>> history;
-  std::optional<PublicKey> added;  // its pending request goes
+  std::vector<PublicKey> added;  // their pending requests go
+  Epoch first() const { return Epoch(epoch.value() - static_cast<std::uint32_t>(run.size())); }
 };
 
 class StaleCommit : public Error {

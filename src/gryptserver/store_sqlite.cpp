@@ -301,15 +301,17 @@ class SqliteStore : public Store {
       Stmt q(db_, "SELECT head FROM groups WHERE id = ?");
       q.bind(1, c.group);
       if (!q.step()) throw std::logic_error("no such group row");
-      if (q.integer(0) + 1 != c.epoch.value())
+      if (q.integer(0) + 1 != c.first().value())
         throw StaleCommit("the group is at epoch " + std::to_string(q.integer(0)));
     }
+    for (std::size_t i = 0; i < c.run.size(); ++i)
+      insert_state(c.group, Epoch(c.first().value() + static_cast<std::uint32_t>(i)), c.run[i]);
     insert_state(c.group, c.epoch, c.state);
     for (const auto& [key, box] : c.boxes) insert_box(c.group, key, c.epoch, c.epoch, box);
     for (const auto& [key, b] : c.history) insert_box(c.group, key, b.epoch, b.grant, b.box);
-    if (c.added) {
+    for (const PublicKey& k : c.added) {
       Stmt d(db_, "DELETE FROM pending WHERE group_ref = ? AND public_key = ?");
-      d.bind(1, c.group).bind(2, c.added->bytes()).run();
+      d.bind(1, c.group).bind(2, k.bytes()).run();
     }
     Stmt g(db_, "UPDATE groups SET head = ? WHERE id = ?");
     g.bind(1, c.epoch.value()).bind(2, c.group).run();

@@ -94,6 +94,11 @@ std::vector<GroupWant> wants_of(const Json& j) {
 Json commit_json(const Commit& c) {
   Json j = {{"type", c.group.empty() ? "create" : "commit"}};
   if (!c.group.empty()) j["group"] = c.group;
+  if (!c.run.empty()) {
+    Json run = Json::array();
+    for (const auto& st : c.run) run.push_back(b64(st));
+    j["run"] = run;
+  }
   j["state"] = b64(c.state);
   j["ephemeral"] = b64(c.ephemeral);
   std::vector<std::uint8_t> boxes;
@@ -112,6 +117,16 @@ Json commit_json(const Commit& c) {
 Commit commit_of(const Json& j, bool create) {
   Commit c;
   if (!create) c.group = name(j, "group");
+  if (has(j, "run")) {
+    if (create) bad("a create with a run");
+    const Json& r = field(j, "run");
+    if (!r.is_array() || r.empty() || r.size() > max_run) bad("\"run\" is not an array of 1 to 1000 states");
+    for (const Json& x : r) {
+      Json one = {{"run", x}};
+      c.run.push_back(bytes(one, "run", state_bytes));
+      if (c.run.back().size() != state_bytes) bad("a state of \"run\" is not 480 bytes");
+    }
+  }
   c.state = bytes(j, "state", state_bytes);
   if (c.state.size() != state_bytes) bad("\"state\" is not 480 bytes");
   c.ephemeral = fixed<32>(j, "ephemeral");
@@ -256,11 +271,21 @@ FromServer decode_from_server(std::span<const std::uint8_t> frame_body) {
 }
 
 std::vector<Commit> split_commit(const Commit& c) {
+  // Base64 bytes: a state 640, a box 64, a history box about 90.
+  const std::size_t first = c.run.size() * 643 + c.history.size() * 90;
   std::vector<Commit> out;
   std::size_t i = 0;
   do {
-    Commit part{c.group, c.state, c.ephemeral, {}, out.empty() ? c.history : std::vector<HistoryBox>{}, false};
-    for (std::size_t k = 0; k < boxes_per_part && i < c.boxes.size(); ++k, ++i) part.boxes.push_back(c.boxes[i]);
+    Commit part{c.group, c.state, c.ephemeral, {}, {}, false, {}};
+    std::size_t room = part_budget;
+    if (out.empty()) {
+      part.run = c.run;
+      part.history = c.history;
+      room = first < room ? room - first : 0;
+    }
+    const std::size_t n = std::min({boxes_per_part, room / 64, c.boxes.size() - i});
+    part.boxes.assign(c.boxes.begin() + static_cast<std::ptrdiff_t>(i), c.boxes.begin() + static_cast<std::ptrdiff_t>(i + n));
+    i += n;
     part.more = i < c.boxes.size();
     out.push_back(std::move(part));
   } while (i < c.boxes.size());

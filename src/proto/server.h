@@ -25,6 +25,9 @@ inline constexpr std::size_t max_lacking = 64;
 // under the frame limit with the rest of the frame.
 inline constexpr std::size_t boxes_per_part = 15000;
 inline constexpr std::size_t max_members = 1'000'000;
+// States in one commit's run; the base64 a sender puts in one frame.
+inline constexpr std::size_t max_run = 1000;
+inline constexpr std::size_t part_budget = 1'000'000;
 
 // A group a member asks for, and what it holds of it: every state up to
 // `epoch` (whose state hashes to `head`), without the keys of the
@@ -62,6 +65,9 @@ struct Commit {
   std::vector<EpochBox> boxes;
   std::vector<HistoryBox> history;
   bool more = false;
+  // The states between the head and `state`, oldest first, without boxes
+  // (a run: many changes in one commit); in the first part only.
+  std::vector<std::vector<std::uint8_t>> run;
 };
 struct PendingRequest {
   std::string group;
@@ -130,7 +136,8 @@ std::vector<std::uint8_t> encode(const FromServer& m);
 FromMember decode_from_member(std::span<const std::uint8_t> body);
 FromServer decode_from_server(std::span<const std::uint8_t> body);
 
-// A commit in frames of at most boxes_per_part boxes.
+// A commit in frames of at most boxes_per_part boxes and part_budget bytes
+// of base64 each: the run and the history boxes in the first.
 std::vector<Commit> split_commit(const Commit& c);
 
 }  // namespace grypt::proto

@@ -48,7 +48,7 @@ TEST(Protocol, MessagesRoundTrip) {
   EXPECT_TRUE(sb.box.empty());
   // A commit of many members comes in parts of at most 15,000 boxes.
   proto::Commit c{"friends", std::vector<std::uint8_t>(state_bytes, 1), EphemeralPublic{2},
-                  std::vector<EpochBox>(33000, EpochBox{4}), {{Epoch(1), EpochBox{5}}}, false};
+                  std::vector<EpochBox>(33000, EpochBox{4}), {{Epoch(1), EpochBox{5}}}, false, {}};
   auto parts = proto::split_commit(c);
   ASSERT_EQ(parts.size(), 3u);
   EXPECT_TRUE(parts[0].more && parts[1].more && !parts[2].more);
@@ -116,6 +116,46 @@ TEST(Protocol, MalformedFramesAreProtocolErrorsWithStableCodes) {
   EXPECT_THROW(proto::decode_from_server(bytes("{\"type\":\"state\",\"group\":\"x\",\"epoch\":1,\"state\":\"AAAA\"}")),
                ProtocolError);
   EXPECT_THROW(proto::decode_from_server(bytes("{\"type\":\"hello\"}")), ProtocolError);
+}
+
+// A run of 1000 states and the boxes of 33,000 members: the run and the
+// history boxes in the first part, every part within one frame.
+TEST(Protocol, ACommitWithARunComesInPartsThatEachFitAFrame) {
+  proto::Commit c{"friends", std::vector<std::uint8_t>(state_bytes, 1), EphemeralPublic{2},
+                  std::vector<EpochBox>(33000, EpochBox{4}), {}, false, {}};
+  for (std::uint32_t e = 2; e < 2000; ++e) c.history.push_back({Epoch(e), EpochBox{5}});
+  c.run.assign(proto::max_run, std::vector<std::uint8_t>(state_bytes, 6));
+  auto parts = proto::split_commit(c);
+  ASSERT_GE(parts.size(), 4u);
+  std::size_t boxes = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    auto f = proto::encode(proto::FromMember{parts[i]});
+    EXPECT_LE(f.size(), max_frame) << "part " << i;
+    auto cb = std::get<proto::Commit>(proto::decode_from_member(f));
+    EXPECT_EQ(cb.run.size(), i == 0 ? proto::max_run : 0u);
+    EXPECT_EQ(cb.history.size(), i == 0 ? 1998u : 0u);
+    EXPECT_EQ(cb.more, i + 1 < parts.size());
+    boxes += cb.boxes.size();
+  }
+  EXPECT_EQ(boxes, 33000u);
+  auto first = std::get<proto::Commit>(proto::decode_from_member(proto::encode(proto::FromMember{parts[0]})));
+  EXPECT_EQ(first.run, c.run);
+  // What a run may not be.
+  const std::string s480 = base64_encode(std::vector<std::uint8_t>(state_bytes, 1), Base64::url_unpadded);
+  const std::string e32 = base64_encode(std::vector<std::uint8_t>(32, 2), Base64::url_unpadded);
+  auto commit = [&](const std::string& type, const std::string& run) {
+    return code_of("{\"type\":\"" + type + "\"," + (type == "commit" ? "\"group\":\"friends\"," : "") +
+                   "\"state\":\"" + s480 + "\",\"ephemeral\":\"" + e32 + "\",\"boxes\":\"\"" + run + "}");
+  };
+  EXPECT_EQ(commit("commit", ",\"run\":[\"" + s480 + "\"]"), "accepted");
+  EXPECT_EQ(commit("commit", ",\"run\":[]"), "protocol: \"run\" is not an array of 1 to 1000 states");
+  EXPECT_EQ(commit("commit", ",\"run\":\"" + s480 + "\""), "protocol: \"run\" is not an array of 1 to 1000 states");
+  EXPECT_EQ(commit("commit", ",\"run\":[\"AAAA\"]"), "protocol: a state of \"run\" is not 480 bytes");
+  EXPECT_EQ(commit("commit", ",\"run\":[7]").rfind("protocol", 0), 0u);
+  EXPECT_EQ(commit("create", ",\"run\":[\"" + s480 + "\"]"), "protocol: a create with a run");
+  std::string many = ",\"run\":[";
+  for (std::size_t i = 0; i <= proto::max_run; ++i) many += (i ? ",\"" : "\"") + s480 + "\"";
+  EXPECT_EQ(commit("commit", many + "]"), "protocol: \"run\" is not an array of 1 to 1000 states");
 }
 
 TEST(AdminProtocol, RequestsAndRepliesRoundTrip) {

@@ -1535,7 +1535,7 @@ EpochBox filled_box(std::uint8_t b) {
 proto::Commit commit_frame(const TestChain& c, std::size_t e, std::size_t n,
                            const std::vector<std::uint32_t>& history = {}) {
   const StateRecord& r = c.record(e);
-  proto::Commit out{e == 1 ? "" : c.name, r.state, r.ephemeral, {}, {}, false};
+  proto::Commit out{e == 1 ? "" : c.name, r.state, r.ephemeral, {}, {}, false, {}};
   for (std::size_t i = 0; i < n; ++i) out.boxes.push_back(filled_box(static_cast<std::uint8_t>(i + 1)));
   for (std::uint32_t h : history) out.history.push_back({Epoch(h), filled_box(0xee)});
   return out;

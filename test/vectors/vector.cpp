@@ -304,7 +304,7 @@ Outcome commit_outcome(const std::variant<CheckedCommit, proto::Refused>& v) {
 // Takes a held state as the server took it, with dummy boxes.
 void hold(Relay& relay, GroupLive*& g, const std::vector<std::uint8_t>& bytes, const std::string& name) {
   GroupState s = GroupState::decode(bytes);
-  proto::Commit c{g ? g->name() : "", bytes, {}, {}, {}, false};
+  proto::Commit c{g ? g->name() : "", bytes, {}, {}, {}, false, {}};
   if (!g) {
     c.boxes.resize(1);
     g = &relay.add(GroupRow{1, s.group_name, group_id_of(s), 1},
