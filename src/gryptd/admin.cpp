@@ -57,7 +57,7 @@ static awaitable<std::optional<std::variant<proto::Pending, proto::Refused>>> pe
 
 // A proposal made, committed and held, again on the new head when another
 // admin's commit came first.
-static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal& p,
+static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, std::span<const Proposal> changes,
                                         int attempts = commit_attempts) {
   // Connected and caught up (an expired epoch is still one to change from),
   // as the link says, not only as the group's standing says.
@@ -91,9 +91,9 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal&
     const RosterEntry* me = g->chain.roster().find(a.keyring.identity().public_key());
     if (!me || me->role != Role::admin)
       co_return fail(daemon::Code::not_admin, "you are not an administrator of " + g->entry.name);
-    if (std::string d = proposal_defect(g->chain, p); !d.empty())
+    if (std::string d = run_defect(g->chain.roster(), changes); !d.empty())
       co_return fail(daemon::Code::usage, g->entry.name + ": " + d);
-    MadeCommit m = make_commit(g->chain, a.keyring.identity(), p, a.now(), a.options.state_lifetime);
+    MadeCommit m = make_run(g->chain, a.keyring.identity(), changes, a.now(), a.options.state_lifetime);
     Epoch wanted = m.state.epoch;
     auto answer = co_await a.link(g)->commit(std::move(m.commit));
     if (!answer) co_return fail(daemon::Code::offline, "the server of " + g->entry.name + " did not answer the commit");
@@ -110,6 +110,10 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal&
     // Another admin's epoch came first: made again on it once it is here.
     co_await hold(a, g, no.head);
   }
+}
+
+static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, const Proposal& p, int attempts = commit_attempts) {
+  return propose(a, g, std::span(&p, 1), attempts);
 }
 
 // A member by name or by key string, in the group's current roster.
@@ -169,6 +173,15 @@ awaitable<daemon::Reply> ToolSession::add(const daemon::Add& q) {
   }
   Proposal p{Change::add, RosterEntry{q.name, key, q.admin ? Role::admin : Role::member}, q.history};
   co_return co_await propose(a_, g, p);
+}
+
+awaitable<daemon::Reply> ToolSession::add_many(const daemon::AddMany& q) {
+  KnownGroup* g = a_.keyring.find(q.group);
+  if (!g) throw UnknownGroupError("no group named " + q.group + " (see gryptd join)");
+  std::vector<Proposal> run;
+  for (const auto& [name, key] : q.members)
+    run.push_back(Proposal{Change::add, RosterEntry{name, key, Role::member}, false});
+  co_return co_await propose(a_, g, run);
 }
 
 awaitable<daemon::Reply> ToolSession::change(const daemon::Change& q) {

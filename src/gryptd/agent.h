@@ -179,6 +179,7 @@ class ToolSession {
   asio::awaitable<daemon::Reply> stop(const daemon::Stop&);
   asio::awaitable<daemon::Reply> create(const daemon::Create& c);
   asio::awaitable<daemon::Reply> add(const daemon::Add& a);
+  asio::awaitable<daemon::Reply> add_many(const daemon::AddMany& a);
   asio::awaitable<daemon::Reply> change(const daemon::Change& c);
   asio::awaitable<daemon::Reply> listing(const daemon::Listing& l);
   asio::awaitable<void> catch_up(KnownGroup* g, Epoch wanted);

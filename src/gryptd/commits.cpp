@@ -116,6 +116,19 @@ std::string proposal_defect(const Roster& r, const Proposal& p) {
   return "";
 }
 
+std::string run_defect(const Roster& roster, std::span<const Proposal> changes) {
+  if (changes.size() == 1) return proposal_defect(roster, changes[0]);
+  Roster r = roster;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    const Proposal& p = changes[i];
+    if (std::string d = proposal_defect(r, p); !d.empty())
+      return "change " + std::to_string(i + 1) + " of " + std::to_string(changes.size()) +
+             (p.subject ? " (" + p.subject->name + ")" : "") + ": " + d;
+    apply_change(r, p);
+  }
+  return "";
+}
+
 MadeCommit make_commit(const GroupChain& chain, const Identity& admin, const Proposal& p, std::int64_t now,
                        std::int64_t lifetime) {
   return make_run(chain, admin, std::span(&p, 1), now, lifetime);

@@ -33,6 +33,9 @@ struct MadeCommit {
 // or name taken, the last admin...), or empty.
 std::string proposal_defect(const GroupChain& chain, const Proposal& p);
 std::string proposal_defect(const Roster& roster, const Proposal& p);
+// The same for each change of a run after the ones before it: the first
+// defect, with the change's place in the run when there are several.
+std::string run_defect(const Roster& roster, std::span<const Proposal> changes);
 // The next epoch after the chain's head, signed by `admin`.
 MadeCommit make_commit(const GroupChain& chain, const Identity& admin, const Proposal& p, std::int64_t now,
                        std::int64_t lifetime = default_lifetime);

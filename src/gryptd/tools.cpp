@@ -49,6 +49,7 @@ awaitable<daemon::Reply> ToolSession::handle(const daemon::Request& req) {
             [&](const daemon::Stop& s) { return stop(s); },
             [&](const daemon::Create& c) { return create(c); },
             [&](const daemon::Add& a) { return add(a); },
+            [&](const daemon::AddMany& a) { return add_many(a); },
             [&](const daemon::Change& c) { return change(c); },
             [&](const daemon::Listing& l) { return listing(l); },
         },

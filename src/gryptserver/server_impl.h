@@ -81,6 +81,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void commit(const proto::Commit& part);
   void pending(const proto::PendingRequest& p);
   void send_state(const GroupLive& g, Epoch e, const EpochBox* box);
+  // Sends what the syncs read from the store owe, while the queue is short.
+  void pump();
+  void end_sync(const std::string& name);
 
   Server& server_;
   std::string peer_;
@@ -93,6 +96,16 @@ class Session : public std::enable_shared_from_this<Session> {
   // Groups whose sync waits on the store: pushes meanwhile wait here.
   std::map<std::string, std::vector<std::pair<std::shared_ptr<const CheckedCommit>, GroupLive*>>> syncing_;
   std::optional<proto::Commit> commit_;  // parts so far
+  // A sync read from the store, sent as the member reads: a chain of
+  // thousands of states is more than a queue may hold.
+  struct Owed {
+    std::string group;
+    Epoch next, head;  // the states next..head
+    std::map<std::uint32_t, EpochBox> own;
+    std::vector<BoxRow> history;
+    std::size_t history_at = 0;
+  };
+  std::deque<Owed> owed_;
 };
 
 class Server {

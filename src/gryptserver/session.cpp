@@ -165,29 +165,63 @@ void Session::sync(GroupLive& g, const proto::GroupWant& w) {
   server_.worker.submit(
       [row, member, after, lacking](Store& s) { return Found{s.boxes(row, member, after), s.history(row, member, lacking)}; },
       [self, this, name, after, head](std::optional<Found> found, std::exception_ptr error) {
-        auto waiting = std::move(syncing_[name]);
-        syncing_.erase(name);
         GroupLive* g = server_.relay.find(name);
-        if (phase == Phase::closing || !g || !groups.count(name)) return;
+        if (phase == Phase::closing || !g || !groups.count(name)) {
+          syncing_.erase(name);
+          return;
+        }
         if (error) {
+          syncing_.erase(name);
           fail("store", "the server cannot read its store now");
           return;
         }
-        std::map<std::uint32_t, const EpochBox*> own;
-        for (const BoxRow& b : found->boxes) own[b.epoch.value()] = &b.box;
-        for (Epoch e = after.next(); e <= head; e = e.next())
-          send_state(*g, e, own.count(e.value()) ? own[e.value()] : nullptr);
-        for (const BoxRow& b : found->history) {
-          if (b.grant == b.epoch) {
-            if (b.epoch > after) continue;  // sent with its state above
-            send_state(*g, b.epoch, &b.box);
-          } else {
-            send(proto::History{name, b.grant, b.epoch, b.box});
-          }
-        }
-        for (auto& [commit, group] : waiting) pushed(*group, *commit);
-        send(proto::Synced{name, g->head()});
+        Owed o{name, after.next(), head, {}, {}, 0};
+        for (const BoxRow& b : found->boxes) o.own[b.epoch.value()] = b.box;
+        // Its own box of an epoch after `after` goes with its state.
+        for (BoxRow& b : found->history)
+          if (b.grant != b.epoch || b.epoch <= after) o.history.push_back(std::move(b));
+        owed_.push_back(std::move(o));
+        pump();
       });
+}
+
+// The syncs owed, in order, a frame at a time while less than a quarter of
+// the queue's limit waits; the writer calls again as the queue drains.
+void Session::pump() {
+  while (!owed_.empty() && unsent_ < max_unsent / 4 && phase != Phase::closing) {
+    Owed& o = owed_.front();
+    GroupLive* g = server_.relay.find(o.group);
+    if (!g || !groups.count(o.group)) {
+      syncing_.erase(o.group);
+      owed_.pop_front();
+      continue;
+    }
+    if (o.next <= o.head) {
+      auto it = o.own.find(o.next.value());
+      send_state(*g, o.next, it != o.own.end() ? &it->second : nullptr);
+      o.next = o.next.next();
+    } else if (o.history_at < o.history.size()) {
+      const BoxRow& b = o.history[o.history_at++];
+      if (b.grant == b.epoch) send_state(*g, b.epoch, &b.box);
+      else send(proto::History{o.group, b.grant, b.epoch, b.box});
+    } else {
+      std::string name = o.group;
+      owed_.pop_front();
+      end_sync(name);
+    }
+  }
+}
+
+// A sync sent: the pushes that came meanwhile, then "synced". Another sync
+// of the group still owed sends them, after its states.
+void Session::end_sync(const std::string& name) {
+  if (std::any_of(owed_.begin(), owed_.end(), [&](const Owed& o) { return o.group == name; })) return;
+  auto waiting = std::move(syncing_[name]);
+  syncing_.erase(name);
+  GroupLive* g = server_.relay.find(name);
+  if (!g) return;
+  for (auto& [commit, group] : waiting) pushed(*group, *commit);
+  send(proto::Synced{name, g->head()});
 }
 
 void Session::pushed(GroupLive& g, const CheckedCommit& c) {
@@ -366,6 +400,7 @@ awaitable<void> Session::write_queue() {
       }
       co_await stream_.write_all(batch);
       unsent_ -= batch.size();
+      pump();
     }
   } catch (const std::exception&) {
     out_.clear();
@@ -398,6 +433,7 @@ void Session::close() {
   phase = Phase::closing;
   close_after_write_ = false;
   out_.clear();
+  owed_.clear();
   unsent_ = 0;
   stream_.close();
   server_.forget(this);

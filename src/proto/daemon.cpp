@@ -165,6 +165,11 @@ std::vector<std::uint8_t> encode(const Request& r) {
             return Json{{"type", "add"}, {"group", a.group}, {"who", a.who}, {"name", a.name},
                         {"history", a.history}, {"admin", a.admin}};
           },
+          [](const AddMany& a) {
+            Json list = Json::array();
+            for (const auto& [name, key] : a.members) list.push_back({{"name", name}, {"key", key.to_string()}});
+            return Json{{"type", "add-many"}, {"group", a.group}, {"members", list}};
+          },
           [](const Change& c) {
             const char* verb = "rotate";
             for (auto [k, n] : change_verbs)
@@ -280,6 +285,17 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
     Add a{name(j, "group"), text(j, "who", 200), name(j, "name"), false, false};
     if (has(j, "history")) a.history = boolean(j, "history");
     if (has(j, "admin")) a.admin = boolean(j, "admin");
+    return a;
+  }
+  if (type == "add-many") {
+    AddMany a{name(j, "group"), {}};
+    const Json& list = field(j, "members");
+    if (!list.is_array() || list.empty() || list.size() > max_add_many)
+      bad("\"members\" is not an array of 1 to 1001 members");
+    for (const Json& m : list) {
+      if (!m.is_object()) bad("a member of \"members\" that is not an object");
+      a.members.emplace_back(name(m, "name"), key(m, "key"));
+    }
     return a;
   }
   for (auto [k, n] : change_verbs)
@@ -458,6 +474,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
           [&](const Stop&) -> Reply { return Done{}; },
           [&](const Create&) -> Reply { return CreateReply{text(j, "reference", max_reference_chars)}; },
           [&](const Add&) -> Reply { return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))}; },
+          [&](const AddMany&) -> Reply { return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))}; },
           [&](const Change&) -> Reply {
             return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))};
           },

@@ -75,6 +75,12 @@ struct Add {
   bool history = false;
   bool admin = false;
 };
+// Members added in one commit (a run), in this order.
+inline constexpr std::size_t max_add_many = 1001;
+struct AddMany {
+  std::string group;
+  std::vector<std::pair<std::string, PublicKey>> members;  // name, key
+};
 // Remove, rotate, promote, demote and grant: one shape.
 struct Change {
   grypt::Change change = grypt::Change::rotate;
@@ -86,7 +92,7 @@ struct Listing {
   std::string group;
 };
 
-using Request = std::variant<Status, Seal, Sign, Open, Members, Vault, Join, Stop, Create, Add, Change,
+using Request = std::variant<Status, Seal, Sign, Open, Members, Vault, Join, Stop, Create, Add, AddMany, Change,
                              Listing>;
 
 }  // namespace grypt::daemon

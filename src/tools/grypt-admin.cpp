@@ -3,7 +3,10 @@
 // group's states and makes its epoch keys. The server only relays.
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include "cli/options.h"
+#include "core/file.h"
 #include "core/io.h"
 #include "core/keys.h"
 #include "core/text.h"
@@ -93,6 +96,89 @@ int reference_out(const Args& a, const std::string& ref) {
   return exit_ok;
 }
 
+// The members a --from file lists, a name and a key a line; every line
+// checked before anything is added.
+std::vector<std::pair<std::string, PublicKey>> members_listed(const std::string& path) {
+  constexpr std::size_t max_bytes = 64 << 20;
+  std::vector<std::uint8_t> bytes;
+  if (path == "-") {
+    bytes.resize(max_bytes + 1);
+    bytes.resize(read_bounded(0, bytes.data(), max_bytes, "the standard input"));
+  } else {
+    bytes = read_file(path, max_bytes, FilePolicy{Access::any, true, false});
+  }
+  const std::string where = path == "-" ? "the standard input" : path;
+  std::string text(bytes.begin(), bytes.end());
+  std::vector<std::pair<std::string, PublicKey>> out;
+  std::set<std::string> names;
+  std::set<PublicKey> keys;
+  std::size_t line_no = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(at, end - at);
+    at = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto bad = [&](const std::string& why) {
+      throw UsageError(where + ", line " + std::to_string(line_no) + ": " + why + "; nothing was added");
+    };
+    std::vector<std::string> words;
+    for (std::size_t i = 0; i < line.size();) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+      std::size_t j = i;
+      while (j < line.size() && line[j] != ' ' && line[j] != '\t') ++j;
+      if (j > i) words.push_back(line.substr(i, j - i));
+      i = j;
+    }
+    if (words.empty() || words[0][0] == '#') continue;
+    if (words.size() != 2) bad("not a name and a public key");
+    if (std::string d = group_name_defect(words[0]); !d.empty())
+      bad("invalid member name '" + printable(words[0]) + "': " + d);
+    PublicKey key;
+    try {
+      key = PublicKey::parse(words[1]);
+    } catch (const FormatError& e) {
+      bad(e.what());
+    }
+    if (!names.insert(words[0]).second) bad("the name " + words[0] + " comes twice");
+    if (!keys.insert(key).second) bad("the key of " + words[0] + " comes twice");
+    out.emplace_back(words[0], key);
+  }
+  if (out.empty()) throw UsageError(where + " lists no member");
+  return out;
+}
+
+// add --from: 1000 members a commit; what was added is said if a later
+// thousand fails.
+int add_from(const Args& a) {
+  if (a.r.count("name") || a.r.count("with-history") || a.r.count("admin"))
+    throw UsageError("add --from takes the names from its file and adds members without history: "
+                     "no --name, --with-history or --admin");
+  const auto listed = members_listed(option<std::string>(a.r, "from"));
+  constexpr std::size_t per_commit = 1000;
+  std::uint32_t epoch = 0;
+  for (std::size_t i = 0; i < listed.size(); i += per_commit) {
+    daemon::AddMany q{a.w[1], {}};
+    q.members.assign(listed.begin() + static_cast<std::ptrdiff_t>(i),
+                     listed.begin() + static_cast<std::ptrdiff_t>(std::min(listed.size(), i + per_commit)));
+    const std::string done = "added " + std::to_string(i) + " of " + std::to_string(listed.size()) +
+                             " members (to epoch " + std::to_string(epoch) + "); then: ";
+    try {
+      epoch = std::get<daemon::EpochReply>(ask(a.r, q)).epoch;
+    } catch (const DaemonRefusal& e) {
+      if (i == 0) throw;
+      throw DaemonRefusal(e.code(), done + e.what());
+    } catch (const UsageError& e) {
+      if (i == 0) throw;
+      throw UsageError(done + e.what());
+    }
+  }
+  if (a.json()) print({{"epoch", epoch}, {"added", listed.size()}});
+  else write_stdout("epoch " + std::to_string(epoch) + "\n");
+  return exit_ok;
+}
+
 daemon::Change change_of(grypt::Change c, const Args& a) {
   if (c == grypt::Change::rotate) return {c, a.w[1], ""};
   const std::string& who = a.w[2];
@@ -118,7 +204,8 @@ const Verb verbs[] = {
        auto r = ask(a.r, daemon::Listing{daemon::Listing::What::invite, a.w[1]});
        return reference_out(a, std::get<daemon::InviteReply>(r).reference);
      }},
-    {"add", 3, "GROUP KEY|NUMBER --name NAME", [](const Args& a) {
+    {"add", 3, "GROUP KEY|NUMBER --name NAME, or GROUP --from FILE", [](const Args& a) {
+       if (a.r.count("from")) return add_from(a);
        if (!a.r.count("name")) throw UsageError("add needs --name NAME, the member's name in the group");
        // A key is read here, so that a mistyped one is named before the
        // daemon is asked; a number is a pending request's.
@@ -145,6 +232,8 @@ int body(int argc, char** argv) {
   o.add_options()
       ("name", "add: the member's name in the group; create: yours (default: your login name)", cxxopts::value<std::string>(), "NAME")
       ("with-history", "add: give the new member the keys of the epochs you hold")
+      ("from", "add: the members FILE lists, a name and a key a line (- for stdin), 1000 a commit",
+       cxxopts::value<std::string>(), "FILE")
       ("admin", "add: make the new member an administrator")
       ("json", "one JSON object on stdout")
       ("socket", "gryptd's socket (default: $GRYPT_SOCKET or $XDG_RUNTIME_DIR/grypt/gryptd.sock)",
@@ -163,7 +252,9 @@ int body(int argc, char** argv) {
   if (w.empty()) throw UsageError("give a verb (see grypt-admin --help)");
   for (const Verb& v : verbs)
     if (w[0] == v.name) {
-      if (w.size() != v.words) throw UsageError(std::string(v.name) + " takes " + v.takes);
+      const bool from = r.count("from") > 0;
+      if (from && w[0] != "add") throw UsageError("--from goes with add");
+      if (w.size() != v.words - (from ? 1 : 0)) throw UsageError(std::string(v.name) + " takes " + v.takes);
       if (std::string d = group_name_defect(w[1]); !d.empty())
         throw UsageError("invalid group name '" + printable(w[1]) + "': " + d);
       // Member names follow the rules of group names (grypt-protocol.7).

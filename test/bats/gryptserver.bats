@@ -652,3 +652,84 @@ PY
   assert_failure 2
   assert_line --partial '{"event":"error","code":"too-many-groups"'
 }
+
+@test "add --from: every member a file lists, 1000 a commit; a member new to a chain of 6000 states syncs it" {
+  friends
+  new_member carol
+  mkdir keys
+  "$GRYPT_TEST_BIN/grypt-load" keys --count 6000 --out keys 2>/dev/null
+  { echo "# the first 6000"; awk '{ print "m" NR "\t" $0 }' keys/keys; echo; echo "carol $(cat carol.pub)"; } >list
+  run ga add friends --from list
+  assert_success
+  assert_output "epoch 6002"
+  run gs groups
+  assert_output --partial "friends  epoch 6002  6002 members  1 admins"
+  # 7 commits: the states of a run have no box, the last of each has one
+  # for every member of its roster.
+  run ga log friends --json
+  [ "$(echo "$output" | grep -o '"change":"add"' | wc -l)" -eq 6001 ]
+  # carol holds nothing: the server sends her 6002 states, more than one
+  # session may have queued (4 MiB), as she reads them.
+  as carol gryptd join friends "$REF"
+  start_daemon carol
+  wait_epoch carol friends 6002 60
+  echo "six thousand and two" | as admin grypt-seal friends >post
+  run as carol grypt-open <post
+  assert_success
+  assert_line --index 0 "six thousand and two"
+  assert_line --index 1 --regexp "^grypt-open: friends epoch 6002: from admin "
+  ! grep -q "reads too slowly" "$BATS_TEST_TMPDIR/server.log"
+}
+
+@test "add --from: a bad line, a name or key twice, or a member already are refused, and nothing is added" {
+  friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  printf 'bob %s\ncarol\n' "$(cat bob.pub)" >list
+  run ga add friends --from list
+  assert_failure 2
+  assert_output "grypt-admin: error: list, line 2: not a name and a public key; nothing was added"
+  printf 'bob %s\nb\033ob %s\n' "$(cat bob.pub)" "$(cat alice.pub)" >list
+  run ga add friends --from list
+  assert_failure 2
+  assert_output "grypt-admin: error: list, line 2: invalid member name 'b\\x1bob': a name is made of letters, digits, '.', '_' and '-'; nothing was added"
+  printf 'bob %s\nbob2 %s\n' "$(cat bob.pub)" "$(cat bob.pub)" >list
+  run ga add friends --from list
+  assert_failure 2
+  assert_output "grypt-admin: error: list, line 2: the key of bob2 comes twice; nothing was added"
+  printf 'bob grypt-pk:nonsense\n' >list
+  run ga add friends --from list
+  assert_failure 2
+  assert_output "grypt-admin: error: list, line 1: invalid public key: 6 bytes, not 68; nothing was added"
+  # alice is a member: the daemon refuses the whole commit.
+  printf 'bob %s\nalice2 %s\n' "$(cat bob.pub)" "$(cat alice.pub)" >list
+  run ga add friends --from list
+  assert_failure 2
+  assert_output "grypt-admin: error: friends: change 2 of 2 (alice2): the key is a member already, as alice"
+  run ga add friends --from list --admin
+  assert_failure 2
+  assert_output "grypt-admin: error: add --from takes the names from its file and adds members without history: no --name, --with-history or --admin"
+  run ga remove friends alice --from list
+  assert_failure 2
+  assert_output "grypt-admin: error: --from goes with add"
+  run ga add friends --from .
+  assert_failure 2
+  run ga add friends --from /dev/null
+  assert_failure 2
+  assert_output "grypt-admin: error: /dev/null is a device, not a regular file"
+  printf '# nobody\n\n' >list
+  run ga add friends --from list
+  assert_failure 2
+  assert_output "grypt-admin: error: list lists no member"
+  run gs groups
+  assert_output --partial "friends  epoch 2  2 members"
+  # From the standard input; a thousand taken, then one refused: it says
+  # what was done.
+  mkdir keys
+  "$GRYPT_TEST_BIN/grypt-load" keys --count 1000 --out keys 2>/dev/null
+  { awk '{ print "m" NR " " $0 }' keys/keys; echo "alice2 $(cat alice.pub)"; } >list
+  run ga add friends --from - <list
+  assert_failure 2
+  assert_output "grypt-admin: error: added 1000 of 1001 members (to epoch 1002); then: friends: the key is a member already, as alice"
+  run gs groups
+  assert_output --partial "friends  epoch 1002  1002 members"
+}
