@@ -101,6 +101,11 @@ class Stmt {
     while (step()) {
     }
   }
+  // Ready to run again with new bindings: one statement for many rows.
+  void reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
   std::int64_t integer(int c) const { return sqlite3_column_int64(s_, c); }
   bool is_null(int c) const { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
   std::string text(int c) const {
@@ -307,8 +312,10 @@ class SqliteStore : public Store {
     for (std::size_t i = 0; i < c.run.size(); ++i)
       insert_state(c.group, Epoch(c.first().value() + static_cast<std::uint32_t>(i)), c.run[i]);
     insert_state(c.group, c.epoch, c.state);
-    for (const auto& [key, box] : c.boxes) insert_box(c.group, key, c.epoch, c.epoch, box);
-    for (const auto& [key, b] : c.history) insert_box(c.group, key, b.epoch, b.grant, b.box);
+    // One statement for every box: preparing it is most of a row's cost.
+    Stmt q(db_, insert_box_sql);
+    for (const auto& [key, box] : c.boxes) insert_box(q, c.group, key, c.epoch, c.epoch, box);
+    for (const auto& [key, b] : c.history) insert_box(q, c.group, key, b.epoch, b.grant, b.box);
     for (const PublicKey& k : c.added) {
       Stmt d(db_, "DELETE FROM pending WHERE group_ref = ? AND public_key = ?");
       d.bind(1, c.group).bind(2, k.bytes()).run();
@@ -435,9 +442,15 @@ class SqliteStore : public Store {
     q.bind(1, group).bind(2, e.value()).bind(3, s.state).bind(4, s.ephemeral).bind(5, now()).run();
   }
 
+  static constexpr const char* insert_box_sql =
+      "INSERT OR REPLACE INTO boxes (group_ref, member, epoch, grant_epoch, box) VALUES (?, ?, ?, ?, ?)";
   void insert_box(std::int64_t group, const PublicKey& key, Epoch e, Epoch grant, const EpochBox& box) {
-    Stmt q(db_, "INSERT OR REPLACE INTO boxes (group_ref, member, epoch, grant_epoch, box) VALUES (?, ?, ?, ?, ?)");
+    Stmt q(db_, insert_box_sql);
+    insert_box(q, group, key, e, grant, box);
+  }
+  static void insert_box(Stmt& q, std::int64_t group, const PublicKey& key, Epoch e, Epoch grant, const EpochBox& box) {
     q.bind(1, group).bind(2, key.bytes()).bind(3, e.value()).bind(4, grant.value()).bind(5, box).run();
+    q.reset();
   }
 
   std::string path_;

@@ -1557,6 +1557,10 @@ void emit_commit(const std::string& name, const std::string& expect, const std::
   if (expect == "ok") {
     // What the server stores, from the chain's own model: the new head,
     // and a box for each member of its roster in key order.
+    for (const auto& r : k.commit.run) {
+      GroupState rs = GroupState::decode(r);
+      c.fields.emplace_back("run", rs.epoch.to_string() + " " + hex(rs.hash()));
+    }
     GroupState s = GroupState::decode(k.commit.state);
     c.fields.emplace_back("head", s.epoch.to_string() + " " + hex(s.hash()));
     for (const RosterEntry& e : k.chain.roster.entries()) c.fields.emplace_back("box-for", e.key.to_string());
@@ -1647,6 +1651,48 @@ void commits() {
     other.add_alice();
     emit_commit("commit_other_group", "bad-state", state_fault_text(StateFault::other_group),
                 "epoch 2 of another group of the same name", {f, 1, {}, commit_frame(other, 2, 2)});
+  }
+  {
+    // A run: alice and bob added (epochs 2 and 3) and a rotate (4) in one
+    // commit, boxes for the last roster only.
+    TestChain g;
+    Identity bob = Identity::generate();
+    g.add_alice();
+    g.next(Change::add, RosterEntry{"bob", bob.public_key(), Role::member});
+    g.next();
+    auto run = [&](std::size_t from, std::size_t to, std::size_t boxes) {
+      proto::Commit c = commit_frame(g, to, boxes);
+      for (std::size_t e = from; e < to; ++e) c.run.emplace_back(g.bytes.at(e - 1).begin(), g.bytes.at(e - 1).end());
+      return c;
+    };
+    emit_commit("commit_run", "ok", "",
+                "a run: epochs 2 and 3 add alice and bob, epoch 4 rotates; boxes for the three members of epoch 4 only",
+                {g, 1, {}, run(2, 4, 3)});
+    emit_commit("commit_run_boxes_of_first", "bad-boxes", "2 boxes for 3 members",
+                "a run whose boxes are for the roster of its first state", {g, 1, {}, run(2, 4, 2)});
+    emit_commit("commit_run_stale", "stale", "epoch 3 does not follow the group's head, epoch 1",
+                "a run that starts an epoch after the head", {g, 1, {}, run(3, 4, 3)});
+    {
+      proto::Commit gap = run(2, 4, 3);
+      gap.run.pop_back();
+      emit_commit("commit_run_gap", "bad-state", state_fault_text(StateFault::not_next),
+                  "a run of epoch 2 whose last state is epoch 4: epoch 3 left out", {g, 1, {}, gap});
+    }
+    {
+      proto::Commit c = run(2, 4, 3);
+      proto::Commit create = commit_frame(g, 1, 1);
+      create.run = c.run;
+      emit_commit("commit_create_with_run", "protocol", "a create with a run", "a genesis with a run",
+                  {g, 0, {&g.admin}, create});
+    }
+    TestChain h;  // epoch 3, inside the run, signed by alice, a member
+    h.add_alice();
+    h.next(Change::rotate, std::nullopt, &h.alice);
+    h.next();
+    proto::Commit c = commit_frame(h, 4, 2);
+    for (std::size_t e = 2; e < 4; ++e) c.run.emplace_back(h.bytes.at(e - 1).begin(), h.bytes.at(e - 1).end());
+    emit_commit("commit_run_not_admin", "not-admin", "epoch 3 of the run: " + std::string(state_fault_text(StateFault::not_admin)),
+                "a run whose epoch 3 is signed by alice, a member", {h, 1, {}, c});
   }
 }
 

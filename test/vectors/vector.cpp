@@ -295,6 +295,7 @@ Outcome commit_outcome(const std::variant<CheckedCommit, proto::Refused>& v) {
   if (const auto* r = std::get_if<proto::Refused>(&v)) return {r->code, r->message, {}};
   const CheckedCommit& c = std::get<CheckedCommit>(v);
   Outcome out{"ok", "taken", {}};
+  for (const GroupState& r : c.run) out.facts.emplace_back("run", r.epoch.to_string() + " " + hex(r.hash()));
   out.facts.emplace_back("head", c.state.epoch.to_string() + " " + hex(c.state.hash()));
   for (const auto& [key, box] : c.row.boxes) out.facts.emplace_back("box-for", key.to_string());
   for (const auto& [key, h] : c.row.history) out.facts.emplace_back("history-for", key.to_string() + " " + h.epoch.to_string());
@@ -393,7 +394,7 @@ const std::vector<std::string>& fact_keys(const std::string& format) {
       {"state", {"placed", "head", "roster", "roster-entry", "held-key"}},
       {"reference", {"kind", "server-key", "group-id", "endpoint", "group-name"}},
       {"join-request", {"group-id", "time", "key", "note"}},
-      {"commit", {"head", "box-for", "history-for"}},
+      {"commit", {"run", "head", "box-for", "history-for"}},
   };
   static const std::vector<std::string> none;
   auto it = keys.find(format);

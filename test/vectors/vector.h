@@ -77,6 +77,8 @@
 //                          no group; a create is checked against them)
 //   creator: KEY           each key allowed to create groups
 // expect: ok -- taken; then
+//   run: EPOCH HASH        each state of the commit's run stored, oldest
+//                          first, with its state hash (no boxes)
 //   head: EPOCH HASH       the new head and its state hash
 //   box-for: KEY           the member each box is stored for, in the
 //                          order of the boxes (the new roster's key order)
