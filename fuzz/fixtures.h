@@ -229,6 +229,7 @@ inline const std::vector<daemon::Request>& daemon_requests() {
         daemon::Seal{g, true, pattern<64>(7, 3)},  // signed in the same answer
         daemon::Create{g, "grypt-srv:x", "admin"},
         daemon::Add{g, bob().public_key().to_string(), "bob", true, false},
+        daemon::AddMany{g, {{"bob", bob().public_key()}, {"carol", carol().public_key()}}},
         daemon::Change{Change::remove, g, "bob"},
         daemon::Listing{What::roster, g},
         daemon::Listing{What::pending, g},
@@ -255,6 +256,7 @@ inline std::size_t reply_index(const daemon::Request& q) {
     std::size_t operator()(const daemon::Stop&) const { return 6; }
     std::size_t operator()(const daemon::Create&) const { return 7; }
     std::size_t operator()(const daemon::Add&) const { return 8; }
+    std::size_t operator()(const daemon::AddMany&) const { return 8; }
     std::size_t operator()(const daemon::Change&) const { return 8; }
     std::size_t operator()(const daemon::Listing& l) const {
       switch (l.what) {

@@ -446,6 +446,8 @@ void daemon_request_seeds() {
   std::string ref = reference(std::string(fz::group_name)).to_string();
   put("daemon_request", "join-reference", d::encode(d::Join{"joined", ref, ""}));
   put("daemon_request", "join-note", d::encode(d::Join{"joined", ref, "alice from the club"}));
+  put("daemon_request", "add-many",
+      d::encode(d::AddMany{"friends", {{"carol", fz::carol().public_key()}, {"dave", fz::identity().public_key()}}}));
   put("daemon_request", "create-server",
       d::encode(d::Create{std::string(fz::group_name), server_reference().to_string(), ""}));
   put("daemon_request", "add-pending-number", d::encode(d::Add{"g", "3", "dana", false, true}));
@@ -607,7 +609,7 @@ void server_frames_seeds() {
   // two parts and a grant with history boxes.
   p::Commit create{"", chain.records[0].state, chain.records[0].ephemeral, {fz::pattern<48>(1, 1)}, {}, false, {}};
   add("create", p::encode(p::FromMember{create}));
-  p::Commit add2{g, chain.records[1].state, chain.records[1].ephemeral, {fz::pattern<48>(2, 1), fz::pattern<48>(3, 1)}, {}, false};
+  p::Commit add2{g, chain.records[1].state, chain.records[1].ephemeral, {fz::pattern<48>(2, 1), fz::pattern<48>(3, 1)}, {}, false, {}};
   p::Commit part1 = add2, part2 = add2;
   part1.boxes.resize(1);
   part1.more = true;
@@ -617,6 +619,10 @@ void server_frames_seeds() {
   p::Commit grant{g, chain.records[6].state, chain.records[6].ephemeral, {fz::pattern<48>(4, 1), fz::pattern<48>(5, 1)}, {}, false, {}};
   for (const fz::HistoryRecord& h : chain.history) grant.history.push_back({h.epoch, h.box});
   add("commit-grant", p::encode(p::FromMember{grant}));
+  // A run: epochs 2 to 5 without boxes, then epoch 6 with them.
+  p::Commit run{g, chain.records[5].state, chain.records[5].ephemeral, {fz::pattern<48>(6, 1), fz::pattern<48>(7, 1)}, {}, false, {}};
+  for (std::size_t e = 1; e < 5; ++e) run.run.push_back(chain.records[e].state);
+  add("commit-run", p::encode(p::FromMember{run}));
   add("pending-request", p::encode(p::FromMember{p::PendingRequest{g}}));
   add("ping", p::encode(p::FromMember{p::Ping{}}));
   add("pong", p::encode(p::FromServer{p::Pong{}}));
