@@ -91,8 +91,10 @@ bool Server::may_record_pending() {
 // is synced there at once.
 void Server::committed(GroupLive& g, std::shared_ptr<const CheckedCommit> c) {
   relay.apply(g, *c);
-  if (auto it = subscribers.find(g.name()); it != subscribers.end())
-    for (Session* s : std::vector<Session*>(it->second.begin(), it->second.end())) s->pushed(g, *c);
+  if (auto it = subscribers.find(g.name()); it != subscribers.end()) {
+    const PushFrames frames(g.name(), *c);
+    for (Session* s : std::vector<Session*>(it->second.begin(), it->second.end())) s->pushed(g, *c, &frames);
+  }
   if (c->row.added.empty()) return;
   if (auto it = askers.find(g.name()); it != askers.end()) {
     const std::set<PublicKey> added(c->row.added.begin(), c->row.added.end());

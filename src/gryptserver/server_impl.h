@@ -43,6 +43,17 @@ admin::Reply admin_reply(const OperatorView& v, const admin::Request& q);
 
 class Server;
 
+// A commit's frames as every session that follows the group is sent them,
+// encoded once: the run's states, the last state without a box, the last
+// state around its box's base64, and "synced" (grypt-protocol.7, PUSH).
+struct PushFrames {
+  std::vector<std::vector<std::uint8_t>> run;
+  std::vector<std::uint8_t> unboxed, synced;
+  std::string boxed_head, boxed_tail;
+  PushFrames(const std::string& group, const CheckedCommit& c);
+  std::vector<std::uint8_t> boxed(const EpochBox& box) const;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   enum class Phase { handshake, hello, active, closing };
@@ -51,6 +62,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   asio::awaitable<void> run();
   void send(const proto::FromServer& m);
+  void send_frame(std::vector<std::uint8_t> f);
   // Sends an error frame, then closes once it is written (or at the next
   // sweep if the peer does not read).
   void fail(const std::string& code, const std::string& message);
@@ -58,7 +70,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void close_when_sent();
   // A commit of a group this session follows: its state and box, or
   // "removed".
-  void pushed(GroupLive& g, const CheckedCommit& c);
+  void pushed(GroupLive& g, const CheckedCommit& c, const PushFrames* frames = nullptr);
   // This key was just added to a group it asked for on this connection.
   void admitted(GroupLive& g);
 

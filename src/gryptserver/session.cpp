@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "core/encoding.h"
 #include "core/join_request.h"
 #include "core/overloaded.h"
 #include "core/text.h"
@@ -224,7 +225,32 @@ void Session::end_sync(const std::string& name) {
   send(proto::Synced{name, g->head()});
 }
 
-void Session::pushed(GroupLive& g, const CheckedCommit& c) {
+PushFrames::PushFrames(const std::string& group, const CheckedCommit& c) {
+  for (std::size_t i = 0; i < c.run.size(); ++i)
+    run.push_back(frame(proto::encode(
+        proto::FromServer{proto::State{group, c.run[i].epoch, c.row.run[i].state, c.row.run[i].ephemeral, {}}})));
+  proto::State s{group, c.state.epoch, c.row.state.state, c.row.state.ephemeral, {}};
+  unboxed = frame(proto::encode(proto::FromServer{s}));
+  // The body with a box of zeros, cut around its base64: the same encoder
+  // writes every session's frame, only the box differs.
+  s.box.assign(box_bytes, 0);
+  auto body = proto::encode(proto::FromServer{s});
+  const std::string text(body.begin(), body.end());
+  const std::string zeros = "\"box\":\"" + base64_encode(s.box, Base64::url_unpadded) + "\"";
+  const std::size_t at = text.find(zeros);
+  if (at == std::string::npos || text.find(zeros, at + 1) != std::string::npos)
+    throw std::logic_error("a state frame without one box field");
+  boxed_head = text.substr(0, at + 7);
+  boxed_tail = text.substr(at + zeros.size() - 1);
+  synced = frame(proto::encode(proto::FromServer{proto::Synced{group, c.state.epoch}}));
+}
+
+std::vector<std::uint8_t> PushFrames::boxed(const EpochBox& box) const {
+  std::string body = boxed_head + base64_encode(box, Base64::url_unpadded) + boxed_tail;
+  return frame(as_bytes(body));
+}
+
+void Session::pushed(GroupLive& g, const CheckedCommit& c, const PushFrames* frames) {
   const std::string& name = g.name();
   if (auto it = syncing_.find(name); it != syncing_.end()) {
     it->second.emplace_back(std::make_shared<const CheckedCommit>(c), &g);
@@ -243,16 +269,15 @@ void Session::pushed(GroupLive& g, const CheckedCommit& c) {
     if (groups.empty()) close_when_sent();
     return;
   }
-  for (std::size_t i = 0; i < c.run.size(); ++i)
-    send(proto::State{name, c.run[i].epoch, c.row.run[i].state, c.row.run[i].ephemeral, {}});
+  std::optional<PushFrames> own;
+  if (!frames) frames = &own.emplace(name, c);
+  for (const auto& f : frames->run) send_frame(f);
   const EpochBox* box = box_of(c, *key);
-  proto::State s{name, c.state.epoch, c.row.state.state, c.row.state.ephemeral, {}};
-  if (box) s.box.assign(box->begin(), box->end());
-  send(s);
+  send_frame(box ? frames->boxed(*box) : frames->unboxed);
   // The keys of past epochs an add or a grant gives this member.
   for (const auto& [k, b] : c.row.history)
     if (k == *key) send(proto::History{name, b.grant, b.epoch, b.box});
-  send(proto::Synced{name, c.state.epoch});
+  send_frame(frames->synced);
 }
 
 void Session::admitted(GroupLive& g) {
@@ -369,7 +394,11 @@ void Session::pending(const proto::PendingRequest& p) {
 
 void Session::send(const proto::FromServer& m) {
   if (phase == Phase::closing && !close_after_write_) return;
-  std::vector<std::uint8_t> f = frame(proto::encode(m));
+  send_frame(frame(proto::encode(m)));
+}
+
+void Session::send_frame(std::vector<std::uint8_t> f) {
+  if (phase == Phase::closing && !close_after_write_) return;
   unsent_ += f.size();
   out_.push_back(std::move(f));
   if (unsent_ > max_unsent) {
