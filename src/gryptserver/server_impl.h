@@ -46,12 +46,15 @@ class Server;
 // A commit's frames as every session that follows the group is sent them,
 // encoded once: the run's states, the last state without a box, the last
 // state around its box's base64, and "synced" (grypt-protocol.7, PUSH).
+// Frames are shared, not copied, by the sessions' queues: a run of a
+// thousand states pushed to ten thousand members is held once.
+using SharedFrame = std::shared_ptr<const std::vector<std::uint8_t>>;
 struct PushFrames {
-  std::vector<std::vector<std::uint8_t>> run;
-  std::vector<std::uint8_t> unboxed, synced;
+  std::vector<SharedFrame> run;
+  SharedFrame unboxed, synced;
   std::string boxed_head, boxed_tail;
   PushFrames(const std::string& group, const CheckedCommit& c);
-  std::vector<std::uint8_t> boxed(const EpochBox& box) const;
+  SharedFrame boxed(const EpochBox& box) const;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -62,7 +65,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   asio::awaitable<void> run();
   void send(const proto::FromServer& m);
-  void send_frame(std::vector<std::uint8_t> f);
+  void send_frame(SharedFrame f);
   // Sends an error frame, then closes once it is written (or at the next
   // sweep if the peer does not read).
   void fail(const std::string& code, const std::string& message);
@@ -101,7 +104,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string peer_;
   TlsStream stream_;
   FrameBuffer in_;
-  std::deque<std::vector<std::uint8_t>> out_;
+  std::deque<SharedFrame> out_;
   std::size_t unsent_ = 0;
   bool writing_ = false;
   bool close_after_write_ = false;

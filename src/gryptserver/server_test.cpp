@@ -46,16 +46,16 @@ TEST(Push, TheFramesEncodedOnceAreThoseOfEachSession) {
   const PushFrames f("friends", c);
   auto framed = [](const proto::FromServer& m) { return frame(proto::encode(m)); };
   ASSERT_EQ(f.run.size(), 1u);
-  EXPECT_EQ(f.run[0], framed(proto::State{"friends", Epoch(2), c.row.run[0].state, EphemeralPublic{}, {}}));
+  EXPECT_EQ(*f.run[0], framed(proto::State{"friends", Epoch(2), c.row.run[0].state, EphemeralPublic{}, {}}));
   proto::State last{"friends", Epoch(3), c.row.state.state, c.row.state.ephemeral, {}};
-  EXPECT_EQ(f.unboxed, framed(last));
+  EXPECT_EQ(*f.unboxed, framed(last));
   for (std::uint8_t b : {0x00, 0x5a, 0xff}) {
     EpochBox box;
     box.fill(b);
     last.box.assign(box.begin(), box.end());
-    EXPECT_EQ(f.boxed(box), framed(last));
+    EXPECT_EQ(*f.boxed(box), framed(last));
   }
-  EXPECT_EQ(f.synced, framed(proto::Synced{"friends", Epoch(3)}));
+  EXPECT_EQ(*f.synced, framed(proto::Synced{"friends", Epoch(3)}));
 }
 
 }  // namespace

@@ -227,10 +227,10 @@ void Session::end_sync(const std::string& name) {
 
 PushFrames::PushFrames(const std::string& group, const CheckedCommit& c) {
   for (std::size_t i = 0; i < c.run.size(); ++i)
-    run.push_back(frame(proto::encode(
-        proto::FromServer{proto::State{group, c.run[i].epoch, c.row.run[i].state, c.row.run[i].ephemeral, {}}})));
+    run.push_back(std::make_shared<const std::vector<std::uint8_t>>(frame(proto::encode(
+        proto::FromServer{proto::State{group, c.run[i].epoch, c.row.run[i].state, c.row.run[i].ephemeral, {}}}))));
   proto::State s{group, c.state.epoch, c.row.state.state, c.row.state.ephemeral, {}};
-  unboxed = frame(proto::encode(proto::FromServer{s}));
+  unboxed = std::make_shared<const std::vector<std::uint8_t>>(frame(proto::encode(proto::FromServer{s})));
   // The body with a box of zeros, cut around its base64: the same encoder
   // writes every session's frame, only the box differs.
   s.box.assign(box_bytes, 0);
@@ -242,12 +242,13 @@ PushFrames::PushFrames(const std::string& group, const CheckedCommit& c) {
     throw std::logic_error("a state frame without one box field");
   boxed_head = text.substr(0, at + 7);
   boxed_tail = text.substr(at + zeros.size() - 1);
-  synced = frame(proto::encode(proto::FromServer{proto::Synced{group, c.state.epoch}}));
+  synced = std::make_shared<const std::vector<std::uint8_t>>(
+      frame(proto::encode(proto::FromServer{proto::Synced{group, c.state.epoch}})));
 }
 
-std::vector<std::uint8_t> PushFrames::boxed(const EpochBox& box) const {
+SharedFrame PushFrames::boxed(const EpochBox& box) const {
   std::string body = boxed_head + base64_encode(box, Base64::url_unpadded) + boxed_tail;
-  return frame(as_bytes(body));
+  return std::make_shared<const std::vector<std::uint8_t>>(frame(as_bytes(body)));
 }
 
 void Session::pushed(GroupLive& g, const CheckedCommit& c, const PushFrames* frames) {
@@ -394,12 +395,12 @@ void Session::pending(const proto::PendingRequest& p) {
 
 void Session::send(const proto::FromServer& m) {
   if (phase == Phase::closing && !close_after_write_) return;
-  send_frame(frame(proto::encode(m)));
+  send_frame(std::make_shared<const std::vector<std::uint8_t>>(frame(proto::encode(m))));
 }
 
-void Session::send_frame(std::vector<std::uint8_t> f) {
+void Session::send_frame(SharedFrame f) {
   if (phase == Phase::closing && !close_after_write_) return;
-  unsent_ += f.size();
+  unsent_ += f->size();
   out_.push_back(std::move(f));
   if (unsent_ > max_unsent) {
     // Nothing more can reach a peer that does not read, not even an error.
@@ -423,8 +424,8 @@ awaitable<void> Session::write_queue() {
     std::vector<std::uint8_t> batch;
     while (!out_.empty() && stream_.is_open()) {
       batch.clear();
-      while (!out_.empty() && (batch.empty() || batch.size() + out_.front().size() <= 64 * 1024)) {
-        batch.insert(batch.end(), out_.front().begin(), out_.front().end());
+      while (!out_.empty() && (batch.empty() || batch.size() + out_.front()->size() <= 64 * 1024)) {
+        batch.insert(batch.end(), out_.front()->begin(), out_.front()->end());
         out_.pop_front();
       }
       co_await stream_.write_all(batch);

@@ -656,28 +656,37 @@ PY
 @test "add --from: every member a file lists, 1000 a commit; a member new to a chain of 6000 states syncs it" {
   friends
   new_member carol
+  new_member dave
+  # dave is online while the runs are pushed to him.
+  ga add friends "$(cat dave.pub)" --name dave >/dev/null
+  as dave gryptd join friends "$REF"
+  start_daemon dave
+  wait_epoch dave friends 2
   mkdir keys
   "$GRYPT_TEST_BIN/grypt-load" keys --count 6000 --out keys 2>/dev/null
   { echo "# the first 6000"; awk '{ print "m" NR "\t" $0 }' keys/keys; echo; echo "carol $(cat carol.pub)"; } >list
   run ga add friends --from list
   assert_success
-  assert_output "epoch 6002"
+  assert_output "epoch 6003"
   run gs groups
-  assert_output --partial "friends  epoch 6002  6002 members  1 admins"
+  assert_output --partial "friends  epoch 6003  6003 members  1 admins"
   # 7 commits: the states of a run have no box, the last of each has one
   # for every member of its roster.
   run ga log friends --json
-  [ "$(echo "$output" | grep -o '"change":"add"' | wc -l)" -eq 6001 ]
-  # carol holds nothing: the server sends her 6002 states, more than one
+  [ "$(echo "$output" | grep -o '"change":"add"' | wc -l)" -eq 6002 ]
+  wait_epoch dave friends 6003 30
+  # carol holds nothing: the server sends her 6003 states, more than one
   # session may have queued (4 MiB), as she reads them.
   as carol gryptd join friends "$REF"
   start_daemon carol
-  wait_epoch carol friends 6002 60
-  echo "six thousand and two" | as admin grypt-seal friends >post
-  run as carol grypt-open <post
-  assert_success
-  assert_line --index 0 "six thousand and two"
-  assert_line --index 1 --regexp "^grypt-open: friends epoch 6002: from admin "
+  wait_epoch carol friends 6003 60
+  echo "six thousand and three" | as admin grypt-seal friends >post
+  for who in carol dave; do
+    run as "$who" grypt-open <post
+    assert_success
+    assert_line --index 0 "six thousand and three"
+    assert_line --index 1 --regexp "^grypt-open: friends epoch 6003: from admin "
+  done
   ! grep -q "reads too slowly" "$BATS_TEST_TMPDIR/server.log"
 }
 
