@@ -701,6 +701,10 @@ PY
   run ga add friends --from list
   assert_failure 2
   assert_output "grypt-admin: error: list, line 2: invalid member name 'b\\x1bob': a name is made of letters, digits, '.', '_' and '-'; nothing was added"
+  printf 'bob %s\nbob %s\n' "$(cat bob.pub)" "$(cat alice.pub)" >list
+  run ga add friends --from list
+  assert_failure 2
+  assert_output "grypt-admin: error: list, line 2: the name bob comes twice; nothing was added"
   printf 'bob %s\nbob2 %s\n' "$(cat bob.pub)" "$(cat bob.pub)" >list
   run ga add friends --from list
   assert_failure 2
