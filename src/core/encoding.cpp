@@ -93,20 +93,17 @@ SecretBytes base64_decode_secret(std::string_view text, Base64 variant,
   return out;
 }
 
-std::string short_code(std::span<const std::uint8_t> bytes, std::size_t groups) {
+std::string short_code(std::span<const std::uint8_t> hash) {
   static constexpr char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   std::string out;
-  std::size_t chars = groups * 4;
-  for (std::size_t i = 0; i < chars; ++i) {
-    std::size_t bit = i * 5;
-    unsigned v = 0;
-    for (std::size_t k = 0; k < 5; ++k) {
-      std::size_t b = bit + k;
-      unsigned set = b / 8 < bytes.size() ? (bytes[b / 8] >> (7 - b % 8)) & 1 : 0;
-      v = v << 1 | set;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (std::size_t i = 0; i < 20; ++i) {
+    acc = acc << 8 | hash[i];
+    for (bits += 8; bits >= 5; bits -= 5) {
+      if (!out.empty() && out.size() % 5 == 4) out += '-';
+      out += alphabet[(acc >> (bits - 5)) & 31];
     }
-    if (i > 0 && i % 4 == 0) out += '-';
-    out += alphabet[v];
   }
   return out;
 }

@@ -35,10 +35,11 @@ bool base64_try_decode(std::string_view text, Base64 variant,
 
 std::size_t base64_encoded_size(std::size_t bytes, Base64 variant);
 
-// A hash as people compare it, by voice or side by side: the first
-// 5 * groups bits of `bytes` in Crockford's base32 (0-9 and A-Z without
-// I, L, O, U), in groups of 4 characters joined by '-', e.g.
-// "K7QX-9RWM-3FTA-PZ2H-D8NC" (100 bits) for groups = 5.
-std::string short_code(std::span<const std::uint8_t> bytes, std::size_t groups = 5);
+// A hash as people compare it, by voice or side by side (man/grypt.5,
+// Fingerprint and key id): its first 160 bits in Crockford's base32 (0-9
+// and A-Z without I, L, O, U), eight groups of four characters joined by
+// '-', e.g. "K7QX-9RWM-3FTA-PZ2H-D8NC-4M2Q-TT8B-1XWA". The form of key
+// fingerprints and of chain heads alike; `hash` has at least 20 bytes.
+std::string short_code(std::span<const std::uint8_t> hash);
 
 }  // namespace grypt

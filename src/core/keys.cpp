@@ -69,9 +69,7 @@ Fingerprint PublicKey::fingerprint() const {
   return fp;
 }
 
-std::string PublicKey::fingerprint_text() const {
-  return base64_encode(fingerprint(), Base64::url_unpadded);
-}
+std::string PublicKey::fingerprint_text() const { return short_code(fingerprint()); }
 
 KeyId PublicKey::key_id() const {
   Fingerprint fp = fingerprint();

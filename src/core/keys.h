@@ -43,7 +43,7 @@ class PublicKey {
 
   std::string to_string() const;
   Fingerprint fingerprint() const;
-  std::string fingerprint_text() const;  // base64url
+  std::string fingerprint_text() const;  // as people compare it: short_code (encoding.h)
   KeyId key_id() const;
   std::span<const std::uint8_t, 32> ed25519() const { return std::span(bytes_).first<32>(); }
   std::span<const std::uint8_t, 32> x25519() const { return std::span(bytes_).last<32>(); }

@@ -1,7 +1,10 @@
 #include "core/keys.h"
 
+#include <array>
+
 #include <gtest/gtest.h>
 
+#include "core/encoding.h"
 #include "core/error.h"
 #include "core/identity_file.h"
 
@@ -27,8 +30,19 @@ TEST(Keys, KeyIdIsTheFingerprintPrefix) {
   auto fp = id.public_key().fingerprint();
   auto kid = id.public_key().key_id();
   EXPECT_TRUE(std::equal(kid.begin(), kid.end(), fp.begin()));
-  EXPECT_EQ(id.public_key().fingerprint_text().size(), 43u);
   EXPECT_NE(Identity::generate().public_key().key_id(), kid);
+}
+
+// The examples of man/grypt.5 (Fingerprint and key id), computed apart
+// from this code (Python's hashlib).
+TEST(Keys, FingerprintTextIsTheFirst160BitsInCrockfordBase32) {
+  std::array<std::uint8_t, 64> bytes;
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i);
+  EXPECT_EQ(short_code(std::span(bytes).first(32)), "000G-40R4-0M30-E209-185G-R38E-1W81-24GK");
+  EXPECT_EQ(PublicKey::from_trusted_bytes(bytes).fingerprint_text(), "JQ81-Q94J-NV7V-JE17-2P6S-WS4T-T1T5-CAEZ");
+  std::array<std::uint8_t, 20> ones;
+  ones.fill(0xff);
+  EXPECT_EQ(short_code(ones), "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ");
 }
 
 TEST(Keys, SignAndVerify) {

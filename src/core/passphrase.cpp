@@ -130,6 +130,11 @@ SecretBytes read_secret(const SecretSource& source, const SecretPrompt& p) {
       } else {
         bool eof = false;
         secret = read_secret_line(STDIN_FILENO, p.max_size, p.what, eof);
+        // Not even an empty line: no one gave one (a service, cron, a
+        // daemon started from a script), which is not an empty secret.
+        if (eof && secret.empty() && !p.allow_empty)
+          throw UsageError("no terminal to ask for the " + p.what + ", and nothing on standard input: give --" +
+                           p.flag + "-fd or --" + p.flag + "-file");
       }
       break;
   }

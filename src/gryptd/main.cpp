@@ -24,6 +24,7 @@
 #include "ipc/daemon_client.h"
 #include "ipc/unix_socket.h"
 #include "cli/options.h"
+#include "cli/roster.h"
 
 namespace grypt {
 namespace {
@@ -61,11 +62,14 @@ DaemonClient running(const std::string& path) {
   return std::move(*c);
 }
 
+std::string fingerprint_of(const std::string& key) { return PublicKey::parse(key).fingerprint_text(); }
+
 int do_status(const std::string& path, bool json) {
   DaemonClient c = running(path);
   auto s = std::get<daemon::StatusReply>(c.call(daemon::Status{}));
   if (json) {
-    nlohmann::ordered_json j = {{"identity", s.identity}, {"pid", s.pid}, {"socket", path}};
+    nlohmann::ordered_json j = {{"identity", s.identity}, {"fingerprint", fingerprint_of(s.identity)},
+                                {"pid", s.pid}, {"socket", path}};
     nlohmann::ordered_json groups = nlohmann::ordered_json::array();
     for (const auto& g : s.groups)
       groups.push_back({{"name", g.name}, {"state", standing_name(g.state)}, {"epoch", g.epoch},
@@ -77,7 +81,8 @@ int do_status(const std::string& path, bool json) {
     write_stdout(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
     return exit_ok;
   }
-  std::string out = "identity " + s.identity + "\npid " + std::to_string(s.pid) + "\n";
+  std::string out = "identity " + s.identity + "\nfingerprint " + fingerprint_of(s.identity) + "\npid " +
+                    std::to_string(s.pid) + "\n";
   for (const auto& g : s.groups) {
     out += g.name + "  " + standing_name(g.state) + "  epoch " + std::to_string(g.epoch) + "  confirmed " +
            utc_time(g.confirmed);
@@ -96,6 +101,21 @@ int do_status(const std::string& path, bool json) {
     if (!g.why.empty()) out += "  " + printable(g.why) + "\n";
   }
   write_stdout(out);
+  return exit_ok;
+}
+
+int do_members(const std::string& path, const std::string& group, bool json) {
+  DaemonClient c = running(path);
+  daemon::Reply reply;
+  try {
+    reply = c.call(daemon::Listing{daemon::Listing::What::roster, group});
+  } catch (const DaemonRefusal& e) {
+    if (e.code() == daemon::Code::unknown_group) throw UsageError(e.what());
+    throw;
+  }
+  const auto& m = std::get<daemon::RosterReply>(reply);
+  if (json) write_stdout(roster_json(m).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+  else write_stdout(roster_text(m));
   return exit_ok;
 }
 
@@ -263,7 +283,9 @@ int do_run(const cxxopts::ParseResult& r) {
 
 int body(int argc, char** argv) {
   cxxopts::Options o("gryptd", "The grypt member's agent");
-  o.custom_help("[--foreground] [--syslog] [-i FILE] | status [--json] | stop | join NAME REFERENCE [--note TEXT]");
+  o.custom_help(
+      "[--foreground] [--syslog] [-i FILE] | status [--json] | members GROUP [--json] | stop | join NAME REFERENCE "
+      "[--note TEXT]");
   o.positional_help("");
   o.add_options()
       ("foreground", "stay in the foreground and log to stderr (for service managers)")
@@ -274,7 +296,7 @@ int body(int argc, char** argv) {
       ("passphrase-file", "read the identity's passphrase from F", cxxopts::value<std::string>(), "F")
       ("socket", "the socket (default: $GRYPT_SOCKET or $XDG_RUNTIME_DIR/grypt/gryptd.sock)",
        cxxopts::value<std::string>(), "PATH")
-      ("json", "status: JSON output")
+      ("json", "status, members: JSON output")
       ("note", "join: a note for the group's administrators while you are not a member",
        cxxopts::value<std::string>(), "TEXT")
       ("h,help", "print this help")
@@ -297,7 +319,9 @@ int body(int argc, char** argv) {
   std::string path = socket_path(r);
   if (r.count("note") && (w.empty() || w[0] != "join")) throw UsageError("--note goes with join");
   if (w.empty()) return do_run(r);
+  if (r.count("json") && w[0] != "status" && w[0] != "members") throw UsageError("--json goes with status or members");
   if (w[0] == "status" && w.size() == 1) return do_status(path, r.count("json") > 0);
+  if (w[0] == "members" && w.size() == 2) return do_members(path, w[1], r.count("json") > 0);
   if (w[0] == "stop" && w.size() == 1) {
     DaemonClient c = running(path);
     auto s = std::get<daemon::StatusReply>(c.call(daemon::Status{}));

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cli/options.h"
+#include "cli/roster.h"
 #include "core/file.h"
 #include "core/io.h"
 #include "core/keys.h"
@@ -48,14 +49,8 @@ int epoch_out(const Args& a, const daemon::Request& q) {
 
 int members(const Args& a) {
   auto m = std::get<daemon::RosterReply>(ask(a.r, daemon::Listing{daemon::Listing::What::roster, a.w[1]}));
-  OJson list = OJson::array();
-  std::string out;
-  for (const auto& e : m.members) {
-    list.push_back({{"name", e.name}, {"key", e.key.to_string()}, {"role", e.role}, {"since", e.since}});
-    out += e.name + "  " + e.role + "  since epoch " + std::to_string(e.since) + "  " + e.key.to_string() + "\n";
-  }
-  if (a.json()) print({{"members", list}});
-  else write_stdout(out);
+  if (a.json()) print(roster_json(m));
+  else write_stdout(roster_text(m));
   return exit_ok;
 }
 
@@ -64,9 +59,9 @@ int pending(const Args& a) {
   OJson list = OJson::array();
   std::string out;
   for (const auto& e : p.requests) {
-    list.push_back({{"number", e.number}, {"key", e.key.to_string()}, {"note", e.note}, {"time", e.time},
-                    {"first", e.first}, {"last", e.last}, {"count", e.count}});
-    out += std::to_string(e.number) + "  " + e.key.to_string() + "  " + utc_time(e.time) + "  " +
+    list.push_back({{"number", e.number}, {"key", e.key.to_string()}, {"fingerprint", e.key.fingerprint_text()},
+                    {"note", e.note}, {"time", e.time}, {"first", e.first}, {"last", e.last}, {"count", e.count}});
+    out += std::to_string(e.number) + "  " + e.key.fingerprint_text() + "  " + utc_time(e.time) + "  " +
            std::to_string(e.count) + "x" + (e.note.empty() ? "" : "  \"" + printable(e.note) + "\"") + "\n";
   }
   if (a.json()) print({{"pending", list}});

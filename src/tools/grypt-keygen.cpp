@@ -1,6 +1,9 @@
 // grypt-keygen: create a member identity, print its public key
 // (man/grypt-keygen.1).
 #include "core/file.h"
+#include "core/group_cache.h"
+#include "core/text.h"
+#include "core/vault_format.h"
 #include "core/identity_file.h"
 #include "cli/options.h"
 
@@ -19,10 +22,75 @@ int print_public(const std::string& path) {
   return exit_ok;
 }
 
+// The fingerprint of a key given as grypt-pk:..., or else of the identity.
+int print_fingerprint(const cxxopts::ParseResult& r) {
+  if (r.count("identity") && r.count("key")) throw UsageError("give -i FILE or a KEY, not both");
+  PublicKey key = r.count("key") ? PublicKey::parse(option<std::string>(r, "key"))
+                                 : load_identity_info(r.count("identity") ? option<std::string>(r, "identity")
+                                                                          : default_identity_path())
+                                       .public_key;
+  write_stdout(key.fingerprint_text() + "\n");
+  return exit_ok;
+}
+
+// The other modes than creating one: --public, --fingerprint.
+std::optional<int> show(const cxxopts::ParseResult& r) {
+  const char* mode = r.count("public") ? "--public" : r.count("fingerprint") ? "--fingerprint" : nullptr;
+  if (!mode) return std::nullopt;
+  if (r.count("public") && r.count("fingerprint")) throw UsageError("give only one of --public and --fingerprint");
+  if (r.count("output") || r.count("force") || r.count("no-passphrase"))
+    throw UsageError(std::string(mode) + " does not create an identity: drop -o, --force, --no-passphrase");
+  if (r.count("fingerprint")) return print_fingerprint(r);
+  if (r.count("key")) throw UsageError("--public takes no KEY (it prints the identity's key)");
+  return print_public(r.count("identity") ? option<std::string>(r, "identity") : default_identity_path());
+}
+
+// The groups the default identity has joined (the groups file gryptd
+// keeps), by name.
+std::vector<std::string> joined_groups() {
+  std::string file = groups_file_path();
+  if (!file_exists(file)) return {};
+  SecretBytes text = read_secret_file(file, 1 << 20, {.access = Access::owner});
+  std::vector<std::string> names;
+  for (const GroupEntry& g : parse_groups_file(text.view(), file)) names.push_back(g.name);
+  return names;
+}
+
+bool vault_recipient(const PublicKey& key) {
+  std::string file = default_vault_path() + "/vault.key";
+  if (!file_exists(file)) return false;
+  std::vector<PublicKey> keys = vault_key_recipients(read_file(file, max_vault_key_file));
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+// --force replaces an identity only if nothing is locked to it: a vault
+// sealed to its key, or groups it joined, would be lost with it. An
+// identity file that does not load is replaced (that is what --force is for).
+void refuse_replacing_in_use(const std::string& path) {
+  std::optional<PublicKey> key;
+  try {
+    key = load_identity_info(path).public_key;
+  } catch (const Error&) {
+    return;
+  }
+  if (vault_recipient(*key))
+    throw UsageError("the identity in " + path + " opens the vault " + default_vault_path() +
+                     ": a new one would not; make the new identity elsewhere (-o), add its key to the vault's "
+                     "recipients (vault-put --recipients FILE), then replace this one");
+  if (path != default_identity_path()) return;
+  std::vector<std::string> groups = joined_groups();
+  if (!groups.empty())
+    throw UsageError("the identity in " + path + " has joined " + std::to_string(groups.size()) + " group(s) (" +
+                     printable(groups.front()) + (groups.size() > 1 ? ", ..." : "") +
+                     "): a new one would be a stranger to them; make the new identity elsewhere (-o) and have "
+                     "an administrator add its key, or leave the groups first");
+}
+
 int create(const std::string& path, bool force, bool no_passphrase, const SecretSource& source,
            const Argon2Params& params) {
   if (!force && file_exists(path))
     throw UsageError(path + " exists (use --force to replace it)");
+  if (force && file_exists(path)) refuse_replacing_in_use(path);
   // Where the identity goes is checked before the passphrase is asked: a
   // device or directory is refused, an unwritable directory reported.
   make_dirs(dir_name(path));
@@ -57,7 +125,8 @@ int create(const std::string& path, bool force, bool no_passphrase, const Secret
 
 int body(int argc, char** argv) {
   cxxopts::Options o("grypt-keygen", "Create a grypt identity and print its public key");
-  o.custom_help("[-o FILE] [--force] [--no-passphrase] | --public [-i FILE]");
+  o.custom_help("[-o FILE] [--force] [--no-passphrase] | --public [-i FILE] | --fingerprint [-i FILE | KEY]");
+  o.positional_help("");
   o.add_options()
       ("o,output", "where to create the identity (default: $XDG_DATA_HOME/grypt/identity)",
        cxxopts::value<std::string>(), "FILE")
@@ -69,18 +138,17 @@ int body(int argc, char** argv) {
       ("kdf-profile", "Argon2id for the passphrase: rfc9106-low (default), rfc9106, owasp",
        cxxopts::value<std::string>()->default_value("rfc9106-low"), "NAME")
       ("public", "print the public key of an existing identity")
-      ("i,identity", "the identity for --public", cxxopts::value<std::string>(), "FILE")
+      ("fingerprint", "print the fingerprint of the identity, or of KEY, as people compare it")
+      ("i,identity", "the identity for --public and --fingerprint", cxxopts::value<std::string>(), "FILE")
       ("h,help", "print this help")
       ("version", "print the version");
+  o.add_options("hidden")("key", "", cxxopts::value<std::string>());
+  o.parse_positional({"key"});
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r, "\nExit status: 0 success, 2 error. See grypt-keygen(1).\n")) return exit_ok;
-  if (r.count("public")) {
-    if (r.count("output") || r.count("force") || r.count("no-passphrase"))
-      throw UsageError("--public does not create an identity: drop -o, --force, --no-passphrase");
-    return print_public(r.count("identity") ? option<std::string>(r, "identity")
-                                            : default_identity_path());
-  }
-  if (r.count("identity")) throw UsageError("-i goes with --public; use -o to create");
+  if (std::optional<int> shown = show(r)) return *shown;
+  if (r.count("identity")) throw UsageError("-i goes with --public or --fingerprint; use -o to create");
+  if (r.count("key")) throw UsageError("a KEY goes with --fingerprint; grypt-keygen creates an identity with no KEY");
   SecretSource source = secret_source(r, "passphrase");
   bool no_passphrase = r.count("no-passphrase") > 0;
   if (no_passphrase && source.kind != SecretSource::Kind::automatic)

@@ -36,6 +36,47 @@ ID="$BATS_TEST_TMPDIR/home/.local/share/grypt/identity"
   assert_output "$key"
 }
 
+@test "--fingerprint: the whole key's fingerprint as people compare it, of the identity or of a KEY" {
+  echo "pw" >pass
+  grypt-keygen --passphrase-file pass --kdf-profile owasp -o id >id.pub
+  want=$(fingerprint_of id.pub)
+  [[ "$want" =~ ^([0-9A-HJKMNP-TV-Z]{4}-){7}[0-9A-HJKMNP-TV-Z]{4}$ ]]
+  run grypt-keygen --fingerprint -i id </dev/null
+  assert_success
+  assert_output "$want"
+  GRYPT_IDENTITY="$PWD/id" run grypt-keygen --fingerprint
+  assert_output "$want"
+  run grypt-keygen --fingerprint "$(cat id.pub)"
+  assert_success
+  assert_output "$want"
+  # Another key, another fingerprint: the X25519 half counts too.
+  grypt-keygen --no-passphrase -o other >other.pub 2>/dev/null
+  [ "$(grypt-keygen --fingerprint "$(cat other.pub)")" = "$(fingerprint_of other.pub)" ]
+  [ "$(fingerprint_of other.pub)" != "$want" ]
+  # A key with a typo, both sources, no identity: one line, exit 2.
+  k=$(cat id.pub) r=A
+  [ "${k:20:1}" != A ] || r=B
+  run grypt-keygen --fingerprint "${k:0:20}$r${k:21}"
+  assert_failure 2
+  assert_output --regexp '^grypt-keygen: error: invalid public key: '
+  run grypt-keygen --fingerprint -i id "$(cat id.pub)"
+  assert_failure 2
+  assert_output "grypt-keygen: error: give -i FILE or a KEY, not both"
+  run grypt-keygen --fingerprint -i missing
+  assert_failure 2
+  assert_output --regexp "^grypt-keygen: error: cannot open missing: "
+  run grypt-keygen --fingerprint --public -i id
+  assert_failure 2
+  assert_output "grypt-keygen: error: give only one of --public and --fingerprint"
+  run grypt-keygen --fingerprint -o new
+  assert_failure 2
+  assert_output "grypt-keygen: error: --fingerprint does not create an identity: drop -o, --force, --no-passphrase"
+  [ ! -e new ]
+  run grypt-keygen "$(cat id.pub)"
+  assert_failure 2
+  assert_output "grypt-keygen: error: a KEY goes with --fingerprint; grypt-keygen creates an identity with no KEY"
+}
+
 @test "refuses to overwrite an identity without --force" {
   echo "pw" >pass
   first=$(grypt-keygen --passphrase-file pass --kdf-profile owasp -o id)
@@ -74,7 +115,12 @@ ID="$BATS_TEST_TMPDIR/home/.local/share/grypt/identity"
 }
 
 @test "no terminal and no passphrase source: a clear error" {
-  run bash -c 'grypt-keygen -o id </dev/null'
+  run setsid -w bash -c 'grypt-keygen -o id </dev/null'
+  assert_failure 2
+  assert_output "grypt-keygen: error: no terminal to ask for the passphrase, and nothing on standard input: give --passphrase-fd or --passphrase-file"
+  [ ! -e id ]
+  # An empty line is an empty passphrase, refused as such.
+  run setsid -w bash -c 'echo | grypt-keygen -o id'
   assert_failure 2
   assert_output "grypt-keygen: error: empty passphrase refused (use --no-passphrase for an unencrypted identity)"
   run setsid bash -c 'echo secret | vault-put -i id --vault v x' </dev/null
@@ -214,6 +260,39 @@ ID="$BATS_TEST_TMPDIR/home/.local/share/grypt/identity"
   [ -L link ]
   [ "$(grypt-keygen --public -i real)" = "$output" ]
   [ "$(cat old.pub)" != "$output" ]
+}
+
+@test "--force refuses to replace an identity the vault is sealed to, and says how to move" {
+  grypt-keygen --no-passphrase >old.pub 2>/dev/null
+  id=$XDG_DATA_HOME/grypt/identity
+  cp "$id" id.saved
+  vault-put api/token <<<"s3cret"
+  run grypt-keygen --force --no-passphrase
+  assert_failure 2
+  assert_output "grypt-keygen: error: the identity in $id opens the vault $XDG_DATA_HOME/grypt/vault: a new one would not; make the new identity elsewhere (-o), add its key to the vault's recipients (vault-put --recipients FILE), then replace this one"
+  cmp "$id" id.saved
+  [ "$(vault-get api/token)" = "s3cret" ]
+  # The same for another path, and for GRYPT_VAULT.
+  cp "$id" other
+  run grypt-keygen --force --no-passphrase -o other
+  assert_failure 2
+  assert_output --partial "the identity in other opens the vault"
+  cmp other id.saved
+  # Moved as it says: a new identity, added to the recipients, then the old
+  # one replaced.
+  grypt-keygen --no-passphrase -o new >new.pub 2>/dev/null
+  cat old.pub new.pub >keys
+  vault-put --recipients keys
+  GRYPT_IDENTITY=$PWD/new run vault-get api/token
+  assert_output "s3cret"
+  cat new.pub >keys
+  GRYPT_IDENTITY=$PWD/new vault-put --recipients keys
+  run --separate-stderr grypt-keygen --force --no-passphrase
+  assert_success
+  # A damaged identity is what --force is for.
+  head -c 20 id.saved >"$XDG_DATA_HOME/grypt/identity"
+  run --separate-stderr grypt-keygen --force --no-passphrase
+  assert_success
 }
 
 @test "at a terminal: the passphrase is asked twice with echo off; a mismatch writes nothing" {

@@ -333,7 +333,7 @@ PY
   # One request, asked again at each of bob's reconnections (the server
   # closes a connection whose every group said not-member): its count grows
   # while bob waits, from 1x.
-  assert_output --regexp "^1  $(cat bob.pub)  [0-9T:Z-]+  [1-9][0-9]*x  \"bob from the bike club\"$"
+  assert_output --regexp "^1  $(fingerprint_of bob.pub)  [0-9T:Z-]+  [1-9][0-9]*x  \"bob from the bike club\"$"
   run as bob gryptd join friends "$REF" --note $'two\nlines'
   assert_failure 2
   assert_output "gryptd: error: invalid --note: it contains a control character"

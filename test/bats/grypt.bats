@@ -22,7 +22,12 @@ teardown() { server_teardown; }
   hb=$(as bob gryptd status | sed -n 's/^  head \([^ ]*\).*/\1/p')
   [ -n "$ha" ] && [ "$ha" = "$hb" ]
   run as alice gryptd status
-  assert_line --regexp "^  head [0-9A-Z-]+  expires [0-9TZ:-]+  member$"
+  assert_line "fingerprint $(fingerprint_of alice.pub)"
+  assert_line --regexp "^  head ([0-9A-HJKMNP-TV-Z]{4}-){7}[0-9A-HJKMNP-TV-Z]{4}  expires [0-9TZ:-]+  member$"
+  # The head's short code is the first 160 bits of the whole hash --json gives.
+  whole=$(as alice gryptd status --json | sed -n 's/.*"head":"\([A-Za-z0-9_-]*\)".*/\1/p')
+  [ "$ha" = "$(python3 -c 'import base64, sys; s = sys.argv[1]; print(base64.urlsafe_b64decode(s + "=").hex())' "$whole" | short_code_of_hex)" ]
+  as alice gryptd status --json | grep -q "\"fingerprint\":\"$(fingerprint_of alice.pub)\""
   as alice gryptd status --json | grep -q '"head":"[A-Za-z0-9_-]\{43\}","expires":[0-9]*,"role":"member"'
   echo "the meeting is at nine" | as alice grypt-seal friends >post1
   [[ "$(cat post1)" == grypt:* ]]
@@ -59,7 +64,7 @@ teardown() { server_teardown; }
   assert_line --partial "friends  not-member"
   assert_line "  not a member: send your key above to the group's administrator"
   run ga pending friends
-  assert_line --index 0 --regexp "^1  $(cat carol.pub)  "
+  assert_line --index 0 --regexp "^1  $(fingerprint_of carol.pub)  "
   run ga add friends 1 --name carol --with-history
   assert_output "epoch 5"
   run as carol grypt-open <post2
@@ -349,11 +354,63 @@ s = socket.socket(socket.AF_UNIX); s.bind("other/gryptd.sock"); s.listen(1); tim
   assert_failure 1
   assert_output --partial "wrong passphrase"
   [ ! -e "$BATS_TEST_TMPDIR/u/dave/run/grypt/gryptd.sock" ]
+  # Started with no terminal and no passphrase source (a service, a
+  # script): it says so, and no daemon is left.
+  run as dave setsid -w gryptd --foreground </dev/null
+  assert_failure 2
+  assert_output "gryptd: error: no terminal to ask for the passphrase, and nothing on standard input: give --passphrase-fd or --passphrase-file"
+  [ ! -e "$BATS_TEST_TMPDIR/u/dave/run/grypt/gryptd.sock" ]
   start_daemon dave --passphrase-file pass
   pid=$DAEMON_PID_dave
   # No core dumps, no ptrace by the same user, no secrets in its arguments.
   [ "$(awk '/^Max core file size/ { print $5 }' "/proc/$pid/limits")" = 0 ]
   ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q horse
+}
+
+@test "gryptd members: names, roles, epochs and fingerprints from the chain held, with the server down too" {
+  friends_online
+  want="admin  admin  since epoch 1  $(fingerprint_of admin.pub)
+alice  member  since epoch 2  $(fingerprint_of alice.pub)
+bob  member  since epoch 3  $(fingerprint_of bob.pub)"
+  run as bob gryptd members friends
+  assert_success
+  assert_output "$want"
+  # What grypt-admin members prints, and JSON with every key.
+  [ "$(ga members friends)" = "$want" ]
+  run as bob gryptd members friends --json
+  assert_success
+  assert_output --partial "{\"members\":[{\"name\":\"admin\",\"key\":\"$(cat admin.pub)\",\"fingerprint\":\"$(fingerprint_of admin.pub)\",\"role\":\"admin\",\"since\":1},"
+  assert_output --partial "{\"name\":\"bob\",\"key\":\"$(cat bob.pub)\",\"fingerprint\":\"$(fingerprint_of bob.pub)\",\"role\":\"member\",\"since\":3}]}"
+  # The daemon answers from its chain: no server needed.
+  stop_server
+  run as alice gryptd members friends
+  assert_success
+  assert_output "$want"
+  run as alice gryptd members nosuch
+  assert_failure 2
+  assert_output --regexp "^gryptd: error: .*nosuch"
+  run as alice gryptd members
+  assert_failure 2
+  run as alice gryptd stop --json
+  assert_failure 2
+  assert_output "gryptd: error: --json goes with status or members"
+  stop_daemon alice
+  run as alice gryptd members friends
+  assert_failure 2
+  assert_output --regexp "^gryptd: error: .*: start it with gryptd$"
+}
+
+@test "grypt-keygen --force refuses to replace the identity of a member of groups" {
+  friends_online
+  id=$BATS_TEST_TMPDIR/u/alice/data/grypt/identity
+  cp "$id" saved
+  run as alice grypt-keygen --force --no-passphrase
+  assert_failure 2
+  assert_output "grypt-keygen: error: the identity in $id has joined 1 group(s) (friends): a new one would be a stranger to them; make the new identity elsewhere (-o) and have an administrator add its key, or leave the groups first"
+  cmp "$id" saved
+  # Elsewhere is fine: those groups are the default identity's.
+  run --separate-stderr as alice grypt-keygen --no-passphrase -o "$BATS_TEST_TMPDIR/new"
+  assert_success
 }
 
 @test "--identity works without the daemon, from its cache, and says so" {

@@ -54,7 +54,10 @@ friends() {
   assert_line '{"event":"closed"}'
   run ga pending friends
   assert_success
-  assert_output --regexp "^1  $(cat bob.pub)  [0-9T:Z-]+  1x  \"bob from the bike club\"$"
+  assert_output --regexp "^1  $(fingerprint_of bob.pub)  [0-9T:Z-]+  1x  \"bob from the bike club\"$"
+  # JSON: the whole key and its fingerprint.
+  run ga pending friends --json
+  assert_output --regexp "^\{\"pending\":\[\{\"number\":1,\"key\":\"$(cat bob.pub)\",\"fingerprint\":\"$(fingerprint_of bob.pub)\",\"note\":\"bob from the bike club\","
   # Added from the pending list: bob gets the key of the epoch he joined.
   run ga add friends 1 --name bob
   assert_output "epoch 3"
@@ -65,8 +68,10 @@ friends() {
   assert_line --regexp '"epoch":3,"key":true,"check":"accepted"'
   assert_line --regexp '"epoch":2,"key":false,"check":"accepted"'
   run ga members friends
-  assert_line --index 1 --regexp "^alice  member  since epoch 2  $(cat alice.pub)$"
-  assert_line --index 2 --regexp "^bob  member  since epoch 3  $(cat bob.pub)$"
+  assert_line --index 1 "alice  member  since epoch 2  $(fingerprint_of alice.pub)"
+  assert_line --index 2 "bob  member  since epoch 3  $(fingerprint_of bob.pub)"
+  run ga members friends --json
+  assert_output --partial "{\"name\":\"bob\",\"key\":\"$(cat bob.pub)\",\"fingerprint\":\"$(fingerprint_of bob.pub)\",\"role\":\"member\",\"since\":3}"
 }
 
 @test "remove: the others hold the new epoch within a second; the removed key is refused" {
@@ -265,7 +270,7 @@ friends() {
   assert_success
   [ "${#lines[@]}" -eq 13 ]
   for i in $(seq 1 12); do
-    assert_line --index "$i" --regexp "^m$i  member  since epoch $((i + 1))  $(cat m$i.pub)$"
+    assert_line --index "$i" "m$i  member  since epoch $((i + 1))  $(fingerprint_of m$i.pub)"
   done
   run ga log friends --json
   assert_success
@@ -638,7 +643,7 @@ PY
   done
   for _ in $(seq 100); do ga pending friends | grep -q "let me in" && break; sleep 0.1; done
   run ga pending friends
-  assert_output --regexp "^1  $(cat bob.pub)  .*\"let me in\"$"
+  assert_output --regexp "^1  $(fingerprint_of bob.pub)  .*\"let me in\"$"
 }
 
 @test "64 groups in a hello are served, 65 are not" {

@@ -36,3 +36,27 @@ flip() {
 }
 
 setup() { setup_home; }
+
+# The fingerprint of the public key in FILE as people compare it (grypt.5,
+# Fingerprint and key id): the short code of BLAKE2b-256("grypt
+# fingerprint v1" || key); computed here apart from grypt's code.
+fingerprint_of() {
+  {
+    python3 - "$(cat "$1")" <<'PY'
+import base64, hashlib, sys
+s = sys.argv[1][len("grypt-pk:"):]
+key = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))[:64]
+print(hashlib.blake2b(b"grypt fingerprint v1" + key, digest_size=32).hexdigest())
+PY
+  } | short_code_of_hex
+}
+
+# The short code of the hash in hex on stdin: its first 160 bits in
+# Crockford's base32, in eight groups of four joined by "-".
+short_code_of_hex() {
+  python3 -c '
+import sys
+bits = "".join(f"{b:08b}" for b in bytes.fromhex(sys.stdin.read().strip())[:20])
+code = "".join("0123456789ABCDEFGHJKMNPQRSTVWXYZ"[int(bits[i:i + 5], 2)] for i in range(0, 160, 5))
+print("-".join(code[i:i + 4] for i in range(0, 32, 4)))'
+}

@@ -104,6 +104,7 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
   assert_output "pw-hash: error: empty password refused (use --allow-empty to allow it)"
   run pw-hash "${FAST[@]}" </dev/null
   assert_failure 2
+  assert_output "pw-hash: error: no terminal to ask for the password, and nothing on standard input: give --password-fd or --password-file"
   run pw-hash "${FAST[@]}" --allow-empty <<<""
   assert_success
   hash=$output
