@@ -96,6 +96,105 @@ setup() {
   assert_output "back"
 }
 
+@test "--generate N stores N random letters and digits and prints them once; stdin is not read" {
+  run --separate-stderr vault-put "${V[@]}" --generate 24 web/shop <<<"not this"
+  assert_success
+  assert_output --regexp '^[A-Za-z0-9]{24}$'
+  [ -z "$stderr" ]
+  generated=$output
+  run vault-get "${V[@]}" web/shop
+  assert_output "$generated"
+  # Stored as vault-put stores it from stdin: the characters, no newline.
+  [ "$(vault-get "${V[@]}" web/shop | wc -c)" -eq 24 ]
+  run vault-put "${V[@]}" --generate 24 web/shop
+  refute_output "$generated"
+  run vault-get "${V[@]}" --history web/shop
+  [ "${#lines[@]}" -eq 2 ]
+  # Stdin is left as it was, unread.
+  rest=$({ vault-put "${V[@]}" --generate 8 web/other >/dev/null; cat; } <<<"the rest")
+  [ "$rest" = "the rest" ]
+  run vault-put "${V[@]}" --generate 1 one
+  assert_output --regexp '^[A-Za-z0-9]$'
+}
+
+@test "--generate --symbols adds punctuation; 4096 is the longest; --quiet prints nothing" {
+  run vault-put "${V[@]}" --generate 4096 long
+  assert_success
+  assert_output --regexp '^[A-Za-z0-9]{4096}$'
+  run vault-put "${V[@]}" --generate 4096 --symbols long
+  assert_success
+  assert_output --regexp '^[!-~]{4096}$'
+  assert_output --regexp '[^A-Za-z0-9]'
+  [ "$(vault-get "${V[@]}" long)" = "$output" ]
+  run --separate-stderr vault-put "${V[@]}" --generate 16 --quiet --symbols quiet
+  assert_success
+  assert_output ""
+  [ -z "$stderr" ]
+  run vault-get "${V[@]}" quiet
+  assert_output --regexp '^[!-~]{16}$'
+}
+
+@test "--generate refuses a nonsense length and combinations, and stores nothing" {
+  for n in 0 4097 -1 abc '' 1e3 ' 5' 00000001 99999999999999999999; do
+    run --separate-stderr vault-put "${V[@]}" --generate "$n" x
+    assert_failure 2
+    assert_output ""
+    [ "$stderr" = "vault-put: error: --generate needs a length from 1 to 4096, not '$n'" ]
+  done
+  run vault-get "${V[@]}" x
+  assert_output "vault-get: error: there is no vault at $XDG_DATA_HOME/grypt/vault (vault-put creates one)"
+  run vault-put "${V[@]}" --symbols x <<<"y"
+  assert_failure 2
+  assert_output "vault-put: error: --symbols and --quiet go with --generate"
+  run vault-put "${V[@]}" --quiet x <<<"y"
+  assert_failure 2
+  assert_output "vault-put: error: --symbols and --quiet go with --generate"
+  run vault-put "${V[@]}" --generate 8 --delete x
+  assert_failure 2
+  assert_output "vault-put: error: give only one of --generate and --delete"
+  run vault-put "${V[@]}" --generate 8 --recipients pub
+  assert_failure 2
+  assert_output "vault-put: error: --recipients takes no NAME, no --delete and no --generate"
+  run vault-put "${V[@]}" --generate 8
+  assert_failure 2
+  assert_output "vault-put: error: give the NAME of the secret (see vault-put --help)"
+}
+
+@test "--generate never takes the passphrase from stdin; a wrong one prints and stores nothing" {
+  run setsid bash -c 'echo "vault pass" | vault-put --generate 8 x' </dev/null
+  assert_failure 2
+  assert_output "vault-put: error: no terminal to ask for the passphrase: give --passphrase-fd or --passphrase-file"
+  vault-put "${V[@]}" x <<<"old"
+  echo wrong >bad
+  run --separate-stderr vault-put --passphrase-file bad --generate 8 x
+  assert_failure 1
+  assert_output ""
+  run vault-get "${V[@]}" x
+  assert_output "old"
+}
+
+@test "--generate on a full disk: nothing printed, nothing stored, the old version stays" {
+  [ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+  grypt-keygen -o host --no-passphrase >/dev/null 2>&1
+  mkdir small
+  mount -t tmpfs -o size=256k tmpfs small || skip "cannot mount tmpfs here"
+  echo "old value" | vault-put -i host --vault small/v name
+  head -c 1M /dev/zero >small/fill 2>/dev/null || true
+  run --separate-stderr vault-put -i host --vault small/v --generate 64 name
+  status_seen=$status out=$output err=$stderr
+  rm small/fill
+  got=$(vault-get -i host --vault small/v name)
+  versions=$(vault-get -i host --vault small/v --history name | wc -l)
+  leftovers=$(find small -name '*.tmp-*' | wc -l)
+  umount small
+  [ "$status_seen" -eq 2 ]
+  [ -z "$out" ]
+  [[ "$err" == "vault-put: error: cannot write "*"No space left on device" ]]
+  [ "$got" = "old value" ]
+  [ "$versions" -eq 1 ]
+  [ "$leftovers" -eq 0 ]
+}
+
 @test "--list [PREFIX], plain and --json, sorted" {
   for n in db/prod/password db/test/password mail 'quote"d'; do vault-put "${V[@]}" "$n" <<<"x"; done
   run vault-get "${V[@]}" --list
