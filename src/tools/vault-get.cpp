@@ -57,8 +57,8 @@ int print_history(Vault& vault, const std::string& name, bool json) {
   return exit_ok;
 }
 
-int print_list(Vault& vault, const std::string& prefix, bool json) {
-  std::vector<std::string> names = vault.list(prefix);
+int print_list(Vault& vault, const std::string& pattern, bool json) {
+  std::vector<std::string> names = vault.list(pattern);
   std::string out;
   for (const std::string& n : names) out += n + "\n";
   write_stdout(json ? nlohmann::ordered_json(names).dump() + "\n" : out);
@@ -95,12 +95,13 @@ std::vector<std::string> rewrite_version_option(int argc, char** argv) {
 
 int body(int argc, char** argv) {
   cxxopts::Options o("vault-get", "Print a secret from the vault");
-  o.custom_help("[options] NAME | --history NAME | --list [PREFIX]");
+  o.custom_help("[options] NAME | --history NAME | --list [PATTERN]");
   o.positional_help("");
   o.add_options("hidden")("version-number", "", cxxopts::value<std::uint64_t>());
   o.add_options()
       ("history", "list the kept versions of NAME, newest first")
-      ("list", "list the names of live secrets (starting with PREFIX)")
+      ("list", "list the names of live secrets that match PATTERN, a glob ('*' and '?' "
+       "match no '/') or else a prefix")
       ("json", "with --history or --list: JSON output");
   add_vault_options(o);
   o.parse_positional({"name"});
@@ -120,11 +121,11 @@ int body(int argc, char** argv) {
   if (r.count("history") && r.count("list")) throw UsageError("give only one of --history and --list");
 
   if (r.count("list")) {
-    std::string prefix = r.count("name") ? option<std::string>(r, "name") : "";
+    std::string pattern = r.count("name") ? option<std::string>(r, "name") : "";
     VaultAccess v = open_vault(r, false, false);
     Vault vault(v.dir, *v.keys);
     warn_stray(vault);
-    return print_list(vault, prefix, json);
+    return print_list(vault, pattern, json);
   }
   if (!r.count("name")) throw UsageError("give the NAME of the secret (see vault-get --help)");
   std::string name = option<std::string>(r, "name");

@@ -195,7 +195,7 @@ setup() {
   [ "$leftovers" -eq 0 ]
 }
 
-@test "--list [PREFIX], plain and --json, sorted" {
+@test "--list PREFIX (no glob character): names that start with it, plain and --json, sorted" {
   for n in db/prod/password db/test/password mail 'quote"d'; do vault-put "${V[@]}" "$n" <<<"x"; done
   run vault-get "${V[@]}" --list
   assert_output "$(printf 'db/prod/password\ndb/test/password\nmail\nquote"d')"
@@ -205,6 +205,81 @@ setup() {
   assert_output '["db/prod/password","db/test/password","mail","quote\"d"]'
   run vault-get "${V[@]}" --list nothing-here --json
   assert_output '[]'
+}
+
+@test "--list PATTERN: a glob matches whole names, and no '*', '?' or '[...]' matches a '/'" {
+  for n in api/github api/github/token api/gitlab mytoken db/prod/password db/production/key .env; do
+    vault-put "${V[@]}" "$n" <<<"x"
+  done
+  run vault-get "${V[@]}" --list 'api/*'
+  assert_success
+  assert_output "$(printf 'api/github\napi/gitlab')"
+  run vault-get "${V[@]}" --list 'api/*/*'
+  assert_output "api/github/token"
+  run vault-get "${V[@]}" --list '*token*'
+  assert_output "mytoken"
+  run vault-get "${V[@]}" --list '*/*/*token*'
+  assert_output "api/github/token"
+  run vault-get "${V[@]}" --list 'api/git?ab'
+  assert_output "api/gitlab"
+  run vault-get "${V[@]}" --list 'api?github'
+  assert_output ""
+  run vault-get "${V[@]}" --list 'api[/]github'
+  assert_output ""
+  run vault-get "${V[@]}" --list 'api/git[hl]*'
+  assert_output "$(printf 'api/github\napi/gitlab')"
+  run vault-get "${V[@]}" --list '*'
+  assert_output "$(printf '.env\nmytoken')"
+  run vault-get "${V[@]}" --list --json 'db/*/*'
+  assert_output '["db/prod/password","db/production/key"]'
+  # Without a glob character it is a prefix, as before.
+  run vault-get "${V[@]}" --list db/prod
+  assert_output "$(printf 'db/prod/password\ndb/production/key')"
+  run vault-get "${V[@]}" --list api/github/
+  assert_output "api/github/token"
+}
+
+@test "--list PATTERN that matches nothing: empty output, [] with --json, exit 0" {
+  vault-put "${V[@]}" api/github <<<"x"
+  run --separate-stderr vault-get "${V[@]}" --list 'nothing*'
+  assert_success
+  assert_output ""
+  [ -z "$stderr" ]
+  run vault-get "${V[@]}" --list --json '*/*/*'
+  assert_success
+  assert_output "[]"
+  run vault-get "${V[@]}" --list 'api'
+  assert_output "api/github"
+  run vault-get "${V[@]}" --list 'api*'
+  assert_output ""
+}
+
+@test "--list PATTERN: special characters, quoted with '\\'; '?' is one byte" {
+  for n in 'weird*name' weird-name 'q?' qx 'a[1' 'back\slash' 'α/β' 'αβ/γ'; do vault-put "${V[@]}" "$n" <<<"x"; done
+  run vault-get "${V[@]}" --list 'weird\*name'
+  assert_output 'weird*name'
+  run vault-get "${V[@]}" --list 'weird*'
+  assert_output "$(printf 'weird*name\nweird-name')"
+  run vault-get "${V[@]}" --list 'q\?'
+  assert_output 'q?'
+  run vault-get "${V[@]}" --list 'q?'
+  assert_output "$(printf 'q?\nqx')"
+  # An unclosed bracket is itself.
+  run vault-get "${V[@]}" --list 'a[*'
+  assert_output 'a[1'
+  # No glob character: a prefix, and a backslash is itself.
+  run vault-get "${V[@]}" --list 'back\'
+  assert_output 'back\slash'
+  run vault-get "${V[@]}" --list 'back\\*'
+  assert_output 'back\slash'
+  # α, β and γ are two bytes each in UTF-8.
+  run vault-get "${V[@]}" --list '?/?'
+  assert_success
+  assert_output ''
+  run vault-get "${V[@]}" --list '??/??'
+  assert_output 'α/β'
+  run vault-get "${V[@]}" --list --json 'α*/*'
+  assert_output '["α/β","αβ/γ"]'
 }
 
 @test "unknown names, bad names and a missing vault" {
