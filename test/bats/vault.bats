@@ -640,3 +640,196 @@ make_evil_key() {
   run vault-get -i host --vault v name
   assert_failure 2
 }
+
+# fake_clipboard: wl-copy, wl-paste and xclip first on PATH, as the real
+# ones are called. The clipboard is the file "clipboard" and every call is
+# logged, with its arguments, to "clip.log". The paste side is called by
+# the clearer only: it writes the clearer's pid to "clearer.pid" and what
+# /proc shows of it to "clearer.*".
+fake_clipboard() {
+  export CLIP_DIR=$BATS_TEST_TMPDIR
+  mkdir -p "$CLIP_DIR/fakebin"
+  cat >"$CLIP_DIR/fakebin/clearer-seen" <<'EOF'
+#!/bin/bash
+p=/proc/$1
+tr '\0' ' ' <$p/cmdline >"$CLIP_DIR/clearer.cmdline"
+tr '\0' '\n' <$p/environ >"$CLIP_DIR/clearer.environ" 2>/dev/null
+ls -l $p/fd >"$CLIP_DIR/clearer.fds" 2>/dev/null
+readlink $p/cwd >"$CLIP_DIR/clearer.cwd" 2>/dev/null
+grep VmLck $p/status >"$CLIP_DIR/clearer.locked"
+echo "$1" >"$CLIP_DIR/clearer.pid"
+EOF
+  cat >"$CLIP_DIR/fakebin/wl-copy" <<'EOF'
+#!/bin/bash
+echo "wl-copy $*" >>"$CLIP_DIR/clip.log"
+if [ "$1" = --clear ]; then : >"$CLIP_DIR/clipboard"; else cat >"$CLIP_DIR/clipboard"; fi
+EOF
+  cat >"$CLIP_DIR/fakebin/wl-paste" <<'EOF'
+#!/bin/bash
+echo "wl-paste $*" >>"$CLIP_DIR/clip.log"
+"$CLIP_DIR/fakebin/clearer-seen" $PPID
+cat "$CLIP_DIR/clipboard"
+EOF
+  cat >"$CLIP_DIR/fakebin/xclip" <<'EOF'
+#!/bin/bash
+echo "xclip $*" >>"$CLIP_DIR/clip.log"
+if [ "${!#}" = -o ]; then
+  "$CLIP_DIR/fakebin/clearer-seen" $PPID
+  cat "$CLIP_DIR/clipboard"
+else
+  cat >"$CLIP_DIR/clipboard"
+fi
+EOF
+  chmod +x "$CLIP_DIR"/fakebin/*
+  PATH="$CLIP_DIR/fakebin:$PATH"
+}
+
+# wait_clearer: waits for the clearer the fake paste saw to end (a zombie
+# whose parent has not reaped it has ended); kills it after 20 s.
+wait_clearer() {
+  local i pid
+  for ((i = 0; i < 200; i++)); do
+    [ -s clearer.pid ] && break
+    sleep 0.1
+  done
+  pid=$(cat clearer.pid)
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    [ "$(cut -d ' ' -f 3 "/proc/$pid/stat" 2>/dev/null)" = Z ] && return 0
+    sleep 0.1
+  done
+  kill "$pid"
+  false
+}
+
+@test "--clip: the secret goes to wl-copy on its stdin, and the clipboard is cleared after GRYPT_CLIP_TIME" {
+  vault-put "${V[@]}" web/shop <<<"s3cret"
+  fake_clipboard
+  export WAYLAND_DISPLAY=wayland-0 DISPLAY=:0 GRYPT_CLIP_TIME=2
+  run --separate-stderr vault-get "${V[@]}" --clip web/shop
+  assert_success
+  assert_output ""
+  [ "$stderr" = "vault-get: copied web/shop to the clipboard; cleared in 2 s" ]
+  # Without the newline that vault-put stored, and on no command line.
+  cmp clipboard <(printf s3cret)
+  [ "$(cat clip.log)" = "wl-copy " ]
+  wait_clearer
+  [ ! -s clipboard ]
+  [ "$(cat clip.log)" = "$(printf 'wl-copy \nwl-paste --no-newline\nwl-copy --clear')" ]
+  # The clearer: this program again, with the secret on no command line and
+  # in no environment, its memory locked, no file or directory of ours open.
+  [ "$(cat clearer.cmdline)" = "vault-get --clipboard-clearer wayland 2 " ]
+  run grep -q s3cret clearer.cmdline clearer.environ
+  assert_failure 1
+  [[ "$(cat clearer.locked)" =~ ^VmLck:[[:space:]]+[1-9][0-9]*\ kB$ ]]
+  if [ -s clearer.fds ]; then  # not readable by others than root: not dumpable
+    run grep -E "vault|$BATS_TEST_TMPDIR|socket" clearer.fds
+    assert_failure 1
+    [ "$(cat clearer.cwd)" = / ]
+  fi
+}
+
+@test "--clip on X11 through xclip; a clipboard that changed since is left alone; --version K" {
+  printf 'line 1\nline 2\n\n' | vault-put "${V[@]}" key
+  vault-put "${V[@]}" key <<<"newer"
+  fake_clipboard
+  unset WAYLAND_DISPLAY
+  export DISPLAY=:0 GRYPT_CLIP_TIME=1
+  run vault-get "${V[@]}" --clip --version 1 key
+  assert_success
+  assert_output "vault-get: copied key to the clipboard; cleared in 1 s"
+  # Only the one final newline is dropped.
+  cmp clipboard <(printf 'line 1\nline 2\n')
+  [ "$(cat clip.log)" = "xclip -selection clipboard" ]
+  wait_clearer
+  [ ! -s clipboard ]
+  [ "$(sed -n 2,3p clip.log)" = "$(printf 'xclip -selection clipboard -o\nxclip -selection clipboard')" ]
+  rm clip.log clearer.pid
+  vault-get "${V[@]}" --clip key 2>/dev/null
+  printf 'copied by the user since' >clipboard
+  wait_clearer
+  [ "$(cat clipboard)" = "copied by the user since" ]
+  [ "$(cat clip.log)" = "$(printf 'xclip -selection clipboard\nxclip -selection clipboard -o')" ]
+}
+
+@test "--clip with no display or no clipboard program: one line, exit 2, nothing copied, no passphrase asked" {
+  vault-put "${V[@]}" web/shop <<<"s3cret"
+  unset WAYLAND_DISPLAY DISPLAY
+  export GRYPT_CLIP_TIME=1
+  # No passphrase source and no terminal: the clipboard is checked first.
+  run --separate-stderr setsid vault-get --clip web/shop </dev/null
+  assert_failure 2
+  assert_output ""
+  [ "$stderr" = "vault-get: error: cannot copy to the clipboard: neither WAYLAND_DISPLAY nor DISPLAY is set" ]
+  tools=$(dirname "$(command -v vault-get)")
+  run env PATH="$tools" WAYLAND_DISPLAY=wayland-0 vault-get "${V[@]}" --clip web/shop
+  assert_failure 2
+  assert_output "vault-get: error: cannot copy to the clipboard: no wl-copy on PATH (WAYLAND_DISPLAY is set; install wl-clipboard)"
+  run env PATH="$tools" DISPLAY=:0 vault-get "${V[@]}" --clip web/shop
+  assert_failure 2
+  assert_output "vault-get: error: cannot copy to the clipboard: no xclip on PATH (DISPLAY is set; install xclip)"
+  fake_clipboard
+  rm fakebin/wl-paste
+  run env WAYLAND_DISPLAY=wayland-0 vault-get "${V[@]}" --clip web/shop
+  assert_failure 2
+  assert_output "vault-get: error: cannot copy to the clipboard: no wl-paste on PATH (WAYLAND_DISPLAY is set; install wl-clipboard)"
+  [ ! -e clipboard ]
+  [ ! -e clip.log ]
+}
+
+@test "--clip: a clipboard program that fails is an error (exit 2), and no clearer starts" {
+  vault-put "${V[@]}" web/shop <<<"s3cret"
+  fake_clipboard
+  printf '#!/bin/sh\necho "wl-copy: cannot connect to the display" >&2\nexit 1\n' >fakebin/wl-copy
+  export WAYLAND_DISPLAY=wayland-0 GRYPT_CLIP_TIME=1
+  run --separate-stderr vault-get "${V[@]}" --clip web/shop
+  assert_failure 2
+  assert_output ""
+  [ "$stderr" = "$(printf 'wl-copy: cannot connect to the display\nvault-get: error: %s failed (exit status 1)' "$PWD/fakebin/wl-copy")" ]
+  sleep 2
+  [ ! -e clearer.pid ]
+}
+
+@test "--clip refuses binary, empty and oversized secrets, a bad GRYPT_CLIP_TIME, and copies nothing that did not open" {
+  fake_clipboard
+  export WAYLAND_DISPLAY=wayland-0 GRYPT_CLIP_TIME=1
+  printf 'bin\001ary' | vault-put "${V[@]}" binary
+  printf '\n' | vault-put "${V[@]}" newline
+  head -c 65537 /dev/zero | tr '\0' x | vault-put "${V[@]}" big
+  vault-put "${V[@]}" web/shop <<<"s3cret"
+  run --separate-stderr vault-get "${V[@]}" --clip binary
+  assert_failure 2
+  [ "$stderr" = "vault-get: error: refusing to copy binary data to the clipboard: binary is not text" ]
+  run vault-get "${V[@]}" --clip newline
+  assert_failure 2
+  assert_output "vault-get: error: newline is empty: nothing to copy"
+  run vault-get "${V[@]}" --clip big
+  assert_failure 2
+  assert_output "vault-get: error: big is larger than 64 KiB: too large for the clipboard"
+  for t in 0 86401 1.5 soon; do
+    run env GRYPT_CLIP_TIME="$t" vault-get "${V[@]}" --clip web/shop
+    assert_failure 2
+    assert_output "vault-get: error: GRYPT_CLIP_TIME must be a number of seconds from 1 to 86400, not '$t'"
+  done
+  run vault-get "${V[@]}" --clip nothing
+  assert_failure 2
+  assert_output "vault-get: error: no secret named nothing"
+  run vault-get --passphrase-file pub --clip web/shop
+  assert_failure 1
+  run vault-get "${V[@]}" --clip --list
+  assert_failure 2
+  assert_output "vault-get: error: give only one of --clip, --history and --list"
+  run vault-get "${V[@]}" --clip --json web/shop
+  assert_failure 2
+  assert_output "vault-get: error: --json goes with --history or --list"
+  run vault-get "${V[@]}" --clip
+  assert_failure 2
+  assert_output "vault-get: error: give the NAME of the secret (see vault-get --help)"
+  # The newest entry is web/shop's.
+  f=$(find "$XDG_DATA_HOME/grypt/vault/entries" -type f -printf '%T@ %p\n' | sort -n | tail -1 | cut -d ' ' -f 2)
+  flip "$f" 330
+  run vault-get "${V[@]}" --clip web/shop
+  assert_failure 1
+  [ ! -e clipboard ]
+  [ ! -e clip.log ]
+}
