@@ -2,9 +2,11 @@
 
 #include <sodium.h>
 
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -158,6 +160,16 @@ bool is_zero(std::span<const std::uint8_t> bytes) {
 
 void random_bytes(std::span<std::uint8_t> out) {
   randombytes_buf(out.data(), out.size());
+}
+
+SecretBytes random_text(std::size_t length, std::string_view alphabet) {
+  if (alphabet.empty() || alphabet.size() > UINT32_MAX)
+    throw std::logic_error("random_text: bad alphabet");
+  SecretBytes out(length);
+  auto upper = static_cast<std::uint32_t>(alphabet.size());
+  for (std::uint8_t& c : out.span())
+    c = static_cast<std::uint8_t>(alphabet[randombytes_uniform(upper)]);
+  return out;
 }
 
 }  // namespace grypt

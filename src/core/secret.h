@@ -55,6 +55,10 @@ void wipe(void* p, std::size_t n);
 // Constant time: whether every byte is zero.
 bool is_zero(std::span<const std::uint8_t> bytes);
 void random_bytes(std::span<std::uint8_t> out);
+// `length` characters, each drawn independently and uniformly from
+// `alphabet` (libsodium's randombytes_uniform: no modulo bias), in guarded
+// memory. The alphabet must hold 1 to 2^32 - 1 characters.
+SecretBytes random_text(std::size_t length, std::string_view alphabet);
 
 inline std::span<const std::uint8_t> as_bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};

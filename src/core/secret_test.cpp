@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 namespace grypt {
@@ -66,6 +67,26 @@ TEST(RandomBytes, FillsTheBuffer) {
   random_bytes(a);
   random_bytes(b);
   EXPECT_NE(std::memcmp(a, b, sizeof a), 0);
+}
+
+TEST(RandomText, ItsLengthFromTheAlphabetOnly) {
+  std::string_view alphabet = "abc123!";
+  SecretBytes s = random_text(4096, alphabet);
+  ASSERT_EQ(s.size(), 4096u);
+  for (char c : s.view()) EXPECT_NE(alphabet.find(c), std::string_view::npos) << c;
+  EXPECT_TRUE(random_text(0, alphabet).empty());
+  EXPECT_EQ(random_text(5, "x").view(), "xxxxx");
+}
+
+TEST(RandomText, EveryCharacterAsOftenAsAnother) {
+  // 30,000 draws from 3: 10,000 each, give or take 82 (one standard
+  // deviation); the bounds are six of them.
+  SecretBytes s = random_text(30000, "abc");
+  for (char c : {'a', 'b', 'c'}) {
+    auto n = std::count(s.view().begin(), s.view().end(), c);
+    EXPECT_GT(n, 9500) << c;
+    EXPECT_LT(n, 10500) << c;
+  }
 }
 
 }  // namespace

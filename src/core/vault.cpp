@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -351,13 +352,17 @@ std::vector<EntryVersion> Vault::history(std::string_view name) {
   return out;
 }
 
-std::vector<std::string> Vault::list(std::string_view prefix) {
+bool name_matches(std::string_view pattern, std::string_view name) {
+  if (pattern.find_first_of("*?[") == std::string_view::npos) return name.starts_with(pattern);
+  return fnmatch(std::string(pattern).c_str(), std::string(name).c_str(), FNM_PATHNAME) == 0;
+}
+
+std::vector<std::string> Vault::list(std::string_view pattern) {
   scan();
   if (names_.empty() && !unreadable_.empty()) require_bound();
   std::vector<std::string> out;
   for (const Name& n : names_)
-    if (!n.newest.tombstone && n.name.compare(0, prefix.size(), prefix) == 0)
-      out.push_back(n.name);
+    if (!n.newest.tombstone && name_matches(pattern, n.name)) out.push_back(n.name);
   std::sort(out.begin(), out.end());
   return out;
 }

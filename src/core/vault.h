@@ -44,9 +44,10 @@ class Vault {
   // version 0: the newest (which must not be a tombstone).
   void get(std::string_view name, std::uint64_t version, Output& out);
   std::vector<EntryVersion> history(std::string_view name);  // newest first
-  // Live names starting with prefix, sorted. Throws OpenError(wrong_key)
-  // when no entry opens; otherwise those that do not are in unreadable().
-  std::vector<std::string> list(std::string_view prefix);
+  // Live names that match `pattern` (name_matches), sorted. Throws
+  // OpenError(wrong_key) when no entry opens; otherwise those that do not
+  // are in unreadable().
+  std::vector<std::string> list(std::string_view pattern);
 
   // Paths of newest versions that do not open with the vault key.
   const std::vector<std::string>& unreadable() const { return unreadable_; }
@@ -72,6 +73,15 @@ class Vault {
   std::vector<Name> names_;
   std::vector<std::string> unreadable_, stray_;
 };
+
+// What vault-get --list selects (man/vault-get.1, --list): a pattern with
+// a glob character ('*', '?' or '[') must match the whole name, as
+// fnmatch(3) with FNM_PATHNAME matches it, so no wildcard matches a '/';
+// any other pattern is a prefix, as --list took before it took globs. The
+// tools never call setlocale(3): in the C locale fnmatch compares bytes,
+// whatever the user's locale (glibc's C.UTF-8 fnmatch takes '??' for one
+// two-byte character as well as '?', so characters would not be exact).
+bool name_matches(std::string_view pattern, std::string_view name);
 
 // Whether DIR holds a vault (a vault.key). Throws UsageError when it holds
 // entries without a vault.key, SystemError when it cannot be looked at.

@@ -90,6 +90,52 @@ TEST_F(VaultTest, ListFiltersByPrefixAndNamesNeverReachTheDisk) {
   EXPECT_EQ(std::system(("grep -rq 'db/prod' " + vault_dir_).c_str()) == 0, false);
 }
 
+TEST_F(VaultTest, ListTakesAGlob) {
+  LocalVaultKeys k = open_local_vault(vault_dir_, alice_, true);
+  Vault v(vault_dir_, k);
+  for (const char* name : {"api/github", "api/github/token", "api/gitlab", "mytoken"})
+    put(v, name, "x");
+  EXPECT_EQ(v.list("api/*"), (std::vector<std::string>{"api/github", "api/gitlab"}));
+  EXPECT_EQ(v.list("*token"), std::vector<std::string>{"mytoken"});
+  EXPECT_EQ(v.list("api/"), (std::vector<std::string>{"api/github", "api/github/token", "api/gitlab"}));
+  EXPECT_TRUE(v.list("nothing*").empty());
+}
+
+TEST(NameMatches, AGlobMatchesWholeNamesAndNoWildcardMatchesASlash) {
+  EXPECT_TRUE(name_matches("api/*", "api/github"));
+  EXPECT_FALSE(name_matches("api/*", "api/github/token"));
+  EXPECT_TRUE(name_matches("api/*/*", "api/github/token"));
+  EXPECT_FALSE(name_matches("api/*", "api"));
+  EXPECT_FALSE(name_matches("*token*", "api/token"));
+  EXPECT_TRUE(name_matches("*token*", "my-token-2"));
+  EXPECT_FALSE(name_matches("a?b", "a/b"));
+  EXPECT_FALSE(name_matches("a[/]b", "a/b"));
+  EXPECT_TRUE(name_matches("git[hl]*", "gitlab"));
+  EXPECT_TRUE(name_matches("*", ".env"));  // a leading dot is no exception
+}
+
+TEST(NameMatches, WithoutGlobCharactersAPrefix) {
+  EXPECT_TRUE(name_matches("", "anything"));
+  EXPECT_TRUE(name_matches("db/prod", "db/production/key"));
+  EXPECT_FALSE(name_matches("db/prod/", "db/production/key"));
+  EXPECT_TRUE(name_matches("a\\b", "a\\b/c"));  // a backslash is itself here
+  EXPECT_FALSE(name_matches("db/prod", "db/pro"));
+}
+
+TEST(NameMatches, SpecialCharacters) {
+  EXPECT_TRUE(name_matches("weird\\*", "weird*"));  // quoted: a star itself
+  EXPECT_FALSE(name_matches("weird\\*", "weirdo"));
+  EXPECT_TRUE(name_matches("q\\?", "q?"));
+  EXPECT_FALSE(name_matches("q\\?", "qx"));
+  EXPECT_TRUE(name_matches("a[", "a["));  // an unclosed bracket is itself
+  // One byte, whatever the locale: α/β is two bytes a side.
+  EXPECT_FALSE(name_matches("?/?", "\xce\xb1/\xce\xb2"));
+  EXPECT_TRUE(name_matches("?\?/?\?", "\xce\xb1/\xce\xb2"));
+  EXPECT_TRUE(name_matches("*/*", "\xce\xb1/\xce\xb2"));
+  EXPECT_FALSE(name_matches("[[:digit:]]*", "2fa/x"));
+  EXPECT_TRUE(name_matches("[[:digit:]]*", "2fa"));
+}
+
 TEST_F(VaultTest, AMovedEntryIsRefused) {
   LocalVaultKeys k = open_local_vault(vault_dir_, alice_, true);
   Vault v(vault_dir_, k);

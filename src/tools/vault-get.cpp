@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clipboard.h"
 #include "core/io.h"
 #include "core/text.h"
 #include "tools/vault_common.h"
@@ -57,14 +58,55 @@ int print_history(Vault& vault, const std::string& name, bool json) {
   return exit_ok;
 }
 
-int print_list(Vault& vault, const std::string& prefix, bool json) {
-  std::vector<std::string> names = vault.list(prefix);
+int print_list(Vault& vault, const std::string& pattern, bool json) {
+  std::vector<std::string> names = vault.list(pattern);
   std::string out;
   for (const std::string& n : names) out += n + "\n";
   write_stdout(json ? nlohmann::ordered_json(names).dump() + "\n" : out);
   for (const std::string& path : vault.unreadable())
     warn(path + " does not open: it was modified, damaged or moved");
   return vault.unreadable().empty() ? exit_ok : exit_no;
+}
+
+// What goes to the clipboard: text, without one final newline (the one
+// `echo secret | vault-put` stores), as pass copies a line. Control
+// characters or invalid UTF-8 could act on whatever it is pasted into.
+SecretBytes clipboard_text(SecretBytes secret, const std::string& name) {
+  if (!secret.empty() && secret.data()[secret.size() - 1] == '\n') secret.truncate(secret.size() - 1);
+  if (secret.empty()) throw UsageError(name + " is empty: nothing to copy");
+  TerminalText text;
+  if (!text.feed(secret.span()) || !text.complete())
+    throw UsageError("refusing to copy binary data to the clipboard: " + name + " is not text");
+  return secret;
+}
+
+// The vault is closed, its keys wiped, before any program starts.
+SecretBytes read_for_clipboard(const cxxopts::ParseResult& r, const std::string& name,
+                               std::uint64_t version) {
+  VaultAccess v = open_vault(r, false, false);
+  Vault vault(v.dir, *v.keys);
+  warn_stray(vault);
+  ClipboardOutput out(name + " is larger than 64 KiB: too large for the clipboard");
+  vault.get(name, version, out);
+  return clipboard_text(out.take(), name);
+}
+
+void say(const std::string& text) {
+  std::string line = std::string(tool_name()) + ": " + printable(text) + "\n";
+  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+// The clipboard and GRYPT_CLIP_TIME are checked before the passphrase is
+// asked for.
+int copy_to_clipboard(const cxxopts::ParseResult& r, const std::string& name,
+                      std::uint64_t version) {
+  Clipboard clipboard = Clipboard::of_session();
+  unsigned seconds = clip_seconds();
+  SecretBytes secret = read_for_clipboard(r, name, version);
+  clipboard.copy(secret.span());
+  clear_later(clipboard, secret.span(), seconds);
+  say("copied " + name + " to the clipboard; cleared in " + std::to_string(seconds) + " s");
+  return exit_ok;
 }
 
 // "--version K" selects version K of NAME; "--version" alone, as the only
@@ -95,12 +137,15 @@ std::vector<std::string> rewrite_version_option(int argc, char** argv) {
 
 int body(int argc, char** argv) {
   cxxopts::Options o("vault-get", "Print a secret from the vault");
-  o.custom_help("[options] NAME | --history NAME | --list [PREFIX]");
+  o.custom_help("[options] NAME | --clip NAME | --history NAME | --list [PATTERN]");
   o.positional_help("");
   o.add_options("hidden")("version-number", "", cxxopts::value<std::uint64_t>());
   o.add_options()
+      ("clip", "copy the secret to the clipboard (wl-copy or xclip), not to stdout; "
+       "cleared after 45 s or $GRYPT_CLIP_TIME")
       ("history", "list the kept versions of NAME, newest first")
-      ("list", "list the names of live secrets (starting with PREFIX)")
+      ("list", "list the names of live secrets that match PATTERN, a glob ('*' and '?' "
+       "match no '/') or else a prefix")
       ("json", "with --history or --list: JSON output");
   add_vault_options(o);
   o.parse_positional({"name"});
@@ -117,24 +162,26 @@ int body(int argc, char** argv) {
   bool json = r.count("json") > 0;
   if (json && !r.count("history") && !r.count("list"))
     throw UsageError("--json goes with --history or --list");
-  if (r.count("history") && r.count("list")) throw UsageError("give only one of --history and --list");
+  if (r.count("history") + r.count("list") + r.count("clip") > 1)
+    throw UsageError("give only one of --clip, --history and --list");
 
   if (r.count("list")) {
-    std::string prefix = r.count("name") ? option<std::string>(r, "name") : "";
+    std::string pattern = r.count("name") ? option<std::string>(r, "name") : "";
     VaultAccess v = open_vault(r, false, false);
     Vault vault(v.dir, *v.keys);
     warn_stray(vault);
-    return print_list(vault, prefix, json);
+    return print_list(vault, pattern, json);
   }
   if (!r.count("name")) throw UsageError("give the NAME of the secret (see vault-get --help)");
   std::string name = option<std::string>(r, "name");
   check_entry_name(name);
+  std::uint64_t version = r.count("version-number") ? option<std::uint64_t>(r, "version-number") : 0;
+  if (r.count("version-number") && version == 0) throw UsageError("versions start at 1");
+  if (r.count("clip")) return copy_to_clipboard(r, name, version);
   VaultAccess v = open_vault(r, false, false);
   Vault vault(v.dir, *v.keys);
   warn_stray(vault);
   if (r.count("history")) return print_history(vault, name, json);
-  std::uint64_t version = r.count("version-number") ? option<std::uint64_t>(r, "version-number") : 0;
-  if (r.count("version-number") && version == 0) throw UsageError("versions start at 1");
   grow_pipe(STDOUT_FILENO);
   FdOutput stdout_out(STDOUT_FILENO, "stdout");
   TerminalGuard out(stdout_out);
@@ -146,4 +193,8 @@ int body(int argc, char** argv) {
 }  // namespace
 }  // namespace grypt
 
-int main(int argc, char** argv) { return grypt::run_tool("vault-get", argc, argv, grypt::body); }
+int main(int argc, char** argv) {
+  // The clipboard's clearer is this program run again (core/clipboard.h).
+  if (grypt::is_clearer(argc, argv)) return grypt::run_tool("vault-get", argc, argv, grypt::run_clearer);
+  return grypt::run_tool("vault-get", argc, argv, grypt::body);
+}

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "core/io.h"
 #include "core/text.h"
@@ -26,55 +27,57 @@ std::vector<PublicKey> read_recipients(const std::string& path) {
   return keys;
 }
 
-int body(int argc, char** argv) {
-  cxxopts::Options o("vault-put", "Store stdin as a secret, encrypted at rest");
-  o.custom_help("[options] NAME < secret | --delete NAME | --recipients FILE");
-  o.positional_help("");
-  o.add_options()
-      ("keep", "keep the newest N versions of NAME", cxxopts::value<unsigned>()->default_value("10"), "N")
-      ("delete", "soft-delete NAME (its history is kept)")
-      ("recipients", "re-seal the vault key for the public keys in FILE", cxxopts::value<std::string>(), "FILE")
-      ("force", "with --recipients: allow a list without your own key");
-  add_vault_options(o);
-  o.parse_positional({"name"});
-  o.add_options("hidden")("name", "", cxxopts::value<std::string>());
-  auto r = parse_options(o, argc, argv);
-  if (handle_common_options(o, r,
-                 "\nThe secret is read from stdin (from the terminal with echo off when stdin is\n"
-                 "one). Exit status: 0 success, 1 wrong passphrase or key, 2 error. See vault-put(1).\n"))
-    return exit_ok;
+// --generate: letters and digits, and with --symbols the printable ASCII
+// punctuation (no space, which a form or a shell may trim or split at).
+constexpr std::string_view alphanumeric =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::string_view punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+constexpr std::size_t max_generate = 4096;
 
-  if (r.count("recipients")) {
-    if (r.count("name") || r.count("delete"))
-      throw UsageError("--recipients takes no NAME and no --delete");
-    std::vector<PublicKey> keys = read_recipients(option<std::string>(r, "recipients"));
-    VaultAccess v = open_vault(r, false, false);
-    if (std::find(keys.begin(), keys.end(), v.own) == keys.end() &&
-        !r.count("force"))
-      throw UsageError("the list does not include your own key: you would lose access to the vault "
-                       "(add it, or use --force)");
-    // Never hand a vault key that does not open the entries to new recipients.
-    Vault vault(v.dir, *v.keys);
-    warn_stray(vault);
-    vault.require_bound();
-    v.reseal(keys);
-    return exit_ok;
-  }
-  if (r.count("force")) throw UsageError("--force goes with --recipients");
-  if (!r.count("name")) throw UsageError("give the NAME of the secret (see vault-put --help)");
-  std::string name = option<std::string>(r, "name");
-  check_entry_name(name);
-  unsigned keep = option<unsigned>(r, "keep");
-  if (keep < 1) throw UsageError("--keep must be at least 1");
+std::size_t generate_length(const cxxopts::ParseResult& r) {
+  std::string n = option<std::string>(r, "generate");
+  std::size_t length = 0;
+  if (!n.empty() && n.size() <= 4 && n.find_first_not_of("0123456789") == std::string::npos)
+    length = std::stoul(n);
+  if (length < 1 || length > max_generate)
+    throw UsageError("--generate needs a length from 1 to " + std::to_string(max_generate) +
+                     ", not '" + n + "'");
+  return length;
+}
 
-  if (r.count("delete")) {
-    VaultAccess v = open_vault(r, false, false);
-    Vault vault(v.dir, *v.keys);
-    warn_stray(vault);
-    vault.remove(name, keep);
-    return exit_ok;
-  }
+void check_combination(const cxxopts::ParseResult& r) {
+  bool generate = r.count("generate") > 0;
+  if (r.count("recipients") && (r.count("name") || r.count("delete") || generate))
+    throw UsageError("--recipients takes no NAME, no --delete and no --generate");
+  if (r.count("force") && !r.count("recipients")) throw UsageError("--force goes with --recipients");
+  if (generate && r.count("delete")) throw UsageError("give only one of --generate and --delete");
+  if (!generate && (r.count("symbols") || r.count("quiet")))
+    throw UsageError("--symbols and --quiet go with --generate");
+}
 
+int reseal(const cxxopts::ParseResult& r) {
+  std::vector<PublicKey> keys = read_recipients(option<std::string>(r, "recipients"));
+  VaultAccess v = open_vault(r, false, false);
+  if (std::find(keys.begin(), keys.end(), v.own) == keys.end() && !r.count("force"))
+    throw UsageError("the list does not include your own key: you would lose access to the vault "
+                     "(add it, or use --force)");
+  // Never hand a vault key that does not open the entries to new recipients.
+  Vault vault(v.dir, *v.keys);
+  warn_stray(vault);
+  vault.require_bound();
+  v.reseal(keys);
+  return exit_ok;
+}
+
+int soft_delete(const cxxopts::ParseResult& r, const std::string& name, unsigned keep) {
+  VaultAccess v = open_vault(r, false, false);
+  Vault vault(v.dir, *v.keys);
+  warn_stray(vault);
+  vault.remove(name, keep);
+  return exit_ok;
+}
+
+int put_stdin(const cxxopts::ParseResult& r, const std::string& name, unsigned keep) {
   bool typed = isatty(STDIN_FILENO);
   VaultAccess v = open_vault(r, true, !typed);
   Vault vault(v.dir, *v.keys);
@@ -92,6 +95,57 @@ int body(int argc, char** argv) {
     vault.put(name, in, keep);
   }
   return exit_ok;
+}
+
+// Stdin is never read, not even for the passphrase: what a script pipes in
+// by mistake is neither stored nor tried as a passphrase. The secret is
+// printed only once it is durable, so a failed put prints nothing.
+int put_generated(const cxxopts::ParseResult& r, const std::string& name, unsigned keep) {
+  std::size_t length = generate_length(r);
+  std::string alphabet(alphanumeric);
+  if (r.count("symbols")) alphabet += punctuation;
+  VaultAccess v = open_vault(r, true, true);
+  Vault vault(v.dir, *v.keys);
+  warn_stray(vault);
+  SecretBytes line = random_text(length + 1, alphabet);
+  line.data()[length] = '\n';
+  MemoryInput in(line.span().first(length));
+  vault.put(name, in, keep);
+  if (!r.count("quiet")) write_all(STDOUT_FILENO, line.span(), "stdout");
+  return exit_ok;
+}
+
+int body(int argc, char** argv) {
+  cxxopts::Options o("vault-put", "Store stdin as a secret, encrypted at rest");
+  o.custom_help("[options] NAME < secret | --generate N NAME | --delete NAME | --recipients FILE");
+  o.positional_help("");
+  o.add_options()
+      ("keep", "keep the newest N versions of NAME", cxxopts::value<unsigned>()->default_value("10"), "N")
+      ("generate", "store N random letters and digits (1 to 4096) and print them; "
+       "stdin is not read", cxxopts::value<std::string>(), "N")
+      ("symbols", "with --generate: punctuation too")
+      ("quiet", "with --generate: print nothing")
+      ("delete", "soft-delete NAME (its history is kept)")
+      ("recipients", "re-seal the vault key for the public keys in FILE", cxxopts::value<std::string>(), "FILE")
+      ("force", "with --recipients: allow a list without your own key");
+  add_vault_options(o);
+  o.parse_positional({"name"});
+  o.add_options("hidden")("name", "", cxxopts::value<std::string>());
+  auto r = parse_options(o, argc, argv);
+  if (handle_common_options(o, r,
+                 "\nThe secret is read from stdin (from the terminal with echo off when stdin is\n"
+                 "one). Exit status: 0 success, 1 wrong passphrase or key, 2 error. See vault-put(1).\n"))
+    return exit_ok;
+  check_combination(r);
+  if (r.count("recipients")) return reseal(r);
+  if (!r.count("name")) throw UsageError("give the NAME of the secret (see vault-put --help)");
+  std::string name = option<std::string>(r, "name");
+  check_entry_name(name);
+  unsigned keep = option<unsigned>(r, "keep");
+  if (keep < 1) throw UsageError("--keep must be at least 1");
+  if (r.count("delete")) return soft_delete(r, name, keep);
+  if (r.count("generate")) return put_generated(r, name, keep);
+  return put_stdin(r, name, keep);
 }
 
 }  // namespace

@@ -91,6 +91,8 @@ dir/sub"
   assert_output "dir/sub"
   run complete_words gryptd --passphrase-fd ""
   assert_output ""
+  run complete_words vault-put --generate ""
+  assert_output ""
 }
 
 @test "grypt-seal and grypt-admin's verbs complete the groups of the groups file" {

@@ -96,7 +96,106 @@ setup() {
   assert_output "back"
 }
 
-@test "--list [PREFIX], plain and --json, sorted" {
+@test "--generate N stores N random letters and digits and prints them once; stdin is not read" {
+  run --separate-stderr vault-put "${V[@]}" --generate 24 web/shop <<<"not this"
+  assert_success
+  assert_output --regexp '^[A-Za-z0-9]{24}$'
+  [ -z "$stderr" ]
+  generated=$output
+  run vault-get "${V[@]}" web/shop
+  assert_output "$generated"
+  # Stored as vault-put stores it from stdin: the characters, no newline.
+  [ "$(vault-get "${V[@]}" web/shop | wc -c)" -eq 24 ]
+  run vault-put "${V[@]}" --generate 24 web/shop
+  refute_output "$generated"
+  run vault-get "${V[@]}" --history web/shop
+  [ "${#lines[@]}" -eq 2 ]
+  # Stdin is left as it was, unread.
+  rest=$({ vault-put "${V[@]}" --generate 8 web/other >/dev/null; cat; } <<<"the rest")
+  [ "$rest" = "the rest" ]
+  run vault-put "${V[@]}" --generate 1 one
+  assert_output --regexp '^[A-Za-z0-9]$'
+}
+
+@test "--generate --symbols adds punctuation; 4096 is the longest; --quiet prints nothing" {
+  run vault-put "${V[@]}" --generate 4096 long
+  assert_success
+  assert_output --regexp '^[A-Za-z0-9]{4096}$'
+  run vault-put "${V[@]}" --generate 4096 --symbols long
+  assert_success
+  assert_output --regexp '^[!-~]{4096}$'
+  assert_output --regexp '[^A-Za-z0-9]'
+  [ "$(vault-get "${V[@]}" long)" = "$output" ]
+  run --separate-stderr vault-put "${V[@]}" --generate 16 --quiet --symbols quiet
+  assert_success
+  assert_output ""
+  [ -z "$stderr" ]
+  run vault-get "${V[@]}" quiet
+  assert_output --regexp '^[!-~]{16}$'
+}
+
+@test "--generate refuses a nonsense length and combinations, and stores nothing" {
+  for n in 0 4097 -1 abc '' 1e3 ' 5' 00000001 99999999999999999999; do
+    run --separate-stderr vault-put "${V[@]}" --generate "$n" x
+    assert_failure 2
+    assert_output ""
+    [ "$stderr" = "vault-put: error: --generate needs a length from 1 to 4096, not '$n'" ]
+  done
+  run vault-get "${V[@]}" x
+  assert_output "vault-get: error: there is no vault at $XDG_DATA_HOME/grypt/vault (vault-put creates one)"
+  run vault-put "${V[@]}" --symbols x <<<"y"
+  assert_failure 2
+  assert_output "vault-put: error: --symbols and --quiet go with --generate"
+  run vault-put "${V[@]}" --quiet x <<<"y"
+  assert_failure 2
+  assert_output "vault-put: error: --symbols and --quiet go with --generate"
+  run vault-put "${V[@]}" --generate 8 --delete x
+  assert_failure 2
+  assert_output "vault-put: error: give only one of --generate and --delete"
+  run vault-put "${V[@]}" --generate 8 --recipients pub
+  assert_failure 2
+  assert_output "vault-put: error: --recipients takes no NAME, no --delete and no --generate"
+  run vault-put "${V[@]}" --generate 8
+  assert_failure 2
+  assert_output "vault-put: error: give the NAME of the secret (see vault-put --help)"
+}
+
+@test "--generate never takes the passphrase from stdin; a wrong one prints and stores nothing" {
+  run setsid bash -c 'echo "vault pass" | vault-put --generate 8 x' </dev/null
+  assert_failure 2
+  assert_output "vault-put: error: no terminal to ask for the passphrase: give --passphrase-fd or --passphrase-file"
+  vault-put "${V[@]}" x <<<"old"
+  echo wrong >bad
+  run --separate-stderr vault-put --passphrase-file bad --generate 8 x
+  assert_failure 1
+  assert_output ""
+  run vault-get "${V[@]}" x
+  assert_output "old"
+}
+
+@test "--generate on a full disk: nothing printed, nothing stored, the old version stays" {
+  [ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+  grypt-keygen -o host --no-passphrase >/dev/null 2>&1
+  mkdir small
+  mount -t tmpfs -o size=256k tmpfs small || skip "cannot mount tmpfs here"
+  echo "old value" | vault-put -i host --vault small/v name
+  head -c 1M /dev/zero >small/fill 2>/dev/null || true
+  run --separate-stderr vault-put -i host --vault small/v --generate 64 name
+  status_seen=$status out=$output err=$stderr
+  rm small/fill
+  got=$(vault-get -i host --vault small/v name)
+  versions=$(vault-get -i host --vault small/v --history name | wc -l)
+  leftovers=$(find small -name '*.tmp-*' | wc -l)
+  umount small
+  [ "$status_seen" -eq 2 ]
+  [ -z "$out" ]
+  [[ "$err" == "vault-put: error: cannot write "*"No space left on device" ]]
+  [ "$got" = "old value" ]
+  [ "$versions" -eq 1 ]
+  [ "$leftovers" -eq 0 ]
+}
+
+@test "--list PREFIX (no glob character): names that start with it, plain and --json, sorted" {
   for n in db/prod/password db/test/password mail 'quote"d'; do vault-put "${V[@]}" "$n" <<<"x"; done
   run vault-get "${V[@]}" --list
   assert_output "$(printf 'db/prod/password\ndb/test/password\nmail\nquote"d')"
@@ -106,6 +205,81 @@ setup() {
   assert_output '["db/prod/password","db/test/password","mail","quote\"d"]'
   run vault-get "${V[@]}" --list nothing-here --json
   assert_output '[]'
+}
+
+@test "--list PATTERN: a glob matches whole names, and no '*', '?' or '[...]' matches a '/'" {
+  for n in api/github api/github/token api/gitlab mytoken db/prod/password db/production/key .env; do
+    vault-put "${V[@]}" "$n" <<<"x"
+  done
+  run vault-get "${V[@]}" --list 'api/*'
+  assert_success
+  assert_output "$(printf 'api/github\napi/gitlab')"
+  run vault-get "${V[@]}" --list 'api/*/*'
+  assert_output "api/github/token"
+  run vault-get "${V[@]}" --list '*token*'
+  assert_output "mytoken"
+  run vault-get "${V[@]}" --list '*/*/*token*'
+  assert_output "api/github/token"
+  run vault-get "${V[@]}" --list 'api/git?ab'
+  assert_output "api/gitlab"
+  run vault-get "${V[@]}" --list 'api?github'
+  assert_output ""
+  run vault-get "${V[@]}" --list 'api[/]github'
+  assert_output ""
+  run vault-get "${V[@]}" --list 'api/git[hl]*'
+  assert_output "$(printf 'api/github\napi/gitlab')"
+  run vault-get "${V[@]}" --list '*'
+  assert_output "$(printf '.env\nmytoken')"
+  run vault-get "${V[@]}" --list --json 'db/*/*'
+  assert_output '["db/prod/password","db/production/key"]'
+  # Without a glob character it is a prefix, as before.
+  run vault-get "${V[@]}" --list db/prod
+  assert_output "$(printf 'db/prod/password\ndb/production/key')"
+  run vault-get "${V[@]}" --list api/github/
+  assert_output "api/github/token"
+}
+
+@test "--list PATTERN that matches nothing: empty output, [] with --json, exit 0" {
+  vault-put "${V[@]}" api/github <<<"x"
+  run --separate-stderr vault-get "${V[@]}" --list 'nothing*'
+  assert_success
+  assert_output ""
+  [ -z "$stderr" ]
+  run vault-get "${V[@]}" --list --json '*/*/*'
+  assert_success
+  assert_output "[]"
+  run vault-get "${V[@]}" --list 'api'
+  assert_output "api/github"
+  run vault-get "${V[@]}" --list 'api*'
+  assert_output ""
+}
+
+@test "--list PATTERN: special characters, quoted with '\\'; '?' is one byte" {
+  for n in 'weird*name' weird-name 'q?' qx 'a[1' 'back\slash' 'α/β' 'αβ/γ'; do vault-put "${V[@]}" "$n" <<<"x"; done
+  run vault-get "${V[@]}" --list 'weird\*name'
+  assert_output 'weird*name'
+  run vault-get "${V[@]}" --list 'weird*'
+  assert_output "$(printf 'weird*name\nweird-name')"
+  run vault-get "${V[@]}" --list 'q\?'
+  assert_output 'q?'
+  run vault-get "${V[@]}" --list 'q?'
+  assert_output "$(printf 'q?\nqx')"
+  # An unclosed bracket is itself.
+  run vault-get "${V[@]}" --list 'a[*'
+  assert_output 'a[1'
+  # No glob character: a prefix, and a backslash is itself.
+  run vault-get "${V[@]}" --list 'back\'
+  assert_output 'back\slash'
+  run vault-get "${V[@]}" --list 'back\\*'
+  assert_output 'back\slash'
+  # α, β and γ are two bytes each in UTF-8.
+  run vault-get "${V[@]}" --list '?/?'
+  assert_success
+  assert_output ''
+  run vault-get "${V[@]}" --list '??/??'
+  assert_output 'α/β'
+  run vault-get "${V[@]}" --list --json 'α*/*'
+  assert_output '["α/β","αβ/γ"]'
 }
 
 @test "unknown names, bad names and a missing vault" {
@@ -465,4 +639,197 @@ make_evil_key() {
   assert_output "vault-put: error: cannot read stdin: Bad file descriptor"
   run vault-get -i host --vault v name
   assert_failure 2
+}
+
+# fake_clipboard: wl-copy, wl-paste and xclip first on PATH, as the real
+# ones are called. The clipboard is the file "clipboard" and every call is
+# logged, with its arguments, to "clip.log". The paste side is called by
+# the clearer only: it writes the clearer's pid to "clearer.pid" and what
+# /proc shows of it to "clearer.*".
+fake_clipboard() {
+  export CLIP_DIR=$BATS_TEST_TMPDIR
+  mkdir -p "$CLIP_DIR/fakebin"
+  cat >"$CLIP_DIR/fakebin/clearer-seen" <<'EOF'
+#!/bin/bash
+p=/proc/$1
+tr '\0' ' ' <$p/cmdline >"$CLIP_DIR/clearer.cmdline"
+tr '\0' '\n' <$p/environ >"$CLIP_DIR/clearer.environ" 2>/dev/null
+ls -l $p/fd >"$CLIP_DIR/clearer.fds" 2>/dev/null
+readlink $p/cwd >"$CLIP_DIR/clearer.cwd" 2>/dev/null
+grep VmLck $p/status >"$CLIP_DIR/clearer.locked"
+echo "$1" >"$CLIP_DIR/clearer.pid"
+EOF
+  cat >"$CLIP_DIR/fakebin/wl-copy" <<'EOF'
+#!/bin/bash
+echo "wl-copy $*" >>"$CLIP_DIR/clip.log"
+if [ "$1" = --clear ]; then : >"$CLIP_DIR/clipboard"; else cat >"$CLIP_DIR/clipboard"; fi
+EOF
+  cat >"$CLIP_DIR/fakebin/wl-paste" <<'EOF'
+#!/bin/bash
+echo "wl-paste $*" >>"$CLIP_DIR/clip.log"
+"$CLIP_DIR/fakebin/clearer-seen" $PPID
+cat "$CLIP_DIR/clipboard"
+EOF
+  cat >"$CLIP_DIR/fakebin/xclip" <<'EOF'
+#!/bin/bash
+echo "xclip $*" >>"$CLIP_DIR/clip.log"
+if [ "${!#}" = -o ]; then
+  "$CLIP_DIR/fakebin/clearer-seen" $PPID
+  cat "$CLIP_DIR/clipboard"
+else
+  cat >"$CLIP_DIR/clipboard"
+fi
+EOF
+  chmod +x "$CLIP_DIR"/fakebin/*
+  PATH="$CLIP_DIR/fakebin:$PATH"
+}
+
+# wait_clearer: waits for the clearer the fake paste saw to end (a zombie
+# whose parent has not reaped it has ended); kills it after 20 s.
+wait_clearer() {
+  local i pid
+  for ((i = 0; i < 200; i++)); do
+    [ -s clearer.pid ] && break
+    sleep 0.1
+  done
+  pid=$(cat clearer.pid)
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    [ "$(cut -d ' ' -f 3 "/proc/$pid/stat" 2>/dev/null)" = Z ] && return 0
+    sleep 0.1
+  done
+  kill "$pid"
+  false
+}
+
+@test "--clip: the secret goes to wl-copy on its stdin, and the clipboard is cleared after GRYPT_CLIP_TIME" {
+  vault-put "${V[@]}" web/shop <<<"s3cret"
+  fake_clipboard
+  export WAYLAND_DISPLAY=wayland-0 DISPLAY=:0 GRYPT_CLIP_TIME=2
+  run --separate-stderr vault-get "${V[@]}" --clip web/shop
+  assert_success
+  assert_output ""
+  [ "$stderr" = "vault-get: copied web/shop to the clipboard; cleared in 2 s" ]
+  # Without the newline that vault-put stored, and on no command line.
+  cmp clipboard <(printf s3cret)
+  [ "$(cat clip.log)" = "wl-copy " ]
+  wait_clearer
+  [ ! -s clipboard ]
+  [ "$(cat clip.log)" = "$(printf 'wl-copy \nwl-paste --no-newline\nwl-copy --clear')" ]
+  # The clearer: this program again, with the secret on no command line and
+  # in no environment, its memory locked, no file or directory of ours open.
+  [ "$(cat clearer.cmdline)" = "vault-get --clipboard-clearer wayland 2 " ]
+  run grep -q s3cret clearer.cmdline clearer.environ
+  assert_failure 1
+  [[ "$(cat clearer.locked)" =~ ^VmLck:[[:space:]]+[1-9][0-9]*\ kB$ ]]
+  if [ -s clearer.fds ]; then  # not readable by others than root: not dumpable
+    run grep -E "vault|$BATS_TEST_TMPDIR|socket" clearer.fds
+    assert_failure 1
+    [ "$(cat clearer.cwd)" = / ]
+  fi
+}
+
+@test "--clip on X11 through xclip; a clipboard that changed since is left alone; --version K" {
+  printf 'line 1\nline 2\n\n' | vault-put "${V[@]}" key
+  vault-put "${V[@]}" key <<<"newer"
+  fake_clipboard
+  unset WAYLAND_DISPLAY
+  export DISPLAY=:0 GRYPT_CLIP_TIME=1
+  run vault-get "${V[@]}" --clip --version 1 key
+  assert_success
+  assert_output "vault-get: copied key to the clipboard; cleared in 1 s"
+  # Only the one final newline is dropped.
+  cmp clipboard <(printf 'line 1\nline 2\n')
+  [ "$(cat clip.log)" = "xclip -selection clipboard" ]
+  wait_clearer
+  [ ! -s clipboard ]
+  [ "$(sed -n 2,3p clip.log)" = "$(printf 'xclip -selection clipboard -o\nxclip -selection clipboard')" ]
+  rm clip.log clearer.pid
+  vault-get "${V[@]}" --clip key 2>/dev/null
+  printf 'copied by the user since' >clipboard
+  wait_clearer
+  [ "$(cat clipboard)" = "copied by the user since" ]
+  [ "$(cat clip.log)" = "$(printf 'xclip -selection clipboard\nxclip -selection clipboard -o')" ]
+}
+
+@test "--clip with no display or no clipboard program: one line, exit 2, nothing copied, no passphrase asked" {
+  vault-put "${V[@]}" web/shop <<<"s3cret"
+  unset WAYLAND_DISPLAY DISPLAY
+  export GRYPT_CLIP_TIME=1
+  # No passphrase source and no terminal: the clipboard is checked first.
+  run --separate-stderr setsid vault-get --clip web/shop </dev/null
+  assert_failure 2
+  assert_output ""
+  [ "$stderr" = "vault-get: error: cannot copy to the clipboard: neither WAYLAND_DISPLAY nor DISPLAY is set" ]
+  tools=$(dirname "$(command -v vault-get)")
+  run env PATH="$tools" WAYLAND_DISPLAY=wayland-0 vault-get "${V[@]}" --clip web/shop
+  assert_failure 2
+  assert_output "vault-get: error: cannot copy to the clipboard: no wl-copy on PATH (WAYLAND_DISPLAY is set; install wl-clipboard)"
+  run env PATH="$tools" DISPLAY=:0 vault-get "${V[@]}" --clip web/shop
+  assert_failure 2
+  assert_output "vault-get: error: cannot copy to the clipboard: no xclip on PATH (DISPLAY is set; install xclip)"
+  fake_clipboard
+  rm fakebin/wl-paste
+  run env WAYLAND_DISPLAY=wayland-0 vault-get "${V[@]}" --clip web/shop
+  assert_failure 2
+  assert_output "vault-get: error: cannot copy to the clipboard: no wl-paste on PATH (WAYLAND_DISPLAY is set; install wl-clipboard)"
+  [ ! -e clipboard ]
+  [ ! -e clip.log ]
+}
+
+@test "--clip: a clipboard program that fails is an error (exit 2), and no clearer starts" {
+  vault-put "${V[@]}" web/shop <<<"s3cret"
+  fake_clipboard
+  printf '#!/bin/sh\necho "wl-copy: cannot connect to the display" >&2\nexit 1\n' >fakebin/wl-copy
+  export WAYLAND_DISPLAY=wayland-0 GRYPT_CLIP_TIME=1
+  run --separate-stderr vault-get "${V[@]}" --clip web/shop
+  assert_failure 2
+  assert_output ""
+  [ "$stderr" = "$(printf 'wl-copy: cannot connect to the display\nvault-get: error: %s failed (exit status 1)' "$PWD/fakebin/wl-copy")" ]
+  sleep 2
+  [ ! -e clearer.pid ]
+}
+
+@test "--clip refuses binary, empty and oversized secrets, a bad GRYPT_CLIP_TIME, and copies nothing that did not open" {
+  fake_clipboard
+  export WAYLAND_DISPLAY=wayland-0 GRYPT_CLIP_TIME=1
+  printf 'bin\001ary' | vault-put "${V[@]}" binary
+  printf '\n' | vault-put "${V[@]}" newline
+  head -c 65537 /dev/zero | tr '\0' x | vault-put "${V[@]}" big
+  vault-put "${V[@]}" web/shop <<<"s3cret"
+  run --separate-stderr vault-get "${V[@]}" --clip binary
+  assert_failure 2
+  [ "$stderr" = "vault-get: error: refusing to copy binary data to the clipboard: binary is not text" ]
+  run vault-get "${V[@]}" --clip newline
+  assert_failure 2
+  assert_output "vault-get: error: newline is empty: nothing to copy"
+  run vault-get "${V[@]}" --clip big
+  assert_failure 2
+  assert_output "vault-get: error: big is larger than 64 KiB: too large for the clipboard"
+  for t in 0 86401 1.5 soon; do
+    run env GRYPT_CLIP_TIME="$t" vault-get "${V[@]}" --clip web/shop
+    assert_failure 2
+    assert_output "vault-get: error: GRYPT_CLIP_TIME must be a number of seconds from 1 to 86400, not '$t'"
+  done
+  run vault-get "${V[@]}" --clip nothing
+  assert_failure 2
+  assert_output "vault-get: error: no secret named nothing"
+  run vault-get --passphrase-file pub --clip web/shop
+  assert_failure 1
+  run vault-get "${V[@]}" --clip --list
+  assert_failure 2
+  assert_output "vault-get: error: give only one of --clip, --history and --list"
+  run vault-get "${V[@]}" --clip --json web/shop
+  assert_failure 2
+  assert_output "vault-get: error: --json goes with --history or --list"
+  run vault-get "${V[@]}" --clip
+  assert_failure 2
+  assert_output "vault-get: error: give the NAME of the secret (see vault-get --help)"
+  # The newest entry is web/shop's.
+  f=$(find "$XDG_DATA_HOME/grypt/vault/entries" -type f -printf '%T@ %p\n' | sort -n | tail -1 | cut -d ' ' -f 2)
+  flip "$f" 330
+  run vault-get "${V[@]}" --clip web/shop
+  assert_failure 1
+  [ ! -e clipboard ]
+  [ ! -e clip.log ]
 }
