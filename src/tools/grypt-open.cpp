@@ -75,6 +75,18 @@ class TerminalSafe : public Output {
   std::vector<std::uint8_t> held_;
 };
 
+// A line on stderr that is not an error: "grypt-open: text".
+void note(const std::string& text) {
+  std::string l = std::string(tool_name()) + ": " + printable(text) + "\n";
+  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, l.data(), l.size());
+}
+
+// Input with no message, such as a quiet feed, is not an error. Said only
+// to a person: cron mails whatever a job writes to stderr.
+void say_no_message() {
+  if (isatty(STDERR_FILENO)) note("no grypt message in the input");
+}
+
 struct Opened {
   MessageHeader header;
   std::string group;
@@ -259,12 +271,7 @@ class Run {
       else if (!*o.sender->current)
         who += ", who is no longer a member";
     }
-    warn_line(o.group + " epoch " + o.header.epoch.to_string() + ": " + who);
-  }
-
-  static void warn_line(const std::string& text) {
-    std::string l = std::string(tool_name()) + ": " + printable(text) + "\n";
-    [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, l.data(), l.size());
+    note(o.group + " epoch " + o.header.epoch.to_string() + ": " + who);
   }
 
   void write_json(const std::string& where, const Opened& o, Hold& hold) {
@@ -319,8 +326,8 @@ int body(int argc, char** argv) {
                             "\nEvery form is found, mixed in any text: grypt: lines, blocks, grypt\u00d7 (x) and\n"
                             "grypt\u2261 (dense) tokens; or one binary message.\n"
                             "Plaintexts go to stdout, senders to stderr.\nExit status: 0 every "
-                            "message opened, 1 one did not (tampered, no key, forged sender),\n2 "
-                            "error (one could not be written as asked) or no message found.\n"
+                            "message opened, or there was none; 1 one did not (tampered, no key,\n"
+                            "forged sender); 2 error (one could not be written as asked).\n"
                             "See grypt-open(1).\n"))
     return exit_ok;
   GroupAccess access = open_group_access(r, true);
@@ -337,7 +344,7 @@ int body(int argc, char** argv) {
     ArmorReader reader(in);
     while (reader.next()) run.open(reader.body(), reader.offset(), 0);
   }
-  if (run.count() == 0) throw UsageError("no grypt message in the input");
+  if (run.count() == 0) say_no_message();
   if (run.errored()) return exit_error;
   return run.failed() ? exit_no : exit_ok;
 }

@@ -134,10 +134,24 @@ post three"
   assert_line --index 0 --regexp '^\{"message":1,"group":"friends","epoch":3,"signed":true,"sender":\{"name":"alice","key":"grypt-pk:[^"]+","current":true\},"superseded_by":null,"text":"post one\\n"\}$'
   assert_line --index 1 --regexp '^\{"message":2,"offset":[0-9]+,"error":"[^"]+"\}$'
   assert_line --index 3 '{"message":4,"group":"friends","epoch":3,"signed":false,"sender":null,"superseded_by":null,"text":"from bob, anonymous\n"}'
-  # Text with no post at all.
-  run as bob grypt-open <<<"nothing to see, grypt:example"
-  assert_failure 2
-  assert_output "grypt-open: error: no grypt message in the input"
+}
+
+@test "no post at all: exit 0, nothing written, and silent unless stderr is a terminal (a cron job polling a quiet feed)" {
+  friends_online
+  run --separate-stderr as bob grypt-open <<<"nothing to see, grypt:example"
+  assert_success
+  assert_output ""
+  [ -z "$stderr" ]
+  run --separate-stderr as bob grypt-open --json </dev/null
+  assert_success
+  assert_output ""
+  [ -z "$stderr" ]
+  # A person at a terminal is told; stdout still gets nothing.
+  user_env bob
+  run script -qec "env ${USER_ENV[*]} grypt-open <<<'quiet' >out" /dev/null
+  assert_success
+  assert_output "grypt-open: no grypt message in the input"$'\r'
+  [ ! -s out ]
 }
 
 @test "binary posts and posts of any size round-trip through the daemons; stdout is checked" {
