@@ -87,6 +87,15 @@ Fd open_for_reading(const std::string& path, const FilePolicy& policy, struct st
   return checked(std::move(fd), path, policy, st);
 }
 
+Fd open_stream(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd.valid()) throw SystemError("cannot open " + path, errno);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) throw SystemError("cannot stat " + path, errno);
+  if (S_ISDIR(st.st_mode)) throw UsageError(path + " is a directory");
+  return fd;
+}
+
 Fd open_in_dir(int dir_fd, const std::string& name, const std::string& path,
                const FilePolicy& policy, struct stat* st) {
   Fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW));

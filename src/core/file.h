@@ -45,6 +45,12 @@ struct FilePolicy {
   bool regular_only = true;     // false: pipes too (a passphrase from <(command))
 };
 
+// Opens `path` to be read through once, as cat(1) reads a file: a regular
+// file, a FIFO (waiting for its writer, as cat does), a device. A directory
+// is refused (UsageError); a file that cannot be opened is a SystemError
+// naming it.
+Fd open_stream(const std::string& path);
+
 // Opens `path` for reading under `policy`; `st` receives its status.
 // Throws SystemError (cannot open), UsageError (not a regular file) or
 // FormatError (owner or mode), each naming the path.

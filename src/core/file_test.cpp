@@ -1,6 +1,7 @@
 #include "core/file.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -124,6 +125,37 @@ TEST_F(FileTest, OpeningNeverBlocksOnAFifoAndChecksTheType) {
     FAIL();
   } catch (const UsageError& e) {
     EXPECT_EQ(std::string(e.what()), "/dev/null is a device, not a regular file");
+  }
+}
+
+TEST_F(FileTest, AStreamIsAnyFileButADirectoryAndAFifoWaitsForItsWriter) {
+  std::string fifo = dir_ + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  pid_t writer = fork();
+  ASSERT_GE(writer, 0);
+  if (writer == 0) {
+    usleep(100 * 1000);  // the reader is waiting in open() by now
+    int fd = open(fifo.c_str(), O_WRONLY);
+    _exit(fd >= 0 && write(fd, "late", 4) == 4 ? 0 : 1);
+  }
+  Fd in = open_stream(fifo);
+  char buf[8];
+  EXPECT_EQ(read(in.get(), buf, sizeof buf), 4);
+  int status = 0;
+  waitpid(writer, &status, 0);
+  EXPECT_EQ(status, 0);
+  EXPECT_TRUE(open_stream("/dev/null").valid());
+  try {
+    open_stream(dir_);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), dir_ + " is a directory");
+  }
+  try {
+    open_stream(dir_ + "/missing");
+    FAIL();
+  } catch (const SystemError& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot open " + dir_ + "/missing: No such file or directory");
   }
 }
 

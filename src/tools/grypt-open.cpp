@@ -1,4 +1,5 @@
-// grypt-open: open every grypt message found in stdin (man/grypt-open.1).
+// grypt-open: open every grypt message found in stdin or in the FILEs, in
+// order (man/grypt-open.1).
 // Text is scanned for one-line tokens and blocks in constant memory; a
 // binary message is read as it comes. A signed message's plaintext is held
 // until its signature verified: nothing unauthenticated is written, not even
@@ -12,6 +13,7 @@
 #include "core/armor.h"
 #include "core/io.h"
 #include "core/text.h"
+#include "tools/files.h"
 #include "tools/group_access.h"
 #include "tools/hold.h"
 
@@ -104,7 +106,7 @@ class Run {
   bool open(Input& in, std::uint64_t offset, std::uint64_t size_hint) {
     ++count_;
     offset_ = offset;
-    std::string where = "message " + std::to_string(count_) + " (byte " + std::to_string(offset) + ")";
+    std::string where = in_file("message " + std::to_string(count_) + " (byte " + std::to_string(offset) + ")");
     Hold hold;
     Opened o;
     std::optional<Streamed> streamed;
@@ -152,9 +154,13 @@ class Run {
     print_error(where + ": " + what);
     if (json_) {
       nlohmann::ordered_json j = {{"message", count_}, {"offset", offset_}, {"error", what}};
+      add_file(j);
       write_json_line(j);
     }
   }
+
+  // With FILE operands, every line about a message names the FILE it is in.
+  void start_file(const std::string& name) { file_ = name; }
 
   int count() const { return count_; }
   bool failed() const { return failed_; }
@@ -271,7 +277,13 @@ class Run {
       else if (!*o.sender->current)
         who += ", who is no longer a member";
     }
-    note(o.group + " epoch " + o.header.epoch.to_string() + ": " + who);
+    note(in_file(o.group + " epoch " + o.header.epoch.to_string() + ": " + who));
+  }
+
+  std::string in_file(const std::string& text) const { return file_.empty() ? text : file_ + ": " + text; }
+
+  void add_file(nlohmann::ordered_json& j) const {
+    if (!file_.empty()) j["file"] = file_;
   }
 
   void write_json(const std::string& where, const Opened& o, Hold& hold) {
@@ -296,6 +308,7 @@ class Run {
       j["text"] = std::string(text);
     else
       j["base64"] = base64_encode(plain->span(), Base64::standard);
+    add_file(j);
     write_json_line(j);
   }
 
@@ -311,38 +324,59 @@ class Run {
 
   GroupAccess& a_;
   bool json_, tty_;
+  std::string file_;  // the FILE being read, when FILEs were named
   int count_ = 0;
   std::uint64_t offset_ = 0;
   bool failed_ = false, errored_ = false, wrote_any_ = false, ended_with_newline_ = true;
 };
 
-int body(int argc, char** argv) {
-  cxxopts::Options o("grypt-open", "Open every grypt message in stdin");
-  o.custom_help("[--json] [-i FILE] < text");
+// Opens every message of one input: one binary message, or every token
+// found in text.
+void scan(Run& run, Input& source) {
+  std::vector<std::uint8_t> first(1);
+  first.resize(source.read_full(first));
+  Prefixed in(first, source);
+  if (looks_binary(first)) {
+    run.open(in, 0, 0);
+    return;
+  }
+  ArmorReader reader(in);
+  while (reader.next()) run.open(reader.body(), reader.offset(), 0);
+}
+
+cxxopts::Options open_options() {
+  cxxopts::Options o("grypt-open", "Open every grypt message in the FILEs, or in stdin");
+  o.custom_help("[--json] [-i FILE] [FILE...]");
+  o.positional_help("");
   o.add_options()("json", "one JSON object per message on stdout (plaintext as text or base64)");
   add_group_options(o);
+  o.parse_positional({"files"});
+  o.add_options("hidden")("files", "", cxxopts::value<std::vector<std::string>>());
+  return o;
+}
+
+int body(int argc, char** argv) {
+  cxxopts::Options o = open_options();
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r,
                             "\nEvery form is found, mixed in any text: grypt: lines, blocks, grypt\u00d7 (x) and\n"
-                            "grypt\u2261 (dense) tokens; or one binary message.\n"
-                            "Plaintexts go to stdout, senders to stderr.\nExit status: 0 every "
-                            "message opened, or there was none; 1 one did not (tampered, no key,\n"
-                            "forged sender); 2 error (one could not be written as asked).\n"
+                            "grypt\u2261 (dense) tokens; or one binary message per input.\n"
+                            "The FILEs are read in turn, or stdin when none is named (- is stdin).\n"
+                            "Plaintexts go to stdout, senders to stderr.\n"
+                            "Exit status: 0 every message opened, or there was none; 1 one did not\n"
+                            "(tampered, no key, forged sender); 2 error: a FILE that cannot be read,\n"
+                            "a message that cannot be written as asked.\n"
                             "See grypt-open(1).\n"))
     return exit_ok;
+  std::vector<std::string> files;
+  if (r.count("files")) files = option<std::vector<std::string>>(r, "files");
   GroupAccess access = open_group_access(r, true);
   Run run(access, r.count("json") > 0);
-  grow_pipe(STDIN_FILENO);
   grow_pipe(STDOUT_FILENO);
-  FdInput stdin_in(STDIN_FILENO, "stdin");
-  std::vector<std::uint8_t> first(1);
-  first.resize(stdin_in.read_full(first));
-  Prefixed in(first, stdin_in);
-  if (looks_binary(first)) {
-    run.open(in, 0, 0);
-  } else {
-    ArmorReader reader(in);
-    while (reader.next()) run.open(reader.body(), reader.offset(), 0);
+  for (const std::string& name : files.empty() ? std::vector<std::string>{"-"} : files) {
+    InputFile file(name);
+    if (!files.empty()) run.start_file(file.name());
+    scan(run, file.in());
   }
   if (run.count() == 0) say_no_message();
   if (run.errored()) return exit_error;

@@ -1,8 +1,8 @@
-// grypt-seal: encrypt stdin for a group's newest epoch, signed by the
-// sender unless --anonymous (man/grypt-seal.1). The daemon gives the header
-// and the key of this one message (and the signature: with them for a post
-// under 64 KiB, at the end for a longer one); the bulk work is done here,
-// in constant memory.
+// grypt-seal: encrypt a FILE or stdin for a group's newest epoch, signed by
+// the sender unless --anonymous (man/grypt-seal.1). The daemon gives the
+// header and the key of this one message (and the signature: with them for
+// a post under 64 KiB, at the end for a longer one); the bulk work is done
+// here, in constant memory.
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +17,7 @@
 #include "core/armor.h"
 #include "core/io.h"
 #include "core/text.h"
+#include "tools/files.h"
 #include "tools/group_access.h"
 
 namespace grypt {
@@ -52,13 +53,13 @@ struct Start {
   std::span<const std::uint8_t> bytes() const { return std::span(buf.data(), len); }
 };
 
-// Reads stdin up to one chunk, or to its end if that comes first. A pipe
+// Reads the post up to one chunk, or to its end if that comes first. A pipe
 // whose writer takes longer than a moment is left for later, so that an
 // answer from the daemon such as "no group named" comes at once, not at the
 // end of a slow producer (tail -f, a long command).
-Start read_start(FdInput& in) {
+Start read_start(InputFile& post) {
   struct stat st {};
-  bool file = ::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+  bool file = ::fstat(post.fd(), &st) == 0 && S_ISREG(st.st_mode);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
   Start s;
   s.buf = SecretBytes(1024);  // a short post stays in a pooled slot
@@ -72,13 +73,13 @@ Start read_start(FdInput& in) {
     if (!file) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      pollfd p{STDIN_FILENO, POLLIN, 0};
+      pollfd p{post.fd(), POLLIN, 0};
       int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
       if (ready < 0 && errno == EINTR) continue;
-      if (ready < 0) throw SystemError("cannot read stdin", errno);
+      if (ready < 0) throw SystemError("cannot read " + post.name(), errno);
       if (ready == 0) return s;
     }
-    std::size_t n = in.read(std::span(s.buf.data() + s.len, s.buf.size() - s.len));
+    std::size_t n = post.in().read(std::span(s.buf.data() + s.len, s.buf.size() - s.len));
     if (n == 0) {
       s.whole = true;
       return s;
@@ -190,8 +191,8 @@ void check_fresh(const Sealing& s, bool require_fresh) {
 }
 
 cxxopts::Options seal_options() {
-  cxxopts::Options o("grypt-seal", "Seal stdin for a group");
-  o.custom_help("GROUP [--anonymous] [--armor FORM | --block | --binary] [--require-fresh] [-i FILE] < post");
+  cxxopts::Options o("grypt-seal", "Seal a post, FILE or stdin, for a group");
+  o.custom_help("GROUP [FILE] [--anonymous] [--armor FORM | --block | --binary] [--require-fresh] [-i FILE]");
   o.positional_help("");
   o.add_options()
       ("anonymous", "leave the sender out (only the group id shows who may have written it)")
@@ -203,8 +204,8 @@ cxxopts::Options seal_options() {
       ("binary", "the same as --armor binary: the raw message (not to a terminal)")
       ("require-fresh", "fail when the group's server cannot confirm the newest epoch now");
   add_group_options(o);
-  o.parse_positional({"group"});
-  o.add_options("hidden")("group", "", cxxopts::value<std::string>());
+  o.parse_positional({"group", "file"});
+  o.add_options("hidden")("group", "", cxxopts::value<std::string>())("file", "", cxxopts::value<std::string>());
   return o;
 }
 
@@ -212,7 +213,8 @@ int body(int argc, char** argv) {
   cxxopts::Options o = seal_options();
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r,
-                            "\nThe message goes to stdout: one line of armor unless --armor says otherwise.\n"
+                            "\nThe post is read from FILE, or from stdin when FILE is absent or -.\n"
+                            "The message goes to stdout: one line of armor unless --armor says otherwise.\n"
                             "Exit status: 0 success, 1 not a member or no key, 2 error. See grypt-seal(1).\n"))
     return exit_ok;
   if (!r.count("group")) throw UsageError("give the GROUP to seal for (see grypt-seal --help)");
@@ -222,18 +224,17 @@ int body(int argc, char** argv) {
     throw UsageError(std::string("refusing to write binary data to a terminal (redirect stdout, or ") +
                      (r.count("binary") ? "drop --binary)" : "choose a text form with --armor)"));
   bool is_signed = !r.count("anonymous");
+  InputFile post(r.count("file") ? option<std::string>(r, "file") : "-");
 
   GroupAccess access = open_group_access(r, true);
-  grow_pipe(STDIN_FILENO);
   grow_pipe(STDOUT_FILENO);
-  FdInput in(STDIN_FILENO, "stdin");
   // A signed post that fits in one chunk is read before asking the daemon,
   // so that its signature comes with its key: one round trip, not two. Not
   // from a terminal, where "no such group" must come before the typing.
   Start first;
   std::optional<std::array<std::uint8_t, Sha512::size>> digest;
-  if (access.client && is_signed && !isatty(STDIN_FILENO)) {
-    first = read_start(in);
+  if (access.client && is_signed && !isatty(post.fd())) {
+    first = read_start(post);
     if (first.whole) {
       Sha512 sha;
       sha.update(first.bytes());
@@ -249,7 +250,7 @@ int body(int argc, char** argv) {
   const Signer* signer = !is_signed ? nullptr : s.presigned ? &*s.presigned : &access.sign();
   MessageSealer sealer(s.header, s.key, armor, signer);
   if (first.len > 0) sealer.write(first.bytes());
-  if (!digest) sealer.write_all_of(in);
+  if (!digest) sealer.write_all_of(post.in());
   sealer.finish();
   armor.finish();
   return exit_ok;

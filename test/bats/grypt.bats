@@ -154,6 +154,102 @@ post three"
   [ ! -s out ]
 }
 
+@test "FILE operands: read in turn as cat reads them, messages numbered across them, each line naming its file" {
+  friends_online
+  echo "one" | as alice grypt-seal friends >first
+  echo "two" | as alice grypt-seal friends >p2
+  echo "three" | as bob grypt-seal friends --anonymous >p3
+  { cat p2; tamper "$(cat p2)"; echo; cat p3; } >second
+  at=$(stat -c %s p2)
+  run --separate-stderr as bob grypt-open first second
+  assert_failure 1
+  assert_output "one
+two
+three"
+  [ "${#stderr_lines[@]}" -eq 4 ]
+  [ "${stderr_lines[0]}" = "grypt-open: first: friends epoch 3: from alice [$(key_id_of alice.pub)]" ]
+  [ "${stderr_lines[1]}" = "grypt-open: second: friends epoch 3: from alice [$(key_id_of alice.pub)]" ]
+  [[ "${stderr_lines[2]}" =~ ^"grypt-open: error: second: message 3 (byte $at): " ]]
+  [ "${stderr_lines[3]}" = "grypt-open: second: friends epoch 3: anonymous" ]
+  # With --json, every object ends with its file.
+  run --separate-stderr as bob grypt-open --json first second
+  assert_failure 1
+  assert_line --index 0 --regexp '^\{"message":1,"group":"friends",.*"text":"one\\n","file":"first"\}$'
+  assert_line --index 2 --regexp '^\{"message":3,"offset":'"$at"',"error":"[^"]+","file":"second"\}$'
+  assert_line --index 3 --regexp '^\{"message":4,.*"text":"three\\n","file":"second"\}$'
+  # - is stdin, named so; a binary message is one FILE of its own.
+  echo "bin" | as alice grypt-seal friends --binary >b.grypt
+  run --separate-stderr as bob grypt-open first - b.grypt <p3
+  assert_success
+  assert_output "one
+three
+bin"
+  [ "${stderr_lines[1]}" = "grypt-open: stdin: friends epoch 3: anonymous" ]
+  [[ "${stderr_lines[2]}" == "grypt-open: b.grypt: friends epoch 3: from alice ["* ]]
+  # - alone is a FILE operand too: its lines name stdin.
+  run --separate-stderr as bob grypt-open - <p3
+  assert_success
+  [ "$stderr" = "grypt-open: stdin: friends epoch 3: anonymous" ]
+  # A FIFO whose writer comes later, and /dev/stdin, are read as cat reads them.
+  mkfifo fifo
+  bash -c 'sleep 0.3 && exec cat first >fifo' 3>&- &
+  echo $! >>"$BATS_TEST_TMPDIR/pids"
+  run --separate-stderr as bob timeout 10 grypt-open fifo
+  assert_success
+  assert_output "one"
+  run --separate-stderr as bob grypt-open /dev/stdin <p2
+  assert_output "two"
+  cat p2 | as bob grypt-open /dev/stdin 2>/dev/null >out
+  [ "$(cat out)" = two ]
+  # grypt-seal reads its one FILE the same way.
+  printf 'from a file' >post.txt
+  as alice grypt-seal friends post.txt >sealed
+  as alice grypt-seal friends - <post.txt >>sealed
+  echo "from a fifo" | as alice grypt-seal friends /dev/stdin >>sealed
+  run --separate-stderr as bob grypt-open sealed
+  assert_success
+  assert_output "from a file
+from a file
+from a fifo"
+}
+
+@test "a FILE that is missing, a directory or unreadable: one line naming it, exit 2, after what came before" {
+  friends_online
+  echo "one" | as alice grypt-seal friends >p1
+  echo "two" | as alice grypt-seal friends >p2
+  # grypt-open stops at once: the FILEs before it were opened and written,
+  # the ones after it are not read.
+  run --separate-stderr as bob grypt-open p1 missing p2
+  assert_failure 2
+  assert_output "one"
+  [ "${#stderr_lines[@]}" -eq 2 ]
+  [ "${stderr_lines[1]}" = "grypt-open: error: cannot open missing: No such file or directory" ]
+  mkdir dir
+  run --separate-stderr as bob grypt-open dir p1
+  assert_failure 2
+  assert_output ""
+  [ "$stderr" = "grypt-open: error: dir is a directory" ]
+  cp p1 secret
+  chmod 000 secret
+  run --separate-stderr as bob "${NO_DAC[@]}" grypt-open secret
+  assert_failure 2
+  [ "$stderr" = "grypt-open: error: cannot open secret: Permission denied" ]
+  # grypt-seal writes nothing then.
+  run --separate-stderr as alice grypt-seal friends missing
+  assert_failure 2
+  assert_output ""
+  [ "$stderr" = "grypt-seal: error: cannot open missing: No such file or directory" ]
+  run as alice grypt-seal friends dir
+  assert_failure 2
+  assert_output "grypt-seal: error: dir is a directory"
+  run as alice "${NO_DAC[@]}" grypt-seal friends secret
+  assert_failure 2
+  assert_output "grypt-seal: error: cannot open secret: Permission denied"
+  run as alice grypt-seal friends p1 p2
+  assert_failure 2
+  assert_output "grypt-seal: error: unexpected argument 'p2' (see grypt-seal --help)"
+}
+
 @test "binary posts and posts of any size round-trip through the daemons; stdout is checked" {
   friends_online
   head -c 3000000 /dev/urandom >big
