@@ -244,6 +244,41 @@ TEST_F(FileTest, ReplacingASymlinkReplacesItsTarget) {
   EXPECT_EQ(content(dir_ + "/made"), "made");
 }
 
+TEST_F(FileTest, ASymlinkCanBeRefusedAndAModeSetWhateverTheUmask) {
+  std::string real = dir_ + "/real", link = dir_ + "/link", dangling = dir_ + "/dangling";
+  write_file_atomic(real, as_bytes("old"));
+  ASSERT_EQ(symlink("real", link.c_str()), 0);
+  ASSERT_EQ(symlink("made", dangling.c_str()), 0);
+  for (const std::string& p : {link, dangling}) {
+    try {
+      AtomicFile f(p, 0600, Symlink::refuse);
+      FAIL();
+    } catch (const UsageError& e) {
+      EXPECT_EQ(std::string(e.what()), p + " is a symbolic link: refusing to replace it");
+    }
+  }
+  EXPECT_EQ(content(real), "old");
+  EXPECT_EQ(entries(), 3);  // real, link, dangling: nothing made
+  // A link put at the name after the check is replaced, not written through.
+  std::string late = dir_ + "/late";
+  AtomicFile f(late, 0600, Symlink::refuse);
+  f.write(as_bytes("new"));
+  ASSERT_EQ(symlink("real", late.c_str()), 0);
+  f.commit();
+  struct stat st;
+  ASSERT_EQ(lstat(late.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(content(late), "new");
+  EXPECT_EQ(content(real), "old");
+  mode_t old = umask(077);
+  AtomicFile g(dir_ + "/public", 0600);
+  g.set_mode(0644);
+  g.commit();
+  umask(old);
+  ASSERT_EQ(stat((dir_ + "/public").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+}
+
 struct StepLog {
   std::vector<AtomicFile::Step> steps;
   ~StepLog() { AtomicFile::set_step_hook(nullptr); }

@@ -192,7 +192,8 @@ void check_fresh(const Sealing& s, bool require_fresh) {
 
 cxxopts::Options seal_options() {
   cxxopts::Options o("grypt-seal", "Seal a post, FILE or stdin, for a group");
-  o.custom_help("GROUP [FILE] [--anonymous] [--armor FORM | --block | --binary] [--require-fresh] [-i FILE]");
+  o.custom_help("GROUP [FILE] [-o FILE] [--anonymous] [--armor FORM | --block | --binary] [--require-fresh] "
+                "[-i FILE]");
   o.positional_help("");
   o.add_options()
       ("anonymous", "leave the sender out (only the group id shows who may have written it)")
@@ -203,6 +204,8 @@ cxxopts::Options seal_options() {
       ("block", "the same as --armor block: a PEM-style block")
       ("binary", "the same as --armor binary: the raw message (not to a terminal)")
       ("require-fresh", "fail when the group's server cannot confirm the newest epoch now");
+  add_output_option(o, "write the message to FILE, which is replaced only once the message is whole "
+                       "(- is stdout)");
   add_group_options(o);
   o.parse_positional({"group", "file"});
   o.add_options("hidden")("group", "", cxxopts::value<std::string>())("file", "", cxxopts::value<std::string>());
@@ -214,17 +217,20 @@ int body(int argc, char** argv) {
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r,
                             "\nThe post is read from FILE, or from stdin when FILE is absent or -.\n"
-                            "The message goes to stdout: one line of armor unless --armor says otherwise.\n"
+                            "The message goes to stdout or -o FILE, as one line of armor by default.\n"
                             "Exit status: 0 success, 1 not a member or no key, 2 error. See grypt-seal(1).\n"))
     return exit_ok;
   if (!r.count("group")) throw UsageError("give the GROUP to seal for (see grypt-seal --help)");
   std::string group = option<std::string>(r, "group");
   ArmorForm form = armor_form(r);
-  if (form == ArmorForm::binary && isatty(STDOUT_FILENO))
-    throw UsageError(std::string("refusing to write binary data to a terminal (redirect stdout, or ") +
-                     (r.count("binary") ? "drop --binary)" : "choose a text form with --armor)"));
   bool is_signed = !r.count("anonymous");
   InputFile post(r.count("file") ? option<std::string>(r, "file") : "-");
+  // The message is no secret: its file is for others to read, unless the
+  // umask says otherwise.
+  OutputFile output(r, 0644 & ~user_umask());
+  if (form == ArmorForm::binary && output.is_terminal())
+    throw UsageError(std::string("refusing to write binary data to a terminal (redirect stdout, give -o FILE, or ") +
+                     (r.count("binary") ? "drop --binary)" : "choose a text form with --armor)"));
 
   GroupAccess access = open_group_access(r, true);
   grow_pipe(STDOUT_FILENO);
@@ -245,14 +251,14 @@ int body(int argc, char** argv) {
                              : from_daemon(*access.client, group, is_signed, digest);
   check_fresh(s, r.count("require-fresh") > 0);
 
-  FdOutput stdout_out(STDOUT_FILENO, "stdout");
-  ArmorWriter armor(stdout_out, form);
+  ArmorWriter armor(output.out(), form);
   const Signer* signer = !is_signed ? nullptr : s.presigned ? &*s.presigned : &access.sign();
   MessageSealer sealer(s.header, s.key, armor, signer);
   if (first.len > 0) sealer.write(first.bytes());
   if (!digest) sealer.write_all_of(post.in());
   sealer.finish();
   armor.finish();
+  output.commit();
   return exit_ok;
 }
 

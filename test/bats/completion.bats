@@ -113,7 +113,7 @@ friends"
   assert_output ""
 }
 
-@test "the FILE operands of grypt-seal and grypt-open complete file names" {
+@test "the FILE operands of grypt-seal and grypt-open, and their -o FILE, complete file names" {
   mkdir -p "$XDG_CONFIG_HOME/grypt" posts/old
   printf 'friends grypt-ref:x\n' >"$XDG_CONFIG_HOME/grypt/groups"
   touch posts/a.txt posts/b.html
@@ -130,5 +130,12 @@ posts/old"
 posts/b.html
 posts/old"
   run complete_words grypt-open --json -i posts/a.txt posts/a.txt posts/b
+  assert_output "posts/b.html"
+  run complete_words grypt-open -o posts/a
+  assert_output "posts/a.txt"
+  run complete_words grypt-seal --output posts/o
+  assert_output "posts/old"
+  # The value of -o is not an operand: friends is still the GROUP.
+  run complete_words grypt-seal -o out.grypt friends posts/b
   assert_output "posts/b.html"
 }
