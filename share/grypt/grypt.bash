@@ -90,6 +90,11 @@ _grypt() {
   grypt-admin:1:create) ;; # a new group's name
   grypt-admin:1:*) words=$(_grypt_groups) ;;
   grypt-seal:0:) words=$(_grypt_groups) ;;
+  grypt-seal:1:* | grypt-open:*) # FILE operands
+    compopt -o filenames 2>/dev/null
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+    return 0
+    ;;
   esac
   mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
   return 0

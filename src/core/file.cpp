@@ -87,6 +87,15 @@ Fd open_for_reading(const std::string& path, const FilePolicy& policy, struct st
   return checked(std::move(fd), path, policy, st);
 }
 
+Fd open_stream(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd.valid()) throw SystemError("cannot open " + path, errno);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) throw SystemError("cannot stat " + path, errno);
+  if (S_ISDIR(st.st_mode)) throw UsageError(path + " is a directory");
+  return fd;
+}
+
 Fd open_in_dir(int dir_fd, const std::string& name, const std::string& path,
                const FilePolicy& policy, struct stat* st) {
   Fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW));
@@ -188,10 +197,11 @@ void AtomicFile::set_temp_name_hook(
   g_temp_name_hook = std::move(hook);
 }
 
-AtomicFile::AtomicFile(std::string path, mode_t mode)
-    : path_(std::move(path)), target_(resolve_links(path_)) {
+AtomicFile::AtomicFile(std::string path, mode_t mode, Symlink symlink)
+    : path_(std::move(path)), target_(symlink == Symlink::follow ? resolve_links(path_) : path_) {
   struct stat st;
-  if (::stat(target_.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+  int got = symlink == Symlink::follow ? ::stat(target_.c_str(), &st) : ::lstat(target_.c_str(), &st);
+  if (got == 0 && !S_ISREG(st.st_mode))
     throw UsageError(path_ + " is " + kind_of(st.st_mode) + ": refusing to replace it");
   std::string dir = dir_name(target_);
   // Naming an unnamed file later goes through /proc/self/fd.
@@ -227,6 +237,10 @@ void AtomicFile::write(std::span<const std::uint8_t> bytes) {
     }
     bytes = bytes.subspan(static_cast<std::size_t>(n));
   }
+}
+
+void AtomicFile::set_mode(mode_t mode) {
+  if (::fchmod(fd_, mode) != 0) throw SystemError("cannot set the mode of " + path_, errno);
 }
 
 // Gives the unnamed file a name; fails with EEXIST if the name is taken.

@@ -14,8 +14,10 @@
 // leaves no file behind. Filesystems without O_TMPFILE get a named
 // temporary file (O_EXCL | O_NOFOLLOW) instead, removed by the destructor.
 // A target that is a symbolic link is followed: its final target is
-// replaced, never the link. A target that exists and is not a regular file
-// (a device, a FIFO, a directory) is refused.
+// replaced, never the link; or, with Symlink::refuse, it is refused, and a
+// link put there later is replaced by the rename, never written through. A
+// target that exists and is not a regular file (a device, a FIFO, a
+// directory) is refused.
 #pragma once
 
 #include <sys/stat.h>
@@ -44,6 +46,12 @@ struct FilePolicy {
   bool follow_symlinks = true;  // false: O_NOFOLLOW (files inside a store)
   bool regular_only = true;     // false: pipes too (a passphrase from <(command))
 };
+
+// Opens `path` to be read through once, as cat(1) reads a file: a regular
+// file, a FIFO (waiting for its writer, as cat does), a device. A directory
+// is refused (UsageError); a file that cannot be opened is a SystemError
+// naming it.
+Fd open_stream(const std::string& path);
 
 // Opens `path` for reading under `policy`; `st` receives its status.
 // Throws SystemError (cannot open), UsageError (not a regular file) or
@@ -78,14 +86,19 @@ void fsync_dir(const std::string& dir);
 // designate (which need not exist).
 std::string resolve_links(const std::string& path);
 
+// What an AtomicFile does with a target that is a symbolic link.
+enum class Symlink { follow, refuse };
+
 class AtomicFile {
  public:
-  explicit AtomicFile(std::string path, mode_t mode = 0600);
+  explicit AtomicFile(std::string path, mode_t mode = 0600, Symlink symlink = Symlink::follow);
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   void write(std::span<const std::uint8_t> bytes);
+  // Gives the file `mode` exactly, whatever the umask.
+  void set_mode(mode_t mode);
   // replace=false refuses to overwrite an existing target (SystemError
   // with EEXIST), atomically: two writers cannot both win.
   void commit(bool replace = true);

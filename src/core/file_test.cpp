@@ -1,6 +1,7 @@
 #include "core/file.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -127,6 +128,37 @@ TEST_F(FileTest, OpeningNeverBlocksOnAFifoAndChecksTheType) {
   }
 }
 
+TEST_F(FileTest, AStreamIsAnyFileButADirectoryAndAFifoWaitsForItsWriter) {
+  std::string fifo = dir_ + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  pid_t writer = fork();
+  ASSERT_GE(writer, 0);
+  if (writer == 0) {
+    usleep(100 * 1000);  // the reader is waiting in open() by now
+    int fd = open(fifo.c_str(), O_WRONLY);
+    _exit(fd >= 0 && write(fd, "late", 4) == 4 ? 0 : 1);
+  }
+  Fd in = open_stream(fifo);
+  char buf[8];
+  EXPECT_EQ(read(in.get(), buf, sizeof buf), 4);
+  int status = 0;
+  waitpid(writer, &status, 0);
+  EXPECT_EQ(status, 0);
+  EXPECT_TRUE(open_stream("/dev/null").valid());
+  try {
+    open_stream(dir_);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), dir_ + " is a directory");
+  }
+  try {
+    open_stream(dir_ + "/missing");
+    FAIL();
+  } catch (const SystemError& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot open " + dir_ + "/missing: No such file or directory");
+  }
+}
+
 TEST_F(FileTest, SymlinksAreRefusedWhereThePolicySaysSo) {
   std::string target = dir_ + "/target", link = dir_ + "/link";
   write_file_atomic(target, as_bytes("t"));
@@ -210,6 +242,41 @@ TEST_F(FileTest, ReplacingASymlinkReplacesItsTarget) {
   ASSERT_EQ(symlink("made", dangling.c_str()), 0);
   write_file_atomic(dangling, as_bytes("made"));
   EXPECT_EQ(content(dir_ + "/made"), "made");
+}
+
+TEST_F(FileTest, ASymlinkCanBeRefusedAndAModeSetWhateverTheUmask) {
+  std::string real = dir_ + "/real", link = dir_ + "/link", dangling = dir_ + "/dangling";
+  write_file_atomic(real, as_bytes("old"));
+  ASSERT_EQ(symlink("real", link.c_str()), 0);
+  ASSERT_EQ(symlink("made", dangling.c_str()), 0);
+  for (const std::string& p : {link, dangling}) {
+    try {
+      AtomicFile f(p, 0600, Symlink::refuse);
+      FAIL();
+    } catch (const UsageError& e) {
+      EXPECT_EQ(std::string(e.what()), p + " is a symbolic link: refusing to replace it");
+    }
+  }
+  EXPECT_EQ(content(real), "old");
+  EXPECT_EQ(entries(), 3);  // real, link, dangling: nothing made
+  // A link put at the name after the check is replaced, not written through.
+  std::string late = dir_ + "/late";
+  AtomicFile f(late, 0600, Symlink::refuse);
+  f.write(as_bytes("new"));
+  ASSERT_EQ(symlink("real", late.c_str()), 0);
+  f.commit();
+  struct stat st;
+  ASSERT_EQ(lstat(late.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(content(late), "new");
+  EXPECT_EQ(content(real), "old");
+  mode_t old = umask(077);
+  AtomicFile g(dir_ + "/public", 0600);
+  g.set_mode(0644);
+  g.commit();
+  umask(old);
+  ASSERT_EQ(stat((dir_ + "/public").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
 }
 
 struct StepLog {

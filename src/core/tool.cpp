@@ -33,6 +33,7 @@ namespace grypt {
 namespace {
 
 const char* g_tool = "grypt";
+mode_t g_user_umask = 022;
 
 void print_line(std::string_view kind, std::string_view message) {
   std::string line = std::string(g_tool) + ": " + std::string(kind) + ": ";
@@ -68,12 +69,14 @@ void harden_process() {
   // builds keep the rlimit only.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 #endif
-  umask(077);
+  g_user_umask = umask(077);
 }
 
 }  // namespace
 
 const char* tool_name() { return g_tool; }
+
+mode_t user_umask() { return g_user_umask; }
 
 void warn(std::string_view message) { print_line("warning", message); }
 

@@ -2,6 +2,8 @@
 // "tool: error: ...", exit 1 when the cryptography said no, 2 otherwise.
 #pragma once
 
+#include <sys/types.h>
+
 #include <span>
 #include <string_view>
 
@@ -13,6 +15,9 @@ namespace grypt {
 int run_tool(const char* name, int argc, char** argv, int (*body)(int, char**));
 
 const char* tool_name();
+// The umask the tool was started with (run_tool sets a private one), for
+// output that is not secret.
+mode_t user_umask();
 void warn(std::string_view message);
 
 void write_stdout(std::string_view text);

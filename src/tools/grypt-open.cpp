@@ -1,4 +1,5 @@
-// grypt-open: open every grypt message found in stdin (man/grypt-open.1).
+// grypt-open: open every grypt message found in stdin or in the FILEs, in
+// order (man/grypt-open.1).
 // Text is scanned for one-line tokens and blocks in constant memory; a
 // binary message is read as it comes. A signed message's plaintext is held
 // until its signature verified: nothing unauthenticated is written, not even
@@ -12,6 +13,7 @@
 #include "core/armor.h"
 #include "core/io.h"
 #include "core/text.h"
+#include "tools/files.h"
 #include "tools/group_access.h"
 #include "tools/hold.h"
 
@@ -75,6 +77,21 @@ class TerminalSafe : public Output {
   std::vector<std::uint8_t> held_;
 };
 
+// A line on stderr that is not an error: "grypt-open: text".
+void note(const std::string& text) {
+  std::string l = std::string(tool_name()) + ": " + printable(text) + "\n";
+  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, l.data(), l.size());
+}
+
+// An error that does not stop the run: "grypt-open: error: text".
+void print_error(const std::string& text) { note("error: " + text); }
+
+// Input with no message, such as a quiet feed, is not an error. Said only
+// to a person: cron mails whatever a job writes to stderr.
+void say_no_message() {
+  if (isatty(STDERR_FILENO)) note("no grypt message in the input");
+}
+
 struct Opened {
   MessageHeader header;
   std::string group;
@@ -85,14 +102,15 @@ struct Opened {
 
 class Run {
  public:
-  Run(GroupAccess& a, bool json) : a_(a), json_(json), tty_(isatty(STDOUT_FILENO)) {}
+  Run(GroupAccess& a, bool json, OutputFile& output)
+      : a_(a), out_(output.out()), json_(json), tty_(output.is_terminal()), to_file_(output.is_file()) {}
 
   // Opens one message from `in`: holds its plaintext, checks it whole,
   // then writes it. False (and reported) if it does not open.
   bool open(Input& in, std::uint64_t offset, std::uint64_t size_hint) {
     ++count_;
     offset_ = offset;
-    std::string where = "message " + std::to_string(count_) + " (byte " + std::to_string(offset) + ")";
+    std::string where = in_file("message " + std::to_string(count_) + " (byte " + std::to_string(offset) + ")");
     Hold hold;
     Opened o;
     std::optional<Streamed> streamed;
@@ -136,26 +154,31 @@ class Run {
   // A message that did not open (exit 1), or, with `error`, one that opened
   // but cannot be written as asked (exit 2).
   void report(const std::string& where, const std::string& what, bool error = false) {
-    (error ? errored_ : failed_) = true;
+    ++(error ? errored_ : failed_);
     print_error(where + ": " + what);
     if (json_) {
       nlohmann::ordered_json j = {{"message", count_}, {"offset", offset_}, {"error", what}};
+      add_file(j);
       write_json_line(j);
     }
   }
 
+  // With FILE operands, every line about a message names the FILE it is in.
+  void start_file(const std::string& name) { file_ = name; }
+
   int count() const { return count_; }
-  bool failed() const { return failed_; }
-  bool errored() const { return errored_; }
+  bool failed() const { return failed_ > 0; }
+  bool errored() const { return errored_ > 0; }
+  int not_written() const { return failed_ + errored_; }
 
  private:
-  // One plaintext on its way to stdout: after a newline if the one before
+  // One plaintext on its way to the output: after a newline if the one before
   // did not end with one, escaped for a terminal; chunks of a large one are
   // gathered into writes of 1 MiB, a small one leaves at once. It counts
   // what it wrote.
   class Streamed : public Output {
    public:
-    explicit Streamed(Run& run) : run_(run), stdout_(STDOUT_FILENO, "stdout"), safe_(stdout_) {
+    explicit Streamed(Run& run) : run_(run), safe_(run.out_) {
       if (run_.wrote_any_ && !run_.ended_with_newline_) run_.write_out(as_bytes("\n"));
     }
     void write(std::span<const std::uint8_t> b) override {
@@ -202,11 +225,10 @@ class Run {
       if (run_.tty_)
         safe_.write(b);
       else
-        stdout_.write(b);
+        run_.out_.write(b);
       written_ += b.size();
     }
     Run& run_;
-    FdOutput stdout_;
     TerminalSafe safe_;
     SecretBytes buffer_;
     std::size_t used_ = 0;
@@ -214,19 +236,15 @@ class Run {
     int last_ = -1;
   };
 
-  // The reason an anonymous message failed, and what of it was written.
+  // The reason an anonymous message failed, and what of it was written
+  // (with -o, nothing: FILE is not replaced).
   std::string cut_short(const std::string& why, std::optional<Streamed>& s) {
-    if (!s) return why;
+    if (!s || to_file_) return why;
     std::uint64_t n = s->written();
     if (n == 0) return why;
     // What verified is written; what did not is not.
     s->end();
     return why + " (the first " + std::to_string(n) + " bytes of it, which verified, were written)";
-  }
-
-  static void print_error(const std::string& line) {
-    std::string l = std::string(tool_name()) + ": error: " + printable(line) + "\n";
-    [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, l.data(), l.size());
   }
 
   std::string group_name(const MessageHeader& h) {
@@ -259,12 +277,13 @@ class Run {
       else if (!*o.sender->current)
         who += ", who is no longer a member";
     }
-    warn_line(o.group + " epoch " + o.header.epoch.to_string() + ": " + who);
+    note(in_file(o.group + " epoch " + o.header.epoch.to_string() + ": " + who));
   }
 
-  static void warn_line(const std::string& text) {
-    std::string l = std::string(tool_name()) + ": " + printable(text) + "\n";
-    [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, l.data(), l.size());
+  std::string in_file(const std::string& text) const { return file_.empty() ? text : file_ + ": " + text; }
+
+  void add_file(nlohmann::ordered_json& j) const {
+    if (!file_.empty()) j["file"] = file_;
   }
 
   void write_json(const std::string& where, const Opened& o, Hold& hold) {
@@ -289,6 +308,7 @@ class Run {
       j["text"] = std::string(text);
     else
       j["base64"] = base64_encode(plain->span(), Base64::standard);
+    add_file(j);
     write_json_line(j);
   }
 
@@ -300,46 +320,82 @@ class Run {
     write_out(as_bytes(line + "\n"));
   }
 
-  void write_out(std::span<const std::uint8_t> b) { write_all(STDOUT_FILENO, b, "stdout"); }
+  void write_out(std::span<const std::uint8_t> b) { out_.write(b); }
 
   GroupAccess& a_;
-  bool json_, tty_;
+  Output& out_;
+  bool json_, tty_, to_file_;
+  std::string file_;  // the FILE being read, when FILEs were named
   int count_ = 0;
   std::uint64_t offset_ = 0;
-  bool failed_ = false, errored_ = false, wrote_any_ = false, ended_with_newline_ = true;
+  int failed_ = 0, errored_ = 0;  // messages that did not open; that could not be written as asked
+  bool wrote_any_ = false, ended_with_newline_ = true;
 };
 
-int body(int argc, char** argv) {
-  cxxopts::Options o("grypt-open", "Open every grypt message in stdin");
-  o.custom_help("[--json] [-i FILE] < text");
-  o.add_options()("json", "one JSON object per message on stdout (plaintext as text or base64)");
+// Opens every message of one input: one binary message, or every token
+// found in text.
+void scan(Run& run, Input& source) {
+  std::vector<std::uint8_t> first(1);
+  first.resize(source.read_full(first));
+  Prefixed in(first, source);
+  if (looks_binary(first)) {
+    run.open(in, 0, 0);
+    return;
+  }
+  ArmorReader reader(in);
+  while (reader.next()) run.open(reader.body(), reader.offset(), 0);
+}
+
+// With -o, FILE gets the output only when every message opened and was
+// written as asked; otherwise it is left as it was, and says so.
+int finish(Run& run, OutputFile& output) {
+  int status = run.errored() ? exit_error : run.failed() ? exit_no : exit_ok;
+  if (status == exit_ok)
+    output.commit();
+  else if (output.is_file())
+    print_error(output.path() + " left as it was: " + std::to_string(run.not_written()) + " of " +
+                std::to_string(run.count()) + " messages failed");
+  return status;
+}
+
+cxxopts::Options open_options() {
+  cxxopts::Options o("grypt-open", "Open every grypt message in the FILEs, or in stdin");
+  o.custom_help("[--json] [-o FILE] [-i FILE] [FILE...]");
+  o.positional_help("");
+  o.add_options()("json", "one JSON object per message, on a line of its own (plaintext as text or base64)");
+  add_output_option(o, "write to FILE (mode 0600), which is replaced only if every message opened (- is stdout)");
   add_group_options(o);
+  o.parse_positional({"files"});
+  o.add_options("hidden")("files", "", cxxopts::value<std::vector<std::string>>());
+  return o;
+}
+
+int body(int argc, char** argv) {
+  cxxopts::Options o = open_options();
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r,
                             "\nEvery form is found, mixed in any text: grypt: lines, blocks, grypt\u00d7 (x) and\n"
-                            "grypt\u2261 (dense) tokens; or one binary message.\n"
-                            "Plaintexts go to stdout, senders to stderr.\nExit status: 0 every "
-                            "message opened, 1 one did not (tampered, no key, forged sender),\n2 "
-                            "error (one could not be written as asked) or no message found.\n"
+                            "grypt\u2261 (dense) tokens; or one binary message per input.\n"
+                            "The FILEs are read in turn, or stdin when none is named (- is stdin).\n"
+                            "Plaintexts go to stdout or -o FILE, senders to stderr.\n"
+                            "Exit status: 0 every message opened, or there was none; 1 one did not\n"
+                            "(tampered, no key, forged sender); 2 error: a FILE that cannot be read,\n"
+                            "a message that cannot be written as asked.\n"
                             "See grypt-open(1).\n"))
     return exit_ok;
+  std::vector<std::string> files;
+  if (r.count("files")) files = option<std::vector<std::string>>(r, "files");
+  OutputFile output(r, 0600);
   GroupAccess access = open_group_access(r, true);
-  Run run(access, r.count("json") > 0);
-  grow_pipe(STDIN_FILENO);
+  Run run(access, r.count("json") > 0, output);
   grow_pipe(STDOUT_FILENO);
-  FdInput stdin_in(STDIN_FILENO, "stdin");
-  std::vector<std::uint8_t> first(1);
-  first.resize(stdin_in.read_full(first));
-  Prefixed in(first, stdin_in);
-  if (looks_binary(first)) {
-    run.open(in, 0, 0);
-  } else {
-    ArmorReader reader(in);
-    while (reader.next()) run.open(reader.body(), reader.offset(), 0);
+  for (const std::string& name : files.empty() ? std::vector<std::string>{"-"} : files) {
+    InputFile file(name);
+    if (!files.empty()) run.start_file(file.name());
+    scan(run, file.in());
   }
-  if (run.count() == 0) throw UsageError("no grypt message in the input");
-  if (run.errored()) return exit_error;
-  return run.failed() ? exit_no : exit_ok;
+  if (run.count() == 0) say_no_message();
+  return finish(run, output);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
-// grypt-seal: encrypt stdin for a group's newest epoch, signed by the
-// sender unless --anonymous (man/grypt-seal.1). The daemon gives the header
-// and the key of this one message (and the signature: with them for a post
-// under 64 KiB, at the end for a longer one); the bulk work is done here,
-// in constant memory.
+// grypt-seal: encrypt a FILE or stdin for a group's newest epoch, signed by
+// the sender unless --anonymous (man/grypt-seal.1). The daemon gives the
+// header and the key of this one message (and the signature: with them for
+// a post under 64 KiB, at the end for a longer one); the bulk work is done
+// here, in constant memory.
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +17,7 @@
 #include "core/armor.h"
 #include "core/io.h"
 #include "core/text.h"
+#include "tools/files.h"
 #include "tools/group_access.h"
 
 namespace grypt {
@@ -52,13 +53,13 @@ struct Start {
   std::span<const std::uint8_t> bytes() const { return std::span(buf.data(), len); }
 };
 
-// Reads stdin up to one chunk, or to its end if that comes first. A pipe
+// Reads the post up to one chunk, or to its end if that comes first. A pipe
 // whose writer takes longer than a moment is left for later, so that an
 // answer from the daemon such as "no group named" comes at once, not at the
 // end of a slow producer (tail -f, a long command).
-Start read_start(FdInput& in) {
+Start read_start(InputFile& post) {
   struct stat st {};
-  bool file = ::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+  bool file = ::fstat(post.fd(), &st) == 0 && S_ISREG(st.st_mode);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
   Start s;
   s.buf = SecretBytes(1024);  // a short post stays in a pooled slot
@@ -72,13 +73,13 @@ Start read_start(FdInput& in) {
     if (!file) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      pollfd p{STDIN_FILENO, POLLIN, 0};
+      pollfd p{post.fd(), POLLIN, 0};
       int ready = left.count() > 0 ? ::poll(&p, 1, static_cast<int>(left.count())) : 0;
       if (ready < 0 && errno == EINTR) continue;
-      if (ready < 0) throw SystemError("cannot read stdin", errno);
+      if (ready < 0) throw SystemError("cannot read " + post.name(), errno);
       if (ready == 0) return s;
     }
-    std::size_t n = in.read(std::span(s.buf.data() + s.len, s.buf.size() - s.len));
+    std::size_t n = post.in().read(std::span(s.buf.data() + s.len, s.buf.size() - s.len));
     if (n == 0) {
       s.whole = true;
       return s;
@@ -110,9 +111,89 @@ std::string unconfirmed(const std::string& group, Standing state) {
   return "the server of " + group + " cannot be reached";
 }
 
-int body(int argc, char** argv) {
-  cxxopts::Options o("grypt-seal", "Seal stdin for a group");
-  o.custom_help("GROUP [--anonymous] [--armor FORM | --block | --binary] [--require-fresh] [-i FILE] < post");
+// The armor form the options name; line unless one is named.
+ArmorForm armor_form(const cxxopts::ParseResult& r) {
+  if (r.count("armor") + r.count("block") + r.count("binary") > 1)
+    throw UsageError("give only one of --armor, --block and --binary");
+  if (r.count("binary")) return ArmorForm::binary;
+  if (r.count("block")) return ArmorForm::block;
+  if (!r.count("armor")) return ArmorForm::line;
+  std::string name = option<std::string>(r, "armor");
+  auto named = armor_form_named(name);
+  if (!named) throw UsageError("no armor form named '" + name + "': give line, block, binary, x or dense");
+  return *named;
+}
+
+UsageError unknown_group(const std::string& group) {
+  return UsageError("no group named " + group + " (see gryptd status; gryptd join NAME REFERENCE adds one)");
+}
+
+// The header and key of the new message, and how fresh its epoch is.
+struct Sealing {
+  MessageHeader header;
+  MessageKey key;
+  std::optional<Presigned> presigned;  // the daemon signed the post read first
+  bool fresh = false;
+  std::int64_t confirmed = 0;
+  std::string stale_why;  // why the epoch is not known to be the newest
+};
+
+// From the daemon's cache, with --identity. The cache keeps what the daemon
+// would refuse or warn about: a fork, and an epoch past its expiry.
+Sealing from_cache(Keyring& keyring, const std::string& group, bool is_signed) {
+  KnownGroup* g = keyring.find(group);
+  if (!g) throw unknown_group(group);
+  if (g->fork)
+    throw OpenError(Fault::forked, "not sealing for " + group + ": two different states were signed for epoch " +
+                                       g->fork->held.epoch.to_string() +
+                                       ": the group's history forked (see gryptd status)");
+  Sealing s;
+  auto [h, k] = keyring.seal(group, is_signed);
+  s.header = h;
+  s.key = std::move(k);
+  s.confirmed = g->chain.confirmed;
+  s.stale_why = "without the daemon, from its cache";
+  std::int64_t expires = g->chain.head().expires;
+  if (expires != 0 && expires <= static_cast<std::int64_t>(std::time(nullptr)))
+    s.stale_why += "; " + unconfirmed(group, Standing::expired);
+  return s;
+}
+
+// From gryptd; with the digest of a post read whole, its signature too.
+Sealing from_daemon(DaemonClient& client, const std::string& group, bool is_signed,
+                    const std::optional<std::array<std::uint8_t, Sha512::size>>& digest) {
+  daemon::SealReply reply;
+  try {
+    reply = std::get<daemon::SealReply>(client.call(daemon::Seal{group, is_signed, digest}));
+  } catch (const DaemonRefusal& e) {
+    if (e.code() == daemon::Code::unknown_group) throw unknown_group(group);
+    throw;
+  }
+  Sealing s;
+  s.header = MessageHeader::decode(reply.header);
+  if (s.header.is_signed != is_signed) throw SystemError("gryptd answered with another kind of header");
+  s.key = MessageKey{std::move(reply.key), reply.state_hash};
+  s.fresh = reply.fresh;
+  s.confirmed = reply.confirmed;
+  s.stale_why = unconfirmed(group, reply.state);
+  if (digest) s.presigned.emplace(s.header, *digest, *reply.signature);
+  return s;
+}
+
+// Warns, or with --require-fresh refuses, when the epoch was not confirmed now.
+void check_fresh(const Sealing& s, bool require_fresh) {
+  if (s.fresh) return;
+  std::string epoch = "epoch " + s.header.epoch.to_string();
+  std::string when = utc_time(s.confirmed);
+  if (require_fresh)
+    throw SystemError("not sealing (--require-fresh): " + s.stale_why + "; " + epoch + " was last confirmed " + when);
+  warn(s.stale_why + ": sealing under " + epoch + ", last confirmed " + when);
+}
+
+cxxopts::Options seal_options() {
+  cxxopts::Options o("grypt-seal", "Seal a post, FILE or stdin, for a group");
+  o.custom_help("GROUP [FILE] [-o FILE] [--anonymous] [--armor FORM | --block | --binary] [--require-fresh] "
+                "[-i FILE]");
   o.positional_help("");
   o.add_options()
       ("anonymous", "leave the sender out (only the group id shows who may have written it)")
@@ -123,108 +204,61 @@ int body(int argc, char** argv) {
       ("block", "the same as --armor block: a PEM-style block")
       ("binary", "the same as --armor binary: the raw message (not to a terminal)")
       ("require-fresh", "fail when the group's server cannot confirm the newest epoch now");
+  add_output_option(o, "write the message to FILE, which is replaced only once the message is whole "
+                       "(- is stdout)");
   add_group_options(o);
-  o.parse_positional({"group"});
-  o.add_options("hidden")("group", "", cxxopts::value<std::string>());
+  o.parse_positional({"group", "file"});
+  o.add_options("hidden")("group", "", cxxopts::value<std::string>())("file", "", cxxopts::value<std::string>());
+  return o;
+}
+
+int body(int argc, char** argv) {
+  cxxopts::Options o = seal_options();
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r,
-                            "\nThe message goes to stdout: one line of armor unless --armor says otherwise.\n"
+                            "\nThe post is read from FILE, or from stdin when FILE is absent or -.\n"
+                            "The message goes to stdout or -o FILE, as one line of armor by default.\n"
                             "Exit status: 0 success, 1 not a member or no key, 2 error. See grypt-seal(1).\n"))
     return exit_ok;
   if (!r.count("group")) throw UsageError("give the GROUP to seal for (see grypt-seal --help)");
   std::string group = option<std::string>(r, "group");
-  if (r.count("armor") + r.count("block") + r.count("binary") > 1)
-    throw UsageError("give only one of --armor, --block and --binary");
-  ArmorForm form = r.count("binary") ? ArmorForm::binary : r.count("block") ? ArmorForm::block : ArmorForm::line;
-  if (r.count("armor")) {
-    std::string name = option<std::string>(r, "armor");
-    auto named = armor_form_named(name);
-    if (!named)
-      throw UsageError("no armor form named '" + name + "': give line, block, binary, x or dense");
-    form = *named;
-  }
-  if (form == ArmorForm::binary && isatty(STDOUT_FILENO))
-    throw UsageError(std::string("refusing to write binary data to a terminal (redirect stdout, or ") +
-                     (r.count("binary") ? "drop --binary)" : "choose a text form with --armor)"));
+  ArmorForm form = armor_form(r);
   bool is_signed = !r.count("anonymous");
-  bool require_fresh = r.count("require-fresh") > 0;
+  InputFile post(r.count("file") ? option<std::string>(r, "file") : "-");
+  // The message is no secret: its file is for others to read, unless the
+  // umask says otherwise.
+  OutputFile output(r, 0644 & ~user_umask());
+  if (form == ArmorForm::binary && output.is_terminal())
+    throw UsageError(std::string("refusing to write binary data to a terminal (redirect stdout, give -o FILE, or ") +
+                     (r.count("binary") ? "drop --binary)" : "choose a text form with --armor)"));
 
   GroupAccess access = open_group_access(r, true);
-  grow_pipe(STDIN_FILENO);
   grow_pipe(STDOUT_FILENO);
-  FdInput in(STDIN_FILENO, "stdin");
   // A signed post that fits in one chunk is read before asking the daemon,
   // so that its signature comes with its key: one round trip, not two. Not
   // from a terminal, where "no such group" must come before the typing.
   Start first;
   std::optional<std::array<std::uint8_t, Sha512::size>> digest;
-  if (access.client && is_signed && !isatty(STDIN_FILENO)) {
-    first = read_start(in);
+  if (access.client && is_signed && !isatty(post.fd())) {
+    first = read_start(post);
     if (first.whole) {
       Sha512 sha;
       sha.update(first.bytes());
       sha.final(digest.emplace());
     }
   }
-  MessageHeader header;
-  MessageKey key;
-  std::optional<Presigned> presigned;
-  bool fresh = false;
-  std::int64_t confirmed = 0;
-  Standing state = Standing::offline;
-  auto unknown = [&] {
-    return UsageError("no group named " + group + " (see gryptd status; gryptd join NAME REFERENCE adds one)");
-  };
-  std::string cache_why = "without the daemon, from its cache";
-  if (access.keyring) {
-    // The cache keeps what the daemon would refuse or warn about: a fork,
-    // and an epoch past its expiry.
-    KnownGroup* g = access.keyring->find(group);
-    if (!g) throw unknown();
-    if (g->fork)
-      throw OpenError(Fault::forked, "not sealing for " + group + ": two different states were signed for epoch " +
-                                         g->fork->held.epoch.to_string() +
-                                         ": the group's history forked (see gryptd status)");
-    auto [h, k] = access.keyring->seal(group, is_signed);
-    header = h;
-    key = std::move(k);
-    confirmed = g->chain.confirmed;
-    std::int64_t expires = g->chain.head().expires;
-    if (expires != 0 && expires <= static_cast<std::int64_t>(std::time(nullptr)))
-      cache_why += "; " + unconfirmed(group, Standing::expired);
-  } else {
-    daemon::SealReply reply;
-    try {
-      reply = std::get<daemon::SealReply>(access.client->call(daemon::Seal{group, is_signed, digest}));
-    } catch (const DaemonRefusal& e) {
-      if (e.code() == daemon::Code::unknown_group) throw unknown();
-      throw;
-    }
-    header = MessageHeader::decode(reply.header);
-    if (header.is_signed != is_signed) throw SystemError("gryptd answered with another kind of header");
-    key = MessageKey{std::move(reply.key), reply.state_hash};
-    fresh = reply.fresh;
-    confirmed = reply.confirmed;
-    state = reply.state;
-    if (digest) presigned.emplace(header, *digest, *reply.signature);
-  }
-  if (!fresh) {
-    std::string why = access.keyring ? cache_why : unconfirmed(group, state);
-    std::string epoch = "epoch " + header.epoch.to_string();
-    std::string when = utc_time(confirmed);
-    if (require_fresh)
-      throw SystemError("not sealing (--require-fresh): " + why + "; " + epoch + " was last confirmed " + when);
-    warn(why + ": sealing under " + epoch + ", last confirmed " + when);
-  }
+  Sealing s = access.keyring ? from_cache(*access.keyring, group, is_signed)
+                             : from_daemon(*access.client, group, is_signed, digest);
+  check_fresh(s, r.count("require-fresh") > 0);
 
-  FdOutput stdout_out(STDOUT_FILENO, "stdout");
-  ArmorWriter armor(stdout_out, form);
-  const Signer* signer = !is_signed ? nullptr : presigned ? &*presigned : &access.sign();
-  MessageSealer sealer(header, key, armor, signer);
+  ArmorWriter armor(output.out(), form);
+  const Signer* signer = !is_signed ? nullptr : s.presigned ? &*s.presigned : &access.sign();
+  MessageSealer sealer(s.header, s.key, armor, signer);
   if (first.len > 0) sealer.write(first.bytes());
-  if (!digest) sealer.write_all_of(in);
+  if (!digest) sealer.write_all_of(post.in());
   sealer.finish();
   armor.finish();
+  output.commit();
   return exit_ok;
 }
 

@@ -88,10 +88,18 @@ dense 33023"
   assert_output "grypt-seal: error: give only one of --armor, --block and --binary"
   run script -qec "grypt-seal friends --armor binary </dev/null" /dev/null
   assert_failure 2
-  assert_output "grypt-seal: error: refusing to write binary data to a terminal (redirect stdout, or choose a text form with --armor)"$'\r'
+  assert_output "grypt-seal: error: refusing to write binary data to a terminal (redirect stdout, give -o FILE, or choose a text form with --armor)"$'\r'
   run script -qec "grypt-seal friends --binary </dev/null" /dev/null
   assert_failure 2
-  assert_output "grypt-seal: error: refusing to write binary data to a terminal (redirect stdout, or drop --binary)"$'\r'
+  assert_output "grypt-seal: error: refusing to write binary data to a terminal (redirect stdout, give -o FILE, or drop --binary)"$'\r'
+  # To a file, binary is fine with stdout a terminal.
+  user_env alice
+  run script -qec "echo 'post binary' | env ${USER_ENV[*]} grypt-seal friends --binary -o bin.grypt" /dev/null
+  assert_success
+  assert_output ""
+  run --separate-stderr as bob grypt-open bin.grypt
+  assert_success
+  assert_output "post binary"
 }
 
 @test "one page with every form: all opened in order, numbered, with their byte offsets" {

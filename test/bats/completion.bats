@@ -103,8 +103,6 @@ dir/sub"
 friends"
   run complete_words grypt-seal --anonymous fr
   assert_output "friends"
-  run complete_words grypt-seal friends ""
-  assert_output ""
   run complete_words grypt-admin add fa
   assert_output "family"
   run complete_words grypt-admin --json members ""
@@ -115,4 +113,31 @@ friends"
   # create names a new group: none of those.
   run complete_words grypt-admin create ""
   assert_output ""
+}
+
+@test "the FILE operands of grypt-seal and grypt-open, and their -o FILE, complete file names" {
+  mkdir -p "$XDG_CONFIG_HOME/grypt" posts/old
+  printf 'friends grypt-ref:x\n' >"$XDG_CONFIG_HOME/grypt/groups"
+  touch posts/a.txt posts/b.html
+  run complete_words grypt-seal friends posts/
+  assert_output "posts/a.txt
+posts/b.html
+posts/old"
+  run complete_words grypt-seal --anonymous friends posts/a
+  assert_output "posts/a.txt"
+  run complete_words grypt-seal friends posts/a.txt ""
+  assert_output ""
+  run complete_words grypt-open posts/
+  assert_output "posts/a.txt
+posts/b.html
+posts/old"
+  run complete_words grypt-open --json -i posts/a.txt posts/a.txt posts/b
+  assert_output "posts/b.html"
+  run complete_words grypt-open -o posts/a
+  assert_output "posts/a.txt"
+  run complete_words grypt-seal --output posts/o
+  assert_output "posts/old"
+  # The value of -o is not an operand: friends is still the GROUP.
+  run complete_words grypt-seal -o out.grypt friends posts/b
+  assert_output "posts/b.html"
 }

@@ -139,10 +139,264 @@ post three"
   assert_line --index 0 --regexp '^\{"message":1,"group":"friends","epoch":3,"signed":true,"sender":\{"name":"alice","key":"grypt-pk:[^"]+","current":true\},"superseded_by":null,"text":"post one\\n"\}$'
   assert_line --index 1 --regexp '^\{"message":2,"offset":[0-9]+,"error":"[^"]+"\}$'
   assert_line --index 3 '{"message":4,"group":"friends","epoch":3,"signed":false,"sender":null,"superseded_by":null,"text":"from bob, anonymous\n"}'
-  # Text with no post at all.
-  run as bob grypt-open <<<"nothing to see, grypt:example"
+}
+
+@test "no post at all: exit 0, nothing written, and silent unless stderr is a terminal (a cron job polling a quiet feed)" {
+  friends_online
+  run --separate-stderr as bob grypt-open <<<"nothing to see, grypt:example"
+  assert_success
+  assert_output ""
+  [ -z "$stderr" ]
+  run --separate-stderr as bob grypt-open --json </dev/null
+  assert_success
+  assert_output ""
+  [ -z "$stderr" ]
+  # A person at a terminal is told; stdout still gets nothing.
+  user_env bob
+  run script -qec "env ${USER_ENV[*]} grypt-open <<<'quiet' >out" /dev/null
+  assert_success
+  assert_output "grypt-open: no grypt message in the input"$'\r'
+  [ ! -s out ]
+}
+
+@test "FILE operands: read in turn as cat reads them, messages numbered across them, each line naming its file" {
+  friends_online
+  echo "one" | as alice grypt-seal friends >first
+  echo "two" | as alice grypt-seal friends >p2
+  echo "three" | as bob grypt-seal friends --anonymous >p3
+  { cat p2; tamper "$(cat p2)"; echo; cat p3; } >second
+  at=$(stat -c %s p2)
+  run --separate-stderr as bob grypt-open first second
+  assert_failure 1
+  assert_output "one
+two
+three"
+  [ "${#stderr_lines[@]}" -eq 4 ]
+  [ "${stderr_lines[0]}" = "grypt-open: first: friends epoch 3: from alice [$(key_id_of alice.pub)]" ]
+  [ "${stderr_lines[1]}" = "grypt-open: second: friends epoch 3: from alice [$(key_id_of alice.pub)]" ]
+  [[ "${stderr_lines[2]}" =~ ^"grypt-open: error: second: message 3 (byte $at): " ]]
+  [ "${stderr_lines[3]}" = "grypt-open: second: friends epoch 3: anonymous" ]
+  # With --json, every object ends with its file.
+  run --separate-stderr as bob grypt-open --json first second
+  assert_failure 1
+  assert_line --index 0 --regexp '^\{"message":1,"group":"friends",.*"text":"one\\n","file":"first"\}$'
+  assert_line --index 2 --regexp '^\{"message":3,"offset":'"$at"',"error":"[^"]+","file":"second"\}$'
+  assert_line --index 3 --regexp '^\{"message":4,.*"text":"three\\n","file":"second"\}$'
+  # - is stdin, named so; a binary message is one FILE of its own.
+  echo "bin" | as alice grypt-seal friends --binary >b.grypt
+  run --separate-stderr as bob grypt-open first - b.grypt <p3
+  assert_success
+  assert_output "one
+three
+bin"
+  [ "${stderr_lines[1]}" = "grypt-open: stdin: friends epoch 3: anonymous" ]
+  [[ "${stderr_lines[2]}" == "grypt-open: b.grypt: friends epoch 3: from alice ["* ]]
+  # - alone is a FILE operand too: its lines name stdin.
+  run --separate-stderr as bob grypt-open - <p3
+  assert_success
+  [ "$stderr" = "grypt-open: stdin: friends epoch 3: anonymous" ]
+  # A FIFO whose writer comes later, and /dev/stdin, are read as cat reads them.
+  mkfifo fifo
+  bash -c 'sleep 0.3 && exec cat first >fifo' 3>&- &
+  echo $! >>"$BATS_TEST_TMPDIR/pids"
+  run --separate-stderr as bob timeout 10 grypt-open fifo
+  assert_success
+  assert_output "one"
+  run --separate-stderr as bob grypt-open /dev/stdin <p2
+  assert_output "two"
+  cat p2 | as bob grypt-open /dev/stdin 2>/dev/null >out
+  [ "$(cat out)" = two ]
+  # grypt-seal reads its one FILE the same way.
+  printf 'from a file' >post.txt
+  as alice grypt-seal friends post.txt >sealed
+  as alice grypt-seal friends - <post.txt >>sealed
+  echo "from a fifo" | as alice grypt-seal friends /dev/stdin >>sealed
+  run --separate-stderr as bob grypt-open sealed
+  assert_success
+  assert_output "from a file
+from a file
+from a fifo"
+}
+
+@test "a FILE that is missing, a directory or unreadable: one line naming it, exit 2, after what came before" {
+  friends_online
+  echo "one" | as alice grypt-seal friends >p1
+  echo "two" | as alice grypt-seal friends >p2
+  # grypt-open stops at once: the FILEs before it were opened and written,
+  # the ones after it are not read.
+  run --separate-stderr as bob grypt-open p1 missing p2
   assert_failure 2
-  assert_output "grypt-open: error: no grypt message in the input"
+  assert_output "one"
+  [ "${#stderr_lines[@]}" -eq 2 ]
+  [ "${stderr_lines[1]}" = "grypt-open: error: cannot open missing: No such file or directory" ]
+  mkdir dir
+  run --separate-stderr as bob grypt-open dir p1
+  assert_failure 2
+  assert_output ""
+  [ "$stderr" = "grypt-open: error: dir is a directory" ]
+  cp p1 secret
+  chmod 000 secret
+  run --separate-stderr as bob "${NO_DAC[@]}" grypt-open secret
+  assert_failure 2
+  [ "$stderr" = "grypt-open: error: cannot open secret: Permission denied" ]
+  # grypt-seal writes nothing then.
+  run --separate-stderr as alice grypt-seal friends missing
+  assert_failure 2
+  assert_output ""
+  [ "$stderr" = "grypt-seal: error: cannot open missing: No such file or directory" ]
+  run as alice grypt-seal friends dir
+  assert_failure 2
+  assert_output "grypt-seal: error: dir is a directory"
+  run as alice "${NO_DAC[@]}" grypt-seal friends secret
+  assert_failure 2
+  assert_output "grypt-seal: error: cannot open secret: Permission denied"
+  run as alice grypt-seal friends p1 p2
+  assert_failure 2
+  assert_output "grypt-seal: error: unexpected argument 'p2' (see grypt-seal --help)"
+}
+
+@test "-o FILE: replaced only once whole, and only on success; plaintext 0600, a message 0644 less the umask" {
+  friends_online
+  echo "one" | as alice grypt-seal friends >p1
+  (umask 022 && echo "sealed to a file" | as alice grypt-seal friends -o post)
+  [ "$(stat -c %a post)" = 644 ]
+  (umask 027 && echo "to the group only" | as alice grypt-seal friends --output post2)
+  [ "$(stat -c %a post2)" = 640 ]
+  run --separate-stderr as bob grypt-open post post2
+  assert_output "sealed to a file
+to the group only"
+  # grypt-open: the plaintexts, 0600 whatever was there; senders on stderr.
+  echo old >out
+  chmod 644 out
+  run --separate-stderr as bob grypt-open -o out p1 post
+  assert_success
+  assert_output ""
+  [ "${#stderr_lines[@]}" -eq 2 ]
+  [ "$(cat out)" = "one
+sealed to a file" ]
+  [ "$(stat -c %a out)" = 600 ]
+  as bob grypt-open --json -o out.jsonl p1 2>/dev/null
+  grep -q '"text":"one\\n","file":"p1"}$' out.jsonl
+  # - is stdout.
+  run --separate-stderr as bob grypt-open -o - p1
+  assert_output "one"
+  # A closed stdout does not matter with -o; without it, it is an error.
+  as bob grypt-open -o closed p1 >&- 2>/dev/null
+  [ "$(cat closed)" = one ]
+  echo "sealed, stdout closed" >plain
+  as alice grypt-seal friends -o closed.grypt plain >&-
+  [ "$(as bob grypt-open closed.grypt 2>/dev/null)" = "sealed, stdout closed" ]
+  rc=0
+  as bob grypt-open p1 >&- 2>err || rc=$?
+  [ "$rc" -eq 2 ]
+  [ "$(cat err)" = "grypt-open: error: cannot write to stdout: Bad file descriptor" ]
+  # A quiet feed gives an empty FILE, as it gives an empty stdout.
+  run --separate-stderr as bob grypt-open -o quiet <<<"nothing new"
+  assert_success
+  [ -f quiet ]
+  [ ! -s quiet ]
+}
+
+@test "-o FILE that fails leaves FILE as it was and nothing behind: a post that does not open, a directory, a link" {
+  friends_online
+  echo "one" | as alice grypt-seal friends >p1
+  echo "two" | as alice grypt-seal friends >p2
+  { cat p2; tamper "$(cat p2)"; echo; } >second
+  echo old >out
+  ino=$(stat -c %i out)
+  # One of three posts does not open: exit 1, and FILE keeps what it had.
+  run --separate-stderr as bob grypt-open -o out p1 second
+  assert_failure 1
+  assert_output ""
+  [ "${#stderr_lines[@]}" -eq 4 ]
+  [[ "${stderr_lines[2]}" =~ ^"grypt-open: error: second: message 3 (byte $(stat -c %s p2)): " ]]
+  [ "${stderr_lines[3]}" = "grypt-open: error: out left as it was: 1 of 3 messages failed" ]
+  [ "$(cat out)" = old ]
+  [ "$(stat -c %i out)" = "$ino" ]
+  # An anonymous post cut short: what of it verified is not kept either.
+  as alice grypt-seal friends --anonymous --binary <<<"anonymous" >anon.grypt
+  head -c -20 anon.grypt >cut.grypt
+  run --separate-stderr as bob grypt-open -o out cut.grypt
+  assert_failure 1
+  [ "${stderr_lines[0]}" = "grypt-open: error: cut.grypt: message 1 (byte 0): truncated: the end of the data is missing" ]
+  # A FILE that cannot be read stops the run: exit 2, FILE as it was.
+  run --separate-stderr as bob grypt-open -o out p1 missing
+  assert_failure 2
+  [ "${stderr_lines[1]}" = "grypt-open: error: cannot open missing: No such file or directory" ]
+  [ "$(cat out)" = old ]
+  [ "$(stat -c %i out)" = "$ino" ]
+  run as bob grypt-open -o new second
+  assert_failure 1
+  [ ! -e new ]
+  run as alice grypt-seal enemies -o out <<<"x"
+  assert_failure 2
+  [ "$(cat out)" = old ]
+  run as alice grypt-seal friends -o new missing
+  assert_failure 2
+  [ ! -e new ]
+  # -o onto a directory, into a missing one, into one that cannot be
+  # written: one line, exit 2, nothing made.
+  mkdir dir ro
+  chmod 555 ro
+  for tool in "grypt-open p1" "grypt-seal friends p1"; do
+    name=${tool%% *}
+    run as bob $tool -o dir
+    assert_failure 2
+    assert_output "$name: error: dir is a directory: refusing to replace it"
+    run as bob $tool -o nowhere/out
+    assert_failure 2
+    assert_output "$name: error: cannot create a file in nowhere: No such file or directory"
+    [ ! -e nowhere ]
+    run as bob "${NO_DAC[@]}" $tool -o ro/out
+    assert_failure 2
+    assert_output "$name: error: cannot create a file in ro: Permission denied"
+    [ -z "$(ls -A ro)" ]
+    [ -z "$(ls -A dir)" ]
+  done
+  # A symbolic link at FILE is refused: neither it nor where it points changes.
+  echo target >target
+  ln -s target link
+  ln -s absent dangling
+  for tool in "grypt-open p1" "grypt-seal friends p1"; do
+    name=${tool%% *}
+    run as bob $tool -o link
+    assert_failure 2
+    assert_output "$name: error: link is a symbolic link: refusing to replace it"
+    [ -L link ]
+    [ "$(cat target)" = target ]
+    run as bob $tool -o dangling
+    assert_failure 2
+    assert_output "$name: error: dangling is a symbolic link: refusing to replace it"
+    [ ! -e absent ]
+  done
+  # No temporary file is left anywhere.
+  run find . -name '*.tmp-*'
+  assert_output ""
+}
+
+@test "-o FILE on a full disk: exit 2, nothing left, the old FILE kept" {
+  [ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+  mkdir small
+  mount -t tmpfs -o size=64k tmpfs small || skip "cannot mount tmpfs here"
+  friends_online
+  head -c 200000 /dev/urandom | base64 -w 0 >big
+  as alice grypt-seal friends big >big.grypt
+  echo old >small/out
+  head -c 65536 /dev/zero >small/filler 2>/dev/null || true
+  run --separate-stderr as bob grypt-open -o small/out big.grypt
+  open_status=$status open_err=$stderr
+  run --separate-stderr as alice grypt-seal friends -o small/sealed big
+  listing=$(ls -A small)
+  old=$(cat small/out)
+  umount small
+  [ "$open_status" -eq 2 ]
+  [ "$open_err" = "grypt-open: error: cannot write small/out: No space left on device" ]
+  assert_failure 2
+  assert_output ""
+  [ "$stderr" = "grypt-seal: error: cannot write small/sealed: No space left on device" ]
+  [ "$listing" = "filler
+out" ]
+  [ "$old" = old ]
 }
 
 @test "binary posts and posts of any size round-trip through the daemons; stdout is checked" {

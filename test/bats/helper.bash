@@ -35,6 +35,13 @@ flip() {
   printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
 
+# NO_DAC: a command prefix under which root, too, is bound by file modes
+# (it drops the capabilities that bypass them), for tests of a file that
+# cannot be read or a directory that cannot be written; empty for others.
+NO_DAC=()
+[ "$(id -u)" -ne 0 ] ||
+  NO_DAC=(setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search)
+
 setup() { setup_home; }
 
 # The fingerprint of the public key in FILE as people compare it (grypt.5,
