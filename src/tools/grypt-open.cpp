@@ -270,8 +270,7 @@ class Run {
         who += " (epoch " + o.superseded_by->to_string() +
                " has replaced it with other members: it may come from a removed member)";
     } else {
-      who = "from " + o.sender->name + " [" +
-            base64_encode(o.sender->key.key_id(), Base64::url_unpadded) + "]";
+      who = "from " + o.sender->name + " [" + o.sender->key.fingerprint_text() + "]";
       if (!o.sender->current)
         who += ", whose membership now could not be checked (the newest roster is not at hand)";
       else if (!*o.sender->current)
@@ -297,7 +296,8 @@ class Run {
     if (o.sender) {
       nlohmann::ordered_json current = nullptr;
       if (o.sender->current) current = *o.sender->current;
-      j["sender"] = {{"name", o.sender->name}, {"key", o.sender->key.to_string()}, {"current", current}};
+      j["sender"] = {{"name", o.sender->name}, {"key", o.sender->key.to_string()},
+                     {"fingerprint", o.sender->key.fingerprint_text()}, {"current", current}};
     } else {
       j["sender"] = nullptr;
     }

@@ -34,7 +34,7 @@ teardown() { server_teardown; }
   run as bob grypt-open <post1
   assert_success
   assert_output --partial "the meeting is at nine"
-  assert_output --regexp "grypt-open: friends epoch 3: from alice \[[A-Za-z0-9_-]{11}\]"
+  assert_output --partial "grypt-open: friends epoch 3: from alice [$(fingerprint_of alice.pub)]"
 
   # bob is removed: alice's daemon holds the new epoch within a second.
   run ga remove friends bob
@@ -136,7 +136,7 @@ post three"
   run --separate-stderr as bob grypt-open --json <feed.html
   assert_failure 1
   [ "${#lines[@]}" -eq 5 ]
-  assert_line --index 0 --regexp '^\{"message":1,"group":"friends","epoch":3,"signed":true,"sender":\{"name":"alice","key":"grypt-pk:[^"]+","current":true\},"superseded_by":null,"text":"post one\\n"\}$'
+  assert_line --index 0 "{\"message\":1,\"group\":\"friends\",\"epoch\":3,\"signed\":true,\"sender\":{\"name\":\"alice\",\"key\":\"$(cat alice.pub)\",\"fingerprint\":\"$(fingerprint_of alice.pub)\",\"current\":true},\"superseded_by\":null,\"text\":\"post one\\n\"}"
   assert_line --index 1 --regexp '^\{"message":2,"offset":[0-9]+,"error":"[^"]+"\}$'
   assert_line --index 3 '{"message":4,"group":"friends","epoch":3,"signed":false,"sender":null,"superseded_by":null,"text":"from bob, anonymous\n"}'
 }
@@ -172,8 +172,8 @@ post three"
 two
 three"
   [ "${#stderr_lines[@]}" -eq 4 ]
-  [ "${stderr_lines[0]}" = "grypt-open: first: friends epoch 3: from alice [$(key_id_of alice.pub)]" ]
-  [ "${stderr_lines[1]}" = "grypt-open: second: friends epoch 3: from alice [$(key_id_of alice.pub)]" ]
+  [ "${stderr_lines[0]}" = "grypt-open: first: friends epoch 3: from alice [$(fingerprint_of alice.pub)]" ]
+  [ "${stderr_lines[1]}" = "grypt-open: second: friends epoch 3: from alice [$(fingerprint_of alice.pub)]" ]
   [[ "${stderr_lines[2]}" =~ ^"grypt-open: error: second: message 3 (byte $at): " ]]
   [ "${stderr_lines[3]}" = "grypt-open: second: friends epoch 3: anonymous" ]
   # With --json, every object ends with its file.
@@ -726,15 +726,15 @@ bob  member  since epoch 3  $(fingerprint_of bob.pub)"
   echo "from bob" | as bob grypt-seal friends >pb
   run --separate-stderr as bob grypt-open <pa
   assert_success
-  [ "$stderr" = "grypt-open: friends epoch 3: from alice [$(key_id_of alice.pub)]" ]
+  [ "$stderr" = "grypt-open: friends epoch 3: from alice [$(fingerprint_of alice.pub)]" ]
   run ga remove friends bob
   assert_output "epoch 4"
   wait_epoch alice friends 4
   run --separate-stderr as alice grypt-open <pb
   assert_success
-  [ "$stderr" = "grypt-open: friends epoch 3: from bob [$(key_id_of bob.pub)], who is no longer a member" ]
+  [ "$stderr" = "grypt-open: friends epoch 3: from bob [$(fingerprint_of bob.pub)], who is no longer a member" ]
   run --separate-stderr as alice grypt-open --json <pb
-  assert_output --partial '"name":"bob","key":"'"$(cat bob.pub)"'","current":false}'
+  assert_output --partial '"name":"bob","key":"'"$(cat bob.pub)"'","fingerprint":"'"$(fingerprint_of bob.pub)"'","current":false}'
   # The server down and alice's daemon restarted: its chain, from the
   # genesis on, is its cache, and the roster of every epoch follows from it.
   stop_daemon alice
@@ -742,9 +742,9 @@ bob  member  since epoch 3  $(fingerprint_of bob.pub)"
   start_daemon alice
   run --separate-stderr as alice grypt-open <pb
   assert_success
-  [ "$stderr" = "grypt-open: friends epoch 3: from bob [$(key_id_of bob.pub)], who is no longer a member" ]
+  [ "$stderr" = "grypt-open: friends epoch 3: from bob [$(fingerprint_of bob.pub)], who is no longer a member" ]
   run --separate-stderr as alice grypt-open <pa
-  [ "$stderr" = "grypt-open: friends epoch 3: from alice [$(key_id_of alice.pub)]" ]
+  [ "$stderr" = "grypt-open: friends epoch 3: from alice [$(fingerprint_of alice.pub)]" ]
 }
 
 @test "an anonymous post of an epoch replaced with other members may come from a removed member, and says so" {
