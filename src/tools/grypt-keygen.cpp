@@ -45,6 +45,62 @@ std::optional<int> show(const cxxopts::ParseResult& r) {
   return print_public(r.count("identity") ? option<std::string>(r, "identity") : default_identity_path());
 }
 
+// --change-passphrase: the same keys under a new passphrase (or none, with
+// --no-passphrase), written beside the old file, unlocked again with the
+// new passphrase and only then renamed over the old one.
+struct Rewrap {
+  std::string path;
+  SecretSource old_source, new_source;
+  bool no_passphrase = false;
+  std::optional<Argon2Params> params;
+};
+
+SecretBytes new_passphrase(const Rewrap& w) {
+  SecretPrompt p;
+  p.what = "new passphrase";
+  p.flag = "new-passphrase";
+  p.confirm = true;
+  p.empty_hint = " (use --no-passphrase to remove the passphrase)";
+  return read_secret(w.new_source, p);
+}
+
+int change_passphrase(const Rewrap& w) {
+  SecretBytes before = read_secret_file(w.path, 4096, {.access = Access::private_});
+  IdentityInfo info = inspect_identity(before.span(), w.path);
+  if (w.no_passphrase && !info.encrypted)
+    throw UsageError("the identity in " + w.path + " has no passphrase already");
+  Identity id = decode_identity(before.span(), w.path, [&] { return read_secret(w.old_source, SecretPrompt{}); });
+  std::optional<SecretBytes> passphrase;
+  if (!w.no_passphrase) passphrase = new_passphrase(w);
+  Argon2Params params = w.params ? *w.params : info.encrypted ? info.params : identity_kdf_default;
+  std::vector<std::uint8_t> after = encode_identity(id, passphrase ? &*passphrase : nullptr, params);
+  Identity again = decode_identity(after, w.path, [&] { return SecretBytes::copy_of(passphrase->span()); });
+  if (again.public_key() != id.public_key())
+    throw SystemError("the identity written for " + w.path + " does not unlock to the same keys; nothing was changed");
+  AtomicFile out(w.path);
+  out.write(after);
+  wipe(after.data(), after.size());
+  out.commit(true);
+  if (w.no_passphrase)
+    warn("the identity in " + w.path + " is not protected by a passphrase any more: anyone who can read it can act as you");
+  return exit_ok;
+}
+
+Rewrap rewrap_of(const cxxopts::ParseResult& r) {
+  if (r.count("output") || r.count("force") || r.count("key") || r.count("public") || r.count("fingerprint"))
+    throw UsageError("--change-passphrase changes the identity of -i FILE (or the default): drop -o, --force, "
+                     "--public, --fingerprint and KEY");
+  Rewrap w;
+  w.path = r.count("identity") ? option<std::string>(r, "identity") : default_identity_path();
+  w.old_source = secret_source(r, "passphrase");
+  w.new_source = secret_source(r, "new-passphrase");
+  w.no_passphrase = r.count("no-passphrase") > 0;
+  if (w.no_passphrase && w.new_source.kind != SecretSource::Kind::automatic)
+    throw UsageError("--no-passphrase does not go with --new-passphrase-fd or --new-passphrase-file");
+  if (r.count("kdf-profile")) w.params = kdf_profile(option<std::string>(r, "kdf-profile"));
+  return w;
+}
+
 // The groups the default identity has joined (the groups file gryptd
 // keeps), by name.
 std::vector<std::string> joined_groups() {
@@ -125,7 +181,9 @@ int create(const std::string& path, bool force, bool no_passphrase, const Secret
 
 int body(int argc, char** argv) {
   cxxopts::Options o("grypt-keygen", "Create a grypt identity and print its public key");
-  o.custom_help("[-o FILE] [--force] [--no-passphrase] | --public [-i FILE] | --fingerprint [-i FILE | KEY]");
+  o.custom_help(
+      "[-o FILE] [--force] [--no-passphrase] | --public [-i FILE] | --fingerprint [-i FILE | KEY] | "
+      "--change-passphrase [-i FILE] [--no-passphrase]");
   o.positional_help("");
   o.add_options()
       ("o,output", "where to create the identity (default: $XDG_DATA_HOME/grypt/identity)",
@@ -139,13 +197,22 @@ int body(int argc, char** argv) {
        cxxopts::value<std::string>()->default_value("rfc9106-low"), "NAME")
       ("public", "print the public key of an existing identity")
       ("fingerprint", "print the fingerprint of the identity, or of KEY, as people compare it")
-      ("i,identity", "the identity for --public and --fingerprint", cxxopts::value<std::string>(), "FILE")
+      ("change-passphrase", "give the identity a new passphrase (or none, with --no-passphrase)")
+      ("new-passphrase-fd", "with --change-passphrase: the new passphrase from descriptor N",
+       cxxopts::value<int>(), "N")
+      ("new-passphrase-file", "with --change-passphrase: the new passphrase from the first line of F",
+       cxxopts::value<std::string>(), "F")
+      ("i,identity", "the identity for --public, --fingerprint and --change-passphrase", cxxopts::value<std::string>(),
+       "FILE")
       ("h,help", "print this help")
       ("version", "print the version");
   o.add_options("hidden")("key", "", cxxopts::value<std::string>());
   o.parse_positional({"key"});
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r, "\nExit status: 0 success, 2 error. See grypt-keygen(1).\n")) return exit_ok;
+  if (r.count("change-passphrase")) return change_passphrase(rewrap_of(r));
+  if (r.count("new-passphrase-fd") || r.count("new-passphrase-file"))
+    throw UsageError("--new-passphrase-fd and --new-passphrase-file go with --change-passphrase");
   if (std::optional<int> shown = show(r)) return *shown;
   if (r.count("identity")) throw UsageError("-i goes with --public or --fingerprint; use -o to create");
   if (r.count("key")) throw UsageError("a KEY goes with --fingerprint; grypt-keygen creates an identity with no KEY");

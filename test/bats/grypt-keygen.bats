@@ -262,6 +262,122 @@ ID="$BATS_TEST_TMPDIR/home/.local/share/grypt/identity"
   [ "$(cat old.pub)" != "$output" ]
 }
 
+# The Argon2 parameters an identity file holds (grypt.5, IDENTITY FILE).
+kdf_params() { od -An -tx1 -j9 -N12 "$1" | tr -d ' \n'; }
+
+@test "--change-passphrase: the same keys under a new passphrase, the file replaced only once verified" {
+  printf 'old one\n' >old
+  printf 'new one\n' >new
+  grypt-keygen -o id --passphrase-file old --kdf-profile owasp >id.pub
+  vault-put -i id --passphrase-file old --vault v name <<<"kept"
+  params=$(kdf_params id)
+  run --separate-stderr grypt-keygen --change-passphrase -i id --passphrase-file old --new-passphrase-file new
+  assert_success
+  assert_output ""
+  [ "$stderr" = "" ]
+  [ "$(grypt-keygen --public -i id)" = "$(cat id.pub)" ]
+  [ "$(stat -c %a id)" = 600 ]
+  [ "$(kdf_params id)" = "$params" ]
+  run vault-get -i id --passphrase-file new --vault v name
+  assert_output "kept"
+  run vault-get -i id --passphrase-file old --vault v name
+  assert_failure 1
+  # A wrong old passphrase: exit 1, the file as it was.
+  cp id before
+  run grypt-keygen --change-passphrase -i id --passphrase-file old --new-passphrase-file new
+  assert_failure 1
+  assert_output "grypt-keygen: error: wrong passphrase for id"
+  cmp id before
+  # Without a terminal: the old passphrase on the first line of stdin, the
+  # new one on the second; --kdf-profile changes the parameters.
+  printf 'new one\nthird one\n' | grypt-keygen --change-passphrase -i id --kdf-profile rfc9106-low
+  [ "$(kdf_params id)" != "$params" ]
+  run vault-get -i id --passphrase-file <(echo "third one") --vault v name
+  assert_output "kept"
+  # An empty new passphrase is refused, and nothing changes.
+  cp id before
+  : >empty
+  run grypt-keygen --change-passphrase -i id --passphrase-fd 3 --new-passphrase-file empty 3< <(echo "third one")
+  assert_failure 2
+  assert_output "grypt-keygen: error: empty new passphrase refused (use --no-passphrase to remove the passphrase)"
+  cmp id before
+}
+
+@test "--change-passphrase at a terminal: the old one, then the new one twice, echo off" {
+  command -v script >/dev/null || skip "script(1) is not installed"
+  printf 'old one\n' >old
+  grypt-keygen -o id --passphrase-file old --kdf-profile owasp >/dev/null
+  cp id before
+  run script -qec "grypt-keygen --change-passphrase -i id" /dev/null < <(type_slowly 'old one' 'new one' 'other one')
+  assert_failure
+  assert_output --partial "New passphrase: "
+  assert_output --partial "grypt-keygen: error: the new passphrases do not match"
+  cmp id before
+  run script -qec "grypt-keygen --change-passphrase -i id" /dev/null < <(type_slowly 'old one' 'new one' 'new one')
+  assert_success
+  assert_output --partial "Repeat new passphrase: "
+  refute_output --partial "new one"
+  run vault-put -i id --passphrase-file <(echo "new one") --vault v x <<<"y"
+  assert_success
+}
+
+@test "--change-passphrase to or from no passphrase, only when asked" {
+  printf 'pw\n' >pw
+  grypt-keygen -o id --passphrase-file pw --kdf-profile owasp >id.pub
+  run --separate-stderr grypt-keygen --change-passphrase -i id --passphrase-file pw --no-passphrase
+  assert_success
+  [ "$stderr" = "grypt-keygen: warning: the identity in id is not protected by a passphrase any more: anyone who can read it can act as you" ]
+  [ "$(stat -c %s id)" = 177 ]
+  [ "$(grypt-keygen --public -i id)" = "$(cat id.pub)" ]
+  run grypt-keygen --change-passphrase -i id --no-passphrase
+  assert_failure 2
+  assert_output "grypt-keygen: error: the identity in id has no passphrase already"
+  # From none: the new passphrase only is read, and the default parameters
+  # are used.
+  run grypt-keygen --change-passphrase -i id --new-passphrase-file pw
+  assert_success
+  [ "$(stat -c %s id)" = 193 ]
+  [ "$(kdf_params id)" = "$(printf '%08x%08x%08x' 3 65536 4)" ]
+  run vault-put -i id --passphrase-file pw --vault v x <<<"y"
+  assert_success
+  # Usage errors.
+  run grypt-keygen --change-passphrase -i id --no-passphrase --new-passphrase-file pw
+  assert_failure 2
+  assert_output "grypt-keygen: error: --no-passphrase does not go with --new-passphrase-fd or --new-passphrase-file"
+  run grypt-keygen --change-passphrase -o other
+  assert_failure 2
+  run grypt-keygen -o other --new-passphrase-file pw
+  assert_failure 2
+  assert_output "grypt-keygen: error: --new-passphrase-fd and --new-passphrase-file go with --change-passphrase"
+  [ ! -e other ]
+  run grypt-keygen --change-passphrase -i missing --new-passphrase-file pw
+  assert_failure 2
+  # No terminal and nothing on stdin for the new one.
+  run setsid -w grypt-keygen --change-passphrase -i id --passphrase-file pw </dev/null
+  assert_failure 2
+  assert_output "grypt-keygen: error: no terminal to ask for the new passphrase, and nothing on standard input: give --new-passphrase-fd or --new-passphrase-file"
+}
+
+@test "--change-passphrase on a full disk: exit 2, the old file kept" {
+  [ "$(id -u)" -eq 0 ] || skip "needs root to mount a small tmpfs"
+  mkdir small
+  mount -t tmpfs -o size=8k,nr_inodes=3 tmpfs small || skip "cannot mount tmpfs here"
+  printf 'pw\n' >pw
+  grypt-keygen -o small/id --no-passphrase >/dev/null 2>&1
+  cp small/id before
+  head -c 8192 /dev/zero >small/filler 2>/dev/null || true
+  run grypt-keygen --change-passphrase -i small/id --new-passphrase-file pw
+  listing=$(ls -A small)
+  cmp small/id before
+  same=$?
+  umount small
+  assert_failure 2
+  assert_output --regexp 'No space left on device'
+  [ "$listing" = "filler
+id" ]
+  [ "$same" = 0 ]
+}
+
 @test "--force refuses to replace an identity the vault is sealed to, and says how to move" {
   grypt-keygen --no-passphrase >old.pub 2>/dev/null
   id=$XDG_DATA_HOME/grypt/identity
