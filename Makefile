@@ -272,7 +272,7 @@ install-member: $(MEMBER_PROGS:%=$(BIN)/%)
 	$(INSTALL_PROGRAM) $^ $(DESTDIR)$(bindir)/
 	$(call install_man,$(MEMBER_MAN))
 	$(call install_subst,share/grypt/gryptd.service,$(systemduserunitdir)/gryptd.service)
-	for t in $(MEMBER_PROGS); do $(INSTALL_DATA) share/grypt/grypt.bash $(DESTDIR)$(bashcompletiondir)/$$t || exit 1; done
+	for t in $(MEMBER_PROGS); do $(INSTALL_DATA) share/bash-completion/completions/grypt $(DESTDIR)$(bashcompletiondir)/$$t || exit 1; done
 	$(INSTALL_DATA) README.md $(DESTDIR)$(docdir)/
 	$(foreach e,$(MEMBER_EXAMPLES),$(call install_subst,$(e),$(docdir)/examples/$(notdir $(e))) &&) true
 
@@ -283,7 +283,7 @@ install-server: $(SERVER_PROGS:%=$(BIN)/%)
 	$(call install_man,$(SERVER_MAN))
 	$(call install_subst,share/grypt/gryptserver.service,$(systemdsystemunitdir)/gryptserver.service)
 	$(INSTALL_DATA) share/grypt/gryptserver.sysusers $(DESTDIR)$(sysusersdir)/gryptserver.conf
-	for t in $(SERVER_PROGS); do $(INSTALL_DATA) share/grypt/grypt.bash $(DESTDIR)$(bashcompletiondir)/$$t || exit 1; done
+	for t in $(SERVER_PROGS); do $(INSTALL_DATA) share/bash-completion/completions/grypt $(DESTDIR)$(bashcompletiondir)/$$t || exit 1; done
 
 # Exactly what install wrote, and the documentation directory.
 uninstall-member:

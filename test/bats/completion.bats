@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# share/grypt/grypt.bash: bash completion of every installed command, its
+# share/bash-completion/completions/grypt: bash completion of every installed command, its
 # options as its --help lists them, the verbs, and the values options take.
 
 load helper
@@ -7,7 +7,7 @@ load helper
 setup() {
   setup_home
   # shellcheck source=/dev/null
-  source "$REPO/share/grypt/grypt.bash"
+  source "$REPO/share/bash-completion/completions/grypt"
 }
 
 # complete WORD...: what TAB offers after the words (the last one is being
