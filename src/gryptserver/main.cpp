@@ -33,7 +33,8 @@ const char* const usage =
     "       gryptserver admins [add KEY | remove KEY] --store DIR [--json]\n"
     "       gryptserver reference --store DIR [--json]\n"
     "MASTER: --master-key-file F, --new-master-key-file F (init), --passphrase-fd N or\n"
-    "--passphrase-file F; the operator verbs need it only when no server runs.";
+    "--passphrase-file F; the operator verbs need it only when no server runs.\n"
+    "DIR: root's default is /var/lib/gryptserver; anyone else must give --store.";
 
 // Owned while a server runs on the store (or an offline verb changes it).
 class StoreLock {
@@ -72,9 +73,13 @@ MasterSource master_source(const cxxopts::ParseResult& r) {
   return m;
 }
 
+// Root's store is where the package and the FHS put a service's state.
+constexpr const char* root_store = "/var/lib/gryptserver";
+
 std::string store_dir(const cxxopts::ParseResult& r) {
-  if (!r.count("store")) throw UsageError("give the --store directory (see gryptserver --help)");
-  return option<std::string>(r, "store");
+  if (r.count("store")) return option<std::string>(r, "store");
+  if (::geteuid() == 0) return root_store;
+  throw UsageError(std::string("give the --store directory (only root's defaults to ") + root_store + ")");
 }
 
 std::unique_ptr<Store> open_store(const std::string& dir, const MasterSource& master, bool serving = false) {
@@ -304,7 +309,7 @@ int body(int argc, char** argv) {
   o.custom_help("VERB ... (see below)");
   o.positional_help("");
   o.add_options()
-      ("store", "the store directory", cxxopts::value<std::string>(), "DIR")
+      ("store", "the store directory (root's default: /var/lib/gryptserver)", cxxopts::value<std::string>(), "DIR")
       ("listen", "where to listen (init stores it; serve may override)", cxxopts::value<std::string>(), "HOST:PORT")
       ("host", "init: the host name members connect to (default: the --listen host)",
        cxxopts::value<std::string>(), "NAME")

@@ -646,6 +646,30 @@ PY
   assert_output --regexp "^1  $(fingerprint_of bob.pub)  .*\"let me in\"$"
 }
 
+@test "run as root, gryptserver keeps its store in /var/lib/gryptserver; anyone else names one" {
+  run setpriv --reuid=65534 --regid=65534 --clear-groups "$(command -v gryptserver)" groups
+  assert_failure 2
+  assert_output "gryptserver: error: give the --store directory (only root's defaults to /var/lib/gryptserver)"
+  [ "$(id -u)" = 0 ] || skip "root's default needs root"
+  command -v unshare >/dev/null || skip "unshare(1) is not installed"
+  # In a mount namespace of its own, on an empty /var/lib: the machine's
+  # own /var/lib is not touched.
+  new_member admin
+  cat >root.sh <<'SH'
+set -e
+mount -t tmpfs tmpfs /var/lib
+gryptserver reference 2>&1 | sed 's/^/before: /' || true
+gryptserver init --listen 127.0.0.1:0 --host 127.0.0.1 --admin "$1" --new-master-key-file "$2" >/dev/null 2>&1
+stat -c 'made: %n %a' /var/lib/gryptserver
+gryptserver admins --master-key-file "$2"
+SH
+  run unshare -m bash root.sh "$(cat admin.pub)" "$BATS_TEST_TMPDIR/root-mk"
+  assert_success
+  assert_line --index 0 --regexp "^before: gryptserver: error: .*/var/lib/gryptserver"
+  assert_line "made: /var/lib/gryptserver 700"
+  assert_line "$(cat admin.pub)"
+}
+
 @test "64 groups in a hello are served, 65 are not" {
   friends
   ga add friends "$(cat alice.pub)" --name alice >/dev/null
