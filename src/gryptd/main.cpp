@@ -24,7 +24,7 @@
 #include "ipc/daemon_client.h"
 #include "ipc/unix_socket.h"
 #include "cli/options.h"
-#include "cli/roster.h"
+#include "cli/listing.h"
 
 namespace grypt {
 namespace {
@@ -73,10 +73,10 @@ int do_status(const std::string& path, bool json) {
     nlohmann::ordered_json groups = nlohmann::ordered_json::array();
     for (const auto& g : s.groups)
       groups.push_back({{"name", g.name}, {"state", standing_name(g.state)}, {"epoch", g.epoch},
-                        {"confirmed", g.confirmed}, {"members", g.members}, {"reference", g.reference},
+                        {"confirmed", json_time(g.confirmed)}, {"members", g.members}, {"reference", g.reference},
                         {"why", g.why},
                         {"head", g.epoch ? base64_encode(g.head, Base64::url_unpadded) : ""},
-                        {"expires", g.expires}, {"role", g.role}});
+                        {"expires", json_time(g.expires)}, {"role", g.role}});
     j["groups"] = groups;
     write_stdout(j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
     return exit_ok;

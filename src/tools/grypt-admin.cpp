@@ -6,7 +6,7 @@
 #include <set>
 
 #include "cli/options.h"
-#include "cli/roster.h"
+#include "cli/listing.h"
 #include "core/file.h"
 #include "core/io.h"
 #include "core/keys.h"
@@ -60,7 +60,8 @@ int pending(const Args& a) {
   std::string out;
   for (const auto& e : p.requests) {
     list.push_back({{"number", e.number}, {"key", e.key.to_string()}, {"fingerprint", e.key.fingerprint_text()},
-                    {"note", e.note}, {"time", e.time}, {"first", e.first}, {"last", e.last}, {"count", e.count}});
+                    {"note", e.note}, {"time", json_time(e.time)}, {"first", json_time(e.first)},
+                    {"last", json_time(e.last)}, {"count", e.count}});
     out += std::to_string(e.number) + "  " + e.key.fingerprint_text() + "  " + utc_time(e.time) + "  " +
            std::to_string(e.count) + "x" + (e.note.empty() ? "" : "  \"" + printable(e.note) + "\"") + "\n";
   }
@@ -74,7 +75,7 @@ int log(const Args& a) {
   OJson list = OJson::array();
   std::string out;
   for (const auto& e : l.entries) {
-    list.push_back({{"epoch", e.epoch}, {"time", e.time}, {"change", e.change}, {"subject", e.subject_name},
+    list.push_back({{"epoch", e.epoch}, {"time", json_time(e.time)}, {"change", e.change}, {"subject", e.subject_name},
                     {"subject_key", e.subject ? OJson(e.subject->to_string()) : OJson(nullptr)},
                     {"role", e.role}, {"signer", e.signer_name}, {"signer_key", e.signer.to_string()}});
     out += "epoch " + std::to_string(e.epoch) + "  " + utc_time(e.time) + "  " + e.signer_name + "  " + e.change +

@@ -118,8 +118,9 @@ PY
   assert_success
   # The confirmation time is that of the last round trip.
   run as alice gryptd status --json
-  t=$(echo "$output" | sed -n 's/.*"confirmed":\([0-9]*\).*/\1/p')
-  [ $(($(date +%s) - t)) -le 2 ]
+  t=$(echo "$output" | sed -n 's/.*"confirmed":"\([0-9TZ:-]*\)".*/\1/p')
+  [[ "$t" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+  [ $(($(date +%s) - $(date -d "$t" +%s))) -le 2 ]
 }
 
 @test "a server that went back in time is named; when it relays a second epoch of the same number the fork is kept as proof" {

@@ -28,7 +28,7 @@ teardown() { server_teardown; }
   whole=$(as alice gryptd status --json | sed -n 's/.*"head":"\([A-Za-z0-9_-]*\)".*/\1/p')
   [ "$ha" = "$(python3 -c 'import base64, sys; s = sys.argv[1]; print(base64.urlsafe_b64decode(s + "=").hex())' "$whole" | short_code_of_hex)" ]
   as alice gryptd status --json | grep -q "\"fingerprint\":\"$(fingerprint_of alice.pub)\""
-  as alice gryptd status --json | grep -q '"head":"[A-Za-z0-9_-]\{43\}","expires":[0-9]*,"role":"member"'
+  as alice gryptd status --json | grep -q '"head":"[A-Za-z0-9_-]\{43\}","expires":"[0-9-]*T[0-9:]*Z","role":"member"'
   echo "the meeting is at nine" | as alice grypt-seal friends >post1
   [[ "$(cat post1)" == grypt:* ]]
   run as bob grypt-open <post1

@@ -57,7 +57,8 @@ friends() {
   assert_output --regexp "^1  $(fingerprint_of bob.pub)  [0-9T:Z-]+  1x  \"bob from the bike club\"$"
   # JSON: the whole key and its fingerprint.
   run ga pending friends --json
-  assert_output --regexp "^\{\"pending\":\[\{\"number\":1,\"key\":\"$(cat bob.pub)\",\"fingerprint\":\"$(fingerprint_of bob.pub)\",\"note\":\"bob from the bike club\","
+  T='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
+  assert_output --regexp "^\{\"pending\":\[\{\"number\":1,\"key\":\"$(cat bob.pub)\",\"fingerprint\":\"$(fingerprint_of bob.pub)\",\"note\":\"bob from the bike club\",\"time\":\"$T\",\"first\":\"$T\",\"last\":\"$T\",\"count\":1\}\]\}$"
   # Added from the pending list: bob gets the key of the epoch he joined.
   run ga add friends 1 --name bob
   assert_output "epoch 3"
@@ -276,8 +277,10 @@ friends() {
   assert_success
   run python3 -c 'import json, sys
 log = json.load(sys.stdin)["log"]
-print(len(log), [e["epoch"] for e in log] == list(range(1, 14)), log[-1]["subject"])' <<<"$output"
-  assert_output "13 True m12"
+import re
+times = all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", e["time"]) for e in log)
+print(len(log), [e["epoch"] for e in log] == list(range(1, 14)), log[-1]["subject"], times)' <<<"$output"
+  assert_output "13 True m12 True"
 }
 
 @test "one server per store; without a server the verbs act on the store and need the master key" {
