@@ -82,7 +82,8 @@ int change_passphrase(const Rewrap& w) {
   wipe(after.data(), after.size());
   out.commit(true);
   if (w.no_passphrase)
-    warn("the identity in " + w.path + " is not protected by a passphrase any more: anyone who can read it can act as you");
+    warn("the identity in " + w.path +
+         " is not protected by a passphrase any more: anyone who can read it can act as you");
   return exit_ok;
 }
 
@@ -209,7 +210,10 @@ int body(int argc, char** argv) {
   o.add_options("hidden")("key", "", cxxopts::value<std::string>());
   o.parse_positional({"key"});
   auto r = parse_options(o, argc, argv);
-  if (handle_common_options(o, r, "\nExit status: 0 success, 2 error. See grypt-keygen(1).\n")) return exit_ok;
+  if (handle_common_options(o, r,
+                           "\nExit status: 0 success, 1 wrong passphrase (--change-passphrase), 2 error. "
+                           "See grypt-keygen(1).\n"))
+    return exit_ok;
   if (r.count("change-passphrase")) return change_passphrase(rewrap_of(r));
   if (r.count("new-passphrase-fd") || r.count("new-passphrase-file"))
     throw UsageError("--new-passphrase-fd and --new-passphrase-file go with --change-passphrase");
