@@ -95,6 +95,8 @@ std::string PepperFile::add_new(const std::string& path,
     *w = '\n';
     return text;
   };
+  // A first pepper's directory, such as /etc/pw-hash, is made (0700).
+  make_dirs(dir_name(path));
   update_file_locked(path, max_file, {.access = Access::private_}, change,
                      [&] { announce(id); });
   return id;

@@ -75,6 +75,8 @@ std::pair<SecretBytes, MasterInfo> new_master_key(const MasterSource& source,
     info.kind = MasterInfo::Kind::key_file;
     key = SecretBytes(key_bytes);
     random_bytes(key.span());
+    // Its directory, such as /etc/grypt, is made (0700) if missing.
+    make_dirs(dir_name(new_file));
     write_key_file(new_file, key);
   } else if (source.kind == MasterSource::Kind::key_file) {
     info.kind = MasterInfo::Kind::key_file;

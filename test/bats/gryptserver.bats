@@ -398,6 +398,14 @@ print(len(log), [e["epoch"] for e in log] == list(range(1, 14)), log[-1]["subjec
   run gryptserver init --store s --admin "$(cat admin.pub)" --master-key-file k
   assert_failure 2
   assert_output "gryptserver: error: the store s exists already (gryptserver admins adds a key to it)"
+  # A key file's missing directories (/etc/grypt in the README) are made,
+  # private; none is made when init refuses before.
+  run gryptserver init --store s2 --listen 0.0.0.0:4433 --admin "$(cat admin.pub)" --new-master-key-file etc/grypt/k
+  assert_failure 2
+  [ ! -e etc ]
+  run gryptserver init --store s2 --listen 127.0.0.1:4433 --admin "$(cat admin.pub)" --new-master-key-file etc/grypt/k
+  assert_success
+  [ "$(stat -c %a etc/grypt) $(stat -c %a etc/grypt/k)" = "700 600" ]
 }
 
 @test "grypt-admin errors: unknown group, taken name or key, bad key, unknown pending number, not an administrator" {

@@ -138,6 +138,15 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
   assert_output "pw-hash: error: cannot read the password: Bad file descriptor"
 }
 
+@test "--new-pepper makes the missing directories of its path, private" {
+  run pw-hash --new-pepper etc/pw-hash/pepper
+  assert_success
+  [ "$(stat -c %a etc etc/pw-hash etc/pw-hash/pepper | tr '\n' ' ')" = "700 700 600 " ]
+  P=(--pepper-file etc/pw-hash/pepper --min-cost t=1,m=64)
+  run pw-hash --verify "$(pw-hash "${FAST[@]}" "${P[@]}" <<<pw)" "${P[@]}" <<<pw
+  assert_success
+}
+
 @test "--new-pepper creates a private file and adds current peppers" {
   run pw-hash --new-pepper pepper
   assert_success
