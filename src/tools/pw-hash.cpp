@@ -14,6 +14,7 @@
 #include "core/encoding.h"
 #include "core/pepper.h"
 #include "core/phc.h"
+#include "core/progress.h"
 #include "cli/options.h"
 
 namespace grypt {
@@ -44,6 +45,7 @@ struct Config {
   bool allow_empty = false;
   Argon2Floor floor;               // with a pepper file: for new and stored hashes
   bool accept_unpeppered = false;  // with a pepper file: for migration, with --rehash
+  bool progress = true;            // a progress line at a terminal (not --quiet)
 };
 
 // KiB, or a number with a K, M or G suffix.
@@ -156,9 +158,20 @@ SecretBytes read_password(const Config& c, bool confirm) {
   return read_secret(c.source, prompt);
 }
 
+// What the progress line says while Argon2 runs.
+std::string hashing(const Argon2Params& p) {
+  return "hashing (t=" + std::to_string(p.t_cost) + ", m=" + std::to_string(p.m_kib >> 10) +
+         " MiB, p=" + std::to_string(p.lanes) + ")";
+}
+
 int do_hash(const Config& c) {
   SecretBytes password = read_password(c, true);
-  write_stdout(format_phc(new_hash(password.span(), c)) + "\n");
+  std::string phc;
+  {
+    Progress shown(hashing(c.params), c.progress);
+    phc = format_phc(new_hash(password.span(), c));
+  }
+  write_stdout(phc + "\n");
   return exit_ok;
 }
 
@@ -194,8 +207,10 @@ int do_verify(const std::string& text, bool rehash, const Config& c) {
   PhcHash stored = parse_phc(text);
   const Pepper* pepper = admit(stored, c);
   SecretBytes password = read_password(c, false);
+  std::optional<Progress> shown(std::in_place, hashing(stored.params), c.progress);
   PhcHash fresh = compute(password.span(), stored.params, pepper, stored.salt,
                           stored.hash.size());
+  shown.reset();
   if (!ct_equal(fresh.hash, stored.hash)) return exit_no;
   // Only --accept-unpeppered lets an unpeppered hash this far with a pepper
   // file, and only with --rehash: its peppered replacement is printed below.
@@ -207,8 +222,12 @@ int do_verify(const std::string& text, bool rehash, const Config& c) {
     if (c.pepper) current_id = c.pepper->current().id;
     bool current = stored.params == c.params && stored.keyid == current_id &&
                    stored.salt.size() == salt_bytes && stored.hash.size() == hash_bytes;
-    write_stdout((current ? std::string(text) : format_phc(new_hash(password.span(), c))) +
-                 "\n");
+    std::string phc(text);
+    if (!current) {
+      Progress rehashing(hashing(c.params), c.progress);
+      phc = format_phc(new_hash(password.span(), c));
+    }
+    write_stdout(phc + "\n");
   }
   return exit_ok;
 }
@@ -348,6 +367,7 @@ int body(int argc, char** argv) {
        cxxopts::value<std::string>(), "FLOOR")
       ("batch", "hash one password per stdin line, one hash per output line, in order")
       ("allow-empty", "accept an empty password")
+      ("quiet", "no progress line on stderr (shown only at a terminal, after a second)")
       ("password-fd", "read the password from file descriptor N", cxxopts::value<int>(), "N")
       ("password-file", "read the password from the first line of F",
        cxxopts::value<std::string>(), "F")
@@ -383,6 +403,7 @@ int body(int argc, char** argv) {
   c.params = params_from(r);
   c.source = secret_source(r, "password");
   c.allow_empty = r.count("allow-empty") > 0;
+  c.progress = r.count("quiet") == 0;
   c.accept_unpeppered = r.count("accept-unpeppered") > 0;
   if (r.count("pepper-file")) {
     c.floor = floor_from(r.count("min-cost") ? option<std::string>(r, "min-cost") : default_floor);

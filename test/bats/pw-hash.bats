@@ -138,6 +138,28 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
   assert_output "pw-hash: error: cannot read the password: Bad file descriptor"
 }
 
+@test "a progress line at a terminal once hashing takes a while, erased at its end; none in a pipe or with --quiet" {
+  command -v script >/dev/null || skip "script(1) is not installed"
+  echo "pw" >pw
+  export GRYPT_PROGRESS_AFTER_MS=0
+  run script -qec "pw-hash -t 2 -m 64M -p 1 --password-file pw" /dev/null
+  assert_success
+  assert_output --partial $'\rpw-hash: hashing (t=2, m=64 MiB, p=1): 0 s'
+  assert_output --partial $'\r\033[K$argon2id$v=19$m=65536,t=2,p=1$'
+  hash=$(pw-hash -t 2 -m 64M -p 1 --password-file pw 2>err)
+  [ ! -s err ]
+  run script -qec "pw-hash --verify '$hash' --password-file pw; echo rc=\$?" /dev/null
+  assert_output --partial $'\rpw-hash: hashing (t=2, m=64 MiB, p=1): 0 s\r\033[K'
+  assert_output --partial "rc=0"
+  run script -qec "pw-hash -t 2 -m 64M -p 1 --password-file pw --quiet" /dev/null
+  assert_success
+  refute_output --partial "hashing"
+  # The default delay is a second: a fast hash shows nothing.
+  unset GRYPT_PROGRESS_AFTER_MS
+  run script -qec "pw-hash ${FAST[*]} --password-file pw" /dev/null
+  refute_output --partial "hashing"
+}
+
 @test "--new-pepper makes the missing directories of its path, private" {
   run pw-hash --new-pepper etc/pw-hash/pepper
   assert_success
