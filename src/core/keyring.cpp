@@ -18,10 +18,12 @@ const FilePolicy cache_policy{.access = Access::owner, .follow_symlinks = false}
 
 // One directory per identity and group: two identities of one user, or a
 // name given to another group, never read each other's cache.
-std::string Keyring::group_dir(const GroupId& group) const {
-  return cache_dir_ + "/" + base64_encode(id_.public_key().key_id(), Base64::url_unpadded) + "/" +
+std::string group_cache_dir(const std::string& cache_root, const PublicKey& key, const GroupId& group) {
+  return cache_root + "/" + base64_encode(key.key_id(), Base64::url_unpadded) + "/" +
          base64_encode(group, Base64::url_unpadded);
 }
+
+std::string Keyring::group_dir(const GroupId& group) const { return group_cache_dir(cache_dir_, id_.public_key(), group); }
 
 Keyring::Keyring(const Identity& id, std::string groups_file, std::string cache_dir)
     : id_(id), groups_file_(std::move(groups_file)), cache_dir_(std::move(cache_dir)) {
@@ -110,9 +112,10 @@ KnownGroup& Keyring::join(const std::string& name, const GroupReference& ref, co
 }
 
 void Keyring::forget(const std::string& name) {
-  groups_.erase(std::remove_if(groups_.begin(), groups_.end(),
-                               [&](const std::unique_ptr<KnownGroup>& g) { return g->entry.name == name; }),
-                groups_.end());
+  auto gone = std::stable_partition(groups_.begin(), groups_.end(),
+                                    [&](const std::unique_ptr<KnownGroup>& g) { return g->entry.name != name; });
+  std::move(gone, groups_.end(), std::back_inserter(forgotten_));
+  groups_.erase(gone, groups_.end());
   save_groups();
 }
 

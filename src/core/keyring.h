@@ -50,7 +50,8 @@ class Keyring : public MessageKeys, public Members {
   // only the note.
   KnownGroup& join(const std::string& name, const GroupReference& ref, const std::string& note = "");
   // Forgets a group: its line in the groups file (its cache stays). The
-  // KnownGroup it was is gone.
+  // KnownGroup it was is no longer found, but stays valid until the
+  // keyring ends: a request under way may still hold it.
   void forget(const std::string& name);
 
   // The header and key of a new message under the newest epoch whose key
@@ -74,7 +75,11 @@ class Keyring : public MessageKeys, public Members {
 
   const Identity& id_;
   std::string groups_file_, cache_dir_;
-  std::vector<std::unique_ptr<KnownGroup>> groups_;
+  std::vector<std::unique_ptr<KnownGroup>> groups_, forgotten_;
 };
+
+// The cache directory of `group` for the identity with `key`, below the
+// cache root (gryptd.1, FILES).
+std::string group_cache_dir(const std::string& cache_root, const PublicKey& key, const GroupId& group);
 
 }  // namespace grypt

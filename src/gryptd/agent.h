@@ -44,7 +44,10 @@ class Link : public std::enable_shared_from_this<Link> {
   bool full() const { return groups_.size() >= proto::max_groups; }
   // Takes a group; asks the server about it at once when connected.
   void add(KnownGroup* g);
-  void drop(KnownGroup* g);
+  // Lets a group go; reconnect: at once without it (a member left it), so
+  // that the server says nothing more about it on this connection.
+  void drop(KnownGroup* g, bool reconnect = false);
+  bool empty() const { return groups_.empty(); }
   asio::awaitable<void> run();
   void stop();
   // Ends a wait between attempts now: a tool needs what only the server
@@ -130,8 +133,10 @@ class Agent {
   // newest epoch expired is "expired".
   Standing standing(KnownGroup* g);
   std::string why(KnownGroup* g);
-  // Forgets a group joined a moment ago (a creation the server refused).
-  void forget(KnownGroup* g);
+  // Forgets a group: joined a moment ago (a creation the server refused),
+  // or left (gryptd leave), which reconnects its link without it. A link
+  // left with no group stops.
+  void forget(KnownGroup* g, bool left = false);
   // Wakes the tools waiting on what a server says about `g`.
   void answered(KnownGroup* g) { signal_of(g).notify(); }
   Signal& signal_of(KnownGroup* g);
@@ -177,6 +182,7 @@ class ToolSession {
   asio::awaitable<daemon::Reply> vault(const daemon::Vault& v);
   asio::awaitable<daemon::Reply> join(const daemon::Join& j);
   asio::awaitable<daemon::Reply> stop(const daemon::Stop&);
+  asio::awaitable<daemon::Reply> leave(const daemon::Leave& l);
   asio::awaitable<daemon::Reply> create(const daemon::Create& c);
   asio::awaitable<daemon::Reply> add(const daemon::Add& a);
   asio::awaitable<daemon::Reply> add_many(const daemon::AddMany& a);

@@ -46,8 +46,11 @@ std::string Agent::why(KnownGroup* g) {
          " and no administrator made a newer one (or the server withholds it)";
 }
 
-void Agent::forget(KnownGroup* g) {
-  if (Link* l = link(g)) l->drop(g);
+void Agent::forget(KnownGroup* g, bool left) {
+  if (Link* l = link(g)) {
+    l->drop(g, left);
+    if (l->empty()) std::erase_if(links_, [&](const std::shared_ptr<Link>& p) { return p.get() == l; });
+  }
   link_of.erase(g);
   live_.erase(g);
   keyring.forget(g->entry.name);

@@ -66,7 +66,11 @@ void Link::add(KnownGroup* g) {
     wake();
 }
 
-void Link::drop(KnownGroup* g) { groups_.erase(g->entry.reference.name); }
+void Link::drop(KnownGroup* g, bool reconnect) {
+  groups_.erase(g->entry.reference.name);
+  if (groups_.empty()) stop();
+  else if (reconnect && stream_) stream_->close();
+}
 
 void Link::ask_again(KnownGroup* g) {
   if (connected_) send(proto::Ask{{want(g)}});

@@ -10,7 +10,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -154,6 +156,35 @@ int do_join(const std::string& path, const std::string& name, const std::string&
   return exit_ok;
 }
 
+// gryptd leave: through the running daemon, or else in the files
+// themselves (the groups file's line, the group's cache directory).
+int do_leave(const std::string& path, const std::string& name, const std::string& identity) {
+  if (std::optional<DaemonClient> c = DaemonClient::connect(path)) {
+    try {
+      c->call(daemon::Leave{name});
+    } catch (const DaemonRefusal& e) {
+      if (e.code() == daemon::Code::unknown_group) throw UsageError(e.what());
+      throw;
+    }
+    return exit_ok;
+  }
+  std::string file = groups_file_path();
+  std::vector<GroupEntry> groups;
+  if (file_exists(file)) {
+    SecretBytes text = read_secret_file(file, 1 << 20, {.access = Access::owner});
+    groups = parse_groups_file(text.view(), file);
+  }
+  auto it = std::find_if(groups.begin(), groups.end(), [&](const GroupEntry& g) { return g.name == name; });
+  if (it == groups.end()) throw UsageError("no group named " + printable(name) + " (see gryptd status)");
+  std::string dir = group_cache_dir(default_cache_dir(), load_identity_info(identity).public_key, it->reference.group);
+  groups.erase(it);
+  write_file_atomic(file, as_bytes(format_groups_file(groups)), 0600);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) throw SystemError("left " + name + ", but its cache " + dir + " could not be removed: " + ec.message());
+  return exit_ok;
+}
+
 void refuse_if_running(const std::string& path) {
   if (DaemonClient::connect(path)) throw UsageError("gryptd is already running (socket " + path + ")");
 }
@@ -285,7 +316,7 @@ int body(int argc, char** argv) {
   cxxopts::Options o("gryptd", "The grypt member's agent");
   o.custom_help(
       "[--foreground] [--syslog] [-i FILE] | status [--json] | members GROUP [--json] | stop | join NAME REFERENCE "
-      "[--note TEXT]");
+      "[--note TEXT] | leave GROUP");
   o.positional_help("");
   o.add_options()
       ("foreground", "stay in the foreground and log to stderr (for service managers)")
@@ -333,6 +364,8 @@ int body(int argc, char** argv) {
     if (wait_for_exit(pid, 10000)) return exit_ok;
     throw SystemError("gryptd (pid " + std::to_string(pid) + ") was asked to stop but still runs after 10 s");
   }
+  if (w[0] == "leave" && w.size() == 2)
+    return do_leave(path, w[1], r.count("identity") ? option<std::string>(r, "identity") : default_identity_path());
   if (w[0] == "join" && w.size() == 3)
     return do_join(path, w[1], w[2], r.count("note") ? option<std::string>(r, "note") : "");
   throw UsageError("unknown verb or arguments '" + printable(w[0]) + "' (see gryptd --help)");

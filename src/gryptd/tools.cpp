@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <asio/use_awaitable.hpp>
+#include <filesystem>
 
 #include "core/encoding.h"
 #include "core/error.h"
@@ -52,6 +53,7 @@ awaitable<daemon::Reply> ToolSession::handle(const daemon::Request& req) {
             [&](const daemon::AddMany& a) { return add_many(a); },
             [&](const daemon::Change& c) { return change(c); },
             [&](const daemon::Listing& l) { return listing(l); },
+            [&](const daemon::Leave& l) { return leave(l); },
         },
         req);
     co_return co_await std::move(answer);
@@ -195,6 +197,20 @@ awaitable<daemon::Reply> ToolSession::join(const daemon::Join& j) {
 }
 
 awaitable<daemon::Reply> ToolSession::stop(const daemon::Stop&) { co_return daemon::Done{}; }
+
+// The group forgotten, and its cache (chain and epoch keys) removed; the
+// server and the administrators are told nothing (grypt-protocol.7).
+awaitable<daemon::Reply> ToolSession::leave(const daemon::Leave& l) {
+  KnownGroup* g = a_.keyring.find(l.group);
+  if (!g) throw UnknownGroupError("no group named " + l.group + " (see gryptd status)");
+  std::string dir = g->dir;
+  a_.forget(g, true);
+  a_.log("left " + l.group + "; its cache " + dir + " is removed");
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) throw SystemError("left " + l.group + ", but its cache " + dir + " could not be removed: " + ec.message());
+  co_return daemon::Done{};
+}
 
 daemon::Reply vault_request(Agent& a, const daemon::Vault& v) {
   daemon::VaultReply r;

@@ -214,6 +214,7 @@ std::vector<std::uint8_t> encode(const Request& r) {
             return j;
           },
           [](const Stop&) { return Json{{"type", "stop"}}; },
+          [](const Leave& l) { return Json{{"type", "leave"}, {"group", l.group}}; },
       },
       r);
   return body(j);
@@ -280,6 +281,7 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
     return jn;
   }
   if (type == "stop") return Stop{};
+  if (type == "leave") return Leave{name(j, "group")};
   if (type == "create") return Create{name(j, "group"), text(j, "server", max_reference_chars), has(j, "name") ? name(j, "name") : ""};
   if (type == "add") {
     Add a{name(j, "group"), text(j, "who", 200), name(j, "name"), false, false};
@@ -472,6 +474,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
           },
           [&](const Join&) -> Reply { return Done{}; },
           [&](const Stop&) -> Reply { return Done{}; },
+          [&](const Leave&) -> Reply { return Done{}; },
           [&](const Create&) -> Reply { return CreateReply{text(j, "reference", max_reference_chars)}; },
           [&](const Add&) -> Reply { return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))}; },
           [&](const AddMany&) -> Reply { return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))}; },

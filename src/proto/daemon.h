@@ -60,6 +60,9 @@ struct Join {
   std::string note;  // empty: none
 };
 struct Stop {};
+struct Leave {
+  std::string group;
+};
 
 // An administrator's requests (grypt-admin.1): the daemon makes, signs and
 // commits the new epoch; the tool never sees a key.
@@ -93,7 +96,7 @@ struct Listing {
 };
 
 using Request = std::variant<Status, Seal, Sign, Open, Members, Vault, Join, Stop, Create, Add, AddMany, Change,
-                             Listing>;
+                             Listing, Leave>;
 
 }  // namespace grypt::daemon
 

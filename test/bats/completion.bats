@@ -43,12 +43,13 @@ help_options() {
 }
 
 @test "verbs of gryptd, gryptserver and grypt-admin, as their --help names them" {
-  run complete_words gryptd ""
-  assert_output "join
-status
-stop"
-  # gryptserver --help: "gryptserver init ...", "gryptserver serve ...", ...
+  # gryptd --help: "Usage:", then "  gryptd [...] | status [--json] | members GROUP ...".
   local verbs
+  verbs=$(gryptd --help | sed -n 's/^  gryptd //p' | tr '|' '\n' | sed -n 's/^ *\([a-z][a-z]*\)\( .*\)\{0,1\}$/\1/p' | LC_ALL=C sort)
+  [ "$(echo "$verbs" | wc -l)" -ge 5 ]
+  run complete_words gryptd ""
+  assert_output "$verbs"
+  # gryptserver --help: "gryptserver init ...", "gryptserver serve ...", ...
   verbs=$(gryptserver --help | sed -n 's/^ *gryptserver \([a-z|]*\) .*/\1/p' | tr '|' '\n' | LC_ALL=C sort)
   [ "$(echo "$verbs" | wc -l)" -ge 5 ]
   run complete_words gryptserver ""
@@ -95,7 +96,7 @@ dir/sub"
   assert_output ""
 }
 
-@test "grypt-seal and grypt-admin's verbs complete the groups of the groups file" {
+@test "grypt-seal's, grypt-admin's and gryptd's verbs complete the groups of the groups file" {
   mkdir -p "$XDG_CONFIG_HOME/grypt"
   printf 'friends grypt-ref:x\nfamily grypt-ref:y\n' >"$XDG_CONFIG_HOME/grypt/groups"
   run complete_words grypt-seal f
@@ -110,6 +111,11 @@ friends"
 friends"
   run complete_words grypt-admin remove friends ""
   assert_output ""
+  run complete_words gryptd leave fr
+  assert_output "friends"
+  run complete_words gryptd members ""
+  assert_output "family
+friends"
   # create names a new group: none of those.
   run complete_words grypt-admin create ""
   assert_output ""

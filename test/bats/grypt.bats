@@ -667,6 +667,47 @@ bob  member  since epoch 3  $(fingerprint_of bob.pub)"
   assert_success
 }
 
+@test "gryptd leave: the group forgotten and its cache removed, with the daemon running or not; the other groups go on" {
+  friends_online
+  echo "before leaving" | as bob grypt-seal friends >post
+  pals=$(ga create pals "$SREF" --name admin)
+  ga add pals "$(cat alice.pub)" --name alice >/dev/null
+  as alice gryptd join pals "$pals"
+  wait_epoch alice pals 2
+  cache=$BATS_TEST_TMPDIR/u/alice/state/grypt
+  [ "$(ls "$cache"/* | wc -l)" = 2 ]
+  run as alice gryptd leave friends
+  assert_success
+  assert_output ""
+  run as alice gryptd status
+  refute_output --partial "friends"
+  ! grep -q "^friends " "$BATS_TEST_TMPDIR/u/alice/config/grypt/groups"
+  [ "$(ls "$cache"/* | wc -l)" = 1 ]
+  run as alice grypt-seal friends <<<"x"
+  assert_failure 2
+  # pals goes on: its link reconnected without friends.
+  run ga rotate pals
+  assert_output "epoch 3"
+  wait_epoch alice pals 3
+  run as alice gryptd leave friends
+  assert_failure 2
+  assert_output "gryptd: error: no group named friends (see gryptd status)"
+  # With the daemon stopped, the files themselves.
+  stop_daemon alice
+  run as alice gryptd leave pals
+  assert_success
+  [ "$(ls "$cache"/* | wc -l)" = 0 ]
+  run as alice gryptd leave pals
+  assert_failure 2
+  assert_output "gryptd: error: no group named pals (see gryptd status)"
+  # Joined again, the group comes back whole from its server.
+  as alice gryptd join friends "$REF"
+  start_daemon alice
+  wait_epoch alice friends 3
+  run --separate-stderr as alice grypt-open <post
+  assert_output "before leaving"
+}
+
 @test "--identity works without the daemon, from its cache, and says so" {
   friends_online
   echo "through the daemon" | as alice grypt-seal friends >post1
