@@ -446,6 +446,7 @@ void daemon_request_seeds() {
   std::string ref = reference(std::string(fz::group_name)).to_string();
   put("daemon_request", "join-reference", d::encode(d::Join{"joined", ref, ""}));
   put("daemon_request", "join-note", d::encode(d::Join{"joined", ref, "alice from the club"}));
+  put("daemon_request", "leave", d::encode(d::Leave{"friends"}));
   put("daemon_request", "add-many",
       d::encode(d::AddMany{"friends", {{"carol", fz::carol().public_key()}, {"dave", fz::identity().public_key()}}}));
   put("daemon_request", "create-server",
