@@ -21,6 +21,7 @@
 #include "core/group_cache.h"
 #include "core/identity_file.h"
 #include "core/keyring.h"
+#include "core/notify.h"
 #include "core/text.h"
 #include "gryptd/daemon.h"
 #include "ipc/daemon_client.h"
@@ -299,6 +300,8 @@ int do_run(const cxxopts::ParseResult& r) {
   }
   o.ready = [&] {
     o.log("serving " + std::to_string(keyring.groups().size()) + " group(s) on " + path);
+    // Type=notify: the user unit starts what needs the agent once it answers.
+    notify_service_manager("READY=1");
     if (ready[1] >= 0) {
       char c = 1;
       [[maybe_unused]] ssize_t n = ::write(ready[1], &c, 1);

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "core/io.h"
+#include "core/notify.h"
 #include "core/reference.h"
 #include "core/text.h"
 #include "gryptserver/server_impl.h"
@@ -144,6 +145,7 @@ void Server::listen() {
                                                : bound.address().to_string()) +
                       ":" + std::to_string(bound.port());
   server_log("serving " + std::to_string(relay.groups().size()) + " group(s) on " + where);
+  notify_service_manager("READY=1");
   if (options.ready_fd >= 0) {
     std::string line = where + "\n";
     try {

@@ -708,6 +708,43 @@ bob  member  since epoch 3  $(fingerprint_of bob.pub)"
   assert_output "before leaving"
 }
 
+# notify_listener NAME: a datagram socket at $BATS_TEST_TMPDIR/NAME (or, for
+# @NAME, in the abstract namespace) that writes the first message it gets
+# to NAME.got, as a service manager's notify socket receives it.
+notify_listener() {
+  python3 - "$1" "$BATS_TEST_TMPDIR" <<'PY' &
+import os, socket, sys
+name, tmp = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("\0" + name[1:] if name.startswith("@") else os.path.join(tmp, name))
+open(os.path.join(tmp, name.lstrip("@") + ".bound"), "w").close()
+s.settimeout(20)
+data = s.recv(4096)
+open(os.path.join(tmp, name.lstrip("@") + ".got"), "w").write(data.decode())
+PY
+  NOTIFY_PID=$!
+  echo "$NOTIFY_PID" >>"$BATS_TEST_TMPDIR/pids"
+  for _ in $(seq 100); do [ -e "$BATS_TEST_TMPDIR/${1#@}.bound" ] && return 0; sleep 0.05; done
+  return 1
+}
+
+@test "gryptd and gryptserver tell a service manager they are ready (sd_notify READY=1), once they answer" {
+  notify_listener server-notify
+  NOTIFY_SOCKET=$BATS_TEST_TMPDIR/server-notify start_server
+  wait "$NOTIFY_PID"
+  [ "$(cat server-notify.got)" = "READY=1" ]
+  new_member carol
+  notify_listener "@grypt-test-$$-$BATS_TEST_NUMBER"
+  NOTIFY_SOCKET="@grypt-test-$$-$BATS_TEST_NUMBER" bg_as carol carol.log gryptd --foreground
+  wait "$NOTIFY_PID"
+  [ "$(cat "grypt-test-$$-$BATS_TEST_NUMBER.got")" = "READY=1" ]
+  # Ready means answering: no wait.
+  run as carol gryptd status
+  assert_success
+  kill "$BG_PID"
+  wait "$BG_PID" || true
+}
+
 @test "--identity works without the daemon, from its cache, and says so" {
   friends_online
   echo "through the daemon" | as alice grypt-seal friends >post1
