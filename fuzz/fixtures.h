@@ -234,7 +234,8 @@ inline const std::vector<daemon::Request>& daemon_requests() {
         daemon::Listing{What::roster, g},
         daemon::Listing{What::pending, g},
         daemon::Listing{What::log, g},
-        daemon::Listing{What::invite, g}};
+        daemon::Listing{What::invite, g},
+        daemon::Leave{g}};
   }();
   return r;
 }
@@ -254,6 +255,7 @@ inline std::size_t reply_index(const daemon::Request& q) {
     std::size_t operator()(const daemon::Vault&) const { return 5; }
     std::size_t operator()(const daemon::Join&) const { return 6; }
     std::size_t operator()(const daemon::Stop&) const { return 6; }
+    std::size_t operator()(const daemon::Leave&) const { return 6; }
     std::size_t operator()(const daemon::Create&) const { return 7; }
     std::size_t operator()(const daemon::Add&) const { return 8; }
     std::size_t operator()(const daemon::AddMany&) const { return 8; }

@@ -39,7 +39,7 @@ class Agent;
 class Link : public std::enable_shared_from_this<Link> {
  public:
   Link(Agent& a, const ServerReference& ref);
-  // Whether `g` belongs on this link: same server, and room for it.
+  // Whether `g` belongs on this link: same server, room for it, not stopped.
   bool serves(const ServerReference& r) const;
   bool full() const { return groups_.size() >= proto::max_groups; }
   // Takes a group; asks the server about it at once when connected.
@@ -47,7 +47,6 @@ class Link : public std::enable_shared_from_this<Link> {
   // Lets a group go; reconnect: at once without it (a member left it), so
   // that the server says nothing more about it on this connection.
   void drop(KnownGroup* g, bool reconnect = false);
-  bool empty() const { return groups_.empty(); }
   asio::awaitable<void> run();
   void stop();
   // Ends a wait between attempts now: a tool needs what only the server
@@ -135,7 +134,7 @@ class Agent {
   std::string why(KnownGroup* g);
   // Forgets a group: joined a moment ago (a creation the server refused),
   // or left (gryptd leave), which reconnects its link without it. A link
-  // left with no group stops.
+  // left with no group stops (and is kept, stopped, until the agent ends).
   void forget(KnownGroup* g, bool left = false);
   // Wakes the tools waiting on what a server says about `g`.
   void answered(KnownGroup* g) { signal_of(g).notify(); }

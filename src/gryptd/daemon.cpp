@@ -47,10 +47,9 @@ std::string Agent::why(KnownGroup* g) {
 }
 
 void Agent::forget(KnownGroup* g, bool left) {
-  if (Link* l = link(g)) {
-    l->drop(g, left);
-    if (l->empty()) std::erase_if(links_, [&](const std::shared_ptr<Link>& p) { return p.get() == l; });
-  }
+  // A link left with no group stops, but stays in links_ until the agent
+  // ends: a request under way may still await it. It serves no new group.
+  if (Link* l = link(g)) l->drop(g, left);
   link_of.erase(g);
   live_.erase(g);
   keyring.forget(g->entry.name);

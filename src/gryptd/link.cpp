@@ -50,7 +50,7 @@ Link::Link(Agent& a, const ServerReference& ref)
 }
 
 bool Link::serves(const ServerReference& r) const {
-  return r.endpoints == endpoints_ && r.server == pin_ && !full();
+  return r.endpoints == endpoints_ && r.server == pin_ && !full() && !stopping_;
 }
 
 std::string Link::where() const {

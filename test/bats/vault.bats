@@ -721,7 +721,9 @@ wait_clearer() {
   [ "$(cat clearer.cmdline)" = "vault-get --clipboard-clearer wayland 2 " ]
   run grep -q s3cret clearer.cmdline clearer.environ
   assert_failure 1
-  [[ "$(cat clearer.locked)" =~ ^VmLck:[[:space:]]+[1-9][0-9]*\ kB$ ]]
+  # (AddressSanitizer turns mlock into a no-op, so only a plain build's
+  # clearer shows locked memory.)
+  [ "${GRYPT_SANITIZE:-}" = 1 ] || [[ "$(cat clearer.locked)" =~ ^VmLck:[[:space:]]+[1-9][0-9]*\ kB$ ]]
   if [ -s clearer.fds ]; then  # not readable by others than root: not dumpable
     run grep -E "vault|$BATS_TEST_TMPDIR|socket" clearer.fds
     assert_failure 1
