@@ -23,7 +23,9 @@ std::string group_cache_dir(const std::string& cache_root, const PublicKey& key,
          base64_encode(group, Base64::url_unpadded);
 }
 
-std::string Keyring::group_dir(const GroupId& group) const { return group_cache_dir(cache_dir_, id_.public_key(), group); }
+std::string Keyring::group_dir(const GroupId& group) const {
+  return group_cache_dir(cache_dir_, id_.public_key(), group);
+}
 
 Keyring::Keyring(const Identity& id, std::string groups_file, std::string cache_dir)
     : id_(id), groups_file_(std::move(groups_file)), cache_dir_(std::move(cache_dir)) {
