@@ -5,6 +5,7 @@
 
 #include "core/bytes.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "core/text.h"
 
 namespace grypt {
@@ -15,6 +16,17 @@ constexpr std::uint8_t fork_magic[8] = {'G', 'R', 'Y', 'P', 'T', 'F', 'K', 0x02}
 constexpr std::uint8_t state_record = 0x01, history_record = 0x02;
 
 }  // namespace
+
+std::vector<GroupEntry> load_groups_file(const std::string& path) {
+  if (!file_exists(path)) return {};
+  SecretBytes text = read_secret_file(path, 1 << 20, {.access = Access::owner});
+  return parse_groups_file(text.view(), path);
+}
+
+void save_groups_file(const std::string& path, const std::vector<GroupEntry>& groups) {
+  make_dirs(dir_name(path));
+  write_file_atomic(path, as_bytes(format_groups_file(groups)), 0600);
+}
 
 std::vector<GroupEntry> parse_groups_file(std::string_view text, const std::string& path) {
   std::vector<GroupEntry> out;

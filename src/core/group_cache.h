@@ -37,6 +37,11 @@ struct GroupEntry {
 // "NAME REFERENCE [NOTE]" lines; FormatError naming `path` and the line.
 std::vector<GroupEntry> parse_groups_file(std::string_view text, const std::string& path);
 std::string format_groups_file(const std::vector<GroupEntry>& groups);
+// The groups file at `path` (the user's own, at most 1 MiB), parsed; none
+// when it does not exist.
+std::vector<GroupEntry> load_groups_file(const std::string& path);
+// Writes it atomically (0600), making its directory if missing.
+void save_groups_file(const std::string& path, const std::vector<GroupEntry>& groups);
 
 // A state as the server sends it to one member: the state, the commit's
 // ephemeral key, and this member's box, if it has one.

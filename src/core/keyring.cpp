@@ -29,9 +29,7 @@ std::string Keyring::group_dir(const GroupId& group) const {
 
 Keyring::Keyring(const Identity& id, std::string groups_file, std::string cache_dir)
     : id_(id), groups_file_(std::move(groups_file)), cache_dir_(std::move(cache_dir)) {
-  if (!file_exists(groups_file_)) return;
-  SecretBytes text = read_secret_file(groups_file_, 1 << 20, {.access = Access::owner});
-  for (GroupEntry& e : parse_groups_file(text.view(), groups_file_)) {
+  for (GroupEntry& e : load_groups_file(groups_file_)) {
     auto g = std::make_unique<KnownGroup>();
     g->entry = std::move(e);
     g->dir = group_dir(g->id());
@@ -124,9 +122,7 @@ void Keyring::forget(const std::string& name) {
 void Keyring::save_groups() {
   std::vector<GroupEntry> entries;
   for (auto& g : groups_) entries.push_back(g->entry);
-  std::string text = format_groups_file(entries);
-  make_dirs(dir_name(groups_file_));
-  write_file_atomic(groups_file_, as_bytes(text), 0600);
+  save_groups_file(groups_file_, entries);
 }
 
 void Keyring::save_chain(const KnownGroup& g) {

@@ -135,11 +135,7 @@ int do_join(const std::string& path, const std::string& name, const std::string&
   }
   // No daemon: only the groups file changes; the next gryptd connects.
   std::string file = groups_file_path();
-  std::vector<GroupEntry> groups;
-  if (file_exists(file)) {
-    SecretBytes text = read_secret_file(file, 1 << 20, {.access = Access::owner});
-    groups = parse_groups_file(text.view(), file);
-  }
+  std::vector<GroupEntry> groups = load_groups_file(file);
   bool known = false;
   for (GroupEntry& g : groups) {
     if (g.name == name && g.reference.to_string() == ref.to_string()) {
@@ -152,8 +148,7 @@ int do_join(const std::string& path, const std::string& name, const std::string&
     if (g.reference.group == ref.group) throw UsageError("that group is known already, as " + g.name);
   }
   if (!known) groups.push_back({name, ref, note});
-  make_dirs(dir_name(file));
-  write_file_atomic(file, as_bytes(format_groups_file(groups)), 0600);
+  save_groups_file(file, groups);
   return exit_ok;
 }
 
@@ -170,16 +165,12 @@ int do_leave(const std::string& path, const std::string& name, const std::string
     return exit_ok;
   }
   std::string file = groups_file_path();
-  std::vector<GroupEntry> groups;
-  if (file_exists(file)) {
-    SecretBytes text = read_secret_file(file, 1 << 20, {.access = Access::owner});
-    groups = parse_groups_file(text.view(), file);
-  }
+  std::vector<GroupEntry> groups = load_groups_file(file);
   auto it = std::find_if(groups.begin(), groups.end(), [&](const GroupEntry& g) { return g.name == name; });
   if (it == groups.end()) throw UsageError("no group named " + printable(name) + " (see gryptd status)");
   std::string dir = group_cache_dir(default_cache_dir(), load_identity_info(identity).public_key, it->reference.group);
   groups.erase(it);
-  write_file_atomic(file, as_bytes(format_groups_file(groups)), 0600);
+  save_groups_file(file, groups);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   if (ec) throw SystemError("left " + name + ", but its cache " + dir + " could not be removed: " + ec.message());

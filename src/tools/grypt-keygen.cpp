@@ -105,11 +105,8 @@ Rewrap rewrap_of(const cxxopts::ParseResult& r) {
 // The groups the default identity has joined (the groups file gryptd
 // keeps), by name.
 std::vector<std::string> joined_groups() {
-  std::string file = groups_file_path();
-  if (!file_exists(file)) return {};
-  SecretBytes text = read_secret_file(file, 1 << 20, {.access = Access::owner});
   std::vector<std::string> names;
-  for (const GroupEntry& g : parse_groups_file(text.view(), file)) names.push_back(g.name);
+  for (const GroupEntry& g : load_groups_file(groups_file_path())) names.push_back(g.name);
   return names;
 }
 
