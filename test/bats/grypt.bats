@@ -153,7 +153,8 @@ post three"
   [ -z "$stderr" ]
   # A person at a terminal is told; stdout still gets nothing.
   user_env bob
-  run script -qec "env ${USER_ENV[*]} grypt-open <<<'quiet' >out" /dev/null
+  echo quiet >quiet
+  run script -qec "env ${USER_ENV[*]} grypt-open >out <quiet" /dev/null
   assert_success
   assert_output "grypt-open: no grypt message in the input"$'\r'
   [ ! -s out ]

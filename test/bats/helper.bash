@@ -7,6 +7,9 @@ load /usr/lib/bats/bats-assert/load.bash
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 export PATH="${GRYPT_BIN:-$REPO/bin}:$PATH"
 GRYPT_TEST_BIN=${GRYPT_TEST_BIN:-$REPO/build/release}
+# script(1) runs its command with $SHELL: the shell CI has (often dash, or
+# none set), not whichever shell a developer logs in with.
+export SHELL=/bin/sh
 
 setup_home() {
   export HOME="$BATS_TEST_TMPDIR/home"
