@@ -214,7 +214,9 @@ JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc))
 # GRYPT_MAKE_VARS: the variables of this build, for tests that run make.
 # grypt-load is built too: Bats makes thousands of identities with it.
 check: deps
-	@$(MAKE) --no-print-directory $(JOBS) WERROR=1 $(BINS) $(UNIT) $(VEC_CHECK) $(TESTCLIENT) $(TESTSERVER) $(LOAD)
+	@start=$$(date +%s); \
+	  $(MAKE) --no-print-directory $(JOBS) WERROR=1 $(BINS) $(UNIT) $(VEC_CHECK) $(TESTCLIENT) $(TESTSERVER) $(LOAD) || exit 1; \
+	  echo "== build: $$(($$(date +%s) - start)) s"
 	@GRYPT_BIN=$(CURDIR)/$(BIN) GRYPT_TEST_BIN=$(CURDIR)/$(BUILD) UNIT=$(UNIT) \
 	  GRYPT_SANITIZE=$(SANITIZE) GRYPT_MAKE_VARS='WERROR=1 SANITIZE=$(SANITIZE)' build-aux/run-checks
 
