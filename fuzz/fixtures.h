@@ -215,27 +215,31 @@ inline const std::vector<daemon::Request>& daemon_requests() {
     reseal.reseal = {identity().public_key()};
     using What = daemon::Listing::What;
     const std::string g(group_name);
-    return std::vector<daemon::Request>{
-        daemon::Status{},
-        daemon::Seal{g, true, std::nullopt},
-        daemon::Sign{},
-        daemon::Open{},
-        daemon::Members{short_id(group_id()), Epoch(fixed_joins), identity().public_key().key_id()},
-        batch,
-        create,
-        reseal,
-        daemon::Join{g, "grypt-ref:x", ""},
-        daemon::Stop{},
-        daemon::Seal{g, true, pattern<64>(7, 3)},  // signed in the same answer
-        daemon::Create{g, "grypt-srv:x", "admin"},
-        daemon::Add{g, bob().public_key().to_string(), "bob", true, false},
-        daemon::AddMany{g, {{"bob", bob().public_key()}, {"carol", carol().public_key()}}},
-        daemon::Change{Change::remove, g, "bob"},
-        daemon::Listing{What::roster, g},
-        daemon::Listing{What::pending, g},
-        daemon::Listing{What::log, g},
-        daemon::Listing{What::invite, g},
-        daemon::Leave{g}};
+    // Requests are move-only (an unlock holds a secret): built in place.
+    std::vector<daemon::Request> v;
+    v.emplace_back(daemon::Status{});
+    v.emplace_back(daemon::Seal{g, true, std::nullopt});
+    v.emplace_back(daemon::Sign{});
+    v.emplace_back(daemon::Open{});
+    v.emplace_back(daemon::Members{short_id(group_id()), Epoch(fixed_joins), identity().public_key().key_id()});
+    v.emplace_back(batch);
+    v.emplace_back(create);
+    v.emplace_back(reseal);
+    v.emplace_back(daemon::Join{g, "grypt-ref:x", ""});
+    v.emplace_back(daemon::Stop{});
+    v.emplace_back(daemon::Seal{g, true, pattern<64>(7, 3)});  // signed in the same answer
+    v.emplace_back(daemon::Create{g, "grypt-srv:x", "admin"});
+    v.emplace_back(daemon::Add{g, bob().public_key().to_string(), "bob", true, false});
+    v.emplace_back(daemon::AddMany{g, {{"bob", bob().public_key()}, {"carol", carol().public_key()}}});
+    v.emplace_back(daemon::Change{Change::remove, g, "bob"});
+    v.emplace_back(daemon::Listing{What::roster, g});
+    v.emplace_back(daemon::Listing{What::pending, g});
+    v.emplace_back(daemon::Listing{What::log, g});
+    v.emplace_back(daemon::Listing{What::invite, g});
+    v.emplace_back(daemon::Leave{g});
+    v.emplace_back(daemon::Lock{});
+    v.emplace_back(daemon::Unlock{SecretBytes::copy_of(pattern<12>(5, 1))});
+    return v;
   }();
   return r;
 }
@@ -256,6 +260,8 @@ inline std::size_t reply_index(const daemon::Request& q) {
     std::size_t operator()(const daemon::Join&) const { return 6; }
     std::size_t operator()(const daemon::Stop&) const { return 6; }
     std::size_t operator()(const daemon::Leave&) const { return 6; }
+    std::size_t operator()(const daemon::Lock&) const { return 6; }
+    std::size_t operator()(const daemon::Unlock&) const { return 6; }
     std::size_t operator()(const daemon::Create&) const { return 7; }
     std::size_t operator()(const daemon::Add&) const { return 8; }
     std::size_t operator()(const daemon::AddMany&) const { return 8; }

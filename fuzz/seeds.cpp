@@ -447,6 +447,8 @@ void daemon_request_seeds() {
   put("daemon_request", "join-reference", d::encode(d::Join{"joined", ref, ""}));
   put("daemon_request", "join-note", d::encode(d::Join{"joined", ref, "alice from the club"}));
   put("daemon_request", "leave", d::encode(d::Leave{"friends"}));
+  put("daemon_request", "lock", d::encode(d::Lock{}));
+  put("daemon_request", "unlock", d::encode(d::Unlock{grypt::SecretBytes::copy_of(fz::pattern<12>(5, 1))}));
   put("daemon_request", "add-many",
       d::encode(d::AddMany{"friends", {{"carol", fz::carol().public_key()}, {"dave", fz::identity().public_key()}}}));
   put("daemon_request", "create-server",
@@ -482,8 +484,8 @@ void daemon_reply_seeds() {
   d::GroupStatus forked{"other", reference("other").to_string(), grypt::Standing::forked, 5, 1700000000, 3,
                         "two different states for epoch 5", fz::pattern<32>(9, 9), 0, "member"};
   d::GroupStatus not_member{"third", reference("third").to_string(), grypt::Standing::not_member, 0, 0, 0, "", {}, 0, ""};
-  put_reply("status", 0, d::StatusReply{fz::identity().public_key().to_string(), 4242, {connected, forked, not_member}});
-  put_reply("status-none", 0, d::StatusReply{fz::identity().public_key().to_string(), 1, {}});
+  put_reply("status", 0, d::StatusReply{fz::identity().public_key().to_string(), 4242, false, {connected, forked, not_member}});
+  put_reply("status-none", 0, d::StatusReply{fz::identity().public_key().to_string(), 1, true, {}});
   auto seal_reply = [&](bool with_signature) {
     d::SealReply seal;
     std::copy_n(seal_message(0, true).begin(), grypt::header_bytes, seal.header.begin());

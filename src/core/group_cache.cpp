@@ -76,7 +76,7 @@ StateFault GroupChain::fork_defect(const GroupState& s) const {
   return StateFault::not_admin;
 }
 
-Placed GroupChain::take(const StateRecord& r, const Identity& member) {
+Placed GroupChain::take(const StateRecord& r, const Identity* member) {
   Placed p;
   try {
     p.state = GroupState::decode(r.state);
@@ -103,8 +103,8 @@ Placed GroupChain::take(const StateRecord& r, const Identity& member) {
       }
       return p;
     }
-    if (!r.box.empty() && !keys_.count(e.value())) {
-      std::optional<SecretBytes> key = open_box(r.box, member, r.ephemeral, hash(e));
+    if (!r.box.empty() && !keys_.count(e.value()) && member) {
+      std::optional<SecretBytes> key = open_box(r.box, *member, r.ephemeral, hash(e));
       if (!key || epoch_commitment(key->span(), group_of(e), e) != mine->commitment) {
         p.fault = StateFault::key_mismatch;
         return p;
@@ -143,8 +143,8 @@ Placed GroupChain::take(const StateRecord& r, const Identity& member) {
   }
   StateHash h = p.state.hash();
   std::optional<SecretBytes> key;
-  if (!r.box.empty()) {
-    key = open_box(r.box, member, r.ephemeral, h);
+  if (!r.box.empty() && member) {
+    key = open_box(r.box, *member, r.ephemeral, h);
     if (!key || epoch_commitment(key->span(), group_of(e), e) != p.state.commitment) {
       p.fault = StateFault::key_mismatch;
       undo();
@@ -161,17 +161,44 @@ Placed GroupChain::take(const StateRecord& r, const Identity& member) {
 }
 
 bool GroupChain::take_history(Epoch grant, Epoch epoch, std::span<const std::uint8_t> box,
-                              const Identity& member) {
+                              const Identity* member) {
   const GroupState* g = state(grant);
   const GroupState* s = state(epoch);
   if (!g || !s || epoch >= grant) return false;
-  std::optional<SecretBytes> key = open_box(box, member, records_[grant.value() - 1].ephemeral, hash(grant), epoch);
+  if (!member) {
+    history_.push_back({grant, epoch, {box.begin(), box.end()}});
+    return true;
+  }
+  std::optional<SecretBytes> key = open_box(box, *member, records_[grant.value() - 1].ephemeral, hash(grant), epoch);
   if (!key || epoch_commitment(key->span(), group_of(epoch), epoch) != s->commitment) return false;
   if (!keys_.count(epoch.value())) {
     keys_[epoch.value()] = std::move(*key);
     history_.push_back({grant, epoch, {box.begin(), box.end()}});
   }
   return true;
+}
+
+std::optional<std::string> GroupChain::unlock(const Identity& member) {
+  std::map<std::uint32_t, SecretBytes> keys;
+  for (std::size_t i = 0; i < records_.size(); i++) {
+    const StateRecord& r = records_[i];
+    if (r.box.empty()) continue;
+    const Epoch e(static_cast<std::uint32_t>(i + 1));
+    std::optional<SecretBytes> key = open_box(r.box, member, r.ephemeral, hashes_[i]);
+    if (!key || epoch_commitment(key->span(), group_of(e), e) != states_[i].commitment)
+      return "the box of epoch " + e.to_string() + " does not open or match its state";
+    keys[e.value()] = std::move(*key);
+  }
+  for (const History& h : history_) {
+    if (keys.count(h.epoch.value())) continue;
+    std::optional<SecretBytes> key =
+        open_box(h.box, member, records_[h.grant.value() - 1].ephemeral, hash(h.grant), h.epoch);
+    if (!key || epoch_commitment(key->span(), group_of(h.epoch), h.epoch) != state(h.epoch)->commitment)
+      return "the history box of epoch " + h.epoch.to_string() + " does not open or match its state";
+    keys[h.epoch.value()] = std::move(*key);
+  }
+  keys_ = std::move(keys);
+  return std::nullopt;
 }
 
 void GroupChain::record_change(const GroupState& s) {
@@ -262,7 +289,7 @@ std::vector<std::uint8_t> GroupChain::encode() const {
 }
 
 GroupChain GroupChain::decode(std::span<const std::uint8_t> f, const GroupId& group, const std::string& name,
-                              const Identity& member, const std::string& path) {
+                              const Identity* member, const std::string& path) {
   if (f.size() < 16) throw OpenError(Fault::truncated, path + " is truncated");
   if (std::memcmp(f.data(), chain_magic, 8) != 0)
     throw OpenError(Fault::header, path + " is not a grypt chain file of this version");

@@ -86,17 +86,34 @@ class GroupChain {
   GroupChain(GroupId group, std::string name) : group_(group), name_(std::move(name)) {}
 
   // Checks a state (and its box) against the chain held and keeps what it
-  // adds; nothing changes unless the fault is none.
-  Placed take(const StateRecord& r, const Identity& member);
+  // adds; nothing changes unless the fault is none. With no member (a
+  // locked keyring) a box is kept as it is, unopened, for unlock.
+  Placed take(const StateRecord& r, const Identity* member);
+  Placed take(const StateRecord& r, const Identity& member) { return take(r, &member); }
   // A past epoch's key granted with the commit of epoch `grant`; false if
-  // the box does not open or its key does not match.
-  bool take_history(Epoch grant, Epoch epoch, std::span<const std::uint8_t> box, const Identity& member);
+  // the box does not open or its key does not match. With no member, kept
+  // unopened when both epochs are held.
+  bool take_history(Epoch grant, Epoch epoch, std::span<const std::uint8_t> box, const Identity* member);
+  bool take_history(Epoch grant, Epoch epoch, std::span<const std::uint8_t> box, const Identity& member) {
+    return take_history(grant, epoch, box, &member);
+  }
+
+  // Forgets every epoch key opened (gryptd lock); the boxes stay.
+  void lock() { keys_.clear(); }
+  // Opens every box again with `member`, each checked against its state's
+  // commitment as when it came: nullopt, or what failed (then no key is
+  // held).
+  std::optional<std::string> unlock(const Identity& member);
 
   // The chain file; decode checks every state and box again (OpenError:
-  // auth, truncated, header).
+  // auth, truncated, header); with no member, every state but no box.
   std::vector<std::uint8_t> encode() const;
   static GroupChain decode(std::span<const std::uint8_t> file, const GroupId& group,
-                           const std::string& name, const Identity& member, const std::string& path);
+                           const std::string& name, const Identity* member, const std::string& path);
+  static GroupChain decode(std::span<const std::uint8_t> file, const GroupId& group, const std::string& name,
+                           const Identity& member, const std::string& path) {
+    return decode(file, group, name, &member, path);
+  }
 
   bool empty() const { return records_.empty(); }
   const GroupState& head() const { return states_.back(); }

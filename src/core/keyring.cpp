@@ -24,11 +24,39 @@ std::string group_cache_dir(const std::string& cache_root, const PublicKey& key,
 }
 
 std::string Keyring::group_dir(const GroupId& group) const {
-  return group_cache_dir(cache_dir_, id_.public_key(), group);
+  return group_cache_dir(cache_dir_, public_, group);
 }
 
 Keyring::Keyring(const Identity& id, std::string groups_file, std::string cache_dir)
-    : id_(id), groups_file_(std::move(groups_file)), cache_dir_(std::move(cache_dir)) {
+    : Keyring(id.public_key(), std::move(groups_file), std::move(cache_dir), &id) {}
+
+Keyring::Keyring(const PublicKey& key, std::string groups_file, std::string cache_dir)
+    : Keyring(key, std::move(groups_file), std::move(cache_dir), nullptr) {}
+
+const Identity& Keyring::identity() const {
+  if (!id_) throw UsageError("gryptd is locked: unlock it with gryptd unlock");
+  return *id_;
+}
+
+void Keyring::lock() {
+  for (auto* list : {&groups_, &forgotten_})
+    for (auto& g : *list) g->chain.lock();
+  id_ = nullptr;
+}
+
+std::optional<std::string> Keyring::unlock(const Identity& id) {
+  if (id.public_key() != public_) return "the identity file now holds another key";
+  for (auto& g : groups_)
+    if (std::optional<std::string> fault = g->chain.unlock(id)) {
+      lock();
+      return g->entry.name + ": " + *fault;
+    }
+  id_ = &id;
+  return std::nullopt;
+}
+
+Keyring::Keyring(const PublicKey& key, std::string groups_file, std::string cache_dir, const Identity* id)
+    : public_(key), id_(id), groups_file_(std::move(groups_file)), cache_dir_(std::move(cache_dir)) {
   for (GroupEntry& e : load_groups_file(groups_file_)) {
     auto g = std::make_unique<KnownGroup>();
     g->entry = std::move(e);

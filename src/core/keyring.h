@@ -39,8 +39,21 @@ class Keyring : public MessageKeys, public Members {
   // Reads the groups file and each group's cache; `cache_dir` is the
   // groups' cache root ($XDG_STATE_HOME/grypt).
   Keyring(const Identity& id, std::string groups_file, std::string cache_dir);
+  // A locked keyring of the identity with `key` (gryptd --locked): the
+  // chains are read and checked, their boxes left unopened until unlock.
+  Keyring(const PublicKey& key, std::string groups_file, std::string cache_dir);
 
-  const Identity& identity() const { return id_; }
+  // The identity; a locked keyring has none (UsageError).
+  const Identity& identity() const;
+  const PublicKey& public_key() const { return public_; }
+  bool locked() const { return id_ == nullptr; }
+  // Forgets every epoch key opened and the identity (which the caller then
+  // wipes); the chains stay.
+  void lock();
+  // Opens every group's boxes again with `id`, which must have this
+  // keyring's public key and outlive it or the next lock: nullopt, or what
+  // failed (the keyring stays locked).
+  std::optional<std::string> unlock(const Identity& id);
   std::vector<KnownGroup*> groups();
   KnownGroup* find(const std::string& name);
   KnownGroup* find(const GroupId& id);
@@ -69,11 +82,13 @@ class Keyring : public MessageKeys, public Members {
   std::optional<Epoch> superseded_by(const MessageHeader& h);
 
  private:
+  Keyring(const PublicKey& key, std::string groups_file, std::string cache_dir, const Identity* id);
   void load(KnownGroup& g);
   void save_groups();
   std::string group_dir(const GroupId& group) const;
 
-  const Identity& id_;
+  PublicKey public_;
+  const Identity* id_ = nullptr;
   std::string groups_file_, cache_dir_;
   std::vector<std::unique_ptr<KnownGroup>> groups_, forgotten_;
 };

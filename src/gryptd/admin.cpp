@@ -88,7 +88,7 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, std::span<const
       co_return fail(s == Standing::forked ? daemon::Code::forked : daemon::Code::refused,
                      "not changing " + g->entry.name + ": " + a.why(g) + " (see gryptd status)");
     }
-    const RosterEntry* me = g->chain.roster().find(a.keyring.identity().public_key());
+    const RosterEntry* me = g->chain.roster().find(a.keyring.public_key());
     if (!me || me->role != Role::admin)
       co_return fail(daemon::Code::not_admin, "you are not an administrator of " + g->entry.name);
     if (std::string d = run_defect(g->chain.roster(), changes); !d.empty())
@@ -262,6 +262,7 @@ awaitable<void> renew_epochs(Agent& a) {
     asio::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (a.stopping) break;
+    if (a.locked()) continue;  // renewed once unlocked (gryptd.1, Locking)
     // By name: a group may be forgotten while a renewal waits.
     std::vector<std::string> names;
     for (KnownGroup* g : a.keyring.groups()) names.push_back(g->entry.name);
@@ -270,7 +271,7 @@ awaitable<void> renew_epochs(Agent& a) {
       if (!g || g->chain.empty() || g->fork) continue;
       const Epoch epoch = g->chain.head().epoch;
       const std::int64_t expires = g->chain.head().expires;
-      const RosterEntry* me = g->chain.roster().find(a.keyring.identity().public_key());
+      const RosterEntry* me = g->chain.roster().find(a.keyring.public_key());
       if (!me || me->role != Role::admin || expires == 0 || expires - a.now() > lifetime / 4) continue;
       Link* link = a.link(g);
       Standing s = a.standing(g);

@@ -123,7 +123,7 @@ asio::awaitable<void> renew_epochs(Agent& a);
 
 class Agent {
  public:
-  Agent(Keyring& k, int listen_fd, const DaemonOptions& o);
+  Agent(Keyring& k, std::optional<Identity>& id, int listen_fd, const DaemonOptions& o);
   int run();
   void log(const std::string& line);
   Link& link_for(KnownGroup* g);
@@ -147,10 +147,20 @@ class Agent {
   void stop();
   std::int64_t now() const;
 
+  // gryptd.1, Locking. lock wipes the identity, the epoch and vault keys
+  // and the TLS context, and stops the links; unlock reads the identity
+  // file again with `passphrase` (nullptr: it has none) and starts them
+  // again: nullopt, or the failure to answer.
+  bool locked() const { return keyring.locked(); }
+  void lock(const std::string& why);
+  std::optional<daemon::Failure> unlock(const SecretBytes* passphrase);
+  // A request used a key: --lock-after counts from now.
+  void used();
+
   asio::io_context io{1};
   Keyring& keyring;
   DaemonOptions options;
-  TlsContext tls;
+  std::unique_ptr<TlsContext> tls;  // null while locked
   Follower follower;
   std::map<KnownGroup*, Link*> link_of;
   std::map<std::string, SecretBytes> vault_keys;  // by the sha256 of vault.key
@@ -159,6 +169,9 @@ class Agent {
  private:
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve_tool(asio::local::stream_protocol::socket s);
+  void start_links();
+  std::optional<Identity>& identity_;
+  asio::steady_timer lock_timer_;
   asio::local::stream_protocol::acceptor acceptor_;
   asio::signal_set signals_;
   std::vector<std::shared_ptr<Link>> links_;
@@ -182,6 +195,8 @@ class ToolSession {
   asio::awaitable<daemon::Reply> join(const daemon::Join& j);
   asio::awaitable<daemon::Reply> stop(const daemon::Stop&);
   asio::awaitable<daemon::Reply> leave(const daemon::Leave& l);
+  asio::awaitable<daemon::Reply> lock(const daemon::Lock&);
+  asio::awaitable<daemon::Reply> unlock(const daemon::Unlock& u);
   asio::awaitable<daemon::Reply> create(const daemon::Create& c);
   asio::awaitable<daemon::Reply> add(const daemon::Add& a);
   asio::awaitable<daemon::Reply> add_many(const daemon::AddMany& a);

@@ -12,6 +12,7 @@
 #include <asio/write.hpp>
 #include <ctime>
 
+#include "core/identity_file.h"
 #include "core/text.h"
 #include "gryptd/agent.h"
 
@@ -20,9 +21,64 @@ namespace grypt {
 using asio::awaitable;
 using asio::use_awaitable;
 
-Agent::Agent(Keyring& k, int listen_fd, const DaemonOptions& o)
-    : keyring(k), options(o), tls(TlsContext::Role::client, k.identity()), follower(k),
-      acceptor_(io, asio::local::stream_protocol(), listen_fd), signals_(io, SIGTERM, SIGINT) {}
+Agent::Agent(Keyring& k, std::optional<Identity>& id, int listen_fd, const DaemonOptions& o)
+    : keyring(k), options(o), follower(k), identity_(id), lock_timer_(io),
+      acceptor_(io, asio::local::stream_protocol(), listen_fd), signals_(io, SIGTERM, SIGINT) {
+  if (!k.locked()) tls = std::make_unique<TlsContext>(TlsContext::Role::client, k.identity());
+}
+
+void Agent::start_links() {
+  for (KnownGroup* g : keyring.groups()) link_for(g);
+}
+
+void Agent::lock(const std::string& why) {
+  lock_timer_.cancel();
+  if (locked()) return;
+  // The links end their sessions (made with the identity's key); a link
+  // is never reused once stopped, so unlock makes new ones.
+  for (auto& l : links_) l->stop();
+  link_of.clear();
+  keyring.lock();
+  vault_keys.clear();
+  tls.reset();
+  identity_.reset();
+  log("locked (" + why + ")");
+}
+
+std::optional<daemon::Failure> Agent::unlock(const SecretBytes* passphrase) {
+  if (!locked()) return std::nullopt;
+  auto given = [&] {
+    if (!passphrase) throw OpenError(Fault::wrong_key, "the identity has a passphrase");
+    return SecretBytes::copy_of(passphrase->span());
+  };
+  try {
+    identity_.emplace(load_identity(options.identity_path, given));
+  } catch (const OpenError&) {
+    log("a wrong passphrase to unlock");
+    return daemon::Failure{daemon::Code::passphrase, "wrong passphrase"};
+  } catch (const Error& e) {
+    return daemon::Failure{daemon::Code::protocol, std::string("cannot unlock: ") + e.what()};
+  }
+  if (std::optional<std::string> fault = keyring.unlock(*identity_)) {
+    identity_.reset();
+    return daemon::Failure{daemon::Code::protocol, "cannot unlock: " + *fault};
+  }
+  tls = std::make_unique<TlsContext>(TlsContext::Role::client, *identity_);
+  for (KnownGroup* g : keyring.groups())
+    if (live(g).standing != Standing::forked) live(g).standing = Standing::offline;
+  start_links();
+  log("unlocked");
+  used();
+  return std::nullopt;
+}
+
+void Agent::used() {
+  if (options.lock_after.count() == 0 || locked()) return;
+  lock_timer_.expires_after(options.lock_after);
+  lock_timer_.async_wait([this](const asio::error_code& ec) {
+    if (!ec && !stopping) lock("no key used for " + std::to_string(options.lock_after.count()) + " s");
+  });
+}
 
 void Agent::log(const std::string& line) {
   if (options.log) options.log(printable(line));
@@ -34,6 +90,7 @@ std::int64_t Agent::now() const {
 
 Standing Agent::standing(KnownGroup* g) {
   Standing s = live(g).standing;
+  if (locked() && s != Standing::forked) return Standing::locked;
   bool expired = !g->chain.empty() && g->chain.head().expires != 0 && g->chain.head().expires <= now();
   if (expired && (s == Standing::connected || s == Standing::offline || s == Standing::connecting))
     return Standing::expired;
@@ -184,10 +241,9 @@ int Agent::run() {
     log("stopping");
     stop();
   });
-  for (KnownGroup* g : keyring.groups()) {
-    follower.load(*g, live(g));
-    link_for(g);
-  }
+  for (KnownGroup* g : keyring.groups()) follower.load(*g, live(g));
+  if (!locked()) start_links();
+  used();
   asio::co_spawn(io, accept_loop(), asio::detached);
   asio::co_spawn(io, renew_epochs(*this), asio::detached);
   if (options.ready) options.ready();
@@ -195,8 +251,8 @@ int Agent::run() {
   return exit_ok;
 }
 
-int run_daemon(Keyring& keyring, int listen_fd, const DaemonOptions& options) {
-  Agent a(keyring, listen_fd, options);
+int run_daemon(Keyring& keyring, std::optional<Identity>& identity, int listen_fd, const DaemonOptions& options) {
+  Agent a(keyring, identity, listen_fd, options);
   return a.run();
 }
 

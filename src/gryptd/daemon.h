@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/keyring.h"
@@ -15,6 +16,13 @@ namespace grypt {
 
 struct DaemonOptions {
   std::string socket_path;
+  // The identity file, read again to unlock (an absolute path: a detached
+  // daemon's working directory is /), and whether it has a passphrase.
+  std::string identity_path;
+  bool passphrase_free = false;
+  // gryptd --lock-after: lock once no request used a key for this long
+  // (zero: never).
+  std::chrono::seconds lock_after{0};
   // How long a tool may take to send the rest of a request it started
   // (gryptd.1, Requests); a tool that is silent between requests is
   // waiting on its own input, and keeps its connection.
@@ -39,7 +47,9 @@ struct DaemonOptions {
 };
 
 // Runs until "stop", SIGTERM or SIGINT; the socket must be bound already
-// (listen_fd). Returns the exit status.
-int run_daemon(Keyring& keyring, int listen_fd, const DaemonOptions& options);
+// (listen_fd). `identity`, the keyring's, empty when it is locked, is
+// wiped when the agent locks and set when it unlocks. Returns the exit
+// status.
+int run_daemon(Keyring& keyring, std::optional<Identity>& identity, int listen_fd, const DaemonOptions& options);
 
 }  // namespace grypt

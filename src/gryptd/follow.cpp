@@ -78,7 +78,7 @@ Outcome Follower::not_member(KnownGroup& g, Live& l) {
   l.standing = Standing::not_member;
   ++l.answers;
   return {g.entry.name + ": not a member; send your key to the group's administrator: " +
-          keyring_.identity().public_key().to_string()};
+          keyring_.public_key().to_string()};
 }
 
 Outcome Follower::removed(KnownGroup& g, Live& l) {

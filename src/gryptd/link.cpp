@@ -79,6 +79,7 @@ void Link::ask_again(KnownGroup* g) {
 void Link::stop() {
   stopping_ = true;
   if (stream_) stream_->close();
+  if (pause_) pause_->cancel();
 }
 
 void Link::wake() {
@@ -96,7 +97,7 @@ proto::GroupWant Link::want(KnownGroup* g) const {
     w.lacking = g->chain.lacking();
     if (w.lacking.size() > proto::max_lacking) w.lacking.resize(proto::max_lacking);
   } else {
-    JoinRequest r{g->id(), a_.now(), a_.keyring.identity().public_key(), g->entry.note};
+    JoinRequest r{g->id(), a_.now(), a_.keyring.public_key(), g->entry.note};
     w.request = r.sign(a_.keyring.identity());
   }
   return w;
@@ -191,7 +192,8 @@ awaitable<void> Link::session() {
     socket.close();
   });
   co_await asio::async_connect(socket, endpoints, use_awaitable);
-  stream_ = std::make_unique<TlsStream>(a_.tls, std::move(socket));
+  if (!a_.tls) throw UsageError("gryptd is locked");  // a link of a locked agent is stopped
+  stream_ = std::make_unique<TlsStream>(*a_.tls, std::move(socket));
   stream_->expect_peer(pin_ed_);
   deadline.expires_after(connect_timeout);
   deadline.async_wait([this](const asio::error_code& ec) {
@@ -217,7 +219,7 @@ awaitable<void> Link::session() {
   deadline.cancel();
   std::vector<KnownGroup*> asking = followed();
   if (asking.empty()) throw ClosedAfterVerdict("no group to follow");
-  proto::Hello h{a_.keyring.identity().public_key(), {}};
+  proto::Hello h{a_.keyring.public_key(), {}};
   for (KnownGroup* g : asking) h.groups.push_back(want(g));
   send(h);
   last_heard_ = std::chrono::steady_clock::now();

@@ -21,6 +21,7 @@
 #include "core/group_cache.h"
 #include "core/identity_file.h"
 #include "core/keyring.h"
+#include "core/passphrase.h"
 #include "core/notify.h"
 #include "core/text.h"
 #include "gryptd/daemon.h"
@@ -55,6 +56,32 @@ bool wait_for_exit(pid_t pid, int ms) {
   return n > 0;
 }
 
+// A duration for --lock-after: N seconds, or N followed by s, m, h or d;
+// from 1 second to 365 days.
+std::chrono::seconds parse_duration(const std::string& text, const std::string& what) {
+  auto bad = [&] {
+    return UsageError(what + " '" + printable(text) +
+                      "' is not a duration from 1s to 365d (a number, or a number and s, m, h or d)");
+  };
+  std::size_t digits = 0;
+  while (digits < text.size() && digits < 9 && text[digits] >= '0' && text[digits] <= '9') digits++;
+  if (digits == 0 || text.size() - digits > 1) throw bad();
+  std::int64_t n = std::stoll(text.substr(0, digits));
+  std::int64_t unit = 1;
+  if (digits < text.size()) {
+    switch (text[digits]) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      default: throw bad();
+    }
+  }
+  std::int64_t seconds = n * unit;
+  if (seconds < 1 || seconds > 365 * 86400) throw bad();
+  return std::chrono::seconds(seconds);
+}
+
 std::string socket_path(const cxxopts::ParseResult& r) {
   return r.count("socket") ? option<std::string>(r, "socket") : default_socket_path();
 }
@@ -72,7 +99,7 @@ int do_status(const std::string& path, bool json) {
   auto s = std::get<daemon::StatusReply>(c.call(daemon::Status{}));
   if (json) {
     nlohmann::ordered_json j = {{"identity", s.identity}, {"fingerprint", fingerprint_of(s.identity)},
-                                {"pid", s.pid}, {"socket", path}};
+                                {"pid", s.pid}, {"locked", s.locked}, {"socket", path}};
     nlohmann::ordered_json groups = nlohmann::ordered_json::array();
     for (const auto& g : s.groups)
       groups.push_back({{"name", g.name}, {"state", standing_name(g.state)}, {"epoch", g.epoch},
@@ -86,6 +113,7 @@ int do_status(const std::string& path, bool json) {
   }
   std::string out = "identity " + s.identity + "\nfingerprint " + fingerprint_of(s.identity) + "\npid " +
                     std::to_string(s.pid) + "\n";
+  if (s.locked) out += "locked: give the passphrase with gryptd unlock\n";
   for (const auto& g : s.groups) {
     out += g.name + "  " + standing_name(g.state) + "  epoch " + std::to_string(g.epoch) + "  confirmed " +
            utc_time(g.confirmed);
@@ -231,6 +259,9 @@ Listening listen_socket(const std::string& path) {
 
 int do_run(const cxxopts::ParseResult& r) {
   std::string path = socket_path(r);
+  DaemonOptions o;
+  o.socket_path = path;
+  if (r.count("lock-after")) o.lock_after = parse_duration(option<std::string>(r, "lock-after"), "--lock-after");
   std::string id_path =
       r.count("identity") ? option<std::string>(r, "identity") : default_identity_path();
   if (!file_exists(id_path))
@@ -241,13 +272,19 @@ int do_run(const cxxopts::ParseResult& r) {
   // running daemon is told before the passphrase is asked for, and the
   // socket is made only once the identity and its cache opened.
   refuse_if_running(path);
-  Identity id = unlock_identity(id_path, secret_source(r, "passphrase"), false);
-  Keyring keyring(id, groups_file_path(), default_cache_dir());
+  o.identity_path = std::filesystem::absolute(id_path).string();
+  IdentityInfo info = load_identity_info(id_path);
+  o.passphrase_free = !info.encrypted;
+  // --locked asks nothing: the chains are read and checked, their boxes
+  // opened at unlock. An identity without a passphrase is never locked.
+  std::optional<Identity> id;
+  if (!r.count("locked") || o.passphrase_free)
+    id.emplace(unlock_identity(id_path, secret_source(r, "passphrase"), false));
+  Keyring keyring = id ? Keyring(*id, groups_file_path(), default_cache_dir())
+                       : Keyring(info.public_key, groups_file_path(), default_cache_dir());
   Listening listener = listen_socket(path);
   std::signal(SIGPIPE, SIG_IGN);
 
-  DaemonOptions o;
-  o.socket_path = path;
   if (r.count("test-frame-timeout-ms"))
     o.tool_frame_timeout = std::chrono::milliseconds(option<int>(r, "test-frame-timeout-ms"));
   if (r.count("test-answer-wait-ms"))
@@ -300,7 +337,7 @@ int do_run(const cxxopts::ParseResult& r) {
       ready[1] = -1;
     }
   };
-  int status = run_daemon(keyring, listener.fd.release(), o);
+  int status = run_daemon(keyring, id, listener.fd.release(), o);
   listener.remove(path);
   o.log("stopped");
   return status;
@@ -309,14 +346,17 @@ int do_run(const cxxopts::ParseResult& r) {
 int body(int argc, char** argv) {
   cxxopts::Options o("gryptd", "The grypt member's agent");
   o.custom_help(
-      "[--foreground] [--syslog] [-i FILE] | status [--json] | members GROUP [--json] | stop | join NAME REFERENCE "
-      "[--note TEXT] | leave GROUP");
+      "[--foreground] [--syslog] [-i FILE] [--locked] [--lock-after DURATION] | status [--json] | "
+      "members GROUP [--json] | stop | lock | unlock | join NAME REFERENCE [--note TEXT] | leave GROUP");
   o.positional_help("");
   o.add_options()
       ("foreground", "stay in the foreground and log to stderr (for service managers)")
       ("syslog", "log to syslog (the default when detached)")
       ("i,identity", "the identity (default: $GRYPT_IDENTITY or $XDG_DATA_HOME/grypt/identity)",
        cxxopts::value<std::string>(), "FILE")
+      ("locked", "start locked: ask no passphrase until unlock or a tool at a terminal needs the keys")
+      ("lock-after", "lock once no tool used a key for DURATION (N, Ns, Nm, Nh or Nd)",
+       cxxopts::value<std::string>(), "DURATION")
       ("passphrase-fd", "read the identity's passphrase from descriptor N", cxxopts::value<int>(), "N")
       ("passphrase-file", "read the identity's passphrase from F", cxxopts::value<std::string>(), "F")
       ("socket", "the socket (default: $GRYPT_SOCKET or $XDG_RUNTIME_DIR/grypt/gryptd.sock)",
@@ -343,6 +383,12 @@ int body(int argc, char** argv) {
                                                 : std::vector<std::string>{};
   std::string path = socket_path(r);
   if (r.count("note") && (w.empty() || w[0] != "join")) throw UsageError("--note goes with join");
+  if (!w.empty() && (r.count("locked") || r.count("lock-after")))
+    throw UsageError("--locked and --lock-after go with starting gryptd");
+  if (r.count("locked") && (r.count("passphrase-fd") || r.count("passphrase-file")))
+    throw UsageError("--locked asks no passphrase: give it with gryptd unlock");
+  if ((r.count("passphrase-fd") || r.count("passphrase-file")) && !w.empty() && w[0] != "unlock")
+    throw UsageError("--passphrase-fd and --passphrase-file go with starting gryptd or unlock");
   if (w.empty()) return do_run(r);
   if (r.count("json") && w[0] != "status" && w[0] != "members") throw UsageError("--json goes with status or members");
   if (w[0] == "status" && w.size() == 1) return do_status(path, r.count("json") > 0);
@@ -357,6 +403,28 @@ int body(int argc, char** argv) {
     pid_t pid = static_cast<pid_t>(s.pid);
     if (wait_for_exit(pid, 10000)) return exit_ok;
     throw SystemError("gryptd (pid " + std::to_string(pid) + ") was asked to stop but still runs after 10 s");
+  }
+  if (w[0] == "lock" && w.size() == 1) {
+    running(path).call(daemon::Lock{});
+    return exit_ok;
+  }
+  if (w[0] == "unlock" && w.size() == 1) {
+    DaemonClient c = running(path);
+    // Nothing is asked of a daemon that holds its keys, nor for an identity
+    // without a passphrase (the one at -i or the default, if it is the
+    // daemon's).
+    auto s = std::get<daemon::StatusReply>(c.call(daemon::Status{}));
+    if (!s.locked) return exit_ok;
+    std::string id_path = r.count("identity") ? option<std::string>(r, "identity") : default_identity_path();
+    if (file_exists(id_path)) {
+      IdentityInfo info = load_identity_info(id_path);
+      if (!info.encrypted && info.public_key.to_string() == s.identity) {
+        c.unlock(SecretBytes{});
+        return exit_ok;
+      }
+    }
+    c.unlock(read_secret(secret_source(r, "passphrase"), SecretPrompt{}));
+    return exit_ok;
   }
   if (w[0] == "leave" && w.size() == 2)
     return do_leave(path, w[1], r.count("identity") ? option<std::string>(r, "identity") : default_identity_path());

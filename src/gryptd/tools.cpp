@@ -29,15 +29,32 @@ daemon::Failure wrong_server(const KnownGroup* g) {
                                           "reference's): check the reference"};
 }
 
-daemon::Failure not_member(const KnownGroup* g, const Identity& id) {
+daemon::Failure not_member(const KnownGroup* g, const PublicKey& key) {
   return {daemon::Code::not_member, "you are not a member of " + g->entry.name +
-                                        ": send your key to its administrator: " + id.public_key().to_string()};
+                                        ": send your key to its administrator: " + key.to_string()};
+}
+
+// Whether a request needs a key the daemon holds only while unlocked
+// (gryptd.1, Locking); the others are answered locked too.
+bool needs_keys(const daemon::Request& r) {
+  if (const auto* l = std::get_if<daemon::Listing>(&r)) return l->what == daemon::Listing::What::pending;
+  return !std::holds_alternative<daemon::Status>(r) && !std::holds_alternative<daemon::Members>(r) &&
+         !std::holds_alternative<daemon::Leave>(r) && !std::holds_alternative<daemon::Stop>(r) &&
+         !std::holds_alternative<daemon::Lock>(r) && !std::holds_alternative<daemon::Unlock>(r);
 }
 
 }  // namespace
 
 awaitable<daemon::Reply> ToolSession::handle(const daemon::Request& req) {
   try {
+    if (needs_keys(req)) {
+      // An identity without a passphrase has nothing to ask: it unlocks.
+      if (a_.locked() && a_.options.passphrase_free)
+        if (std::optional<daemon::Failure> f = a_.unlock(nullptr)) co_return *f;
+      if (a_.locked())
+        co_return daemon::Failure{daemon::Code::locked, "gryptd is locked: unlock it with gryptd unlock"};
+      a_.used();
+    }
     awaitable<daemon::Reply> answer = std::visit(
         overloaded{
             [&](const daemon::Status&) { return status(); },
@@ -54,6 +71,8 @@ awaitable<daemon::Reply> ToolSession::handle(const daemon::Request& req) {
             [&](const daemon::Change& c) { return change(c); },
             [&](const daemon::Listing& l) { return listing(l); },
             [&](const daemon::Leave& l) { return leave(l); },
+            [&](const daemon::Lock& l) { return lock(l); },
+            [&](const daemon::Unlock& u) { return unlock(u); },
         },
         req);
     co_return co_await std::move(answer);
@@ -71,7 +90,7 @@ awaitable<daemon::Reply> ToolSession::handle(const daemon::Request& req) {
 
 awaitable<daemon::Reply> ToolSession::status() {
   Keyring& k = a_.keyring;
-  daemon::StatusReply s{k.identity().public_key().to_string(), static_cast<std::uint64_t>(::getpid()), {}};
+  daemon::StatusReply s{k.public_key().to_string(), static_cast<std::uint64_t>(::getpid()), k.locked(), {}};
   for (KnownGroup* g : k.groups()) {
     Live& l = a_.live(g);
     daemon::GroupStatus st{g->entry.name, g->entry.reference.to_string(), a_.standing(g), 0,
@@ -81,7 +100,7 @@ awaitable<daemon::Reply> ToolSession::status() {
       st.head = g->chain.hash(g->chain.head().epoch);
       st.expires = g->chain.head().expires;
     }
-    if (const RosterEntry* me = g->chain.roster().find(k.identity().public_key()); me && l.standing != Standing::not_member)
+    if (const RosterEntry* me = g->chain.roster().find(k.public_key()); me && l.standing != Standing::not_member)
       st.role = role_name(me->role);
     s.groups.push_back(std::move(st));
   }
@@ -122,7 +141,7 @@ awaitable<daemon::Reply> ToolSession::seal(const daemon::Seal& s) {
   Live& l = a_.live(g);
   if (g->chain.empty() || l.standing == Standing::not_member) co_await catch_up(g, Epoch(1));
   if (l.standing == Standing::wrong_server && !g->chain.newest_key()) co_return wrong_server(g);
-  if (l.standing == Standing::not_member) co_return not_member(g, a_.keyring.identity());
+  if (l.standing == Standing::not_member) co_return not_member(g, a_.keyring.public_key());
   // Two histories: no post until the user decides which is the group's.
   if (l.standing == Standing::forked)
     co_return daemon::Failure{daemon::Code::forked, "not sealing for " + g->entry.name + ": " + l.why +
@@ -247,6 +266,16 @@ daemon::Reply vault_request(Agent& a, const daemon::Vault& v) {
   for (const daemon::EntryHead& h : v.name_keys) r.name_keys.push_back(keys.name_key(h));
   for (const auto& [h, n] : v.entry_keys) r.entry_keys.push_back(keys.entry_key(h, n));
   return r;
+}
+
+awaitable<daemon::Reply> ToolSession::lock(const daemon::Lock&) {
+  a_.lock("asked by a tool");
+  co_return daemon::Done{};
+}
+
+awaitable<daemon::Reply> ToolSession::unlock(const daemon::Unlock& u) {
+  if (std::optional<daemon::Failure> f = a_.unlock(&u.passphrase)) co_return *f;
+  co_return daemon::Done{};
 }
 
 }  // namespace grypt

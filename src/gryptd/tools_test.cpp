@@ -9,7 +9,9 @@
 #include <asio/co_spawn.hpp>
 #include <cstring>
 
+#include "core/file.h"
 #include "core/group_test_chain.h"
+#include "core/identity_file.h"
 #include "core/test_dir.h"
 #include "gryptd/agent.h"
 
@@ -26,7 +28,8 @@ class ToolsTest : public ::testing::Test {
     ref_ = {chain_.admin.public_key(), chain_.group, {{"127.0.0.1", 4433}}, chain_.name};
     g_ = &keyring_->join("pals", ref_);
     options_.clock = [this] { return now_; };
-    agent_ = std::make_unique<Agent>(*keyring_, listen_fd(), options_);
+    options_.identity_path = dir_ + "/identity";
+    agent_ = std::make_unique<Agent>(*keyring_, identity_, listen_fd(), options_);
     // The server's frames, as a link would hand them to the follower.
     for (std::uint32_t e = 1; e <= 3; ++e) {
       const StateRecord& r = chain_.record(e);
@@ -55,8 +58,10 @@ class ToolsTest : public ::testing::Test {
       if (e) std::rethrow_exception(e);
       out = std::move(r);
     });
+    // Until the answer: an unlocked agent's links would run for ever.
     agent_->io.restart();
-    agent_->io.run();
+    while (!out && agent_->io.run_one()) {
+    }
     EXPECT_TRUE(out.has_value());
     return out ? std::move(*out) : daemon::Reply{daemon::Failure{}};
   }
@@ -76,8 +81,18 @@ class ToolsTest : public ::testing::Test {
   KnownGroup* g_ = nullptr;
   std::int64_t now_ = 1800000500;
   DaemonOptions options_;
+  std::optional<Identity> identity_;  // the agent's once it unlocked
   std::unique_ptr<Agent> agent_;
 };
+
+SecretBytes secret_of(std::string_view s) {
+  return SecretBytes::copy_of({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
+}
+
+void write_identity(const std::string& path, const Identity& id, const char* passphrase) {
+  SecretBytes p = secret_of(passphrase ? passphrase : "");
+  write_file_atomic(path, encode_identity(id, passphrase ? &p : nullptr, {1, 64, 1}));
+}
 
 TEST_F(ToolsTest, StatusShowsTheGroupAsTheDaemonHoldsIt) {
   daemon::GroupStatus g = status();
@@ -141,6 +156,89 @@ TEST_F(ToolsTest, TheRosterAndLogAreTheChainsWhoeverAsks) {
   EXPECT_EQ(log.entries[1].subject_name, "alice");
   EXPECT_EQ(log.entries[2].change, "rotate");
   EXPECT_EQ(log.entries[2].signer_name, "admin");
+}
+
+TEST_F(ToolsTest, LockedTheKeysAreGoneUntilTheRightPassphraseUnlocks) {
+  write_identity(options_.identity_path, chain_.alice, "right one");
+  auto sealed = std::get<daemon::SealReply>(ask(daemon::Seal{"pals", false, std::nullopt}));
+  EXPECT_TRUE(std::holds_alternative<daemon::Done>(ask(daemon::Lock{})));
+  EXPECT_TRUE(keyring_->locked());
+  EXPECT_EQ(g_->chain.key(Epoch(3)), nullptr);
+  EXPECT_EQ(agent_->tls, nullptr);
+  EXPECT_EQ(status().state, Standing::locked);
+  EXPECT_TRUE(std::get<daemon::StatusReply>(ask(daemon::Status{})).locked);
+  // Every request that needs a key says so; what the chain shows still works.
+  std::vector<daemon::Request> needing;
+  needing.emplace_back(daemon::Seal{"pals", false, std::nullopt});
+  needing.emplace_back(daemon::Open{sealed.header});
+  needing.emplace_back(daemon::Listing{daemon::Listing::What::pending, "pals"});
+  needing.emplace_back(daemon::Join{"more", ref_.to_string(), ""});
+  for (const daemon::Request& q : needing) {
+    auto f = std::get<daemon::Failure>(ask(q));
+    EXPECT_EQ(f.code, daemon::Code::locked);
+    EXPECT_EQ(f.message, "gryptd is locked: unlock it with gryptd unlock");
+  }
+  daemon::Members m{short_id(chain_.group), Epoch(3), chain_.alice.public_key().key_id()};
+  EXPECT_EQ(std::get<daemon::MembersReply>(ask(m)).members.size(), 1u);
+  EXPECT_EQ(std::get<daemon::RosterReply>(ask(daemon::Listing{daemon::Listing::What::roster, "pals"})).members.size(),
+            2u);
+  EXPECT_EQ(std::get<daemon::Failure>(ask(daemon::Unlock{secret_of("wrong one")})).code, daemon::Code::passphrase);
+  EXPECT_TRUE(keyring_->locked());
+  EXPECT_TRUE(std::holds_alternative<daemon::Done>(ask(daemon::Unlock{secret_of("right one")})));
+  EXPECT_FALSE(keyring_->locked());
+  EXPECT_NE(agent_->tls, nullptr);
+  // The same epoch keys, opened again from their boxes.
+  auto opened = std::get<daemon::OpenReply>(ask(daemon::Open{sealed.header}));
+  EXPECT_EQ(opened.key.view(), sealed.key.view());
+  EXPECT_EQ(opened.epoch, 3u);
+  // Unlocking an unlocked daemon looks at nothing.
+  EXPECT_TRUE(std::holds_alternative<daemon::Done>(ask(daemon::Unlock{secret_of("anything")})));
+}
+
+TEST_F(ToolsTest, UnlockRefusesAnIdentityFileThatNowHoldsAnotherKey) {
+  write_identity(options_.identity_path, chain_.admin, "pass");
+  ask(daemon::Lock{});
+  auto f = std::get<daemon::Failure>(ask(daemon::Unlock{secret_of("pass")}));
+  EXPECT_EQ(f.code, daemon::Code::protocol);
+  EXPECT_EQ(f.message, "cannot unlock: the identity file now holds another key");
+  EXPECT_TRUE(keyring_->locked());
+  ::unlink(options_.identity_path.c_str());
+  f = std::get<daemon::Failure>(ask(daemon::Unlock{secret_of("pass")}));
+  EXPECT_EQ(f.code, daemon::Code::protocol);
+  EXPECT_TRUE(keyring_->locked());
+}
+
+TEST_F(ToolsTest, AnIdentityWithoutAPassphraseUnlocksAtTheNextRequestThatNeedsIt) {
+  write_identity(options_.identity_path, chain_.alice, nullptr);
+  agent_->options.passphrase_free = true;
+  ask(daemon::Lock{});
+  EXPECT_TRUE(std::get<daemon::StatusReply>(ask(daemon::Status{})).locked);
+  auto r = std::get<daemon::SealReply>(ask(daemon::Seal{"pals", false, std::nullopt}));
+  EXPECT_EQ(r.epoch, 3u);
+  EXPECT_FALSE(keyring_->locked());
+}
+
+TEST_F(ToolsTest, LockAfterCountsFromTheLastRequestThatUsedAKey) {
+  write_identity(options_.identity_path, chain_.alice, "p");
+  agent_->options.lock_after = std::chrono::seconds(1);
+  auto wait = [&] {
+    agent_->io.restart();
+    agent_->io.run_for(std::chrono::milliseconds(600));
+  };
+  ask(daemon::Seal{"pals", false, std::nullopt});
+  wait();
+  ask(daemon::Status{});  // uses no key: the clock runs on
+  ask(daemon::Listing{daemon::Listing::What::roster, "pals"});
+  wait();
+  EXPECT_TRUE(keyring_->locked());
+  EXPECT_EQ(g_->chain.key(Epoch(3)), nullptr);
+  ask(daemon::Unlock{secret_of("p")});
+  wait();
+  ask(daemon::Seal{"pals", false, std::nullopt});  // uses one: the clock starts again
+  wait();
+  EXPECT_FALSE(keyring_->locked());
+  wait();
+  EXPECT_TRUE(keyring_->locked());
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 #include "ipc/daemon_client.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "core/error.h"
+#include "core/passphrase.h"
 #include "ipc/unix_socket.h"
 
 namespace grypt {
@@ -26,6 +29,28 @@ std::string daemon_absent(const std::string& path) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return "gryptd is not running (no socket at " + path + ")";
   return "gryptd is not running (nothing answers at " + path + ")";
+}
+
+// A locked daemon (gryptd.1, Locking): a person at a terminal is asked for
+// the passphrase, which unlocks it; without one, the tool says how.
+void DaemonClient::unlock_at_terminal() {
+  int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (tty < 0) throw UsageError("gryptd is locked: unlock it with gryptd unlock");
+  ::close(tty);
+  SecretPrompt p;
+  p.what = "passphrase to unlock gryptd";
+  p.stdin_is_data = true;  // the terminal only: stdin is the tool's input
+  p.max_size = daemon::max_passphrase_bytes;
+  unlock(read_secret(SecretSource{}, p));
+}
+
+void DaemonClient::unlock(SecretBytes passphrase) {
+  try {
+    call(daemon::Unlock{std::move(passphrase)});
+  } catch (const DaemonRefusal& e) {
+    if (e.code() == daemon::Code::passphrase) throw UnlockRefused();
+    throw;
+  }
 }
 
 daemon::Reply DaemonClient::call(const daemon::Request& r) {
@@ -57,7 +82,12 @@ daemon::Reply DaemonClient::call(const daemon::Request& r) {
       case Code::no_roster:
       case Code::wrong_server:
       case Code::not_admin:
+      case Code::passphrase:
         throw DaemonRefusal(f->code, f->message);
+      case Code::locked:
+        if (std::holds_alternative<daemon::Unlock>(r)) break;
+        unlock_at_terminal();
+        return call(r);
       case Code::usage:
       case Code::refused:
         throw UsageError(f->message);

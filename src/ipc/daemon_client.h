@@ -26,6 +26,14 @@ class DaemonRefusal : public OpenError {
   daemon::Code code_;
 };
 
+// A locked daemon that the passphrase given did not unlock: the end of the
+// tool's run (exit status 1), not of one message.
+class UnlockRefused : public Error {
+ public:
+  UnlockRefused() : Error("wrong passphrase") {}
+  int exit_status() const override { return exit_no; }
+};
+
 class DaemonClient {
  public:
   // nullopt when no daemon listens at `path`; UsageError when the socket
@@ -35,10 +43,15 @@ class DaemonClient {
   // status 1) when it holds no key, is not a member, has no roster or its
   // server's key is not the pinned one;
   // SystemError otherwise.
+  // A locked daemon is unlocked first, with the passphrase asked at the
+  // terminal; without one, UsageError says how to unlock it.
   daemon::Reply call(const daemon::Request& r);
   const std::string& path() const { return path_; }
+  // Unlocks the daemon: UnlockRefused for a wrong passphrase.
+  void unlock(SecretBytes passphrase);
 
  private:
+  void unlock_at_terminal();
   DaemonClient(Fd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
   Fd fd_;
   std::string path_;

@@ -17,13 +17,15 @@ const char* standing_name(Standing s) {
     case Standing::rolled_back: return "rolled-back";
     case Standing::forked: return "forked";
     case Standing::expired: return "expired";
+    case Standing::locked: return "locked";
   }
   return "?";
 }
 
 std::optional<Standing> standing_of(std::string_view name) {
   for (Standing s : {Standing::connecting, Standing::connected, Standing::offline, Standing::not_member,
-                     Standing::wrong_server, Standing::rolled_back, Standing::forked, Standing::expired})
+                     Standing::wrong_server, Standing::rolled_back, Standing::forked, Standing::expired,
+                     Standing::locked})
     if (name == standing_name(s)) return s;
   return std::nullopt;
 }
@@ -45,7 +47,7 @@ Standing standing(const Json& j) {
 
 // A secret field: decoded into guarded memory, and the JSON string that
 // carried it wiped.
-SecretBytes secret(Json& j, const char* name, std::size_t size) {
+SecretBytes secret(Json& j, const char* name, std::size_t size, std::size_t min_size) {
   Json& v = const_cast<Json&>(field(j, name));
   if (!v.is_string()) bad(std::string("\"") + name + "\" is not a string");
   std::string& s = v.get_ref<std::string&>();
@@ -57,9 +59,13 @@ SecretBytes secret(Json& j, const char* name, std::size_t size) {
     bad(std::string("\"") + name + "\" is not base64url");
   }
   wipe(s.data(), s.size());
-  if (out.size() != size) bad(std::string("\"") + name + "\" is not " + std::to_string(size) + " bytes");
+  if (out.size() > size || out.size() < min_size)
+    bad(std::string("\"") + name + "\" is not " +
+        (min_size == size ? std::to_string(size) : std::to_string(min_size) + " to " + std::to_string(size)) +
+        " bytes");
   return out;
 }
+SecretBytes secret(Json& j, const char* name, std::size_t size) { return secret(j, name, size, size); }
 
 std::string secret_text(const SecretBytes& s) {
   SecretBytes b = base64_encode_secret(s.span(), Base64::url_unpadded);
@@ -102,6 +108,7 @@ constexpr std::pair<Code, const char*> code_names[] = {
     {Code::not_admin, "not-admin"},         {Code::refused, "refused"},
     {Code::offline, "offline"},             {Code::vault, "vault"},
     {Code::usage, "usage"},                 {Code::protocol, "protocol"},
+    {Code::locked, "locked"},               {Code::passphrase, "passphrase"},
 };
 
 constexpr std::pair<grypt::Change, const char*> change_verbs[] = {
@@ -215,9 +222,11 @@ std::vector<std::uint8_t> encode(const Request& r) {
           },
           [](const Stop&) { return Json{{"type", "stop"}}; },
           [](const Leave& l) { return Json{{"type", "leave"}, {"group", l.group}}; },
+          [](const Lock&) { return Json{{"type", "lock"}}; },
+          [](const Unlock& u) { return Json{{"type", "unlock"}, {"passphrase", secret_text(u.passphrase)}}; },
       },
       r);
-  return body(j);
+  return body_wiping(j);
 }
 
 Request decode_request(std::span<const std::uint8_t> frame_body) {
@@ -282,6 +291,8 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
   }
   if (type == "stop") return Stop{};
   if (type == "leave") return Leave{name(j, "group")};
+  if (type == "lock") return Lock{};
+  if (type == "unlock") return Unlock{secret(j, "passphrase", max_passphrase_bytes, 0)};
   if (type == "create") return Create{name(j, "group"), text(j, "server", max_reference_chars), has(j, "name") ? name(j, "name") : ""};
   if (type == "add") {
     Add a{name(j, "group"), text(j, "who", 200), name(j, "name"), false, false};
@@ -318,7 +329,8 @@ std::vector<std::uint8_t> encode(const Reply& r) {
                                 {"epoch", g.epoch},         {"confirmed", g.confirmed}, {"members", g.members},
                                 {"why", g.why},             {"head", b64(g.head)},      {"expires", g.expires},
                                 {"role", g.role}});
-            return Json{{"ok", true}, {"identity", s.identity}, {"pid", s.pid}, {"groups", groups}};
+            return Json{{"ok", true}, {"identity", s.identity}, {"pid", s.pid}, {"locked", s.locked},
+                        {"groups", groups}};
           },
           [](const SealReply& s) {
             Json j{{"ok", true},        {"header", b64(s.header)}, {"key", secret_text(s.key)},
@@ -406,7 +418,8 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
   Reply out = std::visit(
       overloaded{
           [&](const Status&) -> Reply {
-            StatusReply s{text(j, "identity", 200), number(j, "pid", UINT32_MAX), {}};
+            StatusReply s{text(j, "identity", 200), number(j, "pid", UINT32_MAX), false, {}};
+            if (has(j, "locked")) s.locked = boolean(j, "locked");
             for (const Json& g : array_of(j, "groups", 4096))
               s.groups.push_back({name(g, "name"), text(g, "reference", max_reference_chars), standing(g),
                                   static_cast<std::uint32_t>(number(g, "epoch", UINT32_MAX)),
@@ -475,6 +488,8 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
           [&](const Join&) -> Reply { return Done{}; },
           [&](const Stop&) -> Reply { return Done{}; },
           [&](const Leave&) -> Reply { return Done{}; },
+          [&](const Lock&) -> Reply { return Done{}; },
+          [&](const Unlock&) -> Reply { return Done{}; },
           [&](const Create&) -> Reply { return CreateReply{text(j, "reference", max_reference_chars)}; },
           [&](const Add&) -> Reply { return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))}; },
           [&](const AddMany&) -> Reply { return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))}; },

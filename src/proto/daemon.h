@@ -63,6 +63,12 @@ struct Stop {};
 struct Leave {
   std::string group;
 };
+// gryptd.1, Locking: the keys wiped, and given back with the passphrase.
+struct Lock {};
+inline constexpr std::size_t max_passphrase_bytes = 1024;
+struct Unlock {
+  SecretBytes passphrase;
+};
 
 // An administrator's requests (grypt-admin.1): the daemon makes, signs and
 // commits the new epoch; the tool never sees a key.
@@ -96,7 +102,7 @@ struct Listing {
 };
 
 using Request = std::variant<Status, Seal, Sign, Open, Members, Vault, Join, Stop, Create, Add, AddMany, Change,
-                             Listing, Leave>;
+                             Listing, Leave, Lock, Unlock>;
 
 }  // namespace grypt::daemon
 
@@ -113,6 +119,7 @@ enum class Standing {
   rolled_back,   // the server said it is at an epoch older than the one held
   forked,        // an admin signed two different states for one epoch
   expired,       // the newest epoch's expiry passed: no admin made a newer one
+  locked,        // the daemon is locked, and so not connected
 };
 const char* standing_name(Standing s);  // "connecting", "not-member", ...
 std::optional<Standing> standing_of(std::string_view name);
@@ -135,6 +142,7 @@ struct GroupStatus {
 struct StatusReply {
   std::string identity;
   std::uint64_t pid = 0;
+  bool locked = false;
   std::vector<GroupStatus> groups;
 };
 struct SignReply {
@@ -222,6 +230,8 @@ enum class Code {
   no_roster,
   wrong_server,
   not_admin,      // the request needs an administrator of the group
+  locked,         // the daemon is locked: it holds no key until unlocked
+  passphrase,     // an unlock's passphrase does not unlock the identity
   refused,        // the server or the group's rules refused the change
   offline,        // the group's server cannot be reached now
   vault,

@@ -338,7 +338,7 @@ TEST(DaemonProtocol, AGroupsStateIsOneOfItsNames) {
   for (Standing st : {Standing::connecting, Standing::connected, Standing::offline, Standing::not_member,
                       Standing::wrong_server, Standing::rolled_back, Standing::forked, Standing::expired}) {
     ASSERT_EQ(standing_of(standing_name(st)), st);
-    daemon::StatusReply r{"grypt-pk:x", 1, {}};
+    daemon::StatusReply r{"grypt-pk:x", 1, false, {}};
     daemon::GroupStatus g;
     g.name = "friends";
     g.state = st;

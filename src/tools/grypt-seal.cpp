@@ -103,6 +103,8 @@ std::string unconfirmed(const std::string& group, Standing state) {
              "withholds it (see gryptd status)";
     case Standing::wrong_server:
       return "the server of " + group + " is not the one its reference names (see gryptd status)";
+    case Standing::locked:
+      return "gryptd is locked, and not connected to the server of " + group;
     case Standing::connecting:
     case Standing::offline:
     case Standing::not_member:

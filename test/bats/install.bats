@@ -90,7 +90,7 @@ installed_programs() {
   mk install PREFIX="$p" >/dev/null
   run grep -h '^ExecStart=' "$p/lib/systemd/system/gryptserver.service" "$p/lib/systemd/user/gryptd.service"
   assert_output "ExecStart=$p/sbin/gryptserver serve --store \${STATE_DIRECTORY} --master-key-file \${CREDENTIALS_DIRECTORY}/master-key
-ExecStart=$p/bin/gryptd --foreground"
+ExecStart=$p/bin/gryptd --foreground --locked"
   run systemd-analyze verify --man=no "$p/lib/systemd/system/gryptserver.service"
   assert_success
   assert_output ""
