@@ -102,11 +102,11 @@ FLAGS_FILE := $(BUILD)/flags
 all: $(BINS)
 
 # Rebuild everything when the flags change (a -Werror check build after a
-# plain one, say).
+# plain one, say). build-aux/deb --reuse writes FLAGS_LINE too.
+FLAGS_LINE = $(CXX) $(ALL_CPPFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)
 $(FLAGS_FILE): FORCE
 	@mkdir -p $(@D)
-	@echo '$(CXX) $(ALL_CPPFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
-	  echo '$(CXX) $(ALL_CPPFLAGS) $(ALL_CXXFLAGS) $(ALL_LDFLAGS)' > $@
+	@echo '$(FLAGS_LINE)' | cmp -s - $@ || echo '$(FLAGS_LINE)' > $@
 
 # GCC 12 warns that Asio's coroutine frames are freed by a mismatched
 # operator delete (GCC bug 105529, a false positive): not in the
