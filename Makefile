@@ -274,6 +274,7 @@ install-member: $(MEMBER_PROGS:%=$(BIN)/%)
 	$(INSTALL_PROGRAM) $^ $(DESTDIR)$(bindir)/
 	$(call install_man,$(MEMBER_MAN))
 	$(call install_subst,share/grypt/gryptd.service,$(systemduserunitdir)/gryptd.service)
+	$(INSTALL_DATA) share/grypt/gryptd.socket $(DESTDIR)$(systemduserunitdir)/gryptd.socket
 	for t in $(MEMBER_PROGS); do $(INSTALL_DATA) share/bash-completion/completions/grypt $(DESTDIR)$(bashcompletiondir)/$$t || exit 1; done
 	$(INSTALL_DATA) README.md $(DESTDIR)$(docdir)/
 	$(foreach e,$(MEMBER_EXAMPLES),$(call install_subst,$(e),$(docdir)/examples/$(notdir $(e))) &&) true
@@ -291,7 +292,8 @@ install-server: $(SERVER_PROGS:%=$(BIN)/%)
 uninstall-member:
 	rm -f $(MEMBER_PROGS:%=$(DESTDIR)$(bindir)/%) $(MEMBER_PROGS:%=$(DESTDIR)$(bashcompletiondir)/%)
 	rm -f $(call man_paths,$(MEMBER_MAN))
-	rm -f $(DESTDIR)$(systemduserunitdir)/gryptd.service $(DESTDIR)$(docdir)/README.md
+	rm -f $(DESTDIR)$(systemduserunitdir)/gryptd.service $(DESTDIR)$(systemduserunitdir)/gryptd.socket \
+	  $(DESTDIR)$(docdir)/README.md
 	rm -f $(MEMBER_EXAMPLES:share/grypt/examples/%=$(DESTDIR)$(docdir)/examples/%)
 	for d in $(DESTDIR)$(docdir)/examples $(DESTDIR)$(docdir); do [ ! -d $$d ] || rmdir $$d || exit 1; done
 

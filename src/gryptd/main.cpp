@@ -257,8 +257,48 @@ Listening listen_socket(const std::string& path) {
   return l;
 }
 
+// The socket a service manager made and passed (sd_listen_fds(3)): when
+// LISTEN_PID is this process and LISTEN_FDS is 1, descriptor 3, which must
+// be a listening Unix stream socket; nullopt when none was passed. The
+// LISTEN_ variables leave the environment either way.
+std::optional<int> activation_socket() {
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* fds = std::getenv("LISTEN_FDS");
+  bool ours = pid && std::to_string(::getpid()) == pid;
+  std::string count = fds ? fds : "";
+  for (const char* v : {"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"}) ::unsetenv(v);
+  if (!ours) return std::nullopt;
+  if (count != "1")
+    throw UsageError("the service manager passed " + printable(count) + " sockets (LISTEN_FDS): gryptd serves one");
+  constexpr int fd = 3;  // SD_LISTEN_FDS_START
+  int type = 0, domain = 0, listening = 0;
+  socklen_t len = sizeof type;
+  auto get = [&](int opt, int& v) {
+    len = sizeof v;
+    return ::getsockopt(fd, SOL_SOCKET, opt, &v, &len) == 0;
+  };
+  if (!get(SO_TYPE, type) || !get(SO_DOMAIN, domain) || !get(SO_ACCEPTCONN, listening) || type != SOCK_STREAM ||
+      domain != AF_UNIX || !listening)
+    throw UsageError("descriptor 3, passed by the service manager (LISTEN_FDS), is not a listening Unix stream socket");
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return fd;
+}
+
+// The path a Unix socket is bound to.
+std::string bound_path(int fd) {
+  sockaddr_un addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || len <= offsetof(sockaddr_un, sun_path))
+    return "(the socket passed by the service manager)";
+  if (addr.sun_path[0] == '\0') return "@" + std::string(addr.sun_path + 1, len - offsetof(sockaddr_un, sun_path) - 1);
+  return std::string(addr.sun_path, strnlen(addr.sun_path, len - offsetof(sockaddr_un, sun_path)));
+}
+
 int do_run(const cxxopts::ParseResult& r) {
-  std::string path = socket_path(r);
+  std::optional<int> activated = activation_socket();
+  if (activated && r.count("socket"))
+    throw UsageError("--socket with a socket passed by the service manager (LISTEN_FDS): it is that one");
+  std::string path = activated ? bound_path(*activated) : socket_path(r);
   DaemonOptions o;
   o.socket_path = path;
   if (r.count("lock-after")) o.lock_after = parse_duration(option<std::string>(r, "lock-after"), "--lock-after");
@@ -271,7 +311,7 @@ int do_run(const cxxopts::ParseResult& r) {
   // Whatever can fail is done before detaching, so that it is reported; a
   // running daemon is told before the passphrase is asked for, and the
   // socket is made only once the identity and its cache opened.
-  refuse_if_running(path);
+  if (!activated) refuse_if_running(path);
   o.identity_path = std::filesystem::absolute(id_path).string();
   IdentityInfo info = load_identity_info(id_path);
   o.passphrase_free = !info.encrypted;
@@ -282,7 +322,9 @@ int do_run(const cxxopts::ParseResult& r) {
     id.emplace(unlock_identity(id_path, secret_source(r, "passphrase"), false));
   Keyring keyring = id ? Keyring(*id, groups_file_path(), default_cache_dir())
                        : Keyring(info.public_key, groups_file_path(), default_cache_dir());
-  Listening listener = listen_socket(path);
+  Listening listener;
+  if (activated) listener.fd = Fd(*activated);
+  else listener = listen_socket(path);
   std::signal(SIGPIPE, SIG_IGN);
 
   if (r.count("test-frame-timeout-ms"))
@@ -338,7 +380,8 @@ int do_run(const cxxopts::ParseResult& r) {
     }
   };
   int status = run_daemon(keyring, id, listener.fd.release(), o);
-  listener.remove(path);
+  // A passed socket stays, the manager's, to start the next gryptd.
+  if (!activated) listener.remove(path);
   o.log("stopped");
   return status;
 }

@@ -191,3 +191,71 @@ PY
   assert_failure 2
   [[ "$stderr" == "gryptd: error: gryptd is not running"* ]]
 }
+
+# pass_socket bound|listening CMD...: CMD with a Unix socket, bound or also
+# listening, as descriptor 3 and LISTEN_PID and LISTEN_FDS as a service
+# manager sets them.
+pass_socket() {
+  python3 - "$@" <<'PY'
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(os.path.join(os.getcwd(), "passed-" + sys.argv[1]))
+if sys.argv[1] == "listening":
+    s.listen()
+os.dup2(s.fileno(), 3)
+os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="1")
+os.execvp(sys.argv[2], sys.argv[2:])
+PY
+}
+
+@test "socket activation: the manager's socket starts gryptd --locked at the first tool's connection, and stays after it stops" {
+  friends_online
+  echo "activated" | as alice grypt-seal friends >post
+  stop_daemon bob
+  protect_bob
+  sock=$BATS_TEST_TMPDIR/u/bob/run/grypt/gryptd.sock
+  mkdir -p "${sock%/*}"
+  chmod 700 "${sock%/*}"
+  rm -f "$sock"
+  # systemd-socket-activate listens, and at the first connection runs
+  # gryptd in its own process with the socket as descriptor 3.
+  # It passes only the variables named with -E.
+  bg_as bob "$BATS_TEST_TMPDIR/bob.log" systemd-socket-activate -l "$sock" -E HOME -E XDG_DATA_HOME \
+    -E XDG_CONFIG_HOME -E XDG_STATE_HOME -E XDG_RUNTIME_DIR "$(command -v gryptd)" --foreground --locked
+  pid=$BG_PID
+  for ((i = 0; i < 100; i++)); do [ -S "$sock" ] && break; sleep 0.05; done
+  run as bob gryptd status --json
+  assert_success
+  assert_output --partial "\"pid\":$pid,\"locked\":true,\"socket\":\"$sock\""
+  run --separate-stderr as bob grypt-open <post
+  assert_failure 2
+  as bob gryptd unlock --passphrase-file pw
+  wait_epoch bob friends 3
+  run --separate-stderr as bob grypt-open <post
+  assert_output "activated"
+  grep -q "gryptd: serving 1 group(s) on $sock" bob.log
+  as bob gryptd stop
+  ! kill -0 "$pid" 2>/dev/null
+  # The socket is the manager's: left in place for the next start.
+  [ -S "$sock" ]
+}
+
+@test "socket activation: a passed descriptor that is not one listening Unix socket, or --socket beside it, is refused" {
+  run --separate-stderr sh -c 'LISTEN_PID=$$ LISTEN_FDS=2 exec gryptd --foreground'
+  assert_failure 2
+  [ "$stderr" = "gryptd: error: the service manager passed 2 sockets (LISTEN_FDS): gryptd serves one" ]
+  run --separate-stderr sh -c 'LISTEN_PID=$$ LISTEN_FDS=1 exec gryptd --foreground 3</dev/null'
+  assert_failure 2
+  [ "$stderr" = "gryptd: error: descriptor 3, passed by the service manager (LISTEN_FDS), is not a listening Unix stream socket" ]
+  run --separate-stderr pass_socket bound gryptd --foreground
+  assert_failure 2
+  [ "$stderr" = "gryptd: error: descriptor 3, passed by the service manager (LISTEN_FDS), is not a listening Unix stream socket" ]
+  run --separate-stderr pass_socket listening gryptd --foreground --socket x
+  assert_failure 2
+  [ "$stderr" = "gryptd: error: --socket with a socket passed by the service manager (LISTEN_FDS): it is that one" ]
+  # Another process's LISTEN_PID is not ours: gryptd starts as ever (here it
+  # finds no identity).
+  run --separate-stderr env LISTEN_PID=1 LISTEN_FDS=1 gryptd --foreground
+  assert_failure 2
+  [[ "$stderr" == "gryptd: error: no identity at "* ]]
+}

@@ -28,6 +28,7 @@ expected_files() {
   done
   echo "$p/lib/systemd/system/gryptserver.service"
   echo "$p/lib/systemd/user/gryptd.service"
+  echo "$p/lib/systemd/user/gryptd.socket"
   echo "$p/lib/sysusers.d/gryptserver.conf"
   echo "$p/share/doc/grypt/README.md"
   echo "$p/share/doc/grypt/examples/gryptd-passphrase.conf"
@@ -95,6 +96,9 @@ ExecStart=$p/bin/gryptd --foreground --locked"
   assert_success
   assert_output ""
   run systemd-analyze --user verify --man=no "$p/lib/systemd/user/gryptd.service"
+  assert_success
+  assert_output ""
+  run systemd-analyze --user verify --man=no "$p/lib/systemd/user/gryptd.socket"
   assert_success
   assert_output ""
 }

@@ -201,6 +201,7 @@ states() { dpkg-query -W -f '${db:Status-Status}\n' grypt gryptserver 2>/dev/nul
   [ "$(id -u gryptserver)" -lt 1000 ]
   [ "$(readlink /etc/systemd/system/multi-user.target.wants/gryptserver.service)" = /lib/systemd/system/gryptserver.service ]
   [ ! -e /etc/systemd/user/default.target.wants/gryptd.service ]
+  [ ! -e /etc/systemd/user/sockets.target.wants/gryptd.socket ]
   if [ -d /run/systemd/system ]; then
     run systemctl is-active gryptserver
     assert_output inactive
