@@ -224,10 +224,14 @@ awaitable<daemon::Reply> ToolSession::leave(const daemon::Leave& l) {
   if (!g) throw UnknownGroupError("no group named " + l.group + " (see gryptd status)");
   std::string dir = g->dir;
   a_.forget(g, true);
-  a_.log("left " + l.group + "; its cache " + dir + " is removed");
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
-  if (ec) throw SystemError("left " + l.group + ", but its cache " + dir + " could not be removed: " + ec.message());
+  if (ec) {
+    std::string what = "left " + l.group + ", but its cache " + dir + " could not be removed: " + ec.message();
+    a_.log(what);
+    throw SystemError(what);
+  }
+  a_.log("left " + l.group + "; its cache " + dir + " is removed");
   co_return daemon::Done{};
 }
 

@@ -693,8 +693,17 @@ bob  member  since epoch 3  $(fingerprint_of bob.pub)"
   run as alice gryptd leave friends
   assert_failure 2
   assert_output "gryptd: error: no group named friends (see gryptd status)"
-  # With the daemon stopped, the files themselves.
+  # With the daemon stopped, the files themselves. A cache that cannot be
+  # removed: the group is left all the same, and the error says so.
   stop_daemon alice
+  chmod 500 "$cache"/*
+  run as alice "${NO_DAC[@]}" gryptd leave pals
+  assert_failure 2
+  assert_output --regexp "^gryptd: error: left pals, but its cache $cache/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+ could not be removed: Permission denied$"
+  ! grep -q "^pals " "$BATS_TEST_TMPDIR/u/alice/config/grypt/groups"
+  chmod 700 "$cache"/*
+  [ "$(ls "$cache"/* | wc -l)" = 1 ]
+  as alice gryptd join pals "$pals"
   run as alice gryptd leave pals
   assert_success
   [ "$(ls "$cache"/* | wc -l)" = 0 ]
