@@ -2,19 +2,29 @@
 # The README's walkthroughs, run as written: each command line of a section,
 # its comment cut, in order, in a private home, at a terminal (script(1))
 # where a person would type the passphrase. A line that no longer does what
-# the README says fails here. (The group walkthrough needs a server on a
-# host name and system paths: grypt.bats and make demo run the same steps
-# on 127.0.0.1.)
+# the README says fails here. Only names and places change: the machine's
+# /etc and /var/lib move under the test's directory, the server's host name
+# becomes 127.0.0.1, and the ... of a key or reference is the real one.
 
 load helper
+load member_helper
+load server_helper
+
+teardown() { server_teardown; }
 
 # readme_lines HEADING: the command lines (indented by four spaces) of the
-# README section "### HEADING", without their comments.
+# README section "### HEADING", without their comments; a line that ends
+# in a backslash is joined with the next, as sh reads it.
 readme_lines() {
   awk -v h="### $1" '
     $0 == h { on = 1; next }
     on && /^#/ { exit }
-    on && /^    [^ ]/ { sub(/^    /, ""); sub(/ +# .*$/, ""); print }' "$REPO/README.md"
+    on && cont != "" { sub(/^ +/, ""); line = cont $0 }
+    on && cont == "" && /^    [^ ]/ { line = substr($0, 5) }
+    on && line != "" {
+      if (line ~ /\\$/) { cont = substr(line, 1, length(line) - 1); line = ""; next }
+      cont = ""; sub(/ +# .*$/, "", line); print line; line = ""
+    }' "$REPO/README.md"
 }
 
 # at_terminal LINE TYPED...: LINE run by sh at a terminal, then its exit
@@ -90,4 +100,86 @@ at_terminal() {
   [[ $hash == '$argon2id$v=19$m=2097152,t=1,p=4$'* ]]
   [ -s "$BATS_TEST_TMPDIR/etc/pw-hash/pepper" ]
   [ "$(wc -l <hashes)" -eq 3 ]
+}
+
+# step PREFIX: the one line of STEPS that starts with PREFIX, taken from
+# the lines left (each is run once: the test ends with none left).
+step() {
+  local i found=
+  for i in "${!STEPS[@]}"; do
+    if [[ ${STEPS[$i]} == "$1"* ]]; then
+      [ -z "$found" ] || { echo "two README lines start with $1" >&2; return 1; }
+      found=$i
+    fi
+  done
+  [ -n "$found" ] || { echo "no README line starts with $1" >&2; return 1; }
+  LINE=${STEPS[$found]}
+  unset 'STEPS[found]'
+  # The machine's places under the test's root, the server on 127.0.0.1.
+  LINE=${LINE//\/var\/lib\//$ROOT/var/lib/}
+  LINE=${LINE//\/etc\//$ROOT/etc/}
+  LINE=${LINE//--host grypt.example.org/--host 127.0.0.1 --listen 127.0.0.1:$PORT}
+}
+
+@test "README: a group in ten commands, as written but for names and places, on 127.0.0.1" {
+  skip_when_sanitized "what the README says is checked once; grypt.bats runs the code"
+  mapfile -t STEPS < <(readme_lines "A group in ten commands")
+  [ "${#STEPS[@]}" -eq 12 ]
+  ROOT=$BATS_TEST_TMPDIR/root
+  PORT=$(free_port)
+  new_member admin
+  new_member bob
+  # The operator: init, serve (in the background, by pid), the reference.
+  step "gryptserver init"
+  sh -c "${LINE//grypt-pk:.../$(cat admin.pub)}"
+  step "gryptserver serve"
+  [[ $LINE == *" &" ]]
+  sh -c "exec ${LINE% &}" 2>server.log &
+  echo $! >>"$BATS_TEST_TMPDIR/pids"
+  for ((i = 0; i < 100; i++)); do (echo >"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+  step "gryptserver reference"
+  SREF=$(sh -c "$LINE")
+  [[ $SREF == grypt-srv:* ]]
+  # The administrator, with gryptd running.
+  start_daemon admin
+  step "grypt-admin create"
+  REF=$(as admin sh -c "${LINE//grypt-srv:.../$SREF}")
+  [[ $REF == grypt-ref:* ]]
+  # A member: a protected identity, asked at a terminal; the daemon detaches.
+  mkdir -p "$BATS_TEST_TMPDIR/u/alice/run"
+  chmod 700 "$BATS_TEST_TMPDIR/u/alice/run"
+  user_env alice
+  step "grypt-keygen"
+  run script -qec "env ${USER_ENV[*]} sh -c '$LINE'" /dev/null < <(type_slowly "alice's words" "alice's words")
+  assert_success
+  step "gryptd join"
+  as alice sh -c "${LINE//grypt-ref:.../$REF}"
+  step "gryptd"  # the join above is taken: the one line left
+  [ "$LINE" = "gryptd" ]
+  run script -qec "env ${USER_ENV[*]} $LINE" /dev/null < <(type_slowly "alice's words")
+  assert_success
+  as alice gryptd status --json | sed -n 's/.*"pid":\([0-9]*\),.*/\1/p' >>"$BATS_TEST_TMPDIR/pids"
+  # The administrator admits her by number, once her fingerprint matched,
+  # and bob from a file.
+  step "grypt-admin pending"
+  run as admin sh -c "$LINE"
+  assert_success
+  assert_output --partial "$(as alice grypt-keygen --fingerprint </dev/null)"
+  assert_output --partial "alice from the club"
+  step "grypt-admin add friends 1"
+  as admin sh -c "$LINE"
+  echo "bob $(cat bob.pub)" >members.txt
+  step "grypt-admin add friends --from"
+  as admin sh -c "$LINE"
+  wait_epoch alice friends 3
+  # Her post, on a page, opened as the README opens a forum thread.
+  step "echo 'meet at six'"
+  as alice sh -c "$LINE" >post
+  { echo "<p>a forum thread</p><p>"; cat post; echo "</p>"; } >page.html
+  step "curl -s https://forum.example/t/42"
+  run --separate-stderr as alice sh -c "${LINE//curl -s https:\/\/forum.example\/t\/42/cat page.html}"
+  assert_success
+  assert_output "meet at six"
+  [[ $stderr == *"from alice"* ]]
+  [ "${#STEPS[@]}" -eq 0 ]
 }
