@@ -27,12 +27,38 @@ readme_lines() {
     }' "$REPO/README.md"
 }
 
-# at_terminal LINE TYPED...: LINE run by sh at a terminal, then its exit
-# status as "rc=N"; TYPED... typed at its prompts.
+# at_terminal LINE TYPED...: LINE run by sh at a terminal (a pty), its
+# output shown, then "rc=N", its exit status. Each TYPED is typed once the
+# program waits for it: a prompt ending in ": " is shown and echo is off
+# (so a slow Argon2 never makes a line arrive early and be lost).
 at_terminal() {
-  local line=$1
-  shift
-  script -qec "$line; echo rc=\$?" /dev/null < <(type_slowly "$@")
+  python3 - "$@" <<'PY'
+import os, pty, select, sys, termios, time
+line, typed = sys.argv[1], sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("sh", ["sh", "-c", line])
+tail, deadline = b"", time.time() + 120
+while time.time() < deadline:
+    ready, _, _ = select.select([fd], [], [], 0.1)
+    if ready:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        sys.stdout.write(data.decode(errors="replace"))
+        tail = (tail + data)[-200:]
+    if typed and tail.endswith(b": ") and not termios.tcgetattr(fd)[3] & termios.ECHO:
+        os.write(fd, typed.pop(0).encode() + b"\n")
+        tail = b""
+else:
+    os.kill(pid, 9)
+    print("\n(killed after 120 s)")
+_, status = os.waitpid(pid, 0)
+print(f"\nrc={os.waitstatus_to_exitcode(status)}")
+PY
 }
 
 @test "README: identities and the vault in five minutes, line by line as written" {
@@ -54,7 +80,7 @@ at_terminal() {
       *) typed=("second words") ;;
     esac
     run at_terminal "$line" "${typed[@]}"
-    [ "${lines[${#lines[@]} - 1]}" = "rc=0"$'\r' ] || { echo "README line: $line"; echo "$output"; false; }
+    [ "${lines[${#lines[@]} - 1]}" = "rc=0" ] || { echo "README line: $line"; echo "$output"; false; }
     out[$line]=$output
   done
   [[ ${out[grypt-keygen]} == *"grypt-pk:"* ]]
@@ -150,14 +176,14 @@ step() {
   chmod 700 "$BATS_TEST_TMPDIR/u/alice/run"
   user_env alice
   step "grypt-keygen"
-  run script -qec "env ${USER_ENV[*]} sh -c '$LINE'" /dev/null < <(type_slowly "alice's words" "alice's words")
-  assert_success
+  run at_terminal "env ${USER_ENV[*]} $LINE" "alice's words" "alice's words"
+  assert_line "rc=0"
   step "gryptd join"
   as alice sh -c "${LINE//grypt-ref:.../$REF}"
   step "gryptd"  # the join above is taken: the one line left
   [ "$LINE" = "gryptd" ]
-  run script -qec "env ${USER_ENV[*]} $LINE" /dev/null < <(type_slowly "alice's words")
-  assert_success
+  run at_terminal "env ${USER_ENV[*]} $LINE" "alice's words"
+  assert_line "rc=0"
   as alice gryptd status --json | sed -n 's/.*"pid":\([0-9]*\),.*/\1/p' >>"$BATS_TEST_TMPDIR/pids"
   # The administrator admits her by number, once her fingerprint matched,
   # and bob from a file.
