@@ -77,6 +77,8 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, std::span<const
       if (!co_await a.signal_of(g).wait_until(deadline)) break;
   }
   for (int attempt = 1;; ++attempt) {
+    // Locked while the server was waited for: no identity to sign with.
+    if (a.locked()) co_return fail(daemon::Code::locked, "gryptd is locked: unlock it with gryptd unlock");
     if (!ready()) {
       // The link's own standing: an expired epoch with its server away is
       // a server that cannot be reached, not a verdict.

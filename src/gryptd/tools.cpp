@@ -34,6 +34,10 @@ daemon::Failure not_member(const KnownGroup* g, const PublicKey& key) {
                                         ": send your key to its administrator: " + key.to_string()};
 }
 
+daemon::Failure locked_failure() {
+  return {daemon::Code::locked, "gryptd is locked: unlock it with gryptd unlock"};
+}
+
 // Whether a request needs a key the daemon holds only while unlocked
 // (gryptd.1, Locking); the others are answered locked too.
 bool needs_keys(const daemon::Request& r) {
@@ -51,8 +55,7 @@ awaitable<daemon::Reply> ToolSession::handle(const daemon::Request& req) {
       // An identity without a passphrase has nothing to ask: it unlocks.
       if (a_.locked() && a_.options.passphrase_free)
         if (std::optional<daemon::Failure> f = a_.unlock(nullptr)) co_return *f;
-      if (a_.locked())
-        co_return daemon::Failure{daemon::Code::locked, "gryptd is locked: unlock it with gryptd unlock"};
+      if (a_.locked()) co_return locked_failure();
       a_.used();
     }
     awaitable<daemon::Reply> answer = std::visit(
@@ -153,6 +156,7 @@ awaitable<daemon::Reply> ToolSession::seal(const daemon::Seal& s) {
   if (Link* link = a_.link(g); link && a_.standing(g) == Standing::connected)
     if (std::optional<std::int64_t> t = co_await link->confirm(); t && a_.standing(g) == Standing::connected)
       r.fresh = true;
+  if (a_.locked()) co_return locked_failure();  // locked while the server was asked
   auto [h, key] = a_.keyring.seal(s.group, s.is_signed);
   r.header = h.encode();
   r.key = std::move(key.key);
@@ -180,6 +184,7 @@ awaitable<daemon::Reply> ToolSession::open(const daemon::Open& o) {
   MessageHeader h = MessageHeader::decode(o.header);
   if (KnownGroup* g = a_.keyring.find(h.group)) {
     co_await catch_up(g, h.epoch);
+    if (a_.locked()) co_return locked_failure();  // locked while the server was asked
     if (a_.live(g).standing == Standing::wrong_server && !g->chain.key(h.epoch)) co_return wrong_server(g);
   }
   daemon::OpenReply r;
