@@ -417,11 +417,12 @@ void daemon_request_seeds() {
   namespace d = grypt::daemon;
   const char* const names[] = {"status",      "seal",          "sign",          "open",         "members",
                                "vault-batch", "vault-create",  "vault-reseal",  "join",         "stop",
-                               "seal-digest", "create",        "add",           "change-remove", "roster",
-                               "pending",     "log",           "invite"};
+                               "seal-digest", "create",        "add",           "add-two",      "change-remove",
+                               "roster",      "pending",       "log",           "invite",       "leave",
+                               "lock",        "unlock"};
   const auto& requests = fz::daemon_requests();
-  static_assert(sizeof names / sizeof names[0] == 18);
-  if (requests.size() != 18) throw grypt::Error("seeds: the daemon requests of fixtures.h changed");
+  static_assert(sizeof names / sizeof names[0] == 22);
+  if (requests.size() != 22) throw grypt::Error("seeds: the daemon requests of fixtures.h changed");
   for (std::size_t i = 0; i < requests.size(); ++i) {
     Bytes b = d::encode(requests[i]);
     must_parse(std::string("daemon_request/") + names[i],
@@ -446,9 +447,6 @@ void daemon_request_seeds() {
   std::string ref = reference(std::string(fz::group_name)).to_string();
   put("daemon_request", "join-reference", d::encode(d::Join{"joined", ref, ""}));
   put("daemon_request", "join-note", d::encode(d::Join{"joined", ref, "alice from the club"}));
-  put("daemon_request", "leave", d::encode(d::Leave{"friends"}));
-  put("daemon_request", "lock", d::encode(d::Lock{}));
-  put("daemon_request", "unlock", d::encode(d::Unlock{grypt::SecretBytes::copy_of(fz::pattern<12>(5, 1))}));
   put("daemon_request", "add-many",
       d::encode(d::AddMany{"friends", {{"carol", fz::carol().public_key()}, {"dave", fz::identity().public_key()}}}));
   put("daemon_request", "create-server",
@@ -526,10 +524,10 @@ void daemon_reply_seeds() {
   put_reply("stop", 9, d::Done{});
   put_reply("create", 11, d::CreateReply{ref});
   put_reply("add", 12, d::EpochReply{8});
-  put_reply("change", 13, d::EpochReply{9});
+  put_reply("change", 14, d::EpochReply{9});
   d::RosterReply roster;
   roster.members = {{"admin", fz::admin().public_key(), "admin", 1}, {"fixed", fz::identity().public_key(), "admin", 3}};
-  put_reply("roster", 14, roster);
+  put_reply("roster", 15, roster);
   // The first of an answer's parts, "more" true (grypt-protocol.7, DAEMON PROTOCOL).
   {
     std::vector<Bytes> parts = grypt::daemon::encode_parts(roster, 200);
@@ -542,7 +540,7 @@ void daemon_reply_seeds() {
   pending.requests = {{1, fz::carol().public_key(), "carol from work", 1800000000, 1800000000, 1800000300, 3},
                       {2, other_key(6), "", 1800000100,
                        1800000100, 1800000100, 1}};
-  put_reply("pending", 15, pending);
+  put_reply("pending", 16, pending);
   d::LogReply log;
   for (const grypt::GroupState& st : fz::fixed_chain().states) {
     d::LogOut o;
@@ -556,8 +554,14 @@ void daemon_reply_seeds() {
     o.signer_name = st.signer == fz::admin().public_key() ? "admin" : "fixed";
     log.entries.push_back(std::move(o));
   }
-  put_reply("log", 16, log);
-  put_reply("invite", 17, d::InviteReply{ref});
+  put_reply("log", 17, log);
+  put_reply("invite", 18, d::InviteReply{ref});
+  put_reply("add-two", 13, d::EpochReply{8});
+  put_reply("leave", 19, d::Done{});
+  put_reply("lock", 20, d::Done{});
+  put_reply("unlock", 21, d::Done{});
+  put_reply("failure-locked", 1, d::Failure{d::Code::locked, "gryptd is locked: unlock it with gryptd unlock"});
+  put_reply("failure-passphrase", 21, d::Failure{d::Code::passphrase, "wrong passphrase"});
   put_reply("failure", 1, d::Failure{d::Code::not_member, "you are not a member of fuzz-group"});
   put_reply("failure-vault", 5, d::Failure{d::Code::vault, "the vault key does not open"});
   put_reply("failure-forked", 3, d::Failure{d::Code::forked, "sealed under another state of epoch 5"});
