@@ -308,12 +308,12 @@ kdf_params() { od -An -tx1 -j9 -N12 "$1" | tr -d ' \n'; }
   printf 'old one\n' >old
   grypt-keygen -o id --passphrase-file old --kdf-profile owasp >/dev/null
   cp id before
-  run script -qec "grypt-keygen --change-passphrase -i id" /dev/null < <(type_slowly 'old one' 'new one' 'other one')
+  run terminal "grypt-keygen --change-passphrase -i id" 'old one' 'new one' 'other one'
   assert_failure
   assert_output --partial "New passphrase: "
   assert_output --partial "grypt-keygen: error: the new passphrases do not match"
   cmp id before
-  run script -qec "grypt-keygen --change-passphrase -i id" /dev/null < <(type_slowly 'old one' 'new one' 'new one')
+  run terminal "grypt-keygen --change-passphrase -i id" 'old one' 'new one' 'new one'
   assert_success
   assert_output --partial "Repeat new passphrase: "
   refute_output --partial "new one"
@@ -413,14 +413,14 @@ id" ]
 
 @test "at a terminal: the passphrase is asked twice with echo off; a mismatch writes nothing" {
   command -v script >/dev/null || skip "script(1) is not installed"
-  run script -qec "grypt-keygen -o id --kdf-profile owasp" /dev/null < <(type_slowly 'one' 'two')
+  run terminal "grypt-keygen -o id --kdf-profile owasp" 'one' 'two'
   assert_failure
   assert_output --partial "Passphrase: "
   assert_output --partial "Repeat passphrase: "
   assert_output --partial "grypt-keygen: error: the passphrases do not match"
   refute_output --partial "one"
   [ ! -e id ]
-  run script -qec "grypt-keygen -o id --kdf-profile owasp" /dev/null < <(type_slowly 'typed secret' 'typed secret')
+  run terminal "grypt-keygen -o id --kdf-profile owasp" 'typed secret' 'typed secret'
   assert_success
   refute_output --partial "typed secret"
   assert_output --regexp "grypt-pk:[A-Za-z0-9_-]{91}"

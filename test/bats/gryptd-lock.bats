@@ -119,14 +119,14 @@ PY
   protect_bob
   start_daemon bob --locked
   user_env bob
-  run script -qec "env ${USER_ENV[*]} grypt-open post" /dev/null < <(type_slowly "bob's words")
+  run terminal "env ${USER_ENV[*]} grypt-open post" "bob's words"
   assert_success
   assert_line --partial "Passphrase to unlock gryptd:"
   assert_line "at a terminal"$'\r'
   as bob gryptd status --json | grep -q '"locked":false,'
   # A wrong one: exit 1, the daemon stays locked, nothing opened.
   as bob gryptd lock
-  run script -qec "env ${USER_ENV[*]} grypt-open post; echo rc=\$?" /dev/null < <(type_slowly "not his")
+  run terminal "env ${USER_ENV[*]} grypt-open post; echo rc=\$?" "not his"
   assert_line "grypt-open: error: wrong passphrase"$'\r'
   assert_line "rc=1"$'\r'
   refute_line "at a terminal"$'\r'

@@ -20,14 +20,41 @@ setup_home() {
   cd "$BATS_TEST_TMPDIR" || return 1
 }
 
-# type_slowly LINE...: lines typed after the prompts appear, as a person
-# types them (input that arrives before echo is turned off is discarded).
-type_slowly() {
-  for line in "$@"; do
-    sleep 0.5
-    printf '%s\n' "$line"
-  done
-  sleep 1
+# terminal CMD TYPED...: CMD run by sh at a terminal (a pty), its output as
+# a terminal shows it, and its exit status; each TYPED is typed once the
+# program waits for it, as a person would: a prompt ending in ": " is shown
+# and echo is off. Never early, however slow the machine (a line typed
+# before echo is off is discarded, and the program would wait for ever);
+# killed after 120 s all the same.
+terminal() {
+  python3 - "$@" <<'PY'
+import os, pty, select, sys, termios, time
+cmd, typed = sys.argv[1], sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("sh", ["sh", "-c", cmd])
+tail, deadline = b"", time.time() + 120
+while time.time() < deadline:
+    ready, _, _ = select.select([fd], [], [], 0.1)
+    if ready:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        tail = (tail + data)[-200:]
+    if typed and tail.endswith(b": ") and not termios.tcgetattr(fd)[3] & termios.ECHO:
+        os.write(fd, typed.pop(0).encode() + b"\n")
+        tail = b""
+else:
+    os.kill(pid, 9)
+    print("\n(killed after 120 s)")
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status) & 255)
+PY
 }
 
 # flip FILE OFFSET: xor one byte with 0x01, in place: an edit that always

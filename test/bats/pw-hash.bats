@@ -656,11 +656,11 @@ PHC_RE='^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+(,keyid=[A-Za-z0-9+/]+)?\$[
 
 @test "at a terminal: the password is asked twice with echo off; a mismatch is an error" {
   command -v script >/dev/null || skip "script(1) is not installed"
-  run script -qec "pw-hash -t 1 -m 64 -p 1" /dev/null < <(type_slowly 'hunter2' 'hunter3')
+  run terminal "pw-hash -t 1 -m 64 -p 1" 'hunter2' 'hunter3'
   assert_failure
   assert_output --partial "pw-hash: error: the passwords do not match"
   refute_output --partial "hunter"
-  run script -qec "pw-hash -t 1 -m 64 -p 1" /dev/null < <(type_slowly 'hunter2' 'hunter2')
+  run terminal "pw-hash -t 1 -m 64 -p 1" 'hunter2' 'hunter2'
   assert_success
   refute_output --partial "hunter2"
   hash=$(printf '%s' "$output" | grep -o '\$argon2id\$[^[:space:]]*')

@@ -27,38 +27,12 @@ readme_lines() {
     }' "$REPO/README.md"
 }
 
-# at_terminal LINE TYPED...: LINE run by sh at a terminal (a pty), its
-# output shown, then "rc=N", its exit status. Each TYPED is typed once the
-# program waits for it: a prompt ending in ": " is shown and echo is off
-# (so a slow Argon2 never makes a line arrive early and be lost).
+# at_terminal LINE TYPED...: LINE at a terminal (helper.bash, terminal),
+# then its exit status as a last line "rc=N".
 at_terminal() {
-  python3 - "$@" <<'PY'
-import os, pty, select, sys, termios, time
-line, typed = sys.argv[1], sys.argv[2:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp("sh", ["sh", "-c", line])
-tail, deadline = b"", time.time() + 120
-while time.time() < deadline:
-    ready, _, _ = select.select([fd], [], [], 0.1)
-    if ready:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        sys.stdout.write(data.decode(errors="replace"))
-        tail = (tail + data)[-200:]
-    if typed and tail.endswith(b": ") and not termios.tcgetattr(fd)[3] & termios.ECHO:
-        os.write(fd, typed.pop(0).encode() + b"\n")
-        tail = b""
-else:
-    os.kill(pid, 9)
-    print("\n(killed after 120 s)")
-_, status = os.waitpid(pid, 0)
-print(f"\nrc={os.waitstatus_to_exitcode(status)}")
-PY
+  local rc=0
+  terminal "$@" || rc=$?
+  printf '\nrc=%s\n' "$rc"
 }
 
 @test "README: identities and the vault in five minutes, line by line as written" {
