@@ -78,7 +78,7 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, std::span<const
   }
   for (int attempt = 1;; ++attempt) {
     // Locked while the server was waited for: no identity to sign with.
-    if (a.locked()) co_return fail(daemon::Code::locked, "gryptd is locked: unlock it with gryptd unlock");
+    if (a.locked()) co_return locked_failure();
     if (!ready()) {
       // The link's own standing: an expired epoch with its server away is
       // a server that cannot be reached, not a verdict.

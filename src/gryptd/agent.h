@@ -208,6 +208,9 @@ class ToolSession {
   std::set<KnownGroup*> asked_;  // groups this tool's requests asked the server about
 };
 
+// The answer to a request that needs a key while the agent is locked.
+daemon::Failure locked_failure();
+
 // Vault keys the daemon opened, by the digest of their vault.key.
 daemon::Reply vault_request(Agent& a, const daemon::Vault& v);
 

@@ -34,10 +34,6 @@ daemon::Failure not_member(const KnownGroup* g, const PublicKey& key) {
                                         ": send your key to its administrator: " + key.to_string()};
 }
 
-daemon::Failure locked_failure() {
-  return {daemon::Code::locked, "gryptd is locked: unlock it with gryptd unlock"};
-}
-
 // Whether a request needs a key the daemon holds only while unlocked
 // (gryptd.1, Locking); the others are answered locked too.
 bool needs_keys(const daemon::Request& r) {
@@ -48,6 +44,10 @@ bool needs_keys(const daemon::Request& r) {
 }
 
 }  // namespace
+
+daemon::Failure locked_failure() {
+  return {daemon::Code::locked, "gryptd is locked: unlock it with gryptd unlock"};
+}
 
 awaitable<daemon::Reply> ToolSession::handle(const daemon::Request& req) {
   try {
