@@ -239,6 +239,7 @@ inline const std::vector<daemon::Request>& daemon_requests() {
     v.emplace_back(daemon::Leave{g});
     v.emplace_back(daemon::Lock{});
     v.emplace_back(daemon::Unlock{SecretBytes::copy_of(pattern<12>(5, 1))});
+    v.emplace_back(daemon::Move{g, "grypt-move:x", true});
     return v;
   }();
   return r;
@@ -266,6 +267,7 @@ inline std::size_t reply_index(const daemon::Request& q) {
     std::size_t operator()(const daemon::Add&) const { return 8; }
     std::size_t operator()(const daemon::AddMany&) const { return 8; }
     std::size_t operator()(const daemon::Change&) const { return 8; }
+    std::size_t operator()(const daemon::Move&) const { return 8; }
     std::size_t operator()(const daemon::Listing& l) const {
       switch (l.what) {
         case daemon::Listing::What::roster: return 9;

@@ -11,7 +11,7 @@
 //     (epochs 1 to 7): the next epoch, a state held (with or without its
 //     key) or a fork;
 //   - JoinRequest::decode; decode_fork against the fixed chain;
-//     ServerReference::parse.
+//     ServerReference::parse; MoveStatement::parse.
 //
 // Checks: check_next takes back what it refused, and its undo restores the
 // roster; take changes nothing unless it accepts, accepts only the next
@@ -34,6 +34,7 @@
 #include "core/group.h"
 #include "core/group_cache.h"
 #include "core/join_request.h"
+#include "core/move_statement.h"
 #include "core/reference.h"
 #include "fixtures.h"
 
@@ -192,6 +193,19 @@ void fork(Span input) {
   if (!std::equal(again.begin(), again.end(), input.begin(), input.end())) __builtin_trap();
 }
 
+// A move statement that parses names two keys with different Ed25519 halves
+// and a time that fits.
+void move_statement(std::string_view text) {
+  grypt::MoveStatement m;
+  try {
+    m = grypt::MoveStatement::parse(text);
+  } catch (const grypt::Error&) {
+    return;
+  }
+  if (m.time < 0 || std::equal(m.from.ed25519().begin(), m.from.ed25519().end(), m.to.ed25519().begin()))
+    __builtin_trap();
+}
+
 void server_reference(std::string_view text) {
   try {
     grypt::ServerReference r = grypt::ServerReference::parse(text);
@@ -209,5 +223,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   join_request(input);
   fork(input);
   server_reference(std::string_view(reinterpret_cast<const char*>(data), size));
+  move_statement(std::string_view(reinterpret_cast<const char*>(data), size));
   return 0;
 }

@@ -29,6 +29,7 @@
 #include "core/group_cache.h"
 #include "core/identity_file.h"
 #include "core/join_request.h"
+#include "core/move_statement.h"
 #include "core/reference.h"
 #include "core/io.h"
 #include "core/message.h"
@@ -307,6 +308,10 @@ grypt::StateRecord next_state(std::uint32_t after, grypt::Change change, const g
     if (change == grypt::Change::add) roster.add(e);
     if (change == grypt::Change::remove) roster.remove(e.key);
     if (change == grypt::Change::promote || change == grypt::Change::demote) roster.set_role(e.key, role);
+    if (change == grypt::Change::move) {
+      roster.remove(roster.find(name)->key);
+      roster.add(e);
+    }
   }
   auto key = fz::pattern<32>(key_seed, 5);
   s.roster = roster.digest();
@@ -369,6 +374,10 @@ void group_state_seeds() {
   put("group_state", "next-remove-admin",
       state_record(next_state(7, Change::remove, &fz::admin(), "admin", Role::admin, me, 5)));
   put("group_state", "next-grant", state_record(next_state(7, Change::grant, &me, "fixed", Role::admin, me, 6)));
+  put("group_state", "next-move-admin",
+      state_record(next_state(7, Change::move, &fz::carol(), "admin", Role::admin, me, 9)));
+  put("group_state", "move-statement",
+      std::string_view(grypt::MoveStatement::make(fz::admin(), fz::carol(), fz::chain_time)));
   // Another state of a held epoch, by an admin of the epoch before: a fork.
   grypt::StateRecord other5 = next_state(4, Change::rotate, nullptr, "", Role::member, fz::admin(), 7);
   put("group_state", "fork-5", state_record(other5));
@@ -419,10 +428,10 @@ void daemon_request_seeds() {
                                "vault-batch", "vault-create",  "vault-reseal",  "join",         "stop",
                                "seal-digest", "create",        "add",           "add-two",      "change-remove",
                                "roster",      "pending",       "log",           "invite",       "leave",
-                               "lock",        "unlock"};
+                               "lock",        "unlock",        "move"};
   const auto& requests = fz::daemon_requests();
-  static_assert(sizeof names / sizeof names[0] == 22);
-  if (requests.size() != 22) throw grypt::Error("seeds: the daemon requests of fixtures.h changed");
+  static_assert(sizeof names / sizeof names[0] == 23);
+  if (requests.size() != 23) throw grypt::Error("seeds: the daemon requests of fixtures.h changed");
   for (std::size_t i = 0; i < requests.size(); ++i) {
     Bytes b = d::encode(requests[i]);
     must_parse(std::string("daemon_request/") + names[i],
@@ -560,6 +569,7 @@ void daemon_reply_seeds() {
   put_reply("leave", 19, d::Done{});
   put_reply("lock", 20, d::Done{});
   put_reply("unlock", 21, d::Done{});
+  put_reply("move", 22, d::EpochReply{8});
   put_reply("failure-locked", 1, d::Failure{d::Code::locked, "gryptd is locked: unlock it with gryptd unlock"});
   put_reply("failure-passphrase", 21, d::Failure{d::Code::passphrase, "wrong passphrase"});
   put_reply("failure", 1, d::Failure{d::Code::not_member, "you are not a member of fuzz-group"});

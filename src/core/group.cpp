@@ -84,6 +84,7 @@ const char* change_name(Change c) {
     case Change::promote: return "promote";
     case Change::demote: return "demote";
     case Change::grant: return "grant";
+    case Change::move: return "move";
   }
   return "?";
 }
@@ -133,7 +134,7 @@ GroupState GroupState::decode(std::span<const std::uint8_t> b) {
   std::memcpy(s.previous.data(), &b[60], 32);
   std::memcpy(s.roster.data(), &b[92], 32);
   std::memcpy(s.commitment.data(), &b[124], 32);
-  if (b[156] < 1 || b[156] > 7) throw FormatError("a group state with an unknown change " + std::to_string(b[156]));
+  if (b[156] < 1 || b[156] > 8) throw FormatError("a group state with an unknown change " + std::to_string(b[156]));
   s.change = static_cast<Change>(b[156]);
   bool rotate = s.change == Change::rotate;
   if (rotate) {
@@ -253,6 +254,26 @@ std::string apply_change(const GroupState& s, Roster& r, std::function<void()>& 
       if (std::string d = named(); !d.empty()) return d;
       if (subject->role != *s.role) return "the subject's role is not " + std::string(role_name(*s.role));
       return "";
+    case Change::move: {
+      const RosterEntry* old = r.find(s.subject_name);
+      if (!old) return "no member is named " + s.subject_name;
+      if (old->role != *s.role) return "the subject's role is not " + std::string(role_name(*s.role));
+      RosterEntry moved{s.subject_name, *s.subject, *s.role};
+      RosterEntry gone = *old;
+      if (std::equal(gone.key.ed25519().begin(), gone.key.ed25519().end(), moved.key.ed25519().begin()))
+        return "the new key's signing half is the key of " + gone.name;
+      r.remove(gone.key);
+      if (std::string d = r.add_defect(moved); !d.empty()) {
+        r.add(gone);
+        return d;
+      }
+      r.add(moved);
+      undo = [&r, gone, key = moved.key] {
+        r.remove(key);
+        r.add(gone);
+      };
+      return "";
+    }
   }
   return "an unknown change";
 }

@@ -71,7 +71,7 @@ std::string group_name_defect(std::string_view name);
 inline constexpr std::size_t max_note_bytes = 200;
 std::string join_note_defect(std::string_view note);
 
-enum class Change : std::uint8_t { create = 1, add, remove, rotate, promote, demote, grant };
+enum class Change : std::uint8_t { create = 1, add, remove, rotate, promote, demote, grant, move };
 const char* change_name(Change c);  // "create", "add", ...
 
 struct GroupState {

@@ -225,6 +225,12 @@ void GroupChain::record_change(const GroupState& s) {
       close_span(*s.subject);
       open_span(*s.subject, s.subject_name, *s.role);
       break;
+    case Change::move:
+      // The key that moved is the one the name had until now.
+      for (Membership& m : spans_)
+        if (m.name == s.subject_name && !m.until) m.until = e;
+      open_span(*s.subject, s.subject_name, *s.role);
+      break;
     case Change::rotate:
     case Change::grant:
       break;

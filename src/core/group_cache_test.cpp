@@ -107,6 +107,74 @@ TEST(ChainTake, TheLastAdminCannotGo) {
   EXPECT_EQ(other.take(d.record(3), d.alice).fault, StateFault::last_admin);
 }
 
+// A state signed as the chain's next epoch, the roster digest of `roster`.
+StateRecord signed_next(TestChain& c, GroupState s, const Roster& roster) {
+  s.roster = roster.digest();
+  auto b = s.sign(c.admin);
+  return {{b.begin(), b.end()}, EphemeralKey::generate().public_key(), {}};
+}
+
+TEST(ChainTake, AMoveGivesTheNameAndRoleToTheNewKeyAndEndsTheOldKeysMembership) {
+  TestChain c;
+  GroupChain chain = alice_chain(c, 0);  // epochs 1, 2 (alice)
+  Identity bob = Identity::generate(), bob2 = Identity::generate();
+  c.next(Change::add, RosterEntry{"bob", bob.public_key(), Role::admin});  // 3
+  ASSERT_EQ(chain.take(c.record(3), c.alice).fault, StateFault::none);
+  // The move as the admin's daemon makes it: the new key, the name and the
+  // role kept.
+  Roster before = c.roster;
+  StateRecord good = c.next(Change::move, RosterEntry{"bob", bob2.public_key(), Role::admin});  // 4
+  GroupState move = c.states.back();
+  auto variant = [&](auto edit) {
+    GroupState s = move;
+    Roster r = before;
+    edit(s, r);
+    return chain.take(signed_next(c, s, r), c.alice);
+  };
+  auto refused = [&](auto edit, const std::string& why) {
+    Placed p = variant(edit);
+    EXPECT_EQ(p.fault, StateFault::bad_change) << why;
+    EXPECT_EQ(p.why, why);
+  };
+  refused([](GroupState& s, Roster&) { s.subject_name = "carol"; }, "no member is named carol");
+  refused([](GroupState& s, Roster&) { s.role = Role::member; }, "the subject's role is not member");
+  refused([&](GroupState& s, Roster&) { s.subject = c.alice.public_key(); },
+          "the key is a member already, as alice");
+  refused([&](GroupState& s, Roster&) { s.subject = bob.public_key(); },
+          "the new key's signing half is the key of bob");
+  // The new key borrowing the old one's Ed25519 half.
+  Identity half = Identity::generate();
+  std::array<std::uint8_t, 64> mixed{};
+  std::copy(bob.public_key().ed25519().begin(), bob.public_key().ed25519().end(), mixed.begin());
+  std::copy(half.public_key().x25519().begin(), half.public_key().x25519().end(), mixed.begin() + 32);
+  refused([&](GroupState& s, Roster&) { s.subject = PublicKey::from_bytes(mixed); },
+          "the new key's signing half is the key of bob");
+  // A roster that kept the old key beside the new one.
+  Placed kept = variant([&](GroupState&, Roster& r) { r.add({"bobby", bob2.public_key(), Role::member}); });
+  EXPECT_EQ(kept.fault, StateFault::roster_mismatch);
+  EXPECT_EQ(chain.head().epoch, Epoch(3));
+  EXPECT_EQ(chain.roster().find(bob.public_key())->name, "bob");
+
+  ASSERT_EQ(chain.take(good, c.alice).fault, StateFault::none);
+  EXPECT_EQ(chain.roster().find(bob.public_key()), nullptr);
+  ASSERT_NE(chain.roster().find(bob2.public_key()), nullptr);
+  EXPECT_EQ(chain.roster().find(bob2.public_key())->name, "bob");
+  EXPECT_EQ(chain.roster().find(bob2.public_key())->role, Role::admin);
+  // Posts of epoch 3 are bob's old key's; from epoch 4 on, the new one's.
+  EXPECT_EQ(chain.members_at(Epoch(3), bob.public_key().key_id()).size(), 1u);
+  EXPECT_TRUE(chain.members_at(Epoch(4), bob.public_key().key_id()).empty());
+  EXPECT_TRUE(chain.members_at(Epoch(3), bob2.public_key().key_id()).empty());
+  auto now = chain.members_at(Epoch(4), bob2.public_key().key_id());
+  ASSERT_EQ(now.size(), 1u);
+  EXPECT_EQ(now[0].name, "bob");
+  // The moved admin signs the next state.
+  c.next(Change::rotate, std::nullopt, &bob2);
+  EXPECT_EQ(chain.take(c.record(5), c.alice).fault, StateFault::none);
+  // The chain file keeps it: read back, the same roster.
+  GroupChain back = GroupChain::decode(chain.encode(), c.group, c.name, c.alice, "chain");
+  EXPECT_EQ(back.roster().digest(), chain.roster().digest());
+}
+
 TEST(ChainTake, ABoxMovedToAnotherStateOrMemberDoesNotOpen) {
   TestChain c;
   GroupChain chain = alice_chain(c, 0);

@@ -61,6 +61,10 @@ struct TestChain {
       if (c == Change::add) roster.add(*subject);
       if (c == Change::remove) roster.remove(subject->key);
       if (c == Change::promote || c == Change::demote) roster.set_role(subject->key, subject->role);
+      if (c == Change::move) {
+        roster.remove(roster.find(subject->name)->key);
+        roster.add(*subject);
+      }
     }
     return commit(std::move(s), signer);
   }

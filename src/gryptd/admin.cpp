@@ -13,6 +13,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "core/join_request.h"
+#include "core/move_statement.h"
 #include "core/text.h"
 #include "gryptd/agent.h"
 #include "gryptd/commits.h"
@@ -97,9 +98,13 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, std::span<const
       co_return fail(daemon::Code::usage, g->entry.name + ": " + d);
     MadeCommit m = make_run(g->chain, a.keyring.identity(), changes, a.now(), a.options.state_lifetime);
     Epoch wanted = m.state.epoch;
+    const bool stays = m.committer_stays;
     auto answer = co_await a.link(g)->commit(std::move(m.commit));
     if (!answer) co_return fail(daemon::Code::offline, "the server of " + g->entry.name + " did not answer the commit");
     if (std::holds_alternative<proto::Committed>(*answer)) {
+      // Out of the group by its own change: the server sends it nothing
+      // more of it (grypt-protocol.7, committed).
+      if (!stays) co_return daemon::EpochReply{wanted.value()};
       if (!co_await hold(a, g, wanted))
         co_return fail(daemon::Code::offline, "the server took epoch " + wanted.to_string() + " of " + g->entry.name +
                                                   " but did not send it back");
@@ -198,6 +203,28 @@ awaitable<daemon::Reply> ToolSession::change(const daemon::Change& q) {
     if (q.change == Change::demote) e.role = Role::member;
     p.subject = e;
   }
+  co_return co_await propose(a_, g, p);
+}
+
+namespace {
+
+MoveStatement parse_move(const std::string& text) {
+  try {
+    return MoveStatement::parse(text);
+  } catch (const FormatError& e) {
+    throw UsageError(e.what());  // the request is well formed; the statement is what is wrong
+  }
+}
+
+}  // namespace
+
+awaitable<daemon::Reply> ToolSession::move(const daemon::Move& q) {
+  KnownGroup* g = a_.keyring.find(q.group);
+  if (!g) throw UnknownGroupError("no group named " + q.group + " (see gryptd join)");
+  MoveStatement s = parse_move(q.statement);
+  const RosterEntry* old = g->chain.roster().find(s.from);
+  if (!old) co_return fail(daemon::Code::usage, "the key that moves is not a member of " + q.group);
+  Proposal p{Change::move, RosterEntry{old->name, s.to, old->role}, q.history};
   co_return co_await propose(a_, g, p);
 }
 

@@ -201,6 +201,7 @@ class ToolSession {
   asio::awaitable<daemon::Reply> add(const daemon::Add& a);
   asio::awaitable<daemon::Reply> add_many(const daemon::AddMany& a);
   asio::awaitable<daemon::Reply> change(const daemon::Change& c);
+  asio::awaitable<daemon::Reply> move(const daemon::Move& m);
   asio::awaitable<daemon::Reply> listing(const daemon::Listing& l);
   asio::awaitable<void> catch_up(KnownGroup* g, Epoch wanted);
 

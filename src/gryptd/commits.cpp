@@ -38,6 +38,10 @@ void apply_change(Roster& r, const Proposal& p) {
     case Change::demote:
       r.set_role(p.subject->key, p.subject->role);
       break;
+    case Change::move:
+      r.remove(r.find(p.subject->name)->key);
+      r.add(*p.subject);
+      break;
     case Change::create:
     case Change::rotate:
     case Change::grant:
@@ -69,6 +73,26 @@ GroupState next_state(const GroupChain& chain, const GroupState& head, const Sta
   return s;
 }
 
+// The past epochs whose keys go to the subject of `p` in history boxes:
+// every one for an add with history or a grant; for a move, those the old
+// key could open (grypt-protocol.7, MOVE STATEMENTS), or every one with
+// history.
+bool gives_history(const GroupChain& chain, const Proposal& p, Epoch past) {
+  if (!p.subject) return false;
+  if (p.change == Change::grant || (p.change == Change::add && p.history)) return true;
+  if (p.change != Change::move) return false;
+  if (p.history) return true;
+  const RosterEntry* old = chain.roster().find(p.subject->name);
+  if (!old) return false;
+  for (const Membership& m : chain.members_at(past, old->key.key_id()))
+    if (m.key == old->key) return true;
+  for (std::uint32_t e = past.value() + 1; e <= chain.head().epoch.value(); ++e) {
+    const GroupState* g = chain.state(Epoch(e));
+    if (g && g->change == Change::grant && g->subject && *g->subject == old->key) return true;
+  }
+  return false;
+}
+
 MadeCommit finish(GroupState s, const Identity& admin, const Roster& roster, SecretBytes key,
                   const GroupChain* chain, const Proposal& p) {
   auto bytes = s.sign(admin);
@@ -80,9 +104,9 @@ MadeCommit finish(GroupState s, const Identity& admin, const Roster& roster, Sec
   m.commit.state.assign(bytes.begin(), bytes.end());
   m.commit.ephemeral = e.public_key();
   m.commit.boxes = boxes_for(roster.entries(), e, hash, key.span());
-  if (chain && p.subject && (p.change == Change::grant || (p.change == Change::add && p.history)))
+  if (chain)
     for (std::uint32_t past = 1; past < s.epoch.value(); ++past)
-      if (const SecretBytes* k = chain->key(Epoch(past)))
+      if (const SecretBytes* k = chain->key(Epoch(past)); k && gives_history(*chain, p, Epoch(past)))
         m.commit.history.push_back({Epoch(past), e.box(p.subject->key, hash, k->span(), Epoch(past))});
   return m;
 }
@@ -109,6 +133,16 @@ std::string proposal_defect(const Roster& r, const Proposal& p) {
       return r.admins() == 1 ? "the last administrator cannot be demoted" : "";
     case Change::grant:
       return who ? "" : "not a member";
+    case Change::move: {
+      const RosterEntry* old = r.find(p.subject->name);
+      if (!old) return "not a member";
+      if (const RosterEntry* m = r.find(p.subject->key)) return "the new key is a member already, as " + m->name;
+      if (std::equal(old->key.ed25519().begin(), old->key.ed25519().end(), p.subject->key.ed25519().begin()))
+        return "the new key's signing half is the key of " + old->name;
+      Roster without = r;
+      without.remove(old->key);
+      return without.add_defect(*p.subject);
+    }
     case Change::create:
     case Change::rotate:
       return "";
@@ -159,6 +193,7 @@ MadeCommit make_run(const GroupChain& chain, const Identity& admin, std::span<co
   GroupState s = next_state(chain, head, head_hash, roster, key.span(), last, now, lifetime);
   MadeCommit m = finish(std::move(s), admin, roster, std::move(key), &chain, last);
   m.commit.run = std::move(run);
+  m.committer_stays = roster.find(admin.public_key()) != nullptr;
   return m;
 }
 

@@ -1,7 +1,7 @@
 // What an administrator's daemon makes (grypt-protocol.7, COMMITS): the
 // next state of a group, a fresh epoch key, and a box of it for every
 // member of the new roster, with history boxes for the subject of an add
-// with history or a grant. Pure: the tools' side asks, the link sends.
+// with history, a grant or a move. Pure: the tools' side asks, the link sends.
 #pragma once
 
 #include <cstdint>
@@ -21,12 +21,13 @@ inline constexpr std::int64_t default_lifetime = 7 * 24 * 3600;
 struct Proposal {
   Change change = Change::rotate;
   std::optional<RosterEntry> subject;  // with its role after the change
-  bool history = false;                // add: box the past epochs held too
+  bool history = false;                // add, move: box every past epoch held
 };
 
 struct MadeCommit {
   proto::Commit commit;
   GroupState state;
+  bool committer_stays = true;  // false: the change takes the committer out (it is sent no state)
 };
 
 // Why `p` cannot be the next change of `chain` (the roster's rules: a key

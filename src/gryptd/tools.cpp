@@ -72,6 +72,7 @@ awaitable<daemon::Reply> ToolSession::handle(const daemon::Request& req) {
             [&](const daemon::Add& a) { return add(a); },
             [&](const daemon::AddMany& a) { return add_many(a); },
             [&](const daemon::Change& c) { return change(c); },
+            [&](const daemon::Move& m) { return move(m); },
             [&](const daemon::Listing& l) { return listing(l); },
             [&](const daemon::Leave& l) { return leave(l); },
             [&](const daemon::Lock& l) { return lock(l); },

@@ -25,11 +25,11 @@ std::vector<std::pair<PublicKey, EpochBox>> pair_boxes(const Roster& roster, con
   return out;
 }
 
-// History boxes: only with an add or a grant, for the subject, of distinct
+// History boxes: only with an add, a grant or a move, for the subject, of distinct
 // epochs before the new one.
 std::string history_defect(const GroupState& s, const std::vector<proto::HistoryBox>& history) {
   if (history.empty()) return "";
-  if (s.change != Change::add && s.change != Change::grant) return "history boxes with a " + std::string(change_name(s.change));
+  if (s.change != Change::add && s.change != Change::grant && s.change != Change::move) return "history boxes with a " + std::string(change_name(s.change));
   std::set<std::uint32_t> seen;
   for (const proto::HistoryBox& h : history) {
     if (h.epoch.value() == 0 || h.epoch >= s.epoch) return "a history box of epoch " + h.epoch.to_string();
@@ -141,9 +141,13 @@ std::variant<CheckedCommit, proto::Refused> Relay::check(GroupLive& g, const pro
   for (std::size_t i = 0; i < c.run.size(); ++i) out.row.run.push_back({c.run[i], EphemeralPublic{}});
   out.row.state = {c.state, c.ephemeral};
   for (const proto::HistoryBox& h : c.history) out.row.history.push_back({*s.subject, BoxRow{h.epoch, s.epoch, h.box}});
+  // The roster is the head's again: a move's old key is the one its name
+  // has there. (With a run, `had` found every key that went.)
   for (const GroupState& x : states) {
-    if (x.change == Change::add) out.row.added.push_back(*x.subject);
+    if (x.change == Change::add || x.change == Change::move) out.row.added.push_back(*x.subject);
     if (x.change == Change::remove && c.run.empty()) out.removed.push_back(*x.subject);
+    if (x.change == Change::move && c.run.empty())
+      if (const RosterEntry* old = g.roster.find(x.subject_name)) out.removed.push_back(old->key);
   }
   states.pop_back();
   out.run = std::move(states);

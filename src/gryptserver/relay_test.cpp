@@ -123,7 +123,7 @@ TEST_F(RelayTest, WrongBoxCountsAreRefusedAndLeaveTheRosterAsItWas) {
   EXPECT_EQ(group->roster.size(), 2u);
 }
 
-TEST_F(RelayTest, HistoryBoxesGoOnlyWithAnAddOrAGrantForPastDistinctEpochs) {
+TEST_F(RelayTest, HistoryBoxesGoOnlyWithAnAddAGrantOrAMoveForPastDistinctEpochs) {
   chain.next();  // epoch 2, a rotate
   take(2);
   chain.add_alice();  // epoch 3
@@ -149,6 +149,24 @@ TEST_F(RelayTest, HistoryBoxesGoOnlyWithAnAddOrAGrantForPastDistinctEpochs) {
   const proto::Refused r = refusal(relay.check(*group, rotate));
   EXPECT_EQ(r.code, "bad-boxes");
   EXPECT_EQ(r.message, "history boxes with a rotate");
+}
+
+TEST_F(RelayTest, AMoveRemovesTheOldKeyAddsTheNewAndTakesHistoryBoxesForIt) {
+  chain.add_alice();  // epoch 2
+  take(2);
+  Identity alice2 = Identity::generate();
+  chain.next(Change::move, RosterEntry{"alice", alice2.public_key(), Role::member});  // 3
+  proto::Commit c = commit_of(chain, 3, 2);
+  c.history.push_back({Epoch(2), box_of(9)});
+  auto ok = relay.check(*group, c);
+  ASSERT_TRUE(std::holds_alternative<CheckedCommit>(ok)) << refusal(ok).message;
+  const CheckedCommit& checked = std::get<CheckedCommit>(ok);
+  ASSERT_EQ(checked.row.history.size(), 1u);
+  EXPECT_EQ(checked.row.history[0].first, alice2.public_key());
+  // The old key is told it was removed; the new one is added (its pending
+  // request goes, a live connection of it is synced).
+  EXPECT_EQ(checked.removed, std::vector<PublicKey>{chain.alice.public_key()});
+  EXPECT_EQ(checked.row.added, std::vector<PublicKey>{alice2.public_key()});
 }
 
 TEST_F(RelayTest, AStateThatDoesNotDecodeOrApplyIsABadState) {

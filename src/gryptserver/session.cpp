@@ -275,7 +275,7 @@ void Session::pushed(GroupLive& g, const CheckedCommit& c, const PushFrames* fra
   for (const auto& f : frames->run) send_frame(f);
   const EpochBox* box = box_of(c, *key);
   send_frame(box ? frames->boxed(*box) : frames->unboxed);
-  // The keys of past epochs an add or a grant gives this member.
+  // The keys of past epochs an add, a grant or a move gives this member.
   for (const auto& [k, b] : c.row.history)
     if (k == *key) send(proto::History{name, b.grant, b.epoch, b.box});
   send_frame(frames->synced);
@@ -367,8 +367,13 @@ void Session::commit(const proto::Commit& part) {
                                                 "the server could not write its store"});
                             return;
                           }
+                          // A committer its own commit removes (leaving, or
+                          // moving to a new key) is sent no state: its answer
+                          // goes before "removed", which may close it.
+                          const bool leaves = std::find(cc->removed.begin(), cc->removed.end(), *key) != cc->removed.end();
+                          if (leaves && phase != Phase::closing) send(proto::Committed{name, cc->state.epoch});
                           if (g) server_.committed(*g, cc);
-                          if (phase != Phase::closing) send(proto::Committed{name, cc->state.epoch});
+                          if (!leaves && phase != Phase::closing) send(proto::Committed{name, cc->state.epoch});
                         });
 }
 

@@ -177,6 +177,9 @@ std::vector<std::uint8_t> encode(const Request& r) {
             for (const auto& [name, key] : a.members) list.push_back({{"name", name}, {"key", key.to_string()}});
             return Json{{"type", "add-many"}, {"group", a.group}, {"members", list}};
           },
+          [](const Move& m) {
+            return Json{{"type", "move"}, {"group", m.group}, {"statement", m.statement}, {"history", m.history}};
+          },
           [](const Change& c) {
             const char* verb = "rotate";
             for (auto [k, n] : change_verbs)
@@ -299,6 +302,11 @@ Request decode_request(std::span<const std::uint8_t> frame_body) {
     if (has(j, "history")) a.history = boolean(j, "history");
     if (has(j, "admin")) a.admin = boolean(j, "admin");
     return a;
+  }
+  if (type == "move") {
+    Move m{name(j, "group"), text(j, "statement", max_move_statement_chars), false};
+    if (has(j, "history")) m.history = boolean(j, "history");
+    return m;
   }
   if (type == "add-many") {
     AddMany a{name(j, "group"), {}};
@@ -493,6 +501,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
           [&](const Create&) -> Reply { return CreateReply{text(j, "reference", max_reference_chars)}; },
           [&](const Add&) -> Reply { return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))}; },
           [&](const AddMany&) -> Reply { return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))}; },
+          [&](const Move&) -> Reply { return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))}; },
           [&](const Change&) -> Reply {
             return EpochReply{static_cast<std::uint32_t>(number(j, "epoch", UINT32_MAX))};
           },

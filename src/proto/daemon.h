@@ -96,13 +96,20 @@ struct Change {
   std::string group;
   std::string member;  // a name or a public key string; empty for rotate
 };
+// A member's move to a new key, on its move statement's text.
+inline constexpr std::size_t max_move_statement_chars = 1024;
+struct Move {
+  std::string group;
+  std::string statement;
+  bool history = false;  // every past epoch held, not only the old key's
+};
 struct Listing {
   enum class What { roster, pending, log, invite } what = What::roster;
   std::string group;
 };
 
 using Request = std::variant<Status, Seal, Sign, Open, Members, Vault, Join, Stop, Create, Add, AddMany, Change,
-                             Listing, Leave, Lock, Unlock>;
+                             Listing, Leave, Lock, Unlock, Move>;
 
 }  // namespace grypt::daemon
 

@@ -55,7 +55,7 @@ struct HistoryBox {
 };
 // A new epoch from an admin: the state, the commit's ephemeral key, a box
 // for each member of the new roster in key order, and boxes of past
-// epochs for the subject of an add or a grant. A commit of many members
+// epochs for the subject of an add, a grant or a move. A commit of many members
 // comes in parts (more: true but the last), each with the state and the
 // ephemeral key and the next boxes; `history` in the first.
 struct Commit {

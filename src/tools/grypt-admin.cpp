@@ -10,6 +10,7 @@
 #include "core/file.h"
 #include "core/io.h"
 #include "core/keys.h"
+#include "core/move_statement.h"
 #include "core/text.h"
 #include "ipc/daemon_client.h"
 
@@ -185,6 +186,26 @@ daemon::Change change_of(grypt::Change c, const Args& a) {
   return {c, a.w[1], who};
 }
 
+// move: the statement from the command line or, as -, the standard input.
+// It is checked here so that a damaged one is named before the daemon is
+// asked; the daemon checks it again.
+int move(const Args& a) {
+  std::string text = a.w[2];
+  if (text == "-") {
+    constexpr std::size_t max_bytes = daemon::max_move_statement_chars;
+    std::string in(max_bytes + 1, '\0');
+    in.resize(read_bounded(0, reinterpret_cast<std::uint8_t*>(in.data()), max_bytes, "the standard input"));
+    text = std::move(in);
+  }
+  if (text.size() > daemon::max_move_statement_chars) throw UsageError("not a move statement: too long");
+  try {
+    MoveStatement::parse(text);
+  } catch (const FormatError& e) {
+    throw UsageError(e.what());
+  }
+  return epoch_out(a, daemon::Move{a.w[1], text, a.r.count("with-history") > 0});
+}
+
 struct Verb {
   const char* name;
   std::size_t words;  // with the verb
@@ -216,6 +237,7 @@ const Verb verbs[] = {
     {"promote", 3, "GROUP NAME", [](const Args& a) { return epoch_out(a, change_of(grypt::Change::promote, a)); }},
     {"demote", 3, "GROUP NAME", [](const Args& a) { return epoch_out(a, change_of(grypt::Change::demote, a)); }},
     {"grant", 3, "GROUP NAME", [](const Args& a) { return epoch_out(a, change_of(grypt::Change::grant, a)); }},
+    {"move", 3, "GROUP STATEMENT|- [--with-history]", move},
     {"members", 2, "GROUP", members},
     {"pending", 2, "GROUP", pending},
     {"log", 2, "GROUP", log},
@@ -227,7 +249,7 @@ int body(int argc, char** argv) {
   o.positional_help("");
   o.add_options()
       ("name", "add: the member's name in the group; create: yours (default: your login name)", cxxopts::value<std::string>(), "NAME")
-      ("with-history", "add: give the new member the keys of the epochs you hold")
+      ("with-history", "add, move: give the member the keys of every epoch you hold")
       ("from", "add: the members FILE lists, a name and a key a line (- for stdin), 1000 a commit",
        cxxopts::value<std::string>(), "FILE")
       ("admin", "add: make the new member an administrator")

@@ -1,10 +1,14 @@
 // grypt-keygen: create a member identity, print its public key
 // (man/grypt-keygen.1).
+#include <algorithm>
+#include <ctime>
+
 #include "core/file.h"
 #include "core/group_cache.h"
 #include "core/text.h"
 #include "core/vault_format.h"
 #include "core/identity_file.h"
+#include "core/move_statement.h"
 #include "cli/options.h"
 
 namespace grypt {
@@ -136,8 +140,34 @@ void refuse_replacing_in_use(const std::string& path) {
   if (!groups.empty())
     throw UsageError("the identity in " + path + " has joined " + std::to_string(groups.size()) + " group(s) (" +
                      printable(groups.front()) + (groups.size() > 1 ? ", ..." : "") +
-                     "): a new one would be a stranger to them; make the new identity elsewhere (-o) and have "
-                     "an administrator add its key, or leave the groups first");
+                     "): a new one would be a stranger to them; make the new identity elsewhere (-o) and give "
+                     "their administrators the statement of grypt-keygen --move-to FILE, or leave the groups first");
+}
+
+// --move-to NEW: the move statement from the identity of -i (or the
+// default) to the one in NEW, signed by both (grypt-protocol.7, MOVE
+// STATEMENTS), for the administrators of its groups.
+int move_to(const cxxopts::ParseResult& r) {
+  for (const char* o : {"output", "force", "no-passphrase", "public", "fingerprint", "change-passphrase", "key",
+                        "kdf-profile"})
+    if (r.count(o))
+      throw UsageError("--move-to signs a move statement from -i FILE (or the default) to an identity made "
+                       "already: drop -o, --force, --no-passphrase, --public, --fingerprint, --change-passphrase, "
+                       "--kdf-profile and KEY");
+  const std::string old_path = r.count("identity") ? option<std::string>(r, "identity") : default_identity_path();
+  const std::string new_path = option<std::string>(r, "move-to");
+  SecretSource old_source = secret_source(r, "passphrase"), new_source = secret_source(r, "new-passphrase");
+  SecretPrompt old_prompt;
+  old_prompt.what = "passphrase of " + printable(old_path);
+  Identity old_id = load_identity(old_path, [&] { return read_secret(old_source, old_prompt); });
+  SecretPrompt new_prompt;
+  new_prompt.what = "passphrase of " + printable(new_path);
+  new_prompt.flag = "new-passphrase";
+  Identity new_id = load_identity(new_path, [&] { return read_secret(new_source, new_prompt); });
+  if (std::ranges::equal(old_id.public_key().ed25519(), new_id.public_key().ed25519()))
+    throw UsageError(old_path + " and " + new_path + " hold the same key");
+  write_stdout(MoveStatement::make(old_id, new_id, std::time(nullptr)) + "\n");
+  return exit_ok;
 }
 
 int create(const std::string& path, bool force, bool no_passphrase, const SecretSource& source,
@@ -181,7 +211,7 @@ int body(int argc, char** argv) {
   cxxopts::Options o("grypt-keygen", "Create a grypt identity and print its public key");
   o.custom_help(
       "[-o FILE] [--force] [--no-passphrase] | --public [-i FILE] | --fingerprint [-i FILE | KEY] | "
-      "--change-passphrase [-i FILE] [--no-passphrase]");
+      "--change-passphrase [-i FILE] [--no-passphrase] | --move-to NEW [-i FILE]");
   o.positional_help("");
   o.add_options()
       ("o,output", "where to create the identity (default: $XDG_DATA_HOME/grypt/identity)",
@@ -196,24 +226,27 @@ int body(int argc, char** argv) {
       ("public", "print the public key of an existing identity")
       ("fingerprint", "print the fingerprint of the identity, or of KEY, as people compare it")
       ("change-passphrase", "give the identity a new passphrase (or none, with --no-passphrase)")
-      ("new-passphrase-fd", "with --change-passphrase: the new passphrase from descriptor N",
+      ("move-to", "print a move statement from the identity to the one in NEW, for your groups' administrators",
+       cxxopts::value<std::string>(), "NEW")
+      ("new-passphrase-fd", "with --change-passphrase: the new passphrase (--move-to: NEW's) from descriptor N",
        cxxopts::value<int>(), "N")
-      ("new-passphrase-file", "with --change-passphrase: the new passphrase from the first line of F",
+      ("new-passphrase-file", "with --change-passphrase: the new passphrase (--move-to: NEW's) from the first line of F",
        cxxopts::value<std::string>(), "F")
-      ("i,identity", "the identity for --public, --fingerprint and --change-passphrase", cxxopts::value<std::string>(),
-       "FILE")
+      ("i,identity", "the identity for --public, --fingerprint, --change-passphrase and --move-to",
+       cxxopts::value<std::string>(), "FILE")
       ("h,help", "print this help")
       ("version", "print the version");
   o.add_options("hidden")("key", "", cxxopts::value<std::string>());
   o.parse_positional({"key"});
   auto r = parse_options(o, argc, argv);
   if (handle_common_options(o, r,
-                           "\nExit status: 0 success, 1 wrong passphrase (--change-passphrase), 2 error. "
+                           "\nExit status: 0 success, 1 wrong passphrase (--change-passphrase, --move-to), 2 error. "
                            "See grypt-keygen(1).\n"))
     return exit_ok;
+  if (r.count("move-to")) return move_to(r);
   if (r.count("change-passphrase")) return change_passphrase(rewrap_of(r));
   if (r.count("new-passphrase-fd") || r.count("new-passphrase-file"))
-    throw UsageError("--new-passphrase-fd and --new-passphrase-file go with --change-passphrase");
+    throw UsageError("--new-passphrase-fd and --new-passphrase-file go with --change-passphrase or --move-to");
   if (std::optional<int> shown = show(r)) return *shown;
   if (r.count("identity")) throw UsageError("-i goes with --public or --fingerprint; use -o to create");
   if (r.count("key")) throw UsageError("a KEY goes with --fingerprint; grypt-keygen creates an identity with no KEY");

@@ -90,6 +90,9 @@ rfc9106-low"
 dir/sub"
   run complete_words vault-put --vault dir/
   assert_output "dir/sub"
+  run complete_words grypt-keygen --move-to dir/
+  assert_output "dir/id
+dir/sub"
   run complete_words gryptd --passphrase-fd ""
   assert_output ""
   run complete_words vault-put --generate ""

@@ -348,7 +348,7 @@ kdf_params() { od -An -tx1 -j9 -N12 "$1" | tr -d ' \n'; }
   assert_failure 2
   run grypt-keygen -o other --new-passphrase-file pw
   assert_failure 2
-  assert_output "grypt-keygen: error: --new-passphrase-fd and --new-passphrase-file go with --change-passphrase"
+  assert_output "grypt-keygen: error: --new-passphrase-fd and --new-passphrase-file go with --change-passphrase or --move-to"
   [ ! -e other ]
   run grypt-keygen --change-passphrase -i missing --new-passphrase-file pw
   assert_failure 2

@@ -661,7 +661,7 @@ bob  member  since epoch 3  $(fingerprint_of bob.pub)"
   cp "$id" saved
   run as alice grypt-keygen --force --no-passphrase
   assert_failure 2
-  assert_output "grypt-keygen: error: the identity in $id has joined 1 group(s) (friends): a new one would be a stranger to them; make the new identity elsewhere (-o) and have an administrator add its key, or leave the groups first"
+  assert_output "grypt-keygen: error: the identity in $id has joined 1 group(s) (friends): a new one would be a stranger to them; make the new identity elsewhere (-o) and give their administrators the statement of grypt-keygen --move-to FILE, or leave the groups first"
   cmp "$id" saved
   # Elsewhere is fine: those groups are the default identity's.
   run --separate-stderr as alice grypt-keygen --no-passphrase -o "$BATS_TEST_TMPDIR/new"

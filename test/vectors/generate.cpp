@@ -769,6 +769,10 @@ struct Chain {
       if (c == Change::create || c == Change::add) d.roster.add(*subject);
       if (c == Change::remove) d.roster.remove(subject->key);
       if (c == Change::promote || c == Change::demote) d.roster.set_role(subject->key, subject->role);
+      if (c == Change::move) {
+        d.roster.remove(d.roster.find(subject->name)->key);
+        d.roster.add(*subject);
+      }
     }
     s.roster = d.roster.digest();
     s.commitment = epoch_commitment(d.key.span(), s.group, e);
@@ -880,6 +884,7 @@ std::string state_error(std::size_t n, StateFault f, const std::string& why = ""
 
 GroupId states(const Identity& alice, const Identity& bob, const Identity& mallory) {
   const Identity carol = Identity::generate();
+  const Identity bob2 = Identity::generate();  // bob's new key (epoch 9)
   // friends: every kind of change, by three administrators in turn.
   Chain f(alice, "alice", "friends");
   f.next(alice, Change::add, RosterEntry{"bob", bob.public_key(), Role::member});        // 2
@@ -889,6 +894,7 @@ GroupId states(const Identity& alice, const Identity& bob, const Identity& mallo
   f.next(carol, Change::remove, RosterEntry{"carol", carol.public_key(), Role::admin});  // 6
   f.next(bob, Change::demote, RosterEntry{"bob", bob.public_key(), Role::member});       // 7
   f.next(alice, Change::grant, RosterEntry{"bob", bob.public_key(), Role::member});      // 8
+  f.next(alice, Change::move, RosterEntry{"bob", bob2.public_key(), Role::member});      // 9
   // pals: another group of the same administrator.
   Chain p(alice, "alice", "pals");
   p.next(alice, Change::add, RosterEntry{"bob", bob.public_key(), Role::member});
@@ -896,7 +902,8 @@ GroupId states(const Identity& alice, const Identity& bob, const Identity& mallo
 
   const std::string story =
       "friends: 1 alice creates it, 2 alice adds bob, 3 alice adds carol as admin, 4 carol rotates, "
-      "5 carol promotes bob, 6 carol removes herself, 7 bob demotes himself, 8 alice grants bob";
+      "5 carol promotes bob, 6 carol removes herself, 7 bob demotes himself, 8 alice grants bob, "
+      "9 alice moves bob to a new key";
 
   // --- accepted
   emit_states("state_genesis", "ok", "", "the genesis alone, opened by its creator with her box",
@@ -913,6 +920,15 @@ GroupId states(const Identity& alice, const Identity& bob, const Identity& mallo
     emit_states("state_history_granted", "ok", "",
                 "with the grant of epoch 8 alice gives bob every key she holds, 1 to 7: epoch 1's is new "
                 "to him, the others he holds already (kept as they are)",
+                s);
+  }
+  {
+    States s(f, &bob2);
+    s.epochs(1, 9);
+    for (std::size_t e = 1; e <= 8; ++e) s.history(9, e);
+    emit_states("state_move", "ok", "",
+                "the new key of bob's move at epoch 9: the states from 1, its box of epoch 9 and, from the move, "
+                "the keys of epochs 1 to 8 that bob could open (the grant of epoch 8 gave him them all)",
                 s);
   }
   emit_states("state_removed_member", "ok", "",
@@ -971,7 +987,7 @@ GroupId states(const Identity& alice, const Identity& bob, const Identity& mallo
           put_be64(&b[52], 0);
         });
     bad("state_malformed_change_0", "a group state with an unknown change 0", "change 0", rotate, [](StateBytes& b) { b[156] = 0; });
-    bad("state_malformed_change_8", "a group state with an unknown change 8", "change 8", rotate, [](StateBytes& b) { b[156] = 8; });
+    bad("state_malformed_change_9", "a group state with an unknown change 9", "change 9", rotate, [](StateBytes& b) { b[156] = 9; });
     bad("state_malformed_rotation_role", "a rotation that names a subject", "a rotation whose role byte is 1",
         rotate, [](StateBytes& b) { b[157] = 1; });
     bad("state_malformed_rotation_key", "a rotation that names a subject",
@@ -1180,6 +1196,15 @@ GroupId states(const Identity& alice, const Identity& bob, const Identity& mallo
            {"mallory", mallory.public_key(), Role::member});
     change("state_bad_change_grant_other_role", "the subject's role is not admin", "a grant to bob as an admin",
            Change::grant, {"bob", bob.public_key(), Role::admin});
+    change("state_bad_change_move_unknown_name", "no member is named robert", "robert moved to mallory's key",
+           Change::move, {"robert", mallory.public_key(), Role::member});
+    change("state_bad_change_move_other_role", "the subject's role is not admin", "bob moved as an admin",
+           Change::move, {"bob", mallory.public_key(), Role::admin});
+    change("state_bad_change_move_to_member", "the key is a member already, as alice", "bob moved to alice's key",
+           Change::move, {"bob", alice.public_key(), Role::member});
+    change("state_bad_change_move_same_half", "the new key's signing half is the key of bob",
+           "bob moved to a key made of his own Ed25519 key and mallory's X25519 key", Change::move,
+           {"bob", PublicKey::from_bytes(borrowed), Role::member});
     change("state_bad_change_second_create", "a second creation", "epoch 3 whose change is create", Change::create,
            {"alice", alice.public_key(), Role::admin});
   }
