@@ -40,7 +40,7 @@ void Roster::add(const RosterEntry& e) {
   touch(e.key);
 }
 
-void Roster::remove(const PublicKey& key) {
+void Roster::remove(PublicKey key) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return;
   if (it->second.role == Role::admin) --admins_;

@@ -40,7 +40,8 @@ class Roster {
   // Ed25519 half), or empty.
   std::string add_defect(const RosterEntry& e) const;
   void add(const RosterEntry& e);  // assumes add_defect(e) is empty
-  void remove(const PublicKey& key);
+  // By value: `key` may be the entry's own, which this erases.
+  void remove(PublicKey key);
   void set_role(const PublicKey& key, Role role);
 
   const RosterEntry* find(const PublicKey& key) const;

@@ -133,8 +133,9 @@ void refuse_replacing_in_use(const std::string& path) {
   }
   if (vault_recipient(*key))
     throw UsageError("the identity in " + path + " opens the vault " + default_vault_path() +
-                     ": a new one would not; make the new identity elsewhere (-o), add its key to the vault's "
-                     "recipients (vault-put --recipients FILE), then replace this one");
+                     ": a new one would not; make the new identity elsewhere (-o), sign a move to it "
+                     "(grypt-keygen --move-to FILE) and re-seal the vault with it (vault-put --move), then replace "
+                     "this one");
   if (path != default_identity_path()) return;
   std::vector<std::string> groups = joined_groups();
   if (!groups.empty())

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/io.h"
+#include "core/move_statement.h"
 #include "core/text.h"
 #include "tools/vault_common.h"
 
@@ -49,6 +50,8 @@ void check_combination(const cxxopts::ParseResult& r) {
   bool generate = r.count("generate") > 0;
   if (r.count("recipients") && (r.count("name") || r.count("delete") || generate))
     throw UsageError("--recipients takes no NAME, no --delete and no --generate");
+  if (r.count("move") && (r.count("recipients") || r.count("name") || r.count("delete") || generate))
+    throw UsageError("--move takes no NAME, no --recipients, no --delete and no --generate");
   if (r.count("force") && !r.count("recipients")) throw UsageError("--force goes with --recipients");
   if (generate && r.count("delete")) throw UsageError("give only one of --generate and --delete");
   if (!generate && (r.count("symbols") || r.count("quiet")))
@@ -62,6 +65,38 @@ int reseal(const cxxopts::ParseResult& r) {
     throw UsageError("the list does not include your own key: you would lose access to the vault "
                      "(add it, or use --force)");
   // Never hand a vault key that does not open the entries to new recipients.
+  Vault vault(v.dir, *v.keys);
+  warn_stray(vault);
+  vault.require_bound();
+  v.reseal(keys);
+  return exit_ok;
+}
+
+// --move FILE: the vault re-sealed for the same recipients but the key that
+// moves, replaced by its new key, on its move statement (grypt-protocol.7,
+// MOVE STATEMENTS), which proves that both keys' holders asked.
+int reseal_move(const cxxopts::ParseResult& r) {
+  const std::string path = option<std::string>(r, "move");
+  std::vector<std::uint8_t> raw;
+  if (path == "-") {
+    raw.resize(4097);
+    raw.resize(read_bounded(STDIN_FILENO, raw.data(), 4096, "the standard input"));
+  } else {
+    raw = read_file(path, 4096);
+  }
+  MoveStatement m;
+  try {
+    m = MoveStatement::parse(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+  } catch (const FormatError& e) {
+    throw UsageError(e.what());
+  }
+  VaultAccess v = open_vault(r, false, path == "-");
+  std::vector<PublicKey> keys = vault_key_recipients(
+      read_file(v.dir + "/vault.key", max_vault_key_file, {.access = Access::owner, .follow_symlinks = false}));
+  auto from = std::find(keys.begin(), keys.end(), m.from);
+  if (from == keys.end()) throw UsageError("the key that moves is not a recipient of the vault " + v.dir);
+  if (std::find(keys.begin(), keys.end(), m.to) != keys.end()) keys.erase(from);
+  else *from = m.to;
   Vault vault(v.dir, *v.keys);
   warn_stray(vault);
   vault.require_bound();
@@ -117,7 +152,7 @@ int put_generated(const cxxopts::ParseResult& r, const std::string& name, unsign
 
 int body(int argc, char** argv) {
   cxxopts::Options o("vault-put", "Store stdin as a secret, encrypted at rest");
-  o.custom_help("[options] NAME < secret | --generate N NAME | --delete NAME | --recipients FILE");
+  o.custom_help("[options] NAME < secret | --generate N NAME | --delete NAME | --recipients FILE | --move FILE");
   o.positional_help("");
   o.add_options()
       ("keep", "keep the newest N versions of NAME", cxxopts::value<unsigned>()->default_value("10"), "N")
@@ -127,7 +162,9 @@ int body(int argc, char** argv) {
       ("quiet", "with --generate: print nothing")
       ("delete", "soft-delete NAME (its history is kept)")
       ("recipients", "re-seal the vault key for the public keys in FILE", cxxopts::value<std::string>(), "FILE")
-      ("force", "with --recipients: allow a list without your own key");
+      ("force", "with --recipients: allow a list without your own key")
+      ("move", "re-seal the vault key with a recipient's new key, on the move statement in FILE (- for stdin)",
+       cxxopts::value<std::string>(), "FILE");
   add_vault_options(o);
   o.parse_positional({"name"});
   o.add_options("hidden")("name", "", cxxopts::value<std::string>());
@@ -138,6 +175,7 @@ int body(int argc, char** argv) {
     return exit_ok;
   check_combination(r);
   if (r.count("recipients")) return reseal(r);
+  if (r.count("move")) return reseal_move(r);
   if (!r.count("name")) throw UsageError("give the NAME of the secret (see vault-put --help)");
   std::string name = option<std::string>(r, "name");
   check_entry_name(name);

@@ -385,7 +385,7 @@ id" ]
   vault-put api/token <<<"s3cret"
   run grypt-keygen --force --no-passphrase
   assert_failure 2
-  assert_output "grypt-keygen: error: the identity in $id opens the vault $XDG_DATA_HOME/grypt/vault: a new one would not; make the new identity elsewhere (-o), add its key to the vault's recipients (vault-put --recipients FILE), then replace this one"
+  assert_output "grypt-keygen: error: the identity in $id opens the vault $XDG_DATA_HOME/grypt/vault: a new one would not; make the new identity elsewhere (-o), sign a move to it (grypt-keygen --move-to FILE) and re-seal the vault with it (vault-put --move), then replace this one"
   cmp "$id" id.saved
   [ "$(vault-get api/token)" = "s3cret" ]
   # The same for another path, and for GRYPT_VAULT.

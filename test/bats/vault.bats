@@ -340,6 +340,46 @@ setup() {
   assert_output "vault-put: error: badlist line 3: invalid public key: 6 bytes, not 68"
 }
 
+@test "--move: the vault re-sealed for a recipient's new key on its move statement, and only so" {
+  vault-put "${V[@]}" kept <<<"still mine"
+  grypt-keygen -o bob --no-passphrase >bobpub 2>/dev/null
+  cat pub bobpub >list
+  vault-put "${V[@]}" --recipients list
+  grypt-keygen -o new --no-passphrase >newpub 2>/dev/null
+  grypt-keygen --move-to new --passphrase-file pass >move.txt
+  # Damaged, or not a recipient's: refused before anything is asked.
+  head -c 300 move.txt >bad.txt
+  run vault-put --move bad.txt </dev/null
+  assert_failure 2
+  assert_output "vault-put: error: not a move statement: not base64url of 272 bytes"
+  grypt-keygen -o carol --no-passphrase >/dev/null 2>&1
+  grypt-keygen -o carol2 --no-passphrase >/dev/null 2>&1
+  grypt-keygen --move-to carol2 -i carol >carol-move.txt
+  run vault-put "${V[@]}" --move carol-move.txt
+  assert_failure 2
+  assert_output "vault-put: error: the key that moves is not a recipient of the vault $XDG_DATA_HOME/grypt/vault"
+  cp "$XDG_DATA_HOME/grypt/vault/vault.key" before.key
+  # The old identity opens it; the new key takes the old one's place.
+  run vault-put "${V[@]}" --move - <move.txt
+  assert_success
+  assert_output ""
+  run vault-get -i new kept
+  assert_success
+  assert_output "still mine"
+  run vault-get "${V[@]}" kept
+  assert_failure 1
+  run vault-get -i bob kept
+  assert_output "still mine"
+  # Spent: the old key is no recipient now.
+  run vault-put -i new --move move.txt
+  assert_failure 2
+  assert_output --partial "the key that moves is not a recipient"
+  ! cmp -s before.key "$XDG_DATA_HOME/grypt/vault/vault.key"
+  run vault-put --move move.txt kept
+  assert_failure 2
+  assert_output "vault-put: error: --move takes no NAME, no --recipients, no --delete and no --generate"
+}
+
 @test "cron: an unencrypted host identity and GRYPT_VAULT, no terminal" {
   grypt-keygen -o host --no-passphrase >/dev/null 2>&1
   export GRYPT_IDENTITY="$PWD/host" GRYPT_VAULT="$PWD/cronvault"
