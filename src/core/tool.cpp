@@ -1,5 +1,7 @@
 #include "core/tool.h"
 
+#include "core/progress.h"
+
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -41,6 +43,7 @@ void print_line(std::string_view kind, std::string_view message) {
   // UTF-8 from untrusted input are shown escaped.
   line += printable(message);
   line += '\n';
+  clear_progress_line();
   // stderr is best effort: there is nowhere else to report its failure.
   [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
 }

@@ -8,10 +8,13 @@
 // it was written.
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/armor.h"
 #include "core/io.h"
+#include "core/progress.h"
 #include "core/text.h"
 #include "tools/files.h"
 #include "tools/group_access.h"
@@ -80,6 +83,7 @@ class TerminalSafe : public Output {
 // A line on stderr that is not an error: "grypt-open: text".
 void note(const std::string& text) {
   std::string l = std::string(tool_name()) + ": " + printable(text) + "\n";
+  clear_progress_line();
   [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, l.data(), l.size());
 }
 
@@ -362,7 +366,9 @@ cxxopts::Options open_options() {
   cxxopts::Options o("grypt-open", "Open every grypt message in the FILEs, or in stdin");
   o.custom_help("[--json] [-o FILE] [-i FILE] [FILE...]");
   o.positional_help("");
-  o.add_options()("json", "one JSON object per message, on a line of its own (plaintext as text or base64)");
+  o.add_options()("json", "one JSON object per message, on a line of its own (plaintext as text or base64)")
+      ("quiet", "no progress line on stderr (shown only at a terminal, after a second, when stdout is not one), "
+                "and no note when there is no message");
   add_output_option(o, "write to FILE (mode 0600), which is replaced only if every message opened (- is stdout)");
   add_group_options(o);
   o.parse_positional({"files"});
@@ -389,12 +395,17 @@ int body(int argc, char** argv) {
   GroupAccess access = open_group_access(r, true);
   Run run(access, r.count("json") > 0, output);
   grow_pipe(STDOUT_FILENO);
+  // Counts what is read, of every FILE; never beside plaintext written to
+  // the same terminal.
+  const bool typed = isatty(STDIN_FILENO) && (files.empty() || std::count(files.begin(), files.end(), "-") > 0);
+  Progress progress("opening", !r.count("quiet") && !output.is_terminal() && !typed);
   for (const std::string& name : files.empty() ? std::vector<std::string>{"-"} : files) {
     InputFile file(name);
     if (!files.empty()) run.start_file(file.name());
-    scan(run, file.in());
+    CountedInput counted(file.in(), progress);
+    scan(run, counted);
   }
-  if (run.count() == 0) say_no_message();
+  if (run.count() == 0 && !r.count("quiet")) say_no_message();
   return finish(run, output);
 }
 

@@ -16,6 +16,7 @@
 
 #include "core/armor.h"
 #include "core/io.h"
+#include "core/progress.h"
 #include "core/text.h"
 #include "tools/files.h"
 #include "tools/group_access.h"
@@ -205,7 +206,8 @@ cxxopts::Options seal_options() {
        cxxopts::value<std::string>(), "FORM")
       ("block", "the same as --armor block: a PEM-style block")
       ("binary", "the same as --armor binary: the raw message (not to a terminal)")
-      ("require-fresh", "fail when the group's server cannot confirm the newest epoch now");
+      ("require-fresh", "fail when the group's server cannot confirm the newest epoch now")
+      ("quiet", "no progress line on stderr (shown only at a terminal, after a second, when stdout is not one)");
   add_output_option(o, "write the message to FILE, which is replaced only once the message is whole "
                        "(- is stdout)");
   add_group_options(o);
@@ -256,10 +258,17 @@ int body(int argc, char** argv) {
   ArmorWriter armor(output.out(), form);
   const Signer* signer = !is_signed ? nullptr : s.presigned ? &*s.presigned : &access.sign();
   MessageSealer sealer(s.header, s.key, armor, signer);
-  if (first.len > 0) sealer.write(first.bytes());
-  if (!digest) sealer.write_all_of(post.in());
-  sealer.finish();
-  armor.finish();
+  {
+    // Not while the post is typed, nor beside a message written to the
+    // same terminal.
+    Progress progress("sealing", !r.count("quiet") && !isatty(post.fd()) && !output.is_terminal());
+    progress.add(first.len);
+    CountedInput counted(post.in(), progress);
+    if (first.len > 0) sealer.write(first.bytes());
+    if (!digest) sealer.write_all_of(counted);
+    sealer.finish();
+    armor.finish();
+  }
   output.commit();
   return exit_ok;
 }

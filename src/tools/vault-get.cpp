@@ -5,6 +5,7 @@
 
 #include "core/clipboard.h"
 #include "core/io.h"
+#include "core/progress.h"
 #include "core/text.h"
 #include "tools/vault_common.h"
 
@@ -146,7 +147,8 @@ int body(int argc, char** argv) {
       ("history", "list the kept versions of NAME, newest first")
       ("list", "list the names of live secrets that match PATTERN, a glob ('*' and '?' "
        "match no '/') or else a prefix")
-      ("json", "with --history or --list: JSON output");
+      ("json", "with --history or --list: JSON output")
+      ("quiet", "no progress line on stderr (shown only at a terminal, after a second, when stdout is not one)");
   add_vault_options(o);
   o.parse_positional({"name"});
   o.add_options("hidden")("name", "", cxxopts::value<std::string>());
@@ -185,7 +187,11 @@ int body(int argc, char** argv) {
   grow_pipe(STDOUT_FILENO);
   FdOutput stdout_out(STDOUT_FILENO, "stdout");
   TerminalGuard out(stdout_out);
-  vault.get(name, version, out);
+  {
+    Progress progress("reading " + name, !r.count("quiet") && !isatty(STDOUT_FILENO));
+    CountedOutput counted(out, progress);
+    vault.get(name, version, counted);
+  }
   out.finish();
   return exit_ok;
 }

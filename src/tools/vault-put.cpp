@@ -6,6 +6,7 @@
 
 #include "core/io.h"
 #include "core/move_statement.h"
+#include "core/progress.h"
 #include "core/text.h"
 #include "tools/vault_common.h"
 
@@ -54,8 +55,9 @@ void check_combination(const cxxopts::ParseResult& r) {
     throw UsageError("--move takes no NAME, no --recipients, no --delete and no --generate");
   if (r.count("force") && !r.count("recipients")) throw UsageError("--force goes with --recipients");
   if (generate && r.count("delete")) throw UsageError("give only one of --generate and --delete");
-  if (!generate && (r.count("symbols") || r.count("quiet")))
-    throw UsageError("--symbols and --quiet go with --generate");
+  if (!generate && r.count("symbols")) throw UsageError("--symbols goes with --generate");
+  if (r.count("quiet") && (r.count("delete") || r.count("recipients") || r.count("move")))
+    throw UsageError("--quiet goes with storing a secret (NAME or --generate)");
 }
 
 int reseal(const cxxopts::ParseResult& r) {
@@ -127,7 +129,9 @@ int put_stdin(const cxxopts::ParseResult& r, const std::string& name, unsigned k
   } else {
     grow_pipe(STDIN_FILENO);
     FdInput in(STDIN_FILENO, "stdin");
-    vault.put(name, in, keep);
+    Progress progress("storing " + name, !r.count("quiet"));
+    CountedInput counted(in, progress);
+    vault.put(name, counted, keep);
   }
   return exit_ok;
 }
@@ -159,7 +163,8 @@ int body(int argc, char** argv) {
       ("generate", "store N random letters and digits (1 to 4096) and print them; "
        "stdin is not read", cxxopts::value<std::string>(), "N")
       ("symbols", "with --generate: punctuation too")
-      ("quiet", "with --generate: print nothing")
+      ("quiet", "with --generate: print nothing; no progress line on stderr (shown only at a terminal, after "
+                "a second)")
       ("delete", "soft-delete NAME (its history is kept)")
       ("recipients", "re-seal the vault key for the public keys in FILE", cxxopts::value<std::string>(), "FILE")
       ("force", "with --recipients: allow a list without your own key")

@@ -160,6 +160,44 @@ post three"
   [ ! -s out ]
 }
 
+@test "progress at a terminal: a slow seal or open shows bytes and seconds, erased at its end; none with --quiet, in a pipe, or beside output at the terminal" {
+  friends_online
+  export GRYPT_PROGRESS_AFTER_MS=0  # the first line at once, then one a second
+  user_env alice
+  run script -qec "(head -c 300000 /dev/zero; sleep 1.5) | env ${USER_ENV[*]} grypt-seal friends -o big.post" /dev/null
+  assert_success
+  assert_output --partial $'\rgrypt-seal: sealing: 292 KiB, 1 s\033[K'
+  [[ "$output" == *$'\r\033[K' ]]
+  run script -qec "(head -c 1000 /dev/zero; sleep 1.2) | env ${USER_ENV[*]} grypt-seal friends --quiet -o q.post" /dev/null
+  assert_success
+  refute_output --partial "sealing"
+  # The message to the terminal: no line beside it.
+  run script -qec "(echo hi; sleep 1.2) | env ${USER_ENV[*]} grypt-seal friends" /dev/null
+  assert_success
+  refute_output --partial "sealing"
+  # stderr a pipe: nothing.
+  run --separate-stderr as alice sh -c "(head -c 1000 /dev/zero; sleep 1.2) | grypt-seal friends -o p.post"
+  assert_success
+  [ -z "$stderr" ]
+
+  user_env bob
+  run script -qec "(cat big.post; sleep 1.5) | env ${USER_ENV[*]} grypt-open -o big.out" /dev/null
+  assert_success
+  assert_output --regexp $'\rgrypt-open: opening: 39[0-9] KiB, 1 s\033\\[K'
+  # The sender's line is a line of its own: the progress line is erased first.
+  assert_output --partial "grypt-open: friends epoch 3: from alice"
+  refute_output --regexp $' s(\033\\[K)?grypt-open: friends'
+  [ "$(wc -c <big.out)" = 300000 ]
+  run script -qec "(cat big.post; sleep 1.2) | env ${USER_ENV[*]} grypt-open --quiet -o q.out" /dev/null
+  assert_success
+  refute_output --partial "opening"
+  # --quiet also keeps a quiet feed quiet at a terminal.
+  echo quiet >quiet
+  run script -qec "env ${USER_ENV[*]} grypt-open --quiet >out <quiet" /dev/null
+  assert_success
+  assert_output ""
+}
+
 @test "FILE operands: read in turn as cat reads them, messages numbered across them, each line naming its file" {
   friends_online
   echo "one" | as alice grypt-seal friends >first

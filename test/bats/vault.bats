@@ -145,10 +145,10 @@ setup() {
   assert_output "vault-get: error: there is no vault at $XDG_DATA_HOME/grypt/vault (vault-put creates one)"
   run vault-put "${V[@]}" --symbols x <<<"y"
   assert_failure 2
-  assert_output "vault-put: error: --symbols and --quiet go with --generate"
-  run vault-put "${V[@]}" --quiet x <<<"y"
+  assert_output "vault-put: error: --symbols goes with --generate"
+  run vault-put "${V[@]}" --quiet --delete x
   assert_failure 2
-  assert_output "vault-put: error: --symbols and --quiet go with --generate"
+  assert_output "vault-put: error: --quiet goes with storing a secret (NAME or --generate)"
   run vault-put "${V[@]}" --generate 8 --delete x
   assert_failure 2
   assert_output "vault-put: error: give only one of --generate and --delete"
@@ -378,6 +378,30 @@ setup() {
   run vault-put --move move.txt kept
   assert_failure 2
   assert_output "vault-put: error: --move takes no NAME, no --recipients, no --delete and no --generate"
+}
+
+@test "progress at a terminal: a slow put and a large get show bytes and seconds, erased; none with --quiet, in a pipe or beside the secret" {
+  export GRYPT_PROGRESS_AFTER_MS=0  # the first line at once, then one a second
+  run script -qec "(head -c 20000000 /dev/zero; sleep 1.5) | vault-put --passphrase-file pass big" /dev/null
+  assert_success
+  assert_output --partial $'\rvault-put: storing big: 19.1 MiB, 1 s\033[K'
+  [[ "$output" == *$'\r\033[K' ]]
+  run script -qec "vault-get --passphrase-file pass big >big.out" /dev/null
+  assert_success
+  assert_output --partial $'\rvault-get: reading big: '
+  [ "$(wc -c <big.out)" = 20000000 ]
+  run script -qec "vault-get --passphrase-file pass --quiet big >q.out" /dev/null
+  refute_output --partial "reading"
+  run script -qec "(head -c 1000 /dev/zero; sleep 1.2) | vault-put --passphrase-file pass --quiet small" /dev/null
+  assert_success
+  refute_output --partial "storing"
+  # The secret to the terminal: no line beside it.
+  printf 'text\n' | vault-put --passphrase-file pass text
+  run script -qec "vault-get --passphrase-file pass text" /dev/null
+  assert_success
+  refute_output --partial "reading"
+  vault-get --passphrase-file pass big >/dev/null 2>err
+  [ ! -s err ]
 }
 
 @test "cron: an unencrypted host identity and GRYPT_VAULT, no terminal" {
