@@ -260,7 +260,7 @@ inline std::size_t reply_index(const daemon::Request& q) {
     std::size_t operator()(const daemon::Vault&) const { return 5; }
     std::size_t operator()(const daemon::Join&) const { return 6; }
     std::size_t operator()(const daemon::Stop&) const { return 6; }
-    std::size_t operator()(const daemon::Leave&) const { return 6; }
+    std::size_t operator()(const daemon::Leave&) const { return 14; }
     std::size_t operator()(const daemon::Lock&) const { return 6; }
     std::size_t operator()(const daemon::Unlock&) const { return 6; }
     std::size_t operator()(const daemon::Create&) const { return 7; }

@@ -390,6 +390,8 @@ void group_state_seeds() {
   put("group_state", "join-request",
       grypt::JoinRequest{fz::group_id(), t, me.public_key(), "alice from the club"}.sign(me));
   put("group_state", "join-request-no-note", grypt::JoinRequest{fz::group_id(), t, fz::carol().public_key(), ""}.sign(fz::carol()));
+  put("group_state", "leave-request",
+      grypt::JoinRequest{fz::group_id(), t, me.public_key(), "moving on", grypt::JoinRequest::Kind::leave}.sign(me));
   put("group_state", "join-request-long-note",
       grypt::JoinRequest{fz::group_id(), t, me.public_key(), std::string(grypt::max_note_bytes, 'n')}.sign(me));
   put("group_state", "server-reference", server_reference().to_string());
@@ -546,9 +548,9 @@ void daemon_reply_seeds() {
     put("daemon_reply", "roster-part", b);
   }
   d::PendingReply pending;
-  pending.requests = {{1, fz::carol().public_key(), "carol from work", 1800000000, 1800000000, 1800000300, 3},
-                      {2, other_key(6), "", 1800000100,
-                       1800000100, 1800000100, 1}};
+  pending.requests = {{1, false, std::nullopt, fz::carol().public_key(), "carol from work", 1800000000, 1800000000,
+                       1800000300, 3},
+                      {2, true, "bob", other_key(6), "", 1800000100, 1800000100, 1800000100, 1}};
   put_reply("pending", 16, pending);
   d::LogReply log;
   for (const grypt::GroupState& st : fz::fixed_chain().states) {
@@ -566,7 +568,8 @@ void daemon_reply_seeds() {
   put_reply("log", 17, log);
   put_reply("invite", 18, d::InviteReply{ref});
   put_reply("add-two", 13, d::EpochReply{8});
-  put_reply("leave", 19, d::Done{});
+  put_reply("leave", 19, d::LeftReply{true});
+  put_reply("leave-untold", 19, d::LeftReply{false});
   put_reply("lock", 20, d::Done{});
   put_reply("unlock", 21, d::Done{});
   put_reply("move", 22, d::EpochReply{8});
@@ -641,6 +644,9 @@ void server_frames_seeds() {
   for (std::size_t e = 1; e < 5; ++e) run.run.push_back(chain.records[e].state);
   add("commit-run", p::encode(p::FromMember{run}));
   add("pending-request", p::encode(p::FromMember{p::PendingRequest{g}}));
+  grypt::JoinRequest leaving{fz::group_id(), fz::chain_time, fz::identity().public_key(), "", grypt::JoinRequest::Kind::leave};
+  add("leave", p::encode(p::FromMember{p::Leave{g, leaving.sign(fz::identity())}}));
+  add("left", p::encode(p::FromServer{p::Left{g}}));
   add("ping", p::encode(p::FromMember{p::Ping{}}));
   add("pong", p::encode(p::FromServer{p::Pong{}}));
   add("welcome", p::encode(p::FromServer{p::Welcome{server_identity().public_key()}}));
@@ -655,6 +661,7 @@ void server_frames_seeds() {
   add("committed", p::encode(p::FromServer{p::Committed{g, Epoch(8)}}));
   add("refused", p::encode(p::FromServer{p::Refused{g, "stale", Epoch(8), "epoch 8 does not follow the group's head, epoch 9"}}));
   add("refused-create", p::encode(p::FromServer{p::Refused{g, "name-taken", Epoch(0), "a group of that name exists"}}));
+  add("refused-leave", p::encode(p::FromServer{p::Refused{g, "not-member", Epoch(8), "a leave for a group this connection does not follow as a member"}}));
   add("pending", p::encode(p::FromServer{p::Pending{g, {{1, request, 1800000000, 1800000300, 3}, {2, request, 5, 5, 1}}}}));
   add("pending-none", p::encode(p::FromServer{p::Pending{g, {}}}));
   add("error", p::encode(p::FromServer{p::ErrorReply{"version", "unsupported protocol version 1"}}));

@@ -200,6 +200,14 @@ TEST(JoinRequest, SignedByItsKeyForItsGroup) {
     EXPECT_THROW(JoinRequest::decode(t), FormatError) << i;
   }
   EXPECT_THROW(JoinRequest::decode(std::span(bytes).first(bytes.size() - 1)), FormatError);
+  // A leave request: its own magic and label; neither passes for the other.
+  JoinRequest leave{GroupId{9}, 1800000000, bob.public_key(), "", JoinRequest::Kind::leave};
+  auto left = leave.sign(bob);
+  EXPECT_EQ(JoinRequest::decode(left).kind, JoinRequest::Kind::leave);
+  EXPECT_EQ(JoinRequest::decode(bytes).kind, JoinRequest::Kind::join);
+  auto swapped = left;
+  swapped[5] = 'J';  // GRYPTLR -> GRYPTJR, the leave label's signature kept
+  EXPECT_THROW(JoinRequest::decode(swapped), FormatError);
   // Naming another key than the one that signed: refused.
   auto other = bytes;
   PublicKey stranger = Identity::generate().public_key();

@@ -171,6 +171,8 @@ awaitable<daemon::Reply> ToolSession::add(const daemon::Add& q) {
       if (std::to_string(e.number) == q.who) {
         JoinRequest r = JoinRequest::decode(e.request);
         if (r.group != g->id()) throw UsageError("pending request " + q.who + " is for another group");
+        if (r.kind == JoinRequest::Kind::leave)
+          throw UsageError("pending request " + q.who + " asks to leave, not to join (remove the member instead)");
         key = r.key;
         found = true;
       }
@@ -263,12 +265,17 @@ awaitable<daemon::Reply> ToolSession::listing(const daemon::Listing& l) {
       if (!listed) co_return fail(daemon::Code::offline, "the server of " + l.group + " did not answer");
       if (const auto* no = std::get_if<proto::Refused>(&*listed)) co_return fail(daemon::Code::not_admin, no->message);
       daemon::PendingReply r;
-      // Only what its key signed, for this group, is shown.
+      // Only what its key signed, for this group, is shown: a join request
+      // of a key that is not a member, a leave request of one that is.
       for (const proto::PendingEntry& e : std::get<proto::Pending>(*listed).requests) {
         try {
           JoinRequest req = JoinRequest::decode(e.request);
           if (req.group != g->id()) continue;
-          r.requests.push_back({e.number, req.key, req.note, req.time, e.first, e.last, e.count});
+          const RosterEntry* member = g->chain.roster().find(req.key);
+          const bool leave = req.kind == JoinRequest::Kind::leave;
+          if (leave != (member != nullptr)) continue;
+          r.requests.push_back({e.number, leave, member ? std::optional<std::string>(member->name) : std::nullopt,
+                                req.key, req.note, req.time, e.first, e.last, e.count});
         } catch (const FormatError&) {
         }
       }

@@ -61,6 +61,10 @@ class Link : public std::enable_shared_from_this<Link> {
   asio::awaitable<std::optional<std::variant<proto::Committed, proto::Refused>>> commit(proto::Commit c);
   // The pending requests of a group, for its admins; nullopt as above.
   asio::awaitable<std::optional<std::variant<proto::Pending, proto::Refused>>> pending(std::string group);
+  // Sends a leave request (grypt-protocol.7, leave): the server's answer,
+  // left or refused, or none.
+  asio::awaitable<std::optional<std::variant<proto::Left, proto::Refused>>> leave(std::string group,
+                                                                                std::vector<std::uint8_t> signed_request);
   // A round trip to the server now: the time (Unix seconds) at which it
   // confirmed that nothing newer is on its way, or nullopt if it did not
   // within `fresh_wait` (grypt-protocol.7, ping).

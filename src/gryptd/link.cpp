@@ -303,6 +303,7 @@ void Link::handle(const proto::FromServer& m) {
           [&](const proto::Committed& c) { answer(m, c.group); },
           [&](const proto::Refused& r) { answer(m, r.group); },
           [&](const proto::Pending& p) { answer(m, p.group); },
+          [&](const proto::Left& l) { answer(m, l.group); },
           [&](const proto::Ping&) { send(proto::Pong{}); },
           [&](const proto::Pong&) { pong(); },
           [&](const proto::ErrorReply& e) { throw TlsError("the server said " + e.code + ": " + e.message); },
@@ -374,6 +375,16 @@ awaitable<std::optional<std::variant<proto::Pending, proto::Refused>>> Link::pen
   std::optional<proto::FromServer> a = co_await request(std::move(frames), group);
   std::optional<std::variant<proto::Pending, proto::Refused>> out;
   if (a && std::holds_alternative<proto::Pending>(*a)) out = std::get<proto::Pending>(*a);
+  if (a && std::holds_alternative<proto::Refused>(*a)) out = std::get<proto::Refused>(*a);
+  co_return out;
+}
+
+awaitable<std::optional<std::variant<proto::Left, proto::Refused>>> Link::leave(std::string group,
+                                                                               std::vector<std::uint8_t> signed_request) {
+  std::vector<proto::FromMember> frames{proto::Leave{group, std::move(signed_request)}};
+  std::optional<proto::FromServer> a = co_await request(std::move(frames), group);
+  std::optional<std::variant<proto::Left, proto::Refused>> out;
+  if (a && std::holds_alternative<proto::Left>(*a)) out = std::get<proto::Left>(*a);
   if (a && std::holds_alternative<proto::Refused>(*a)) out = std::get<proto::Refused>(*a);
   co_return out;
 }

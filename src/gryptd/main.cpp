@@ -183,13 +183,19 @@ int do_join(const std::string& path, const std::string& name, const std::string&
 // gryptd leave: through the running daemon, or else in the files
 // themselves (the groups file's line, the group's cache directory).
 int do_leave(const std::string& path, const std::string& name, const std::string& identity) {
+  auto untold = [&](const std::string& why) {
+    warn("the administrators of " + name + " were not told (" + why +
+         "): your key stays a member until one removes it");
+  };
   if (std::optional<DaemonClient> c = DaemonClient::connect(path)) {
+    daemon::Reply r;
     try {
-      c->call(daemon::Leave{name});
+      r = c->call(daemon::Leave{name});
     } catch (const DaemonRefusal& e) {
       if (e.code() == daemon::Code::unknown_group) throw UsageError(e.what());
       throw;
     }
+    if (!std::get<daemon::LeftReply>(r).told) untold("the server could not be told now; see the daemon's log");
     return exit_ok;
   }
   std::string file = groups_file_path();
@@ -202,6 +208,7 @@ int do_leave(const std::string& path, const std::string& name, const std::string
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   if (ec) throw SystemError("left " + name + ", but its cache " + dir + " could not be removed: " + ec.message());
+  untold("no gryptd runs to tell them");
   return exit_ok;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/encoding.h"
 #include "core/error.h"
+#include "core/join_request.h"
 #include "core/vault_format.h"
 #include "gryptd/agent.h"
 #include "core/overloaded.h"
@@ -223,13 +224,33 @@ awaitable<daemon::Reply> ToolSession::join(const daemon::Join& j) {
 
 awaitable<daemon::Reply> ToolSession::stop(const daemon::Stop&) { co_return daemon::Done{}; }
 
-// The group forgotten, and its cache (chain and epoch keys) removed; the
-// server and the administrators are told nothing (grypt-protocol.7).
+// The administrators told with a signed leave request when the server is
+// connected and the key a member; then the group forgotten, and its cache
+// (chain and epoch keys) removed (grypt-protocol.7, leave).
 awaitable<daemon::Reply> ToolSession::leave(const daemon::Leave& l) {
   KnownGroup* g = a_.keyring.find(l.group);
   if (!g) throw UnknownGroupError("no group named " + l.group + " (see gryptd status)");
+  bool told = false;
+  Link* link = a_.link(g);
+  const Standing standing = a_.standing(g);
+  if (!a_.locked() && link && link->connected() &&
+      (standing == Standing::connected || standing == Standing::expired) &&
+      g->chain.roster().find(a_.keyring.public_key())) {
+    JoinRequest r{g->id(), a_.now(), a_.keyring.public_key(), "", JoinRequest::Kind::leave};
+    std::vector<std::uint8_t> request = r.sign(a_.keyring.identity());
+    auto keep = link->shared_from_this();
+    auto answer = co_await link->leave(g->entry.reference.name, std::move(request));
+    told = answer && std::holds_alternative<proto::Left>(*answer);
+    if (answer && !told) a_.log(l.group + ": the server refused the leave request: " +
+                                std::get<proto::Refused>(*answer).message);
+    // Another request may have forgotten it meanwhile.
+    g = a_.keyring.find(l.group);
+    if (!g) co_return daemon::LeftReply{told};
+  }
   std::string dir = g->dir;
-  a_.forget(g, true);
+  // A server that took the request follows the group no more on this
+  // connection: nothing to start again.
+  a_.forget(g, !told);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   if (ec) {
@@ -237,8 +258,8 @@ awaitable<daemon::Reply> ToolSession::leave(const daemon::Leave& l) {
     a_.log(what);
     throw SystemError(what);
   }
-  a_.log("left " + l.group + "; its cache " + dir + " is removed");
-  co_return daemon::Done{};
+  a_.log("left " + l.group + (told ? "; its administrators were told" : "") + "; its cache " + dir + " is removed");
+  co_return daemon::LeftReply{told};
 }
 
 daemon::Reply vault_request(Agent& a, const daemon::Vault& v) {

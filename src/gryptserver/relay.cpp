@@ -149,6 +149,7 @@ std::variant<CheckedCommit, proto::Refused> Relay::check(GroupLive& g, const pro
     if (x.change == Change::move && c.run.empty())
       if (const RosterEntry* old = g.roster.find(x.subject_name)) out.removed.push_back(old->key);
   }
+  out.row.removed = out.removed;
   states.pop_back();
   out.run = std::move(states);
   out.state = s;

@@ -17,6 +17,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "core/join_request.h"
 #include "gryptserver/relay.h"
 #include "gryptserver/server.h"
 #include "gryptserver/store_worker.h"
@@ -95,6 +96,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void sync(GroupLive& g, const proto::GroupWant& w);
   void commit(const proto::Commit& part);
   void pending(const proto::PendingRequest& p);
+  void leave(const proto::Leave& l);
   void send_state(const GroupLive& g, Epoch e, const EpochBox* box);
   // Sends what the syncs read from the store owe, while the queue is short.
   void pump();
@@ -135,8 +137,11 @@ class Server {
   void forget(Session* s);
   // A non-member's request is recorded after its answer left, off the
   // session's path: whether the group exists must not show in how long
-  // "not-member" takes (grypt-protocol.7, not-member).
-  void record_pending_later(GroupLive& g, const PublicKey& key, std::vector<std::uint8_t> request);
+  // "not-member" takes (grypt-protocol.7, not-member). A member's leave
+  // request likewise. False when `request` is not one of kind `kind`, by
+  // `key`, for the group, near the server's time (nothing is recorded).
+  bool record_pending_later(GroupLive& g, const PublicKey& key, std::vector<std::uint8_t> request,
+                            JoinRequest::Kind kind);
   // After the store took a commit: applied, pushed, answered.
   void committed(GroupLive& g, std::shared_ptr<const CheckedCommit> c);
   std::string reference(const GroupLive& g) const;

@@ -93,6 +93,7 @@ void Session::receive(const proto::FromMember& m) {
                  [this](const proto::Ask& a) { ask(a); },
                  [this](const proto::Commit& c) { commit(c); },
                  [this](const proto::PendingRequest& p) { pending(p); },
+                 [this](const proto::Leave& l) { leave(l); },
                  [this](const proto::Ping&) { send(proto::Pong{}); },
                  [](const proto::Pong&) {},
              },
@@ -130,7 +131,7 @@ void Session::want(const proto::GroupWant& w) {
   send(proto::NotMember{w.name});
   asked[w.name] = w;
   server_.ask(w.name, this);
-  if (g && !w.request.empty()) server_.record_pending_later(*g, *key, w.request);
+  if (g && !w.request.empty()) server_.record_pending_later(*g, *key, w.request, JoinRequest::Kind::join);
 }
 
 void Session::send_state(const GroupLive& g, Epoch e, const EpochBox* box) {
@@ -377,6 +378,26 @@ void Session::commit(const proto::Commit& part) {
                         });
 }
 
+// A member's leave request (grypt-protocol.7, leave): kept for the
+// administrators; the group is followed no more on this connection.
+void Session::leave(const proto::Leave& l) {
+  GroupLive* g = server_.relay.find(l.group);
+  if (!g || !groups.count(l.group) || !g->roster.find(*key)) {
+    send(proto::Refused{l.group, "not-member", g ? g->head() : Epoch(0),
+                        "a leave for a group this connection does not follow as a member"});
+    return;
+  }
+  if (!server_.record_pending_later(*g, *key, l.request, JoinRequest::Kind::leave)) {
+    send(proto::Refused{l.group, "bad-request", g->head(),
+                        "not a leave request of this key for the group, made within 24 hours of the server's clock"});
+    return;
+  }
+  groups.erase(l.group);
+  server_.subscribers[l.group].erase(this);
+  send(proto::Left{l.group});
+  if (groups.empty() && asked.empty()) close_when_sent();
+}
+
 void Session::pending(const proto::PendingRequest& p) {
   GroupLive* g = server_.relay.find(p.group);
   const RosterEntry* me = g && groups.count(p.group) ? g->roster.find(*key) : nullptr;
@@ -474,19 +495,21 @@ void Session::close() {
   server_.forget(this);
 }
 
-// Join requests: kept only if signed by the session's own key, for this
-// group, and near the server's time.
-void Server::record_pending_later(GroupLive& g, const PublicKey& key, std::vector<std::uint8_t> request) {
+// Join and leave requests: kept only if of the kind asked for, signed by
+// the session's own key, for this group, and near the server's time.
+bool Server::record_pending_later(GroupLive& g, const PublicKey& key, std::vector<std::uint8_t> request,
+                                  JoinRequest::Kind kind) {
   JoinRequest r;
   try {
     r = JoinRequest::decode(request);
   } catch (const FormatError&) {
-    return;
+    return false;
   }
   std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-  if (!(r.key == key) || r.group != g.row.group_id || r.time < now - request_skew || r.time > now + request_skew)
-    return;
-  if (!may_record_pending()) return;
+  if (r.kind != kind || !(r.key == key) || r.group != g.row.group_id || r.time < now - request_skew ||
+      r.time > now + request_skew)
+    return false;
+  if (!may_record_pending()) return true;
   std::int64_t row = g.row.id;
   std::string name = g.name();
   // Submitted after the answer's writer was posted: it runs after it.
@@ -504,6 +527,7 @@ void Server::record_pending_later(GroupLive& g, const PublicKey& key, std::vecto
                     }
                   });
   });
+  return true;
 }
 
 }  // namespace grypt

@@ -84,7 +84,8 @@ struct CommitRow {
   StateRow state;
   std::vector<std::pair<PublicKey, EpochBox>> boxes;
   std::vector<std::pair<PublicKey, BoxRow>> history;
-  std::vector<PublicKey> added;  // their pending requests go
+  std::vector<PublicKey> added;    // their pending (join) requests go
+  std::vector<PublicKey> removed;  // their pending (leave) requests go
   Epoch first() const { return Epoch(epoch.value() - static_cast<std::uint32_t>(run.size())); }
 };
 

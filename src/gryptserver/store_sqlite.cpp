@@ -316,10 +316,11 @@ class SqliteStore : public Store {
     Stmt q(db_, insert_box_sql);
     for (const auto& [key, box] : c.boxes) insert_box(q, c.group, key, c.epoch, c.epoch, box);
     for (const auto& [key, b] : c.history) insert_box(q, c.group, key, b.epoch, b.grant, b.box);
-    for (const PublicKey& k : c.added) {
-      Stmt d(db_, "DELETE FROM pending WHERE group_ref = ? AND public_key = ?");
-      d.bind(1, c.group).bind(2, k.bytes()).run();
-    }
+    for (const std::vector<PublicKey>* keys : {&c.added, &c.removed})
+      for (const PublicKey& k : *keys) {
+        Stmt d(db_, "DELETE FROM pending WHERE group_ref = ? AND public_key = ?");
+        d.bind(1, c.group).bind(2, k.bytes()).run();
+      }
     Stmt g(db_, "UPDATE groups SET head = ? WHERE id = ?");
     g.bind(1, c.epoch.value()).bind(2, c.group).run();
     t.commit();

@@ -380,6 +380,7 @@ std::vector<std::uint8_t> encode(const Reply& r) {
             return j;
           },
           [](const Done&) { return Json{{"ok", true}}; },
+          [](const LeftReply& l) { return Json{{"ok", true}, {"told", l.told}}; },
           [](const CreateReply& c) { return Json{{"ok", true}, {"reference", c.reference}}; },
           [](const EpochReply& e) { return Json{{"ok", true}, {"epoch", e.epoch}}; },
           [](const RosterReply& r) {
@@ -391,7 +392,8 @@ std::vector<std::uint8_t> encode(const Reply& r) {
           [](const PendingReply& p) {
             Json a = Json::array();
             for (const PendingOut& r : p.requests)
-              a.push_back({{"number", r.number}, {"key", r.key.to_string()}, {"note", r.note}, {"time", r.time},
+              a.push_back({{"number", r.number}, {"kind", r.leave ? "leave" : "join"}, {"key", r.key.to_string()},
+                           {"name", r.name ? Json(*r.name) : Json(nullptr)}, {"note", r.note}, {"time", r.time},
                            {"first", r.first}, {"last", r.last}, {"count", r.count}});
             return Json{{"ok", true}, {"requests", a}};
           },
@@ -495,7 +497,7 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
           },
           [&](const Join&) -> Reply { return Done{}; },
           [&](const Stop&) -> Reply { return Done{}; },
-          [&](const Leave&) -> Reply { return Done{}; },
+          [&](const Leave&) -> Reply { return LeftReply{boolean(j, "told")}; },
           [&](const Lock&) -> Reply { return Done{}; },
           [&](const Unlock&) -> Reply { return Done{}; },
           [&](const Create&) -> Reply { return CreateReply{text(j, "reference", max_reference_chars)}; },
@@ -516,13 +518,17 @@ Reply decode_reply(std::span<const std::uint8_t> frame_body, const Request& requ
               }
               case Listing::What::pending: {
                 PendingReply p;
-                for (const Json& r : array_of(j, "requests", 1000))
-                  p.requests.push_back({static_cast<std::int64_t>(number(r, "number", INT64_MAX)), key(r, "key"),
-                                        text(r, "note", max_note_bytes),
+                for (const Json& r : array_of(j, "requests", 1000)) {
+                  std::string kind = text(r, "kind", 8);
+                  if (kind != "join" && kind != "leave") bad("\"kind\" is neither join nor leave");
+                  p.requests.push_back({static_cast<std::int64_t>(number(r, "number", INT64_MAX)), kind == "leave",
+                                        has(r, "name") ? std::optional<std::string>(name(r, "name")) : std::nullopt,
+                                        key(r, "key"), text(r, "note", max_note_bytes),
                                         static_cast<std::int64_t>(number(r, "time", INT64_MAX)),
                                         static_cast<std::int64_t>(number(r, "first", INT64_MAX)),
                                         static_cast<std::int64_t>(number(r, "last", INT64_MAX)),
                                         number(r, "count", UINT64_MAX)});
+                }
                 return p;
               }
               case Listing::What::log: {

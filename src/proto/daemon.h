@@ -188,6 +188,11 @@ struct VaultReply {
   std::vector<SecretBytes> name_keys, entry_keys;
 };
 struct Done {};
+// leave: whether the group's administrators were told (a leave request the
+// server took).
+struct LeftReply {
+  bool told = false;
+};
 struct CreateReply {
   std::string reference;  // the new group's
 };
@@ -205,6 +210,8 @@ struct RosterReply {
 };
 struct PendingOut {
   std::int64_t number = 0;
+  bool leave = false;                // a leave request; else a join request
+  std::optional<std::string> name;  // the key's name in the roster (a leaver's)
   PublicKey key;
   std::string note;
   std::int64_t time = 0, first = 0, last = 0;
@@ -255,7 +262,7 @@ struct Failure {
 
 using Reply = std::variant<StatusReply, SealReply, SignReply, OpenReply, MembersReply, VaultReply,
                            Done, CreateReply, EpochReply, RosterReply, PendingReply, LogReply,
-                           InviteReply, Failure>;
+                           InviteReply, Failure, LeftReply>;
 
 // Frame bodies. Secret fields are wiped from the encoder's and decoder's
 // working strings; the caller wipes the body it sent.

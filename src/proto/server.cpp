@@ -163,6 +163,7 @@ std::vector<std::uint8_t> encode(const FromMember& m) {
           [](const PendingRequest& p) { return Json{{"type", "pending"}, {"group", p.group}}; },
           [](const Ping&) { return Json{{"type", "ping"}}; },
           [](const Pong&) { return Json{{"type", "pong"}}; },
+          [](const Leave& l) { return Json{{"type", "leave"}, {"group", l.group}, {"request", b64(l.request)}}; },
       },
       m));
 }
@@ -188,6 +189,7 @@ std::vector<std::uint8_t> encode(const FromServer& m) {
           },
           [](const NotMember& n) { return Json{{"type", "not-member"}, {"group", n.group}}; },
           [](const Removed& r) { return Json{{"type", "removed"}, {"group", r.group}}; },
+          [](const Left& l) { return Json{{"type", "left"}, {"group", l.group}}; },
           [](const Committed& c) {
             return Json{{"type", "committed"}, {"group", c.group}, {"epoch", c.epoch.value()}};
           },
@@ -222,6 +224,11 @@ FromMember decode_from_member(std::span<const std::uint8_t> frame_body) {
   if (type == "commit") return commit_of(j, false);
   if (type == "create") return commit_of(j, true);
   if (type == "pending") return PendingRequest{name(j, "group")};
+  if (type == "leave") {
+    Leave l{name(j, "group"), bytes(j, "request", max_join_request_bytes)};
+    if (l.request.empty()) bad("\"request\" is empty");
+    return l;
+  }
   if (type == "ping") return Ping{};
   if (type == "pong") return Pong{};
   bad("unexpected frame type \"" + printable(type) + "\"");
@@ -248,6 +255,7 @@ FromServer decode_from_server(std::span<const std::uint8_t> frame_body) {
   if (type == "synced") return Synced{name(j, "group"), epoch(j, "epoch")};
   if (type == "not-member") return NotMember{name(j, "group")};
   if (type == "removed") return Removed{name(j, "group")};
+  if (type == "left") return Left{name(j, "group")};
   if (type == "committed") return Committed{name(j, "group"), held_epoch(j, "epoch")};
   if (type == "refused")
     return Refused{name(j, "group"), text(j, "code", 32), epoch(j, "head"), text(j, "message", 1024)};

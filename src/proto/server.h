@@ -72,6 +72,11 @@ struct Commit {
 struct PendingRequest {
   std::string group;
 };
+// A member's leave request for a group it follows (grypt-protocol.7, leave).
+struct Leave {
+  std::string group;
+  std::vector<std::uint8_t> request;  // 177 to 377 bytes
+};
 struct Ping {};
 struct Pong {};
 
@@ -101,6 +106,9 @@ struct NotMember {
 struct Removed {
   std::string group;
 };
+struct Left {
+  std::string group;
+};
 struct Committed {
   std::string group;
   Epoch epoch;
@@ -126,9 +134,9 @@ struct ErrorReply {
   std::string code, message;
 };
 
-using FromMember = std::variant<Hello, Ask, Commit, PendingRequest, Ping, Pong>;
+using FromMember = std::variant<Hello, Ask, Commit, PendingRequest, Ping, Pong, Leave>;
 using FromServer = std::variant<Welcome, State, History, Synced, NotMember, Removed, Committed, Refused,
-                                Pending, Ping, Pong, ErrorReply>;
+                                Pending, Ping, Pong, ErrorReply, Left>;
 
 // Frame bodies (without the length prefix).
 std::vector<std::uint8_t> encode(const FromMember& m);

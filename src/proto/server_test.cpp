@@ -325,7 +325,7 @@ TEST(DaemonProtocol, PartsThatDoNotJoinAreRefused) {
   // Joined, more requests than one answer may hold.
   daemon::PendingReply many;
   const PublicKey k = Identity::generate().public_key();
-  for (int i = 0; i < 600; ++i) many.requests.push_back({i + 1, k, "hi", 1, 1, 1, 1});
+  for (int i = 0; i < 600; ++i) many.requests.push_back({i + 1, false, std::nullopt, k, "hi", 1, 1, 1, 1});
   auto body = daemon::encode(daemon::Reply{many});
   std::string text(body.begin(), body.end());
   text.insert(text.size() - 1, ",\"more\":true");

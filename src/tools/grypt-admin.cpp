@@ -60,11 +60,13 @@ int pending(const Args& a) {
   OJson list = OJson::array();
   std::string out;
   for (const auto& e : p.requests) {
-    list.push_back({{"number", e.number}, {"key", e.key.to_string()}, {"fingerprint", e.key.fingerprint_text()},
+    list.push_back({{"number", e.number}, {"kind", e.leave ? "leave" : "join"}, {"key", e.key.to_string()},
+                    {"name", e.name ? OJson(*e.name) : OJson(nullptr)}, {"fingerprint", e.key.fingerprint_text()},
                     {"note", e.note}, {"time", json_time(e.time)}, {"first", json_time(e.first)},
                     {"last", json_time(e.last)}, {"count", e.count}});
     out += std::to_string(e.number) + "  " + e.key.fingerprint_text() + "  " + utc_time(e.time) + "  " +
-           std::to_string(e.count) + "x" + (e.note.empty() ? "" : "  \"" + printable(e.note) + "\"") + "\n";
+           std::to_string(e.count) + "x" + (e.leave ? "  leave " + e.name.value_or("?") : "") +
+           (e.note.empty() ? "" : "  \"" + printable(e.note) + "\"") + "\n";
   }
   if (a.json()) print({{"pending", list}});
   else write_stdout(out);

@@ -776,6 +776,39 @@ PY
   return 1
 }
 
+@test "gryptd leave tells the administrators with a signed request when it can, and warns when it cannot" {
+  friends_online
+  run --separate-stderr as bob gryptd leave friends
+  assert_success
+  [ -z "$stderr" ]
+  grep -q "left friends; its administrators were told; its cache" bob.log
+  run ga pending friends
+  assert_output --regexp "^1  $(fingerprint_of bob.pub)  [0-9T:Z-]+  1x  leave bob$"
+  run ga pending friends --json
+  assert_output --partial '"number":1,"kind":"leave","key":"'"$(cat bob.pub)"'","name":"bob"'
+  # The server follows friends no more for bob: a new epoch reaches alice only.
+  run ga rotate friends
+  assert_output "epoch 4"
+  wait_epoch alice friends 4
+  ! grep -q "friends: epoch 4" bob.log
+  run ga remove friends bob
+  assert_output "epoch 5"
+  run ga pending friends
+  assert_output ""
+  # The server away: left all the same, and said.
+  wait_epoch alice friends 5
+  stop_server
+  run --separate-stderr as alice gryptd leave friends
+  assert_success
+  [ "$stderr" = "gryptd: warning: the administrators of friends were not told (the server could not be told now; see the daemon's log): your key stays a member until one removes it" ]
+  # No daemon: the files only.
+  stop_daemon alice
+  as alice gryptd join friends "$REF"
+  run --separate-stderr as alice gryptd leave friends
+  assert_success
+  [ "$stderr" = "gryptd: warning: the administrators of friends were not told (no gryptd runs to tell them): your key stays a member until one removes it" ]
+}
+
 @test "gryptd and gryptserver tell a service manager they are ready (sd_notify READY=1), once they answer" {
   notify_listener server-notify
   NOTIFY_SOCKET=$BATS_TEST_TMPDIR/server-notify start_server

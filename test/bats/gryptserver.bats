@@ -44,6 +44,36 @@ friends() {
   assert_output "friends  epoch 2  2 members  1 admins  1 online  $REF"
 }
 
+@test "a leave: checked in order (not-member, bad-request), kept for the administrators, then the group is followed no more" {
+  friends
+  ga add friends "$(cat alice.pub)" --name alice >/dev/null
+  run tc -i alice -r "$REF" --leave unfollowed
+  assert_failure 1
+  assert_line '{"event":"refused","group":"unfollowed","code":"not-member","message":"a leave for a group this connection does not follow as a member"}'
+  for bad in join-request stale other-group; do
+    run tc -i alice -r "$REF" --leave "$bad"
+    assert_failure 1
+    assert_line '{"event":"refused","group":"friends","code":"bad-request","message":"not a leave request of this key for the group, made within 24 hours of the server'"'"'s clock"}'
+  done
+  run ga pending friends
+  assert_output ""
+  # A good one: "left", then the connection, which followed only friends, closes.
+  run tc -i alice -r "$REF" --leave request --stay
+  assert_success
+  assert_line '{"event":"left","group":"friends"}'
+  assert_line '{"event":"closed"}'
+  run ga pending friends
+  assert_output --regexp "^1  $(fingerprint_of alice.pub)  [0-9T:Z-]+  1x  leave alice$"
+  # add refuses it; removing the member settles it.
+  run ga add friends 1 --name alice2
+  assert_failure 2
+  assert_output "grypt-admin: error: pending request 1 asks to leave, not to join (remove the member instead)"
+  run ga remove friends alice
+  assert_output "epoch 3"
+  run ga pending friends
+  assert_output ""
+}
+
 @test "a non-member is told so, learns nothing more, and shows in the administrators' pending list with its note" {
   friends
   ga add friends "$(cat alice.pub)" --name alice >/dev/null
@@ -58,7 +88,7 @@ friends() {
   # JSON: the whole key and its fingerprint.
   run ga pending friends --json
   T='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
-  assert_output --regexp "^\{\"pending\":\[\{\"number\":1,\"key\":\"$(cat bob.pub)\",\"fingerprint\":\"$(fingerprint_of bob.pub)\",\"note\":\"bob from the bike club\",\"time\":\"$T\",\"first\":\"$T\",\"last\":\"$T\",\"count\":1\}\]\}$"
+  assert_output --regexp "^\{\"pending\":\[\{\"number\":1,\"kind\":\"join\",\"key\":\"$(cat bob.pub)\",\"name\":null,\"fingerprint\":\"$(fingerprint_of bob.pub)\",\"note\":\"bob from the bike club\",\"time\":\"$T\",\"first\":\"$T\",\"last\":\"$T\",\"count\":1\}\]\}$"
   # Added from the pending list: bob gets the key of the epoch he joined.
   run ga add friends 1 --name bob
   assert_output "epoch 3"

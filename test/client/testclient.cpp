@@ -6,7 +6,7 @@
 // a misbehaving peer ends only its own session.
 //
 //   grypt-testclient -i IDENTITY -r REFERENCE [--note TEXT] [--stay]
-//       [--until-epoch N] [--pending] [--hold N:HEAD] [--also NAME]...
+//       [--until-epoch N] [--pending] [--leave WHAT] [--hold N:HEAD] [--also NAME]...
 //       [--groups N] [--timing] [--timeout S] [--raw HEX]
 //       [--stop-after-handshake] [--no-hello] [--no-pin]
 //
@@ -21,6 +21,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+#include <ctime>
 #include <cxxopts.hpp>
 #include <iostream>
 #include <map>
@@ -46,6 +47,10 @@ using Json = nlohmann::ordered_json;
 
 struct Options {
   std::string identity, reference, note, raw, hold;
+  // Once synced, a leave frame: "request" (a good one), "join-request",
+  // "stale" (made two days ago), "other-group", "unfollowed" (a group the
+  // connection does not follow).
+  std::string leave;
   std::vector<std::string> also;  // more groups of the same server in the hello
   bool stay = false, pending = false, stop_after_handshake = false, no_hello = false, timing = false,
        no_pin = false;
@@ -179,6 +184,18 @@ class Client {
                {"check", ok ? "accepted" : "refused"}});
       } else if (const auto* sy = std::get_if<proto::Synced>(&*m)) {
         event({{"event", "synced"}, {"group", sy->group}, {"epoch", sy->epoch.value()}});
+        if (!o_.leave.empty() && sy->group == ref_.name) {
+          JoinRequest q{ref_.group, static_cast<std::int64_t>(std::time(nullptr)), id_.public_key(), "",
+                        JoinRequest::Kind::leave};
+          std::string group = sy->group;
+          if (o_.leave == "join-request") q.kind = JoinRequest::Kind::join;
+          if (o_.leave == "stale") q.time -= 2 * 86400;
+          if (o_.leave == "other-group") q.group[0] ^= 1;
+          if (o_.leave == "unfollowed") group = "unfollowed";
+          std::vector<std::uint8_t> f = frame(proto::encode(proto::FromMember{proto::Leave{group, q.sign(id_)}}));
+          co_await s.write_all(f);
+          continue;
+        }
         if (o_.pending && sy->group == ref_.name) {
           std::vector<std::uint8_t> f = frame(proto::encode(proto::FromMember{proto::PendingRequest{sy->group}}));
           co_await s.write_all(f);
@@ -190,7 +207,8 @@ class Client {
         Json notes = Json::array();
         for (const proto::PendingEntry& e : pe->requests) {
           JoinRequest r = JoinRequest::decode(e.request);
-          notes.push_back({{"number", e.number}, {"key", r.key.to_string()}, {"note", r.note}});
+          notes.push_back({{"number", e.number}, {"kind", r.kind == JoinRequest::Kind::leave ? "leave" : "join"},
+                           {"key", r.key.to_string()}, {"note", r.note}});
         }
         event({{"event", "pending"}, {"group", pe->group}, {"requests", notes}});
         co_return;
@@ -201,6 +219,9 @@ class Client {
       } else if (const auto* n = std::get_if<proto::NotMember>(&*m)) {
         event({{"event", "not-member"}, {"group", n->group}});
         status = exit_no;
+      } else if (const auto* l = std::get_if<proto::Left>(&*m)) {
+        event({{"event", "left"}, {"group", l->group}});
+        if (!o_.stay) co_return;
       } else if (const auto* rm = std::get_if<proto::Removed>(&*m)) {
         event({{"event", "removed"}, {"group", rm->group}});
         status = exit_no;
@@ -248,6 +269,8 @@ int body(int argc, char** argv) {
       ("stay", "keep the session and print pushes")
       ("until-epoch", "stop once synced at this epoch", cxxopts::value<std::uint32_t>())
       ("pending", "once synced, ask for the group's pending requests (an admin's)")
+      ("leave", "once synced, send a leave: request, join-request, stale, other-group or unfollowed",
+       cxxopts::value<std::string>())
       ("no-pin", "do not pin the server's key in the handshake (check it after)")
       ("also", "another group of the server in the hello", cxxopts::value<std::vector<std::string>>())
       ("groups", "pad the hello to N groups", cxxopts::value<int>())
@@ -265,6 +288,7 @@ int body(int argc, char** argv) {
   o.stay = r.count("stay") > 0;
   if (r.count("until-epoch")) o.until_epoch = r["until-epoch"].as<std::uint32_t>();
   o.pending = r.count("pending") > 0;
+  if (r.count("leave")) o.leave = r["leave"].as<std::string>();
   o.no_pin = r.count("no-pin") > 0;
   if (r.count("also")) o.also = r["also"].as<std::vector<std::string>>();
   if (r.count("groups")) o.groups = r["groups"].as<int>();

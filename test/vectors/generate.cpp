@@ -1529,10 +1529,14 @@ void references(const GroupId& group) {
 
 // --- join requests -------------------------------------------------------------
 
+// A join request as its bytes are written (JOIN REQUESTS); with other
+// magic and label, a leave request (LEAVE REQUESTS).
 std::vector<std::uint8_t> join_request(const GroupId& group, std::uint64_t time, std::span<const std::uint8_t> key,
-                                       std::string_view note, const Identity& signer) {
+                                       std::string_view note, const Identity& signer,
+                                       std::string_view magic = std::string_view("GRYPTJR\x02", 8),
+                                       std::string_view label = "grypt join request v2") {
   std::vector<std::uint8_t> b;
-  append(b, std::string_view("GRYPTJR\x02", 8));
+  append(b, magic);
   append(b, group);
   std::uint8_t t[8];
   put_be64(t, time);
@@ -1541,7 +1545,7 @@ std::vector<std::uint8_t> join_request(const GroupId& group, std::uint64_t time,
   b.push_back(static_cast<std::uint8_t>(note.size()));
   append(b, note);
   std::vector<std::uint8_t> m;
-  append(m, std::string_view("grypt join request v2"));
+  append(m, label);
   append(m, b);
   append(b, signer.sign(m));
   return b;
@@ -1787,6 +1791,27 @@ void join_requests(const Identity& bob, const Identity& mallory, const GroupId& 
       join_request(group, time, bob.public_key().bytes(), "bob ", bob));
   bad("join_request_bad_magic", "header", "not a grypt join request", "the magic's version byte is 0x01",
       tweak(req, 7, 0x03));
+  // Leave requests: the same layout under GRYPTLR and their own label.
+  const std::string_view leave_magic("GRYPTLR\x02", 8), leave_label = "grypt leave request v2";
+  {
+    JoinRequest r{group, time, bob.public_key(), "moving on", JoinRequest::Kind::leave};
+    auto b = r.sign(bob);
+    if (b != join_request(group, time, bob.public_key().bytes(), "moving on", bob, leave_magic, leave_label))
+      throw std::runtime_error("leave request: the raw bytes differ from the writer's");
+    Case c{"leave_request", "ok", "join-request", "", "bob asks to leave friends (LEAVE REQUESTS), with a note", {}, b};
+    c.fields.emplace_back("group-id", hex(group));
+    c.fields.emplace_back("time", std::to_string(time));
+    c.fields.emplace_back("key", bob.public_key().to_string());
+    c.fields.emplace_back("note", "moving on");
+    c.fields.emplace_back("kind", "leave");
+    emit(c);
+  }
+  bad("leave_request_join_label", "auth", "signature does not verify",
+      "GRYPTLR signed under the join request's label",
+      join_request(group, time, bob.public_key().bytes(), "", bob, leave_magic, "grypt join request v2"));
+  bad("join_request_leave_label", "auth", "signature does not verify",
+      "GRYPTJR signed under the leave request's label",
+      join_request(group, time, bob.public_key().bytes(), "", bob, std::string_view("GRYPTJR\x02", 8), leave_label));
   bad("join_request_time_2_63", "header", "time is out of range", "a time of 2^63, signed",
       join_request(group, std::uint64_t(1) << 63, bob.public_key().bytes(), "bob from the bike club", bob));
   std::array<std::uint8_t, 64> not_point;

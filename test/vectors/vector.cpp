@@ -282,6 +282,7 @@ Outcome check_join_request(const Vector& v) {
     out.facts.emplace_back("time", std::to_string(r.time));
     out.facts.emplace_back("key", r.key.to_string());
     if (!r.note.empty()) out.facts.emplace_back("note", r.note);
+    if (r.kind == JoinRequest::Kind::leave) out.facts.emplace_back("kind", "leave");
     return out;
   } catch (const FormatError& e) {
     std::string m = e.what();
