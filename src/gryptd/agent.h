@@ -53,6 +53,7 @@ class Link : public std::enable_shared_from_this<Link> {
   // can tell.
   void wake();
   bool connected() const { return connected_; }
+  bool stopped() const { return stopping_; }
   // Asks the server again about a group it said this key is not a member of.
   void ask_again(KnownGroup* g);
   // An admin's commit (or a group's creation), sent once connected, and
@@ -169,6 +170,8 @@ class Agent {
   std::map<KnownGroup*, Link*> link_of;
   std::map<std::string, SecretBytes> vault_keys;  // by the sha256 of vault.key
   bool stopping = false;
+  // The links held, stopped ones included until the next link is made.
+  std::size_t link_count() const { return links_.size(); }
 
  private:
   asio::awaitable<void> accept_loop();
@@ -178,6 +181,8 @@ class Agent {
   asio::steady_timer lock_timer_;
   asio::local::stream_protocol::acceptor acceptor_;
   asio::signal_set signals_;
+  // Stopped links are dropped from here when links are made: a run or a
+  // request under way holds its own reference.
   std::vector<std::shared_ptr<Link>> links_;
   std::map<KnownGroup*, Live> live_;
   std::map<KnownGroup*, std::unique_ptr<Signal>> signals_of_;

@@ -47,13 +47,20 @@ void Agent::lock(const std::string& why) {
 
 std::optional<daemon::Failure> Agent::unlock(const SecretBytes* passphrase) {
   if (!locked()) return std::nullopt;
+  bool wanted = false;  // the file asked for a passphrase and none was given
   auto given = [&] {
-    if (!passphrase) throw OpenError(Fault::wrong_key, "the identity has a passphrase");
+    if (!passphrase) {
+      wanted = true;
+      throw OpenError(Fault::wrong_key, "the identity has a passphrase");
+    }
     return SecretBytes::copy_of(passphrase->span());
   };
   try {
     identity_.emplace(load_identity(options.identity_path, given));
   } catch (const OpenError&) {
+    // An identity that had no passphrase when the daemon started and has
+    // one now: still locked, for a tool to ask it.
+    if (wanted) return locked_failure();
     log("a wrong passphrase to unlock");
     return daemon::Failure{daemon::Code::passphrase, "wrong passphrase"};
   } catch (const Error& e) {
@@ -104,8 +111,8 @@ std::string Agent::why(KnownGroup* g) {
 }
 
 void Agent::forget(KnownGroup* g, bool left) {
-  // A link left with no group stops, but stays in links_ until the agent
-  // ends: a request under way may still await it. It serves no new group.
+  // A link left with no group stops and serves no new group; a request
+  // under way holds it until it ends.
   if (Link* l = link(g)) l->drop(g, left);
   link_of.erase(g);
   live_.erase(g);
@@ -119,6 +126,9 @@ Signal& Agent::signal_of(KnownGroup* g) {
 }
 
 Link& Agent::link_for(KnownGroup* g) {
+  // Links stopped by a leave or a lock: each lock and unlock would leave
+  // another set behind.
+  std::erase_if(links_, [](const std::shared_ptr<Link>& l) { return l->stopped(); });
   ServerReference server = g->entry.reference.server_reference();
   for (auto& l : links_)
     if (l->serves(server)) {

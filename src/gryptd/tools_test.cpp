@@ -193,6 +193,14 @@ TEST_F(ToolsTest, LockedTheKeysAreGoneUntilTheRightPassphraseUnlocks) {
   EXPECT_EQ(opened.epoch, 3u);
   // Unlocking an unlocked daemon looks at nothing.
   EXPECT_TRUE(std::holds_alternative<daemon::Done>(ask(daemon::Unlock{secret_of("anything")})));
+  // Each cycle stops its links and makes new ones; the stopped ones go.
+  const std::size_t links = agent_->link_count();
+  EXPECT_GE(links, 1u);
+  for (int i = 0; i < 3; ++i) {
+    ask(daemon::Lock{});
+    ask(daemon::Unlock{secret_of("right one")});
+  }
+  EXPECT_EQ(agent_->link_count(), links);
 }
 
 TEST_F(ToolsTest, UnlockRefusesAnIdentityFileThatNowHoldsAnotherKey) {
@@ -215,6 +223,14 @@ TEST_F(ToolsTest, AnIdentityWithoutAPassphraseUnlocksAtTheNextRequestThatNeedsIt
   EXPECT_TRUE(std::get<daemon::StatusReply>(ask(daemon::Status{})).locked);
   auto r = std::get<daemon::SealReply>(ask(daemon::Seal{"pals", false, std::nullopt}));
   EXPECT_EQ(r.epoch, 3u);
+  EXPECT_FALSE(keyring_->locked());
+  // The file given a passphrase since (grypt-keygen --change-passphrase):
+  // locked, for a tool to ask the passphrase, not a wrong one.
+  write_identity(options_.identity_path, chain_.alice, "now protected");
+  ask(daemon::Lock{});
+  auto f = std::get<daemon::Failure>(ask(daemon::Seal{"pals", false, std::nullopt}));
+  EXPECT_EQ(f.code, daemon::Code::locked);
+  EXPECT_TRUE(std::holds_alternative<daemon::Done>(ask(daemon::Unlock{secret_of("now protected")})));
   EXPECT_FALSE(keyring_->locked());
 }
 
