@@ -932,6 +932,83 @@ PY
   [ "$stderr" = "grypt-open: friends epoch 4: anonymous (epoch 6 has replaced it with other members: it may come from a removed member)" ]
 }
 
+# json_keys JSON PATH... : checks that JSON (one line) parses, and prints
+# for each PATH (a.b.0.c, 0 an index) its keys in order, one line each; a
+# time-like key ("time", "first", "last", "confirmed", "expires") anywhere
+# must be RFC 3339 in UTC or null.
+json_keys() {
+  python3 - "$@" <<'PY'
+import json, re, sys
+doc = json.loads(sys.argv[1])
+def walk(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k in ("time", "first", "last", "confirmed", "expires"):
+                assert x is None or re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", x), (k, x)
+            walk(x)
+    elif isinstance(v, list):
+        for x in v: walk(x)
+walk(doc)
+for path in sys.argv[2:]:
+    v = doc
+    for p in filter(None, path.split(".")):
+        v = v[int(p)] if isinstance(v, list) else v[p]
+    print(",".join(v.keys()) if isinstance(v, dict) else type(v).__name__ + ":" + str(len(v)))
+PY
+}
+
+@test "JSON: every --json listing has its documented keys, in order, lists present when empty, times RFC 3339 or null" {
+  friends_online
+  echo "a post" | as alice grypt-seal friends >post
+  run json_keys "$(as alice gryptd status --json)" "" groups.0
+  assert_line --index 0 "identity,fingerprint,pid,locked,socket,groups"
+  assert_line --index 1 "name,state,epoch,confirmed,members,reference,why,head,expires,role"
+  run json_keys "$(as alice gryptd members friends --json)" "" members.0
+  assert_output "members
+name,key,fingerprint,role,since"
+  run json_keys "$(ga members friends --json)" members.0
+  assert_output "name,key,fingerprint,role,since"
+  run json_keys "$(ga pending friends --json)" "" pending
+  assert_output "pending
+list:0"
+  run json_keys "$(ga log friends --json)" log.0 log.1
+  assert_output "epoch,time,change,subject,subject_key,role,signer,signer_key
+epoch,time,change,subject,subject_key,role,signer,signer_key"
+  run json_keys "$(ga rotate friends --json)" ""
+  assert_output "epoch"
+  run json_keys "$(ga invite friends --json)" ""
+  assert_output "reference"
+  run json_keys "$(as bob grypt-open --json <post)" "" sender
+  assert_output "message,group,epoch,signed,sender,superseded_by,text
+name,key,fingerprint,current"
+  tamper "$(cat post)" >bad.post
+  run json_keys "$(as bob grypt-open --json <bad.post 2>/dev/null)" ""
+  assert_output "message,offset,error"
+  # A group with no state held: head and role empty, times null.
+  new_member carol
+  as carol gryptd join friends "$REF"
+  start_daemon carol
+  run json_keys "$(as carol gryptd status --json)" groups.0
+  assert_output "name,state,epoch,confirmed,members,reference,why,head,expires,role"
+  as carol gryptd status --json | grep -q '"confirmed":null,"members":0,.*"head":"","expires":null,"role":""'
+  # Empty lists are there, as lists.
+  run json_keys "$(gryptserver groups --store "$STORE" --json)" "" groups.0 admins
+  assert_line --index 0 "ok,groups,admins"
+  assert_line --index 2 "list:1"
+  run json_keys "$(as carol gryptd members friends --json)" "" members
+  assert_output "members
+list:0"
+  # The vault: a name deleted lists nothing, and keeps its history.
+  printf 'x' | as alice vault-put tmp
+  as alice vault-put --delete tmp
+  run json_keys "$(as alice vault-get --list --json)" ""
+  assert_output "list:0"
+  run json_keys "$(as alice vault-get --history --json tmp)" "" 0 1
+  assert_output "list:2
+version,time,size,deleted
+version,time,size,deleted"
+}
+
 @test "--json to a terminal escapes controls and bidirectional formatting as plain output does" {
   friends_online
   printf 'title\033]0;pwned\007 csi\302\23331m rlo\342\200\256x\n' | as alice grypt-seal friends >post
