@@ -73,25 +73,38 @@ GroupState next_state(const GroupChain& chain, const GroupState& head, const Sta
   return s;
 }
 
-// The past epochs whose keys go to the subject of `p` in history boxes:
-// every one for an add with history or a grant; for a move, those the old
-// key could open (grypt-protocol.7, MOVE STATEMENTS), or every one with
-// history.
-bool gives_history(const GroupChain& chain, const Proposal& p, Epoch past) {
-  if (!p.subject) return false;
-  if (p.change == Change::grant || (p.change == Change::add && p.history)) return true;
-  if (p.change != Change::move) return false;
-  if (p.history) return true;
-  const RosterEntry* old = chain.roster().find(p.subject->name);
-  if (!old) return false;
-  for (const Membership& m : chain.members_at(past, old->key.key_id()))
-    if (m.key == old->key) return true;
-  for (std::uint32_t e = past.value() + 1; e <= chain.head().epoch.value(); ++e) {
-    const GroupState* g = chain.state(Epoch(e));
-    if (g && g->change == Change::grant && g->subject && *g->subject == old->key) return true;
+// Which past epochs' keys go to the subject of `p` in history boxes: every
+// one for an add with history or a grant; for a move, those the old key
+// could open (grypt-protocol.7, MOVE STATEMENTS), or every one with
+// history. Worked out once per commit: a chain may be 10,000 states long.
+class HistoryGiven {
+ public:
+  HistoryGiven(const GroupChain& chain, const Proposal& p) : chain_(chain) {
+    if (!p.subject) return;
+    all_ = p.change == Change::grant || (p.history && (p.change == Change::add || p.change == Change::move));
+    if (all_ || p.change != Change::move) return;
+    if (const RosterEntry* e = chain.roster().find(p.subject->name)) old_ = e->key;
+    if (!old_) return;
+    // A grant to the old key gave it every epoch before the grant.
+    for (std::uint32_t e = 1; e <= chain.head().epoch.value(); ++e)
+      if (const GroupState* g = chain.state(Epoch(e)); g && g->change == Change::grant && g->subject == *old_)
+        granted_before_ = e;
   }
-  return false;
-}
+  bool operator()(Epoch past) const {
+    if (all_) return true;
+    if (!old_) return false;
+    if (past.value() < granted_before_) return true;
+    for (const Membership& m : chain_.members_at(past, old_->key_id()))
+      if (m.key == *old_) return true;
+    return false;
+  }
+
+ private:
+  const GroupChain& chain_;
+  bool all_ = false;
+  std::optional<PublicKey> old_;
+  std::uint32_t granted_before_ = 0;
+};
 
 MadeCommit finish(GroupState s, const Identity& admin, const Roster& roster, SecretBytes key,
                   const GroupChain* chain, const Proposal& p) {
@@ -104,10 +117,12 @@ MadeCommit finish(GroupState s, const Identity& admin, const Roster& roster, Sec
   m.commit.state.assign(bytes.begin(), bytes.end());
   m.commit.ephemeral = e.public_key();
   m.commit.boxes = boxes_for(roster.entries(), e, hash, key.span());
-  if (chain)
+  if (chain) {
+    const HistoryGiven given(*chain, p);
     for (std::uint32_t past = 1; past < s.epoch.value(); ++past)
-      if (const SecretBytes* k = chain->key(Epoch(past)); k && gives_history(*chain, p, Epoch(past)))
+      if (const SecretBytes* k = chain->key(Epoch(past)); k && given(Epoch(past)))
         m.commit.history.push_back({Epoch(past), e.box(p.subject->key, hash, k->span(), Epoch(past))});
+  }
   return m;
 }
 
