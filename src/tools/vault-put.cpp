@@ -70,7 +70,7 @@ int reseal(const cxxopts::ParseResult& r) {
   Vault vault(v.dir, *v.keys);
   warn_stray(vault);
   vault.require_bound();
-  v.reseal(keys);
+  v.reseal([&](const std::vector<PublicKey>&) { return keys; });
   return exit_ok;
 }
 
@@ -93,16 +93,17 @@ int reseal_move(const cxxopts::ParseResult& r) {
     throw UsageError(e.what());
   }
   VaultAccess v = open_vault(r, false, path == "-");
-  std::vector<PublicKey> keys = vault_key_recipients(
-      read_file(v.dir + "/vault.key", max_vault_key_file, {.access = Access::owner, .follow_symlinks = false}));
-  auto from = std::find(keys.begin(), keys.end(), m.from);
-  if (from == keys.end()) throw UsageError("the key that moves is not a recipient of the vault " + v.dir);
-  if (std::find(keys.begin(), keys.end(), m.to) != keys.end()) keys.erase(from);
-  else *from = m.to;
   Vault vault(v.dir, *v.keys);
   warn_stray(vault);
   vault.require_bound();
-  v.reseal(keys);
+  // The list as it is under the lock, not as it was when the vault opened.
+  v.reseal([&](std::vector<PublicKey> keys) {
+    auto from = std::find(keys.begin(), keys.end(), m.from);
+    if (from == keys.end()) throw UsageError("the key that moves is not a recipient of the vault " + v.dir);
+    if (std::find(keys.begin(), keys.end(), m.to) != keys.end()) keys.erase(from);
+    else *from = m.to;
+    return keys;
+  });
   return exit_ok;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,19 +41,32 @@ struct VaultAccess {
   std::unique_ptr<VaultKeys> keys;
   PublicKey own;  // the key that opens the vault
 
-  // Re-seals the vault key for `recipients` (the entries stay as they are).
-  void reseal(const std::vector<PublicKey>& recipients) {
-    if (identity) {
-      reseal_vault(dir, static_cast<LocalVaultKeys&>(*keys), recipients);
-      return;
-    }
-    std::vector<std::uint8_t> file = read_file(dir + "/vault.key", max_vault_key_file,
-                                               {.access = Access::owner, .follow_symlinks = false});
-    daemon::Vault req;
-    req.vault_key_file = file;
-    req.reseal = recipients;
-    auto reply = std::get<daemon::VaultReply>(client->call(req));
-    write_file_atomic(dir + "/vault.key", reply.vault_key_file);
+  // Re-seals the vault key (the entries stay as they are) for the
+  // recipients `list` makes of the present ones, read under the vault
+  // directory's lock: two re-seals at once never lose one's change. The
+  // file must still hold the vault key that was opened.
+  void reseal(const std::function<std::vector<PublicKey>(std::vector<PublicKey>)>& list) {
+    const std::string path = dir + "/vault.key";
+    update_file_locked(
+        path, max_vault_key_file, {.access = Access::owner, .follow_symlinks = false},
+        [&](const SecretBytes* current) {
+          if (!current) throw UsageError(path + " is gone; nothing was changed");
+          std::span<const std::uint8_t> now = current->span();
+          std::vector<PublicKey> recipients = list(vault_key_recipients(now));
+          if (identity) {
+            SecretBytes key = open_vault_key_file(now, *identity);
+            if (!ct_equal(key.span(), static_cast<LocalVaultKeys&>(*keys).vault_key().span()))
+              throw OpenError(Fault::wrong_key, path + " was replaced meanwhile; nothing was changed");
+            std::vector<std::uint8_t> file = encode_vault_key_file(key, recipients);
+            return SecretBytes::copy_of(file);
+          }
+          // The daemon opens the file as it is now, and re-seals that key.
+          daemon::Vault req;
+          req.vault_key_file.assign(now.begin(), now.end());
+          req.reseal = recipients;
+          return SecretBytes::copy_of(std::get<daemon::VaultReply>(client->call(req)).vault_key_file);
+        },
+        [] {});
   }
 };
 

@@ -404,6 +404,43 @@ setup() {
   [ ! -s err ]
 }
 
+@test "re-seals take the vault directory's lock: two moves at once both take effect" {
+  command -v flock >/dev/null || skip "flock(1) is not installed"
+  vault-put "${V[@]}" kept <<<"still ours"
+  grypt-keygen -o bob --no-passphrase >bobpub 2>/dev/null
+  cat pub bobpub >list
+  vault-put "${V[@]}" --recipients list
+  grypt-keygen -o new --no-passphrase >/dev/null 2>&1
+  grypt-keygen -o bob2 --no-passphrase >/dev/null 2>&1
+  grypt-keygen --move-to new --passphrase-file pass >mine.txt
+  grypt-keygen --move-to bob2 -i bob >bobs.txt
+  vault="$XDG_DATA_HOME/grypt/vault"
+  # The lock held two seconds: both moves open the vault, then wait for
+  # it, and each reads the list the other left.
+  flock -x "$vault" sleep 2 &
+  holder=$!
+  sleep 0.3
+  vault-put "${V[@]}" --move mine.txt &
+  one=$!
+  vault-put -i bob --move bobs.txt &
+  two=$!
+  # Both still wait while the lock is held.
+  sleep 1
+  kill -0 "$one"
+  kill -0 "$two"
+  wait "$holder"
+  wait "$one"
+  wait "$two"
+  run vault-get -i new kept
+  assert_output "still ours"
+  run vault-get -i bob2 kept
+  assert_output "still ours"
+  run vault-get -i bob kept
+  assert_failure 1
+  run vault-get "${V[@]}" kept
+  assert_failure 1
+}
+
 @test "cron: an unencrypted host identity and GRYPT_VAULT, no terminal" {
   grypt-keygen -o host --no-passphrase >/dev/null 2>&1
   export GRYPT_IDENTITY="$PWD/host" GRYPT_VAULT="$PWD/cronvault"
