@@ -38,7 +38,7 @@ const char* g_tool = "grypt";
 mode_t g_user_umask = 022;
 
 void print_line(std::string_view kind, std::string_view message) {
-  std::string line = std::string(g_tool) + ": " + std::string(kind) + ": ";
+  std::string line = std::string(g_tool) + ": " + (kind.empty() ? "" : std::string(kind) + ": ");
   // One line whatever the message quotes: control characters and invalid
   // UTF-8 from untrusted input are shown escaped.
   line += printable(message);
@@ -82,6 +82,8 @@ const char* tool_name() { return g_tool; }
 mode_t user_umask() { return g_user_umask; }
 
 void warn(std::string_view message) { print_line("warning", message); }
+
+void note(std::string_view message) { print_line("", message); }
 
 void write_stdout(std::string_view text) {
   write_all(STDOUT_FILENO, as_bytes(text), "stdout");

@@ -19,6 +19,8 @@ const char* tool_name();
 // output that is not secret.
 mode_t user_umask();
 void warn(std::string_view message);
+// A line on stderr that is neither an error nor a warning: "tool: message".
+void note(std::string_view message);
 
 void write_stdout(std::string_view text);
 

@@ -200,12 +200,22 @@ int move(const Args& a) {
     text = std::move(in);
   }
   if (text.size() > daemon::max_move_statement_chars) throw UsageError("not a move statement: too long");
+  MoveStatement m;
   try {
-    MoveStatement::parse(text);
+    m = MoveStatement::parse(text);
   } catch (const FormatError& e) {
     throw UsageError(e.what());
   }
-  return epoch_out(a, daemon::Move{a.w[1], text, a.r.count("with-history") > 0});
+  // Said as a key change of a member people know, with both fingerprints:
+  // its name from the roster before the move (an administrator that moves
+  // itself holds no later one).
+  auto roster = std::get<daemon::RosterReply>(ask(a.r, daemon::Listing{daemon::Listing::What::roster, a.w[1]}));
+  int status = epoch_out(a, daemon::Move{a.w[1], text, a.r.count("with-history") > 0});
+  for (const auto& e : roster.members)
+    if (e.key == m.from)
+      note(e.name + " moved from " + m.from.fingerprint_text() + " to " + m.to.fingerprint_text() +
+           " (statement signed " + utc_time(m.time) + ")");
+  return status;
 }
 
 struct Verb {

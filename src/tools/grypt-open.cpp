@@ -80,13 +80,6 @@ class TerminalSafe : public Output {
   std::vector<std::uint8_t> held_;
 };
 
-// A line on stderr that is not an error: "grypt-open: text".
-void note(const std::string& text) {
-  std::string l = std::string(tool_name()) + ": " + printable(text) + "\n";
-  clear_progress_line();
-  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, l.data(), l.size());
-}
-
 // An error that does not stop the run: "grypt-open: error: text".
 void print_error(const std::string& text) { note("error: " + text); }
 

@@ -92,10 +92,6 @@ SecretBytes read_for_clipboard(const cxxopts::ParseResult& r, const std::string&
   return clipboard_text(out.take(), name);
 }
 
-void say(const std::string& text) {
-  std::string line = std::string(tool_name()) + ": " + printable(text) + "\n";
-  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
-}
 
 // The clipboard and GRYPT_CLIP_TIME are checked before the passphrase is
 // asked for.
@@ -106,7 +102,7 @@ int copy_to_clipboard(const cxxopts::ParseResult& r, const std::string& name,
   SecretBytes secret = read_for_clipboard(r, name, version);
   clipboard.copy(secret.span());
   clear_later(clipboard, secret.span(), seconds);
-  say("copied " + name + " to the clipboard; cleared in " + std::to_string(seconds) + " s");
+  note("copied " + name + " to the clipboard; cleared in " + std::to_string(seconds) + " s");
   return exit_ok;
 }
 

@@ -31,9 +31,10 @@ alice_data() { echo "$BATS_TEST_TMPDIR/u/alice/data/grypt"; }
   [[ "$output" =~ ^grypt-move:[A-Za-z0-9_-]{363}$ ]]
   echo "$output" >move.txt
 
-  run ga move friends - <move.txt
+  run --separate-stderr ga move friends - <move.txt
   assert_success
   assert_output "epoch 4"
+  [[ "$stderr" =~ ^"grypt-admin: alice moved from $(fingerprint_of old.pub) to $(fingerprint_of new.pub) (statement signed "[0-9T:-]+Z")"$ ]]
   run ga log friends
   assert_line --index 3 --regexp "^epoch 4  [0-9TZ:-]+  admin  move  alice \(member\)$"
   run ga members friends
@@ -78,9 +79,10 @@ alice_data() { echo "$BATS_TEST_TMPDIR/u/alice/data/grypt"; }
   d="$BATS_TEST_TMPDIR/u/admin/data/grypt"
   as admin grypt-keygen --no-passphrase -o "$d/identity.new" >new.pub 2>/dev/null
   as admin grypt-keygen --move-to "$d/identity.new" >move.txt
-  run ga move friends "$(cat move.txt)"
+  run --separate-stderr ga move friends "$(cat move.txt)"
   assert_success
   assert_output "epoch 4"
+  [[ "$stderr" == "grypt-admin: admin moved from "*" to $(fingerprint_of new.pub) (statement signed "* ]]
   stop_daemon admin
   mv "$d/identity.new" "$d/identity"
   start_daemon admin
@@ -147,9 +149,10 @@ alice_data() { echo "$BATS_TEST_TMPDIR/u/alice/data/grypt"; }
   run ga log friends
   refute_output --partial "move"
   # The good one still works.
-  run ga move friends "$good"
+  run --separate-stderr ga move friends "$good"
   assert_success
   assert_output "epoch 4"
+  [[ "$stderr" == "grypt-admin: alice moved from "* ]]
 }
 
 @test "grypt-keygen --move-to: both passphrases, a wrong one is exit 1 with nothing printed; the same key and usage are refused" {
