@@ -104,6 +104,7 @@ alice_data() { echo "$BATS_TEST_TMPDIR/u/alice/data/grypt"; }
   wait_epoch alice friends 5
   run as alice grypt-admin members friends
   refute_output --partial "admin  admin"
+  for _ in $(seq 50); do grep -q "friends: removed from the group" admin.log && break; sleep 0.1; done
   grep -q "friends: removed from the group" admin.log
 }
 

@@ -382,9 +382,9 @@ setup() {
 
 @test "progress at a terminal: a slow put and a large get show bytes and seconds, erased; none with --quiet, in a pipe or beside the secret" {
   export GRYPT_PROGRESS_AFTER_MS=0  # the first line at once, then one a second
-  run script -qec "(head -c 20000000 /dev/zero; sleep 1.5) | vault-put --passphrase-file pass big" /dev/null
+  run script -qec "(head -c 20000000 /dev/zero; sleep 2.5) | vault-put --passphrase-file pass big" /dev/null
   assert_success
-  assert_output --partial $'\rvault-put: storing big: 19.1 MiB, 1 s\033[K'
+  assert_output --regexp $'\rvault-put: storing big: 19.1 MiB, [12] s\033\\[K'
   [[ "$output" == *$'\r\033[K' ]]
   run script -qec "vault-get --passphrase-file pass big >big.out" /dev/null
   assert_success
@@ -415,11 +415,11 @@ setup() {
   grypt-keygen --move-to new --passphrase-file pass >mine.txt
   grypt-keygen --move-to bob2 -i bob >bobs.txt
   vault="$XDG_DATA_HOME/grypt/vault"
-  # The lock held two seconds: both moves open the vault, then wait for
+  # The lock held four seconds: both moves open the vault, then wait for
   # it, and each reads the list the other left.
-  flock -x "$vault" sleep 2 &
+  flock -x "$vault" sleep 4 &
   holder=$!
-  sleep 0.3
+  for _ in $(seq 100); do flock -n "$vault" true || break; sleep 0.05; done
   vault-put "${V[@]}" --move mine.txt &
   one=$!
   vault-put -i bob --move bobs.txt &
