@@ -260,7 +260,7 @@ std::string apply_change(const GroupState& s, Roster& r, std::function<void()>& 
       if (old->role != *s.role) return "the subject's role is not " + std::string(role_name(*s.role));
       RosterEntry moved{s.subject_name, *s.subject, *s.role};
       RosterEntry gone = *old;
-      if (std::equal(gone.key.ed25519().begin(), gone.key.ed25519().end(), moved.key.ed25519().begin()))
+      if (gone.key.same_signer(moved.key))
         return "the new key's signing half is the key of " + gone.name;
       r.remove(gone.key);
       if (std::string d = r.add_defect(moved); !d.empty()) {

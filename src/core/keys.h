@@ -7,6 +7,7 @@
 //   key string       = "grypt-pk:" || base64url(public key || fingerprint[0..4))
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -48,6 +49,8 @@ class PublicKey {
   std::span<const std::uint8_t, 32> ed25519() const { return std::span(bytes_).first<32>(); }
   std::span<const std::uint8_t, 32> x25519() const { return std::span(bytes_).last<32>(); }
   std::span<const std::uint8_t, public_key_bytes> bytes() const { return bytes_; }
+  // Whether the two keys have the same Ed25519 half (one signer).
+  bool same_signer(const PublicKey& other) const { return std::ranges::equal(ed25519(), other.ed25519()); }
   auto operator<=>(const PublicKey&) const = default;  // byte order, for sets and maps
 
   // Ed25519 verification of a detached signature.

@@ -37,7 +37,7 @@ PublicKey key_at(std::span<const std::uint8_t> b, std::size_t at, const char* wh
 
 std::string MoveStatement::make(const Identity& old_id, const Identity& new_id, std::int64_t time) {
   if (time < 0) throw std::invalid_argument("a move statement's time before 1970");
-  if (std::memcmp(old_id.public_key().ed25519().data(), new_id.public_key().ed25519().data(), 32) == 0)
+  if (old_id.public_key().same_signer(new_id.public_key()))
     throw UsageError("the old and the new identity are the same key");
   std::vector<std::uint8_t> b;
   append(b, magic);
@@ -67,7 +67,7 @@ MoveStatement MoveStatement::parse(std::string_view text) {
   if (m.time < 0) refuse("time out of range");
   m.from = key_at(s, 16, "old");
   m.to = key_at(s, 80, "new");
-  if (std::memcmp(m.from.ed25519().data(), m.to.ed25519().data(), 32) == 0) refuse("the old and the new key are the same");
+  if (m.from.same_signer(m.to)) refuse("the old and the new key are the same");
   std::vector<std::uint8_t> signed_bytes = signed_part(s.first(body_bytes));
   if (!m.from.verify(signed_bytes, s.subspan(144).first<64>())) refuse("the old key's signature does not verify");
   if (!m.to.verify(signed_bytes, s.subspan(208).first<64>())) refuse("the new key's signature does not verify");

@@ -152,7 +152,7 @@ std::string proposal_defect(const Roster& r, const Proposal& p) {
       const RosterEntry* old = r.find(p.subject->name);
       if (!old) return "not a member";
       if (const RosterEntry* m = r.find(p.subject->key)) return "the new key is a member already, as " + m->name;
-      if (std::equal(old->key.ed25519().begin(), old->key.ed25519().end(), p.subject->key.ed25519().begin()))
+      if (old->key.same_signer(p.subject->key))
         return "the new key's signing half is the key of " + old->name;
       Roster without = r;
       without.remove(old->key);

@@ -509,7 +509,7 @@ bool Server::record_pending_later(GroupLive& g, const PublicKey& key, std::vecto
   if (r.kind != kind || !(r.key == key) || r.group != g.row.group_id || r.time < now - request_skew ||
       r.time > now + request_skew)
     return false;
-  if (!may_record_pending()) return true;
+  if (!may_record_pending()) return true;  // dropped by the limits: answered as kept
   std::int64_t row = g.row.id;
   std::string name = g.name();
   // Submitted after the answer's writer was posted: it runs after it.

@@ -165,7 +165,7 @@ int move_to(const cxxopts::ParseResult& r) {
   new_prompt.what = "passphrase of " + printable(new_path);
   new_prompt.flag = "new-passphrase";
   Identity new_id = load_identity(new_path, [&] { return read_secret(new_source, new_prompt); });
-  if (std::ranges::equal(old_id.public_key().ed25519(), new_id.public_key().ed25519()))
+  if (old_id.public_key().same_signer(new_id.public_key()))
     throw UsageError(old_path + " and " + new_path + " hold the same key");
   write_stdout(MoveStatement::make(old_id, new_id, std::time(nullptr)) + "\n");
   return exit_ok;

@@ -171,6 +171,10 @@ alice_data() { echo "$BATS_TEST_TMPDIR/u/alice/data/grypt"; }
   run --separate-stderr grypt-keygen --move-to new.id -i old.id < <(cat p1 p2)
   assert_success
   [[ "$output" =~ ^grypt-move: ]]
+  # No daemon to take it: said, exit 2.
+  run grypt-admin move friends "$output"
+  assert_failure 2
+  assert_output --partial "grypt-admin: error: gryptd is not running"
   run --separate-stderr grypt-keygen --move-to new.id -i old.id --passphrase-file p3 --new-passphrase-file p2
   assert_failure 1
   [ -z "$output" ]
