@@ -48,7 +48,7 @@ WARN       := -Wall -Wextra $(if $(WERROR),-Werror)
 # whether a libstdc++ header came first; files that include Asio first and
 # files that do not would free each other's coroutine frames with the wrong
 # function (ASan: alloc-dealloc-mismatch). One choice for every file.
-GRYPT_CPPFLAGS := -Isrc -DGRYPT_VERSION='"$(VERSION)"' -DASIO_STANDALONE -DASIO_DISABLE_STD_ALIGNED_ALLOC \
+GRYPT_CPPFLAGS := -Isrc -I/usr/include/postgresql -DGRYPT_VERSION='"$(VERSION)"' -DASIO_STANDALONE -DASIO_DISABLE_STD_ALIGNED_ALLOC \
               -DCXXOPTS_NO_REGEX $(FORTIFY)
 # -ffile-prefix-map: no path of this checkout in the binaries, so two
 # builds of one commit in two directories are the same bytes.
@@ -94,8 +94,8 @@ UNIT       := $(BUILD)/unit-tests
 TESTCLIENT := $(BUILD)/grypt-testclient
 TESTSERVER := $(BUILD)/grypt-testserver
 BINS       := $(TOOLS:%=$(BIN)/%) $(SERVICES:%=$(BIN)/%)
-# The services speak TLS and keep their store in SQLite.
-SERVICE_LIBS := -lssl -lcrypto -lsqlite3
+# The services speak TLS and keep their store in SQLite or PostgreSQL.
+SERVICE_LIBS := -lssl -lcrypto -lsqlite3 -lpq
 FLAGS_FILE := $(BUILD)/flags
 
 .PHONY: all check demo bench fuzz fuzz-deps install uninstall deb clean deps vectors FORCE print-%

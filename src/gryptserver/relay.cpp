@@ -40,41 +40,61 @@ std::string history_defect(const GroupState& s, const std::vector<proto::History
 
 }  // namespace
 
+StoredGroup read_group(Store& store, GroupRow row) {
+  std::vector<StateRow> states = store.states(row.id);
+  StoredGroup out{std::move(row), std::move(states)};
+  const auto n = static_cast<std::int64_t>(out.states.size());
+  // States beyond the head read first are another front end's commit if
+  // the head read after them covers them.
+  if (out.row.head < n)
+    if (std::optional<GroupRow> again = store.group(out.row.id); again && again->head >= n) out.row.head = n;
+  return out;
+}
+
 Relay::Relay(std::vector<GroupRow> rows, Store& store) {
-  for (GroupRow& row : rows) {
-    auto g = std::make_unique<GroupLive>();
-    g->row = std::move(row);
-    g->states = store.states(g->row.id);
-    if (g->states.empty()) damaged(g->row.name, "it has no genesis");
-    for (std::size_t i = 0; i < g->states.size(); ++i) {
-      std::string at = "epoch " + std::to_string(i + 1) + ": ";
-      GroupState s;
-      try {
-        s = GroupState::decode(g->states[i].state);
-      } catch (const FormatError& e) {
-        damaged(g->row.name, at + e.what());
-      }
-      std::string why;
-      StateFault f = i == 0 ? check_genesis(s, g->row.group_id, g->roster)
-                            : check_next(g->decoded.back(), s, g->row.name, g->roster, &why);
-      if (f == StateFault::none && s.group_name != g->row.name) f = StateFault::renamed;
-      if (f != StateFault::none) damaged(g->row.name, at + state_fault_text(f) + (why.empty() ? "" : ": " + why));
-      g->decoded.push_back(s);
-      g->hashes.push_back(s.hash());
+  for (GroupRow& row : rows) load(read_group(store, std::move(row)));
+}
+
+GroupLive& Relay::load(StoredGroup stored) {
+  auto g = std::make_unique<GroupLive>();
+  g->row = std::move(stored.row);
+  g->states = std::move(stored.states);
+  if (g->states.empty()) damaged(g->row.name, "it has no genesis");
+  for (std::size_t i = 0; i < g->states.size(); ++i) {
+    std::string at = "epoch " + std::to_string(i + 1) + ": ";
+    GroupState s;
+    try {
+      s = GroupState::decode(g->states[i].state);
+    } catch (const FormatError& e) {
+      damaged(g->row.name, at + e.what());
     }
-    // The head column is what a commit is checked against: it must be the
-    // newest state, or the next commit would be refused as stale (or a
-    // state skipped).
-    if (g->row.head != static_cast<std::int64_t>(g->states.size()))
-      damaged(g->row.name, "its states end at epoch " + std::to_string(g->states.size()) + ", its head says " +
-                               std::to_string(g->row.head));
-    groups_.push_back(std::move(g));
+    std::string why;
+    StateFault f = i == 0 ? check_genesis(s, g->row.group_id, g->roster)
+                          : check_next(g->decoded.back(), s, g->row.name, g->roster, &why);
+    if (f == StateFault::none && s.group_name != g->row.name) f = StateFault::renamed;
+    if (f != StateFault::none) damaged(g->row.name, at + state_fault_text(f) + (why.empty() ? "" : ": " + why));
+    g->decoded.push_back(s);
+    g->hashes.push_back(s.hash());
   }
+  // The head column is what a commit is checked against: it must be the
+  // newest state, or the next commit would be refused as stale (or a
+  // state skipped).
+  if (g->row.head != static_cast<std::int64_t>(g->states.size()))
+    damaged(g->row.name, "its states end at epoch " + std::to_string(g->states.size()) + ", its head says " +
+                             std::to_string(g->row.head));
+  groups_.push_back(std::move(g));
+  return *groups_.back();
 }
 
 GroupLive* Relay::find(const std::string& name) {
   for (auto& g : groups_)
     if (g->row.name == name) return g.get();
+  return nullptr;
+}
+
+GroupLive* Relay::find(std::int64_t row) {
+  for (auto& g : groups_)
+    if (g->row.id == row) return g.get();
   return nullptr;
 }
 
@@ -190,6 +210,17 @@ void Relay::apply(GroupLive& g, const CheckedCommit& c) {
   };
   for (std::size_t i = 0; i < c.run.size(); ++i) one(c.run[i], c.row.run[i]);
   one(c.state, c.row.state);
+}
+
+proto::Commit Relay::as_commit(const std::string& group, const CommitRow& row) {
+  proto::Commit c;
+  c.group = group;
+  for (const StateRow& r : row.run) c.run.push_back(r.state);
+  c.state = row.state.state;
+  c.ephemeral = row.state.ephemeral;
+  for (const auto& [key, box] : row.boxes) c.boxes.push_back(box);
+  for (const auto& [key, b] : row.history) c.history.push_back({b.epoch, b.box});
+  return c;
 }
 
 GroupLive& Relay::add(GroupRow row, const CheckedCommit& genesis) {

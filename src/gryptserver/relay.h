@@ -31,6 +31,16 @@ struct GroupLive {
   const std::string& name() const { return row.name; }
 };
 
+// A group's row and states as read from the store, the row's head the
+// newest state's epoch if another front end's commit landed between the
+// reads (read_group).
+struct StoredGroup {
+  GroupRow row;
+  std::vector<StateRow> states;
+};
+// On the store's thread.
+StoredGroup read_group(Store& store, GroupRow row);
+
 // A commit that passed the checks: what the store writes, and the state.
 struct CheckedCommit {
   CommitRow row;
@@ -48,6 +58,7 @@ class Relay {
   Relay() = default;
 
   GroupLive* find(const std::string& name);
+  GroupLive* find(std::int64_t row);
   std::vector<GroupLive*> groups();
 
   // A commit checked against the group's head, or why not.
@@ -58,6 +69,12 @@ class Relay {
                                                            const std::vector<PublicKey>& admins) const;
   // After the store committed it.
   void apply(GroupLive& g, const CheckedCommit& c);
+  // A commit another front end wrote (Store::commits_after), as its
+  // administrator sent it: checked like one, then applied and pushed.
+  static proto::Commit as_commit(const std::string& group, const CommitRow& row);
+  // A group checked from its genesis, as at the start (or when another
+  // front end created it); OpenError(auth) names what is wrong.
+  GroupLive& load(StoredGroup stored);
   GroupLive& add(GroupRow row, const CheckedCommit& genesis);
 
  private:

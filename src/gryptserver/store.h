@@ -14,12 +14,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/argon2id.h"
 #include "core/epoch_box.h"
 #include "core/group.h"
 #include "core/keys.h"
+#include "core/reference.h"
 
 namespace grypt {
 
@@ -91,7 +93,12 @@ struct CommitRow {
 
 class StaleCommit : public Error {
  public:
-  using Error::Error;
+  // head: the group's epoch in the store, which another commit made.
+  StaleCommit(const std::string& what, std::int64_t head) : Error(what), head_(head) {}
+  std::int64_t head() const { return head_; }
+
+ private:
+  std::int64_t head_;
 };
 
 class Store {
@@ -104,8 +111,14 @@ class Store {
 
   // The store's first contents: master key info, transport identity,
   // address, the keys allowed to create groups.
+  // `endpoints`: where members reach the front ends, when several share
+  // the store (a PostgreSQL store only; UsageError otherwise).
   virtual void create(const MasterInfo& master, const Identity& server, const std::string& listen,
-                      const std::string& host, const std::vector<PublicKey>& admins) = 0;
+                      const std::string& host, const std::vector<PublicKey>& admins,
+                      const std::vector<Endpoint>& endpoints = {}) = 0;
+  // What the references name: the endpoints given at init, or none for the
+  // host and the listening port of the one server.
+  virtual std::vector<Endpoint> endpoints() { return {}; }
   virtual Identity server_identity() = 0;
   virtual std::string listen() = 0;
   virtual std::string host() = 0;
@@ -113,12 +126,18 @@ class Store {
   virtual void set_admin(const PublicKey& key, bool allowed) = 0;
 
   virtual std::vector<GroupRow> groups() = 0;
+  virtual std::optional<GroupRow> group(std::int64_t id) = 0;
   // A new group with its genesis (epoch 1) and its creator's box.
   // UsageError when the name is taken.
   virtual GroupRow create_group(const std::string& name, const GroupId& id, const StateRow& genesis,
                                 const PublicKey& creator, const EpochBox& box) = 0;
   virtual std::vector<StateRow> states(std::int64_t group) = 0;
   virtual void commit(const CommitRow& c) = 0;
+  // The commits after epoch `after` as the store holds them, for a front
+  // end that did not make them (gryptserver.8, SEVERAL FRONT ENDS): each
+  // with its run, its state, its boxes (in key order) and its history
+  // boxes; `added` and `removed` are left to the relay's check.
+  virtual std::vector<CommitRow> commits_after(std::int64_t group, Epoch after) = 0;
   // The boxes of `key` for epochs after `after`, and its history boxes of
   // the epochs in [from, to] ranges.
   virtual std::vector<BoxRow> boxes(std::int64_t group, const PublicKey& key, Epoch after) = 0;
@@ -130,6 +149,20 @@ class Store {
                               const std::vector<std::uint8_t>& request, std::int64_t now,
                               std::size_t keep) = 0;
   virtual std::vector<PendingRow> pending(std::int64_t group) = 0;
+
+  // Where other writers' commits are announced (a PostgreSQL connection
+  // string, for the front end's LISTEN), or "" when this process is the
+  // store's only writer.
+  virtual std::string feed_conninfo() const { return ""; }
 };
+
+// The rows commits_after reads, made into commits: the states after
+// `after` (oldest first) and their boxes (member, epoch, grant epoch,
+// box), ordered by grant epoch. An epoch with boxes of its own ends a
+// commit; the states before it since the last such epoch are its run.
+// States after the last such epoch (a commit being written) are left out.
+using StoredBox = std::tuple<std::vector<std::uint8_t>, std::int64_t, std::int64_t, std::vector<std::uint8_t>>;
+std::vector<CommitRow> split_commits(std::int64_t group, Epoch after, std::vector<StateRow> states,
+                                     const std::vector<StoredBox>& boxes);
 
 }  // namespace grypt

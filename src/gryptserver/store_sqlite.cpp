@@ -12,9 +12,12 @@
 #include "core/crypto.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "gryptserver/store_rows.h"
 
 namespace grypt {
 namespace {
+
+using namespace store_rows;
 
 constexpr int format = 2;
 
@@ -126,28 +129,6 @@ class Stmt {
   sqlite3_stmt* s_ = nullptr;
 };
 
-std::string request_where(std::int64_t group, const PublicKey& key) {
-  return "pending.request.group=" + std::to_string(group) + ".key=" + key.to_string();
-}
-
-PublicKey key_of(const std::vector<std::uint8_t>& b, const std::string& where) {
-  try {
-    return PublicKey::from_bytes(b);
-  } catch (const FormatError&) {
-    throw OpenError(Fault::auth, "the store is damaged: " + where + " holds no valid key");
-  }
-}
-
-template <std::size_t N>
-std::array<std::uint8_t, N> fixed(const std::vector<std::uint8_t>& b, const std::string& where) {
-  if (b.size() != N) throw OpenError(Fault::auth, "the store is damaged: " + where + " is not " + std::to_string(N) + " bytes");
-  std::array<std::uint8_t, N> out;
-  std::memcpy(out.data(), b.data(), N);
-  return out;
-}
-
-std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
 class SqliteStore : public Store {
  public:
   SqliteStore(const std::string& dir, bool create) : path_(dir + "/grypt.db") {
@@ -197,7 +178,11 @@ class SqliteStore : public Store {
   void unlock(FieldCipher cipher) override { cipher_.emplace(std::move(cipher)); }
 
   void create(const MasterInfo& master, const Identity& server, const std::string& listen,
-              const std::string& host, const std::vector<PublicKey>& admins) override {
+              const std::string& host, const std::vector<PublicKey>& admins,
+              const std::vector<Endpoint>& endpoints) override {
+    if (!endpoints.empty())
+      throw UsageError("--endpoint names several front ends of one store: that store is a PostgreSQL "
+                       "database (--store postgresql://...)");
     Transaction t(*this);
     Stmt q(db_,
            "INSERT INTO meta (id, format, master_kind, salt, t, m, p, master_check,"
@@ -211,7 +196,7 @@ class SqliteStore : public Store {
       q.bind_null(3).bind_null(4).bind_null(5).bind_null(6);
     q.bind(7, master.check)
         .bind(8, server.public_key().bytes())
-        .bind(9, cipher().seal(server.secret().span(), "meta.server_secret.1"))
+        .bind(9, cipher().seal(server.secret().span(), server_secret_where))
         .bind(10, listen)
         .bind(11, host)
         .bind(12, now());
@@ -223,13 +208,9 @@ class SqliteStore : public Store {
   Identity server_identity() override {
     Stmt q(db_, "SELECT server_public, server_secret FROM meta");
     if (!q.step()) throw FormatError("the store " + path_ + " has no server key");
-    SecretBytes secret = cipher().open(q.blob(1), "meta.server_secret.1");
+    SecretBytes secret = cipher().open(q.blob(1), server_secret_where);
     Identity id = Identity::from_secret(secret.span());
-    if (!std::equal(id.public_key().bytes().begin(), id.public_key().bytes().end(),
-                    q.blob(0).begin()) ||
-        q.blob(0).size() != public_key_bytes)
-      throw OpenError(Fault::auth, "the store is damaged: meta.server_public does not match the "
-                                   "server's secret key");
+    check_server_public(id, q.blob(0));
     return id;
   }
 
@@ -259,15 +240,15 @@ class SqliteStore : public Store {
   std::vector<GroupRow> groups() override {
     Stmt q(db_, "SELECT id, name, group_id, head FROM groups ORDER BY name");
     std::vector<GroupRow> out;
-    while (q.step()) {
-      GroupRow g;
-      g.id = q.integer(0);
-      g.name = q.text(1);
-      g.group_id = fixed<32>(q.blob(2), "groups.group_id of " + g.name);
-      g.head = q.integer(3);
-      out.push_back(std::move(g));
-    }
+    while (q.step()) out.push_back(group_row(q));
     return out;
+  }
+
+  std::optional<GroupRow> group(std::int64_t id) override {
+    Stmt q(db_, "SELECT id, name, group_id, head FROM groups WHERE id = ?");
+    q.bind(1, id);
+    if (!q.step()) return std::nullopt;
+    return group_row(q);
   }
 
   GroupRow create_group(const std::string& name, const GroupId& id, const StateRow& genesis,
@@ -287,13 +268,28 @@ class SqliteStore : public Store {
     return g;
   }
 
-  std::vector<StateRow> states(std::int64_t group) override {
-    Stmt q(db_, "SELECT epoch, state, ephemeral FROM states WHERE group_ref = ? ORDER BY epoch");
-    q.bind(1, group);
+  std::vector<StateRow> states(std::int64_t group) override { return states_after(group, Epoch(0)); }
+
+  std::vector<CommitRow> commits_after(std::int64_t group, Epoch after) override {
+    Transaction t(*this, "BEGIN");
+    std::vector<StateRow> states = states_after(group, after);
+    Stmt q(db_,
+           "SELECT member, epoch, grant_epoch, box FROM boxes WHERE group_ref = ? AND grant_epoch > ?"
+           " ORDER BY grant_epoch, member, epoch");
+    q.bind(1, group).bind(2, after.value());
+    std::vector<StoredBox> boxes;
+    while (q.step()) boxes.emplace_back(q.blob(0), q.integer(1), q.integer(2), q.blob(3));
+    t.commit();
+    return split_commits(group, after, std::move(states), boxes);
+  }
+
+  std::vector<StateRow> states_after(std::int64_t group, Epoch after) {
+    Stmt q(db_, "SELECT epoch, state, ephemeral FROM states WHERE group_ref = ? AND epoch > ? ORDER BY epoch");
+    q.bind(1, group).bind(2, after.value());
     std::vector<StateRow> out;
     while (q.step()) {
       std::string where = "states.epoch " + std::to_string(q.integer(0)) + " of group " + std::to_string(group);
-      if (q.integer(0) != static_cast<std::int64_t>(out.size()) + 1)
+      if (q.integer(0) != static_cast<std::int64_t>(after.value() + out.size()) + 1)
         throw OpenError(Fault::auth, "the store is damaged: " + where + ": epochs are missing");
       out.push_back({q.blob(1), fixed<32>(q.blob(2), where)});
     }
@@ -307,7 +303,7 @@ class SqliteStore : public Store {
       q.bind(1, c.group);
       if (!q.step()) throw std::logic_error("no such group row");
       if (q.integer(0) + 1 != c.first().value())
-        throw StaleCommit("the group is at epoch " + std::to_string(q.integer(0)));
+        throw StaleCommit("the group is at epoch " + std::to_string(q.integer(0)), q.integer(0));
     }
     for (std::size_t i = 0; i < c.run.size(); ++i)
       insert_state(c.group, Epoch(c.first().value() + static_cast<std::uint32_t>(i)), c.run[i]);
@@ -399,7 +395,7 @@ class SqliteStore : public Store {
  private:
   class Transaction {
    public:
-    explicit Transaction(SqliteStore& s) : s_(s) { s_.exec("BEGIN IMMEDIATE"); }
+    explicit Transaction(SqliteStore& s, const char* begin = "BEGIN IMMEDIATE") : s_(s) { s_.exec(begin); }
     ~Transaction() {
       if (!done_) sqlite3_exec(s_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
     }
@@ -425,6 +421,15 @@ class SqliteStore : public Store {
       sqlite3_free(err);
       throw SystemError("store " + path_ + ": " + m);
     }
+  }
+
+  static GroupRow group_row(const Stmt& q) {
+    GroupRow g;
+    g.id = q.integer(0);
+    g.name = q.text(1);
+    g.group_id = fixed<32>(q.blob(2), "groups.group_id of " + g.name);
+    g.head = q.integer(3);
+    return g;
   }
 
   std::string meta_text(const char* column) {
@@ -460,36 +465,6 @@ class SqliteStore : public Store {
 };
 
 }  // namespace
-
-FieldCipher::FieldCipher(const SecretBytes& master_key)
-    : key_(hkdf_sha256(master_key.span(), {}, as_bytes("grypt store field key v1"))) {}
-
-std::vector<std::uint8_t> FieldCipher::seal(std::span<const std::uint8_t> plain,
-                                            const std::string& where) {
-  std::vector<std::uint8_t> out(gcm_nonce_bytes + plain.size() + gcm_tag_bytes);
-  random_bytes(std::span(out).first(gcm_nonce_bytes));
-  std::string aad = "grypt store v1 " + where;
-  AesGcm(key_.span()).seal(std::span<const std::uint8_t, gcm_nonce_bytes>(out.data(), gcm_nonce_bytes),
-                           plain, out.data() + gcm_nonce_bytes,
-                           out.data() + gcm_nonce_bytes + plain.size(), as_bytes(aad));
-  return out;
-}
-
-SecretBytes FieldCipher::open(std::span<const std::uint8_t> sealed, const std::string& where) {
-  auto damaged = [&] {
-    return OpenError(Fault::auth, "the store is damaged: " + where +
-                                      " does not decrypt (edited, or copied from another row)");
-  };
-  if (sealed.size() < gcm_nonce_bytes + gcm_tag_bytes) throw damaged();
-  std::size_t n = sealed.size() - gcm_nonce_bytes - gcm_tag_bytes;
-  SecretBytes plain(n);
-  std::string aad = "grypt store v1 " + where;
-  if (!AesGcm(key_.span()).open(std::span<const std::uint8_t, gcm_nonce_bytes>(sealed.data(), gcm_nonce_bytes),
-                                sealed.subspan(gcm_nonce_bytes, n), sealed.data() + gcm_nonce_bytes + n,
-                                plain.data(), as_bytes(aad)))
-    throw damaged();
-  return plain;
-}
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& dir, bool create) {
   return std::make_unique<SqliteStore>(dir, create);

@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <cstdlib>
+#include <atomic>
+#include <filesystem>
+#include <thread>
 #include <fstream>
 #include <iterator>
 
@@ -9,20 +13,32 @@
 #include "core/group_test_chain.h"
 #include "gryptserver/master_key.h"
 #include "gryptserver/relay.h"
+#include "gryptserver/pg_test_cluster.h"
+#include "gryptserver/store_pg.h"
 #include "gryptserver/store_sqlite.h"
 #include "core/test_dir.h"
 
 namespace grypt {
 namespace {
 
+enum class Backend { sqlite, postgresql };
+void PrintTo(Backend b, std::ostream* os) { *os << (b == Backend::sqlite ? "sqlite" : "postgresql"); }
+
 // A store with the group "friends": its genesis by TestChain's admin, then
-// alice added, as the relay checks and the store keeps them.
-class StoreTest : public ::testing::Test {
+// alice added, as the relay checks and the store keeps them. Every test
+// runs on each backend: one suite, two stores (gryptserver.8).
+class StoreTest : public ::testing::TestWithParam<Backend> {
  protected:
+  bool pg() const { return GetParam() == Backend::postgresql; }
+  std::unique_ptr<Store> make(bool create) {
+    return pg() ? open_pg_store(conninfo_, create) : open_sqlite_store(dir_, create);
+  }
+
   void SetUp() override {
+    if (pg()) conninfo_ = TestPgCluster::get().database();
     master_ = SecretBytes(32);
     random_bytes(master_.span());
-    auto store = open_sqlite_store(dir_, true);
+    auto store = make(true);
     store->unlock(FieldCipher(master_));
     MasterInfo info;
     info.check = FieldCipher(master_).seal(as_bytes("x"), "meta.master_check.1");
@@ -62,7 +78,7 @@ class StoreTest : public ::testing::Test {
     relay.apply(*relay.find("friends"), std::get<CheckedCommit>(checked));
   }
   std::unique_ptr<Store> open() {
-    auto s = open_sqlite_store(dir_, false);
+    auto s = make(false);
     s->unlock(FieldCipher(master_));
     return s;
   }
@@ -77,6 +93,16 @@ class StoreTest : public ::testing::Test {
     return "loaded";
   }
   void sql(const std::string& statement) {
+    if (pg()) {
+      PGconn* c = PQconnectdb(conninfo_.c_str());
+      PGresult* r = PQexec(c, statement.c_str());
+      std::string err = PQresultErrorMessage(r);
+      ExecStatusType st = PQresultStatus(r);
+      PQclear(r);
+      PQfinish(c);
+      ASSERT_TRUE(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) << err;
+      return;
+    }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir_ + "/grypt.db").c_str(), &db), SQLITE_OK);
     char* err = nullptr;
@@ -86,6 +112,12 @@ class StoreTest : public ::testing::Test {
   // Flips one bit of a blob: an edit that always changes it (setting a byte
   // to a value it may already have would not).
   void flip(const std::string& table, const std::string& column, const std::string& where, std::size_t byte) {
+    if (pg()) {
+      const std::string b = std::to_string(byte);
+      sql("UPDATE " + table + " SET " + column + " = set_byte(" + column + ", " + b + ", get_byte(" + column +
+          ", " + b + ") # 1) WHERE " + where);
+      return;
+    }
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir_ + "/grypt.db").c_str(), &db), SQLITE_OK);
     sqlite3_stmt* q = nullptr;
@@ -107,11 +139,12 @@ class StoreTest : public ::testing::Test {
 
   TestDir tmp_;
   std::string dir_ = tmp_.path();
+  std::string conninfo_;
   SecretBytes master_;
   TestChain c_;
 };
 
-TEST_F(StoreTest, ARestartKeepsEveryStateAndBox) {
+TEST_P(StoreTest, ARestartKeepsEveryStateAndBox) {
   auto s = open();
   Relay r(s->groups(), *s);
   GroupLive* g = r.find("friends");
@@ -128,7 +161,7 @@ TEST_F(StoreTest, ARestartKeepsEveryStateAndBox) {
 // grypt.7, THREAT MODEL: everything the server holds (its store, the
 // master key that unlocks it, its own transport identity) opens no box and
 // holds no epoch key; the same boxes open for the members they are for.
-TEST_F(StoreTest, EverythingTheServerHoldsOpensNoBox) {
+TEST_P(StoreTest, EverythingTheServerHoldsOpensNoBox) {
   auto s = open();
   Relay r(s->groups(), *s);
   c_.next();  // epoch 3, a rotation: a real box for each member
@@ -160,10 +193,19 @@ TEST_F(StoreTest, EverythingTheServerHoldsOpensNoBox) {
   EXPECT_EQ(opened, 2u);  // epoch 3's, the admin's and alice's
   again.reset();
   // No epoch key anywhere in the store's files, in any form the server
-  // could read them: the database and its journal, byte for byte.
+  // could read them: the database and its journal (PostgreSQL's whole
+  // data directory, its write-ahead log included), byte for byte.
   std::string bytes;
-  for (const char* f : {"/grypt.db", "/grypt.db-wal"}) {
-    std::ifstream in(dir_ + f, std::ios::binary);
+  std::vector<std::string> files;
+  if (pg()) {
+    sql("CHECKPOINT");
+    for (const auto& f : std::filesystem::recursive_directory_iterator(TestPgCluster::get().data_dir()))
+      if (f.is_regular_file()) files.push_back(f.path().string());
+  } else {
+    files = {dir_ + "/grypt.db", dir_ + "/grypt.db-wal"};
+  }
+  for (const std::string& f : files) {
+    std::ifstream in(f, std::ios::binary);
     bytes += std::string(std::istreambuf_iterator<char>(in), {});
   }
   ASSERT_GT(bytes.size(), 4096u);
@@ -173,7 +215,7 @@ TEST_F(StoreTest, EverythingTheServerHoldsOpensNoBox) {
   }
 }
 
-TEST_F(StoreTest, ACommitNotOnTheHeadIsStale) {
+TEST_P(StoreTest, ACommitNotOnTheHeadIsStale) {
   auto s = open();
   Relay r(s->groups(), *s);
   c_.next();
@@ -189,7 +231,7 @@ TEST_F(StoreTest, ACommitNotOnTheHeadIsStale) {
   EXPECT_EQ(std::get<proto::Refused>(again).head, Epoch(3));
 }
 
-TEST_F(StoreTest, TheRelayRefusesByNameWhatMembersWould) {
+TEST_P(StoreTest, TheRelayRefusesByNameWhatMembersWould) {
   auto s = open();
   Relay r(s->groups(), *s);
   GroupLive& g = *r.find("friends");
@@ -206,7 +248,7 @@ TEST_F(StoreTest, TheRelayRefusesByNameWhatMembersWould) {
   EXPECT_EQ(g.roster.size(), 2u);  // checks leave the roster as it was
 }
 
-TEST_F(StoreTest, BoxesMustBeOnePerMemberAndHistoryOnlyForItsSubject) {
+TEST_P(StoreTest, BoxesMustBeOnePerMemberAndHistoryOnlyForItsSubject) {
   auto s = open();
   Relay r(s->groups(), *s);
   GroupLive& g = *r.find("friends");
@@ -223,7 +265,7 @@ TEST_F(StoreTest, BoxesMustBeOnePerMemberAndHistoryOnlyForItsSubject) {
   EXPECT_EQ(std::get<proto::Refused>(v).message, "history boxes with a rotate");
 }
 
-TEST_F(StoreTest, OnlyTheServersAdminsCreateGroups) {
+TEST_P(StoreTest, OnlyTheServersAdminsCreateGroups) {
   auto s = open();
   Relay r(s->groups(), *s);
   TestChain other;
@@ -239,22 +281,22 @@ TEST_F(StoreTest, OnlyTheServersAdminsCreateGroups) {
                UsageError);
 }
 
-TEST_F(StoreTest, AStateEditedOrDroppedIsNamed) {
+TEST_P(StoreTest, AStateEditedOrDroppedIsNamed) {
   flip("states", "state", "epoch = 2", 100);
   EXPECT_NE(load_error().find("group friends: epoch 2: "), std::string::npos) << load_error();
 }
 
-TEST_F(StoreTest, AMissingEpochIsNamed) {
+TEST_P(StoreTest, AMissingEpochIsNamed) {
   sql("DELETE FROM states WHERE epoch = 1");
   EXPECT_NE(load_error().find("epochs are missing"), std::string::npos) << load_error();
 }
 
-TEST_F(StoreTest, TheServerKeyIsBound) {
-  sql("UPDATE meta SET server_secret = x'00'");
+TEST_P(StoreTest, TheServerKeyIsBound) {
+  flip("meta", "server_secret", "id = 1", 20);
   EXPECT_NE(load_error().find("does not decrypt"), std::string::npos) << load_error();
 }
 
-TEST_F(StoreTest, PendingRequestsAreSealedOnePerKeyAndBounded) {
+TEST_P(StoreTest, PendingRequestsAreSealedOnePerKeyAndBounded) {
   auto s = open();
   std::int64_t g = s->groups()[0].id;
   Identity first = Identity::generate();
@@ -271,7 +313,7 @@ TEST_F(StoreTest, PendingRequestsAreSealedOnePerKeyAndBounded) {
   EXPECT_EQ(s->pending(g).size(), 99u);
 }
 
-TEST_F(StoreTest, AWrongMasterKeyIsWrongKeyAndChangesNothing) {
+TEST_P(StoreTest, AWrongMasterKeyIsWrongKeyAndChangesNothing) {
   TestDir keys;
   const std::string& d = keys.path();
   MasterSource make;
@@ -288,6 +330,113 @@ TEST_F(StoreTest, AWrongMasterKeyIsWrongKeyAndChangesNothing) {
   EXPECT_TRUE(ct_equal(unlock_master_key(info, right, d).span(), key.span()));
   EXPECT_THROW(new_master_key(make, d + "/mk"), UsageError);  // never over another key file
 }
+
+// Another front end's commits, read back from the store: each commit with
+// its run, its boxes in key order and its history boxes, which a relay
+// that did not see them checks and applies to the same head.
+TEST_P(StoreTest, CommitsAfterGiveEachCommitAsItsAdministratorSentIt) {
+  auto writer = open();
+  Relay here(writer->groups(), *writer);
+  auto elsewhere_store = open();
+  Relay elsewhere(elsewhere_store->groups(), *elsewhere_store);
+  // Epoch 3 adds bob with epoch 1's key; epochs 4 and 5 are one commit.
+  Identity bob = Identity::generate();
+  c_.next(Change::add, RosterEntry{"bob", bob.public_key(), Role::member});
+  proto::Commit third = commit_of(3, "friends");
+  for (std::size_t i = 0; i < third.boxes.size(); ++i) third.boxes[i][0] = static_cast<std::uint8_t>(i + 1);
+  third.history.push_back({Epoch(1), EpochBox{7}});
+  auto checked = here.check(*here.find("friends"), third);
+  ASSERT_TRUE(std::holds_alternative<CheckedCommit>(checked)) << std::get<proto::Refused>(checked).message;
+  writer->commit(std::get<CheckedCommit>(checked).row);
+  here.apply(*here.find("friends"), std::get<CheckedCommit>(checked));
+  c_.next();
+  c_.next();
+  proto::Commit run = commit_of(5, "friends");
+  run.run.assign(1, std::vector<std::uint8_t>(c_.bytes[3].begin(), c_.bytes[3].end()));
+  checked = here.check(*here.find("friends"), run);
+  ASSERT_TRUE(std::holds_alternative<CheckedCommit>(checked)) << std::get<proto::Refused>(checked).message;
+  writer->commit(std::get<CheckedCommit>(checked).row);
+
+  GroupLive& g = *elsewhere.find("friends");
+  std::vector<CommitRow> rows = elsewhere_store->commits_after(g.row.id, g.head());
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].epoch, Epoch(3));
+  EXPECT_TRUE(rows[0].run.empty());
+  ASSERT_EQ(rows[0].boxes.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(rows[0].boxes.begin(), rows[0].boxes.end(),
+                             [](const auto& a, const auto& b) { return a.first < b.first; }));
+  ASSERT_EQ(rows[0].history.size(), 1u);
+  EXPECT_EQ(rows[0].history[0].first, bob.public_key());
+  EXPECT_EQ(rows[0].history[0].second.epoch, Epoch(1));
+  EXPECT_EQ(rows[0].history[0].second.box[0], 7);
+  EXPECT_EQ(rows[1].epoch, Epoch(5));
+  ASSERT_EQ(rows[1].run.size(), 1u);
+  EXPECT_EQ(rows[1].run[0].state, run.run[0]);
+  for (const CommitRow& row : rows) {
+    auto again = elsewhere.check(g, Relay::as_commit("friends", row));
+    ASSERT_TRUE(std::holds_alternative<CheckedCommit>(again)) << std::get<proto::Refused>(again).message;
+    const CheckedCommit& cc = std::get<CheckedCommit>(again);
+    // The same box for each member as the administrator sent.
+    if (row.epoch == Epoch(3)) {
+      for (std::size_t i = 0; i < third.boxes.size(); ++i) EXPECT_EQ(cc.row.boxes[i].second, third.boxes[i]);
+    }
+    elsewhere.apply(g, cc);
+  }
+  EXPECT_EQ(g.head(), Epoch(5));
+  EXPECT_EQ(g.hashes.back(), c_.states[4].hash());
+  EXPECT_TRUE(elsewhere_store->commits_after(g.row.id, Epoch(5)).empty());
+  // A group created elsewhere is loaded from its genesis.
+  Relay fresh;
+  EXPECT_EQ(fresh.load(read_group(*elsewhere_store, *elsewhere_store->group(g.row.id))).head(), Epoch(5));
+}
+
+// Two front ends (two connections to one store) commit the same epoch at
+// once: exactly one wins, the other is told it is stale, and the store
+// holds the winner's state.
+TEST_P(StoreTest, OfTwoRacingCommitsExactlyOneWins) {
+  c_.next();
+  const proto::Commit third = commit_of(3, "friends");
+  std::vector<std::unique_ptr<Store>> fronts;
+  std::vector<CommitRow> rows;
+  for (int i = 0; i < 2; ++i) {
+    fronts.push_back(open());
+    Relay r(fronts.back()->groups(), *fronts.back());
+    proto::Commit c = third;
+    c.boxes[0][0] = static_cast<std::uint8_t>(i + 1);  // whose boxes are kept
+    auto checked = r.check(*r.find("friends"), c);
+    ASSERT_TRUE(std::holds_alternative<CheckedCommit>(checked));
+    rows.push_back(std::get<CheckedCommit>(checked).row);
+  }
+  for (int round = 0; round < 10; ++round) {
+    std::atomic<int> won{0}, stale{0}, other{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i)
+      threads.emplace_back([&, i] {
+        try {
+          fronts[i]->commit(rows[i]);
+          ++won;
+        } catch (const StaleCommit&) {
+          ++stale;
+        } catch (...) {
+          ++other;
+        }
+      });
+    for (auto& t : threads) t.join();
+    ASSERT_EQ(won.load(), round == 0 ? 1 : 0) << "round " << round;
+    ASSERT_EQ(stale.load(), round == 0 ? 1 : 2);
+    ASSERT_EQ(other.load(), 0);
+  }
+  auto s = open();
+  EXPECT_EQ(s->groups()[0].head, 3);
+  auto rest = s->commits_after(s->groups()[0].id, Epoch(2));
+  ASSERT_EQ(rest.size(), 1u);
+  const std::uint8_t winner = rest[0].boxes[0].second[0];
+  EXPECT_TRUE(winner == 1 || winner == 2);
+  for (const auto& [k, b] : rest[0].boxes) EXPECT_TRUE(b[0] == winner || b[0] == 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::sqlite, Backend::postgresql),
+                         [](const auto& i) { return i.param == Backend::sqlite ? "sqlite" : "postgresql"; });
 
 }  // namespace
 }  // namespace grypt
