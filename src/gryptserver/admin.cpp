@@ -54,10 +54,11 @@ admin::Reply handle_admin_offline(Store& store, std::span<const std::uint8_t> re
   std::vector<PublicKey> admins = store.admins();
   Identity id = store.server_identity();
   ListenAddress l = parse_listen(store.listen());
-  std::vector<Endpoint> endpoints{{store.host(), l.port}};
-  OperatorView v{relay, admins, l.port ? ServerReference{id.public_key(), endpoints}.to_string() : "",
+  std::vector<Endpoint> endpoints = store.endpoints();
+  if (endpoints.empty() && l.port != 0) endpoints.push_back({store.host(), l.port});
+  OperatorView v{relay, admins, endpoints.empty() ? "" : ServerReference{id.public_key(), endpoints}.to_string(),
                  [&](const GroupLive& g) -> std::string {
-                   if (l.port == 0) return "";
+                   if (endpoints.empty()) return "";
                    return GroupReference{id.public_key(), g.row.group_id, endpoints, g.name()}.to_string();
                  },
                  [](const GroupLive&) { return std::uint64_t{0}; }};

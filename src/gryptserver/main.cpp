@@ -19,6 +19,7 @@
 #include "core/text.h"
 #include "gryptserver/master_key.h"
 #include "gryptserver/server.h"
+#include "gryptserver/store_pg.h"
 #include "gryptserver/store_sqlite.h"
 #include "proto/admin.h"
 #include "proto/frame.h"
@@ -27,14 +28,17 @@ namespace grypt {
 namespace {
 
 const char* const usage =
-    "gryptserver init --store DIR [--listen HOST:PORT] [--host NAME] --admin KEY... MASTER\n"
-    "       gryptserver serve --store DIR [--listen HOST:PORT] [--ready-fd N] MASTER\n"
-    "       gryptserver groups --store DIR [--json]\n"
-    "       gryptserver admins [add KEY | remove KEY] --store DIR [--json]\n"
-    "       gryptserver reference --store DIR [--json]\n"
+    "gryptserver init --store STORE [--listen HOST:PORT] [--host NAME] [--endpoint HOST:PORT...]\n"
+    "                 --admin KEY... MASTER\n"
+    "       gryptserver serve --store STORE [--listen HOST:PORT] [--ready-fd N] MASTER\n"
+    "       gryptserver groups --store STORE [--json]\n"
+    "       gryptserver admins [add KEY | remove KEY] --store STORE [--json]\n"
+    "       gryptserver reference --store STORE [--json]\n"
     "MASTER: --master-key-file F, --new-master-key-file F (init), --passphrase-fd N or\n"
-    "--passphrase-file F; the operator verbs need it only when no server runs.\n"
-    "DIR: root's default is /var/lib/gryptserver; anyone else must give --store.";
+    "--passphrase-file F; the operator verbs need it only when no server runs on a directory.\n"
+    "STORE: a directory (SQLite; root's default is /var/lib/gryptserver, anyone else must\n"
+    "give --store), or postgresql://... shared by several front ends (no password in it:\n"
+    "PGPASSFILE or a service file).";
 
 // Owned while a server runs on the store (or an offline verb changes it).
 class StoreLock {
@@ -82,15 +86,21 @@ std::string store_dir(const cxxopts::ParseResult& r) {
   throw UsageError(std::string("give the --store directory (only root's defaults to ") + root_store + ")");
 }
 
+// How messages name a store: its directory, or its database without the
+// connection string's secrets.
+std::string store_name(const std::string& store) { return is_pg_store(store) ? describe_store(store) : store; }
+
 std::unique_ptr<Store> open_store(const std::string& dir, const MasterSource& master, bool serving = false) {
-  std::unique_ptr<Store> store = open_sqlite_store(dir, false);
+  const bool pg = is_pg_store(dir);
+  const std::string name = store_name(dir);
+  std::unique_ptr<Store> store = pg ? open_pg_store(dir, false) : open_sqlite_store(dir, false);
   std::optional<MasterInfo> info = store->master_info();
-  if (!info) throw FormatError("the store " + dir + " is not initialised");
+  if (!info) throw FormatError("the store " + name + " is not initialised");
   if (master.kind == MasterSource::Kind::none)
-    throw UsageError(std::string(serving ? "serving " : "no gryptserver is running on ") + dir +
-                     (serving ? " needs" : ": to act on the store directly, give") +
+    throw UsageError(std::string(serving ? "serving " : pg ? "acting on " : "no gryptserver is running on ") + name +
+                     (serving || pg ? " needs" : ": to act on the store directly, give") +
                      " its master key: --master-key-file, --passphrase-fd or --passphrase-file");
-  SecretBytes key = unlock_master_key(*info, master, dir);
+  SecretBytes key = unlock_master_key(*info, master, name);
   store->unlock(FieldCipher(key));
   return store;
 }
@@ -184,8 +194,14 @@ void require_store(const std::string& dir) {
 }
 
 int do_operator(const std::string& dir, const admin::Request& req, const cxxopts::ParseResult& r) {
-  require_store(dir);
   bool json = r.count("json") > 0;
+  // A database the front ends share: acted on directly, where every front
+  // end sees the change (they are told of a changed admin list at once).
+  if (is_pg_store(dir)) {
+    std::unique_ptr<Store> store = open_store(dir, master_source(r));
+    return print_reply(req, handle_admin_offline(*store, admin::encode(req)), json);
+  }
+  require_store(dir);
   if (std::optional<admin::Reply> reply = ask_server(dir, req)) return print_reply(req, *reply, json);
   // No server: act on the store, holding its lock against one starting.
   StoreLock lock(dir, false);
@@ -201,12 +217,37 @@ std::vector<PublicKey> admin_keys(const cxxopts::ParseResult& r) {
   return out;
 }
 
+// --endpoint HOST:PORT, as a reference names it: a host name or address
+// (an IPv6 one in brackets) and a port from 1.
+Endpoint parse_endpoint(const std::string& text) {
+  auto bad = [&](const std::string& why) { return UsageError("--endpoint '" + printable(text) + "': " + why); };
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos) throw bad("give HOST:PORT");
+  std::string host = text.substr(0, colon), port = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (std::string d = reference_host_defect(host); !d.empty()) throw bad(d);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) < 1 || std::stoul(port) > 65535)
+    throw bad("the port is a number from 1 to 65535");
+  return {host, static_cast<std::uint16_t>(std::stoul(port))};
+}
+
 int do_init(const cxxopts::ParseResult& r) {
   std::string dir = store_dir(r);
+  const bool pg = is_pg_store(dir);
+  const std::string name = store_name(dir);
   MasterSource master = master_source(r);
   std::string new_file = r.count("new-master-key-file") ? option<std::string>(r, "new-master-key-file") : "";
-  if (file_exists(dir)) check_store_dir(dir);
-  if (file_exists(dir + "/grypt.db"))
+  std::vector<Endpoint> endpoints;
+  if (r.count("endpoint")) {
+    if (!pg)
+      throw UsageError("--endpoint names several front ends of one store: that store is a PostgreSQL "
+                       "database (--store postgresql://...)");
+    for (const std::string& e : option<std::vector<std::string>>(r, "endpoint")) endpoints.push_back(parse_endpoint(e));
+    if (endpoints.size() > max_endpoints) throw UsageError("a reference names at most 8 endpoints");
+  }
+  if (!pg && file_exists(dir)) check_store_dir(dir);
+  if (!pg && file_exists(dir + "/grypt.db"))
     throw UsageError("the store " + dir + " exists already (gryptserver admins adds a key to it)");
   if (new_file.empty() && master.kind == MasterSource::Kind::none)
     throw UsageError("a new store needs a master key: --new-master-key-file F, --master-key-file F, "
@@ -217,22 +258,30 @@ int do_init(const cxxopts::ParseResult& r) {
   std::string listen = r.count("listen") ? option<std::string>(r, "listen") : "0.0.0.0:4433";
   ListenAddress where = parse_listen(listen);
   std::string host = r.count("host") ? option<std::string>(r, "host") : where.host;
-  if (host == "0.0.0.0" || host == "::" || host.empty())
+  // The endpoints, when given, are what references name instead.
+  if (endpoints.empty() && (host == "0.0.0.0" || host == "::" || host.empty()))
     throw UsageError("listening on every address: give --host NAME, the name members connect to");
-  if (std::string d = reference_host_defect(host); !d.empty())
+  if (std::string d = reference_host_defect(host); endpoints.empty() && !d.empty())
     throw UsageError("--host '" + printable(host) + "': " + d);
-  bool made_dir = !file_exists(dir);
-  make_dirs(dir);
-  StoreLock lock(dir, false);
+  bool made_dir = !pg && !file_exists(dir);
+  std::optional<StoreLock> lock;
+  if (!pg) {
+    make_dirs(dir);
+    lock.emplace(dir, false);
+  }
   bool made_file = false;
   try {
+    std::unique_ptr<Store> store = pg ? open_pg_store(dir, true) : open_sqlite_store(dir, true);
+    if (store->master_info())
+      throw UsageError("the store " + name + " exists already (gryptserver admins adds a key to it)");
     auto [key, info] = new_master_key(master, new_file);
     made_file = !new_file.empty();
-    auto store = open_sqlite_store(dir, true);
     store->unlock(FieldCipher(key));
     Identity server = Identity::generate();
-    store->create(info, server, listen, host, admins);
-    if (where.port == 0) {
+    store->create(info, server, listen, host, admins, endpoints);
+    if (!endpoints.empty()) {
+      write_stdout(ServerReference{server.public_key(), endpoints}.to_string() + "\n");
+    } else if (where.port == 0) {
       warn("the store listens on any free port: its reference is known once the server runs "
            "(gryptserver reference prints it then)");
     } else {
@@ -240,11 +289,13 @@ int do_init(const cxxopts::ParseResult& r) {
       write_stdout(ref.to_string() + "\n");
     }
   } catch (...) {
-    // Nothing half-made is left: no store, no orphaned key file.
+    // Nothing half-made is left: no store, no orphaned key file. (A
+    // database's store is one transaction: it was never written.)
+    if (made_file) ::unlink(new_file.c_str());
+    if (pg) throw;
     ::unlink((dir + "/grypt.db").c_str());
     ::unlink((dir + "/grypt.db-wal").c_str());
     ::unlink((dir + "/grypt.db-shm").c_str());
-    if (made_file) ::unlink(new_file.c_str());
     ::unlink((dir + "/lock").c_str());
     if (made_dir) ::rmdir(dir.c_str());
     throw;
@@ -254,13 +305,18 @@ int do_init(const cxxopts::ParseResult& r) {
 
 int do_serve(const cxxopts::ParseResult& r) {
   std::string dir = store_dir(r);
-  require_store(dir);
-  StoreLock lock(dir, false);
+  const bool pg = is_pg_store(dir);
+  // Several front ends serve one database; one server serves a directory.
+  std::optional<StoreLock> lock;
+  if (!pg) {
+    require_store(dir);
+    lock.emplace(dir, false);
+  }
   std::unique_ptr<Store> store = open_store(dir, master_source(r), true);
   ServeOptions s;
   s.listen = r.count("listen") ? option<std::string>(r, "listen") : store->listen();
   parse_listen(s.listen);
-  s.admin_path = dir + "/admin.sock";
+  if (!pg) s.admin_path = dir + "/admin.sock";
   if (r.count("ready-fd")) s.ready_fd = option<int>(r, "ready-fd");
   std::signal(SIGPIPE, SIG_IGN);
   return serve(*store, s);
@@ -309,11 +365,14 @@ int body(int argc, char** argv) {
   o.custom_help("VERB ... (see below)");
   o.positional_help("");
   o.add_options()
-      ("store", "the store directory (root's default: /var/lib/gryptserver)", cxxopts::value<std::string>(), "DIR")
+      ("store", "the store: a directory (root's default: /var/lib/gryptserver) or postgresql://...",
+       cxxopts::value<std::string>(), "STORE")
       ("listen", "where to listen (init stores it; serve may override)", cxxopts::value<std::string>(), "HOST:PORT")
       ("host", "init: the host name members connect to (default: the --listen host)",
        cxxopts::value<std::string>(), "NAME")
       ("admin", "init: a key allowed to create groups (repeatable)", cxxopts::value<std::vector<std::string>>(), "KEY")
+      ("endpoint", "init, PostgreSQL: a front end as members reach it (repeatable, up to 8)",
+       cxxopts::value<std::vector<std::string>>(), "HOST:PORT")
       ("json", "groups, admins: JSON output")
       ("master-key-file", "the master key file", cxxopts::value<std::string>(), "F")
       ("new-master-key-file", "init: make a new master key file F (0600)", cxxopts::value<std::string>(), "F")

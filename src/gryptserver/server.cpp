@@ -62,7 +62,8 @@ ListenAddress parse_listen(const std::string& l) {
 
 Server::Server(Store& s, const ServeOptions& o)
     : store(s), options(o), identity(s.server_identity()), tls(TlsContext::Role::server, identity),
-      relay(s.groups(), s), admins(s.admins()), store_listen(s.listen()), store_host(s.host()), worker(s, io),
+      relay(s.groups(), s), admins(s.admins()), store_listen(s.listen()), store_host(s.host()),
+      store_endpoints(s.endpoints()), worker(s, io),
       acceptor_(io), admin_acceptor_(io),
       signals_(io, SIGTERM, SIGINT), sweep_timer_(io) {}
 
@@ -104,6 +105,80 @@ void Server::committed(GroupLive& g, std::shared_ptr<const CheckedCommit> c) {
   }
 }
 
+void Server::catch_up(std::int64_t id) {
+  if (stopping) return;
+  if (!catching_.insert(id).second) {
+    catch_again_.insert(id);
+    return;
+  }
+  struct Read {
+    std::optional<StoredGroup> group;  // a group this server does not hold
+    std::vector<CommitRow> commits;
+  };
+  GroupLive* known = relay.find(id);
+  const Epoch after = known ? known->head() : Epoch(0);
+  worker.submit(
+      [id, after, is_known = known != nullptr](Store& s) {
+        Read r;
+        if (is_known) {
+          r.commits = s.commits_after(id, after);
+        } else if (std::optional<GroupRow> row = s.group(id)) {
+          r.group = read_group(s, std::move(*row));
+        }
+        return r;
+      },
+      [this, id](std::optional<Read> r, std::exception_ptr error) {
+        catching_.erase(id);
+        try {
+          if (error) std::rethrow_exception(error);
+          if (r->group && !relay.find(id)) {
+            GroupLive& g = relay.load(std::move(*r->group));
+            server_log(g.name() + ": created through another front end");
+            for (Session* s : std::vector<Session*>(askers[g.name()].begin(), askers[g.name()].end()))
+              s->admitted(g);
+          }
+          GroupLive* g = relay.find(id);
+          for (const CommitRow& row : r->commits) {
+            if (!g || row.epoch <= g->head()) continue;  // this server's own, or read twice
+            if (row.first() != g->head().next()) {
+              catch_again_.insert(id);  // read before a commit applied here since
+              break;
+            }
+            auto checked = relay.check(*g, Relay::as_commit(g->name(), row));
+            if (auto* refused = std::get_if<proto::Refused>(&checked)) {
+              server_log(g->name() + ": epoch " + row.epoch.to_string() + " in the store does not check (" +
+                         refused->message + "): the group stays at epoch " + g->head().to_string());
+              break;
+            }
+            committed(*g, std::make_shared<const CheckedCommit>(std::get<CheckedCommit>(std::move(checked))));
+          }
+        } catch (const std::exception& e) {
+          server_log("cannot read the store's new commits: " + std::string(e.what()));
+        }
+        if (catch_again_.erase(id)) catch_up(id);
+      });
+}
+
+void Server::catch_up_all() {
+  worker.submit([](Store& s) { return std::make_pair(s.groups(), s.admins()); },
+                [this](std::optional<std::pair<std::vector<GroupRow>, std::vector<PublicKey>>> r,
+                       std::exception_ptr error) {
+                  if (error) {
+                    try {
+                      std::rethrow_exception(error);
+                    } catch (const std::exception& e) {
+                      server_log("cannot read the store's groups: " + std::string(e.what()));
+                    }
+                    return;
+                  }
+                  admins = std::move(r->second);
+                  for (const GroupRow& row : r->first) {
+                    GroupLive* g = relay.find(row.id);
+                    if (!g || g->head().value() < row.head) catch_up(row.id);
+                  }
+                });
+}
+
 std::string Server::reference(const GroupLive& g) const {
   std::string server = server_reference();
   if (server.empty()) return "";
@@ -114,6 +189,7 @@ std::string Server::reference(const GroupLive& g) const {
 // The references name the port the store was made with, or, made with
 // port 0, the one this server bound.
 std::string Server::server_reference() const {
+  if (!store_endpoints.empty()) return ServerReference{identity.public_key(), store_endpoints}.to_string();
   ListenAddress l = parse_listen(store_listen);
   std::uint16_t port = l.port != 0 ? l.port : bound_port;
   if (port == 0) return "";
@@ -131,13 +207,17 @@ void Server::listen() {
   if (ec) throw SystemError("cannot listen on " + options.listen + ": " + ec.message());
   acceptor_.listen(asio::socket_base::max_listen_connections);
 
-  ::unlink(options.admin_path.c_str());
-  asio::local::stream_protocol::endpoint aep(options.admin_path);
-  admin_acceptor_.open(aep.protocol());
-  admin_acceptor_.bind(aep, ec);
-  if (ec) throw SystemError("cannot make the admin socket " + options.admin_path + ": " + ec.message());
-  ::chmod(options.admin_path.c_str(), 0600);
-  admin_acceptor_.listen();
+  // A PostgreSQL store has none: the operator's verbs act on the database
+  // itself, where every front end sees them.
+  if (!options.admin_path.empty()) {
+    ::unlink(options.admin_path.c_str());
+    asio::local::stream_protocol::endpoint aep(options.admin_path);
+    admin_acceptor_.open(aep.protocol());
+    admin_acceptor_.bind(aep, ec);
+    if (ec) throw SystemError("cannot make the admin socket " + options.admin_path + ": " + ec.message());
+    ::chmod(options.admin_path.c_str(), 0600);
+    admin_acceptor_.listen();
+  }
 
   auto bound = acceptor_.local_endpoint();
   bound_port = bound.port();
@@ -296,6 +376,7 @@ int Server::run() {
     acceptor_.close(ignored);
     admin_acceptor_.close(ignored);
     sweep_timer_.cancel();
+    if (feed) feed->stop();
     std::vector<std::shared_ptr<Session>> all;
     for (auto& [p, s] : sessions) all.push_back(s);
     for (auto& s : all) {
@@ -308,12 +389,32 @@ int Server::run() {
     auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(300));
     t->async_wait([this, t](const asio::error_code&) { io.stop(); });
   });
+  if (std::string conninfo = store.feed_conninfo(); !conninfo.empty()) {
+    feed = std::make_unique<PgFeed>(
+        io, conninfo,
+        PgFeed::Handlers{[this](const std::string& payload) {
+                           // "GROUP EPOCH" or "admins" (store_pg.h)
+                           if (payload == "admins") return catch_up_all();
+                           char* end = nullptr;
+                           long long id = std::strtoll(payload.c_str(), &end, 10);
+                           if (end != payload.c_str() && id > 0) catch_up(id);
+                         },
+                         [this] {
+                           server_log("listening for other front ends' commits");
+                           catch_up_all();
+                         },
+                         [](const std::string& why) {
+                           server_log("lost the store's notifications (" + why + "): connecting again");
+                         }});
+    feed->start();
+  }
   asio::co_spawn(io, accept_loop(), asio::detached);
-  asio::co_spawn(io, admin_loop(), asio::detached);
+  if (!options.admin_path.empty()) asio::co_spawn(io, admin_loop(), asio::detached);
   asio::co_spawn(io, sweep_loop(), asio::detached);
   io.run();
+  if (feed) feed->stop();
   worker.stop();
-  ::unlink(options.admin_path.c_str());
+  if (!options.admin_path.empty()) ::unlink(options.admin_path.c_str());
   server_log("stopped");
   return exit_ok;
 }

@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "core/join_request.h"
+#include "gryptserver/feed_pg.h"
 #include "gryptserver/relay.h"
 #include "gryptserver/server.h"
 #include "gryptserver/store_worker.h"
@@ -144,6 +145,14 @@ class Server {
                             JoinRequest::Kind kind);
   // After the store took a commit: applied, pushed, answered.
   void committed(GroupLive& g, std::shared_ptr<const CheckedCommit> c);
+  // Several front ends on one store (gryptserver.8, SEVERAL FRONT ENDS):
+  // the commits another front end wrote to the group (its row), read from
+  // the store, checked, applied and pushed as this server's own are; a
+  // group it created is loaded. One read per group at a time; asked again
+  // meanwhile, it reads again after.
+  void catch_up(std::int64_t group);
+  // Every group, after the feed was (re)made: notifications may be lost.
+  void catch_up_all();
   std::string reference(const GroupLive& g) const;
   std::string server_reference() const;
   OperatorView view();
@@ -158,11 +167,14 @@ class Server {
   // What the references name, read before the worker starts: once it runs,
   // the store's connection is its alone (one connection, no mutex).
   const std::string store_listen, store_host;
+  const std::vector<Endpoint> store_endpoints;
   StoreWorker worker;
   std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
   std::map<std::string, std::set<Session*>> subscribers;
   std::map<std::string, std::set<Session*>> askers;
   std::size_t max_sessions = SIZE_MAX;
+  std::unique_ptr<PgFeed> feed;  // when other front ends write the store
+  std::set<std::int64_t> catching_, catch_again_;
   bool stopping = false;
   std::uint16_t bound_port = 0;
 

@@ -349,6 +349,9 @@ void Session::commit(const proto::Commit& part) {
   }
   auto checked = server_.relay.check(*g, c);
   if (auto* r = std::get_if<proto::Refused>(&checked)) {
+    // Beyond the head this server holds: another front end's commits may
+    // be on their way here.
+    if (r->code == "stale" && server_.feed) server_.catch_up(g->row.id);
     send(*r);
     return;
   }
@@ -360,7 +363,14 @@ void Session::commit(const proto::Commit& part) {
                           try {
                             if (error) std::rethrow_exception(error);
                           } catch (const StaleCommit& e) {
-                            send(proto::Refused{name, "stale", g ? g->head() : Epoch(0), e.what()});
+                            // Another front end's commit won the epoch: it
+                            // comes here as theirs do, and the committer
+                            // retries on it (grypt-protocol.7, stale).
+                            if (g) server_.catch_up(g->row.id);
+                            server_log(name + ": another front end's commit took epoch " + cc->state.epoch.to_string() +
+                                       " first; the committer is told to retry");
+                            const auto head = std::max<std::int64_t>(e.head(), g ? g->head().value() : 0);
+                            send(proto::Refused{name, "stale", Epoch(static_cast<std::uint32_t>(head)), e.what()});
                             return;
                           } catch (const std::exception& e) {
                             server_log("cannot commit to " + name + ": " + e.what());

@@ -17,24 +17,6 @@ setup() {
 
 teardown() { server_teardown; }
 
-# The state NAME's daemon shows for GROUP.
-daemon_state() {
-  as "$1" gryptd status --json |
-    sed -n "s/.*{\"name\":\"$2\",\"state\":\"\([a-z-]*\)\".*/\1/p"
-}
-
-# wait_state NAME GROUP STATE [SECONDS]
-wait_state() {
-  local i
-  for ((i = 0; i < ${4:-10} * 20; i++)); do
-    [ "$(daemon_state "$1" "$2")" = "$3" ] && return 0
-    sleep 0.05
-  done
-  echo "$1's $2 is $(daemon_state "$1" "$2"), not $3:" >&2
-  cat "$BATS_TEST_TMPDIR/$1.log" >&2
-  return 1
-}
-
 sock_of() { echo "$BATS_TEST_TMPDIR/u/$1/run/grypt/gryptd.sock"; }
 
 @test "a tool waiting on its own input keeps its connection; a request left half-sent is cut at the limit" {

@@ -6,6 +6,8 @@
 #   start_daemon NAME [ARGS]  gryptd --foreground for NAME, by pid, once it answers
 #   stop_daemon NAME      SIGTERM, then wait
 #   wait_epoch NAME GROUP N [SECONDS]   until NAME's daemon holds epoch N
+#   daemon_state NAME GROUP   the group's state in NAME's gryptd status
+#   wait_state NAME GROUP STATE [SECONDS]   until it is STATE
 
 # The environment of NAME, as arguments to env(1), in USER_ENV.
 user_env() {
@@ -77,6 +79,22 @@ wait_epoch() {
     sleep 0.05
   done
   echo "$1 holds epoch $(daemon_epoch "$1" "$2") of $2, not $3:" >&2
+  cat "$BATS_TEST_TMPDIR/$1.log" >&2
+  return 1
+}
+
+daemon_state() {
+  as "$1" gryptd status --json |
+    sed -n "s/.*{\"name\":\"$2\",\"state\":\"\([a-z-]*\)\".*/\1/p"
+}
+
+wait_state() {
+  local i
+  for ((i = 0; i < ${4:-10} * 20; i++)); do
+    [ "$(daemon_state "$1" "$2")" = "$3" ] && return 0
+    sleep 0.05
+  done
+  echo "$1's $2 is $(daemon_state "$1" "$2"), not $3:" >&2
   cat "$BATS_TEST_TMPDIR/$1.log" >&2
   return 1
 }

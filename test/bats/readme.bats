@@ -9,8 +9,12 @@
 load helper
 load member_helper
 load server_helper
+load pg_helper
 
-teardown() { server_teardown; }
+teardown() {
+  server_teardown
+  stop_pg
+}
 
 # readme_lines HEADING: the command lines (indented by four spaces) of the
 # README section "### HEADING", without their comments; a line that ends
@@ -181,5 +185,43 @@ step() {
   assert_success
   assert_output "meet at six"
   [[ $stderr == *"from alice"* ]]
+  [ "${#STEPS[@]}" -eq 0 ]
+}
+
+@test "README: several front ends on PostgreSQL, as written but for names and places, on 127.0.0.1" {
+  skip_when_sanitized "what the README says is checked once; frontends.bats runs the code"
+  mapfile -t STEPS < <(readme_lines "Beyond one machine: several front ends on PostgreSQL")
+  [ "${#STEPS[@]}" -eq 2 ]
+  ROOT=$BATS_TEST_TMPDIR/root
+  start_pg
+  P1=$(free_port)
+  P2=$(free_port)
+  new_member admin
+  # The places: the database the test started, two front ends on 127.0.0.1.
+  places() {
+    LINE=${LINE//postgresql:\/\/grypt@db.example.org\/grypt/$DB}
+    LINE=${LINE//a.example.org:4433/127.0.0.1:$P1}
+    LINE=${LINE//b.example.org:4433/127.0.0.1:$P2}
+  }
+  step "gryptserver init"
+  places
+  SREF=$(sh -c "${LINE//grypt-pk:.../$(cat admin.pub)}")
+  [[ $SREF == grypt-srv:* ]]
+  step "gryptserver serve"
+  places
+  for p in "$P1" "$P2"; do
+    sh -c "exec ${LINE//0.0.0.0:4433/127.0.0.1:$p}" 2>>"server$p.log" &
+    echo $! >>"$BATS_TEST_TMPDIR/pids"
+  done
+  for p in "$P1" "$P2"; do
+    for ((i = 0; i < 100; i++)); do (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.1; done
+  done
+  # The reference names both; a group made through the first is served by the second.
+  start_daemon admin
+  REF=$(ga create friends "$SREF" --name admin)
+  for ((i = 0; i < 100; i++)); do grep -q "friends: created through another front end" "server$P2.log" && break; sleep 0.1; done
+  run grep -c "friends: created" "server$P1.log" "server$P2.log"
+  assert_output "server$P1.log:1
+server$P2.log:1"
   [ "${#STEPS[@]}" -eq 0 ]
 }
