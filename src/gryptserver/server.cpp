@@ -74,6 +74,8 @@ void Server::unask(const std::string& group, Session* s) {
 }
 
 void Server::forget(Session* s) {
+  pong_waiting_.erase(s);
+  pong_reading_.erase(s);
   for (const std::string& g : s->groups) subscribers[g].erase(s);
   for (const auto& [g, w] : s->asked) unask(g, s);
   sessions.erase(s);
@@ -176,6 +178,55 @@ void Server::catch_up_all() {
                     GroupLive* g = relay.find(row.id);
                     if (!g || g->head().value() < row.head) catch_up(row.id);
                   }
+                });
+}
+
+void Server::pong_when_fresh(Session* s) {
+  pong_waiting_.insert(s);
+  read_heads();
+}
+
+// One read of every group's head for all the pings read before it starts;
+// those read meanwhile wait for the next. A session whose groups all hold
+// the heads read is answered; one that lags waits for the catch-up and a
+// read 0.1 s later; a read that fails (the store is away) is tried again
+// each second, the pongs still owed.
+void Server::read_heads() {
+  if (heads_in_flight_ || heads_timer_set_ || pong_waiting_.empty() || stopping) return;
+  heads_in_flight_ = true;
+  pong_reading_.insert(pong_waiting_.begin(), pong_waiting_.end());
+  pong_waiting_.clear();
+  worker.submit([](Store& st) { return st.groups(); },
+                [this](std::optional<std::vector<GroupRow>> rows, std::exception_ptr error) {
+                  heads_in_flight_ = false;
+                  std::map<std::string, std::int64_t> heads;
+                  if (!error)
+                    for (const GroupRow& r : *rows) heads[r.name] = r.head;
+                  std::set<std::int64_t> behind;
+                  for (Session* s : pong_reading_) {
+                    bool fresh = !error;
+                    for (const std::string& name : s->groups) {
+                      GroupLive* g = relay.find(name);
+                      auto h = heads.find(name);
+                      if (!error && g && h != heads.end() && g->head().value() < h->second) {
+                        behind.insert(g->row.id);
+                        fresh = false;
+                      }
+                    }
+                    if (fresh)
+                      s->pay_pongs();
+                    else
+                      pong_waiting_.insert(s);
+                  }
+                  pong_reading_.clear();
+                  for (std::int64_t id : behind) catch_up(id);
+                  if (pong_waiting_.empty()) return;
+                  heads_timer_set_ = true;
+                  heads_timer_.expires_after(error ? std::chrono::seconds(1) : std::chrono::milliseconds(100));
+                  heads_timer_.async_wait([this](const asio::error_code& ec) {
+                    heads_timer_set_ = false;
+                    if (!ec) read_heads();
+                  });
                 });
 }
 
@@ -376,6 +427,7 @@ int Server::run() {
     acceptor_.close(ignored);
     admin_acceptor_.close(ignored);
     sweep_timer_.cancel();
+    heads_timer_.cancel();
     if (feed) feed->stop();
     std::vector<std::shared_ptr<Session>> all;
     for (auto& [p, s] : sessions) all.push_back(s);

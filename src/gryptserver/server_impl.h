@@ -78,6 +78,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void pushed(GroupLive& g, const CheckedCommit& c, const PushFrames* frames = nullptr);
   // This key was just added to a group it asked for on this connection.
   void admitted(GroupLive& g);
+  // The pongs owed to its pings (Server::pong_when_fresh), sent now.
+  void pay_pongs();
+  std::uint32_t pongs_owed = 0;
 
   Phase phase = Phase::handshake;
   Clock::time_point deadline;
@@ -153,6 +156,11 @@ class Server {
   void catch_up(std::int64_t group);
   // Every group, after the feed was (re)made: notifications may be lost.
   void catch_up_all();
+  // A ping on a store other front ends write: its pong waits until this
+  // front end holds, for every group the session follows, the head the
+  // store held when read after the ping (grypt-protocol.7, ping, pong).
+  // While the store cannot be read, no pong: the member moves on.
+  void pong_when_fresh(Session* s);
   std::string reference(const GroupLive& g) const;
   std::string server_reference() const;
   OperatorView view();
@@ -175,6 +183,9 @@ class Server {
   std::size_t max_sessions = SIZE_MAX;
   std::unique_ptr<PgFeed> feed;  // when other front ends write the store
   std::set<std::int64_t> catching_, catch_again_;
+  // Sessions owed pongs: waiting for the next read of the store's heads,
+  // and covered by the read in flight.
+  std::set<Session*> pong_waiting_, pong_reading_;
   bool stopping = false;
   std::uint16_t bound_port = 0;
 
@@ -185,6 +196,9 @@ class Server {
   asio::awaitable<void> sweep_loop();
   void listen();
   bool may_record_pending();
+  void read_heads();
+  asio::steady_timer heads_timer_{io};
+  bool heads_in_flight_ = false, heads_timer_set_ = false;
 
   asio::ip::tcp::acceptor acceptor_;
   asio::local::stream_protocol::acceptor admin_acceptor_;

@@ -94,7 +94,11 @@ void Session::receive(const proto::FromMember& m) {
                  [this](const proto::Commit& c) { commit(c); },
                  [this](const proto::PendingRequest& p) { pending(p); },
                  [this](const proto::Leave& l) { leave(l); },
-                 [this](const proto::Ping&) { send(proto::Pong{}); },
+                 [this](const proto::Ping&) {
+                   if (!server_.feed) return send(proto::Pong{});
+                   ++pongs_owed;
+                   server_.pong_when_fresh(this);
+                 },
                  [](const proto::Pong&) {},
              },
              m);
@@ -280,6 +284,10 @@ void Session::pushed(GroupLive& g, const CheckedCommit& c, const PushFrames* fra
   for (const auto& [k, b] : c.row.history)
     if (k == *key) send(proto::History{name, b.grant, b.epoch, b.box});
   send_frame(frames->synced);
+}
+
+void Session::pay_pongs() {
+  for (; pongs_owed > 0; --pongs_owed) send(proto::Pong{});
 }
 
 void Session::admitted(GroupLive& g) {

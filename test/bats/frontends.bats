@@ -213,3 +213,21 @@ epoch $((base + 2))"
   assert_failure 2
   assert_output --partial "needs its master key"
 }
+
+@test "a front end that cannot read the store confirms no epoch: grypt-seal --require-fresh refuses until it can" {
+  alice_on_2
+  start_daemon alice
+  wait_epoch alice friends 3
+  echo "fresh" | as alice grypt-seal --require-fresh friends >/dev/null
+  "$REPO/test/pg-cluster" down "$PGDIR/c"
+  run --separate-stderr as alice grypt-seal --require-fresh friends <<<"not now"
+  assert_failure 2
+  [ -z "$output" ]
+  [[ $stderr == *"did not confirm the newest epoch in time"* ]]
+  "$REPO/test/pg-cluster" up "$PGDIR/c"
+  # The owed answers come once the store is read again (tried each second).
+  run as alice grypt-seal --require-fresh friends <<<"fresh again"
+  assert_success
+  [[ $output == grypt:* ]]
+  kill -0 "$FE_2"
+}
