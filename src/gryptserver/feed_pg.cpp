@@ -35,7 +35,7 @@ struct PgFeed::Impl : std::enable_shared_from_this<Impl> {
     std::string m = conn ? PQerrorMessage(conn) : "out of memory";
     while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
     for (char& c : m)
-      if (c == '\n') c = ' ';
+      if (c == '\n' || c == '\t') c = ' ';
     return m.empty() ? "the connection was closed" : m;
   }
 
@@ -72,6 +72,8 @@ struct PgFeed::Impl : std::enable_shared_from_this<Impl> {
   awaitable<void> connect() {
     conn = PQconnectStart(conninfo.c_str());
     if (!conn || PQstatus(conn) == CONNECTION_BAD) throw std::runtime_error(error());
+    // A shutdown's warning and the like: the loss itself is what is logged.
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     while (st != PGRES_POLLING_OK) {
       if (st == PGRES_POLLING_FAILED) throw std::runtime_error(error());

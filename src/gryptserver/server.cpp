@@ -169,8 +169,14 @@ void Server::catch_up_all() {
                     try {
                       std::rethrow_exception(error);
                     } catch (const std::exception& e) {
-                      server_log("cannot read the store's groups: " + std::string(e.what()));
+                      server_log("cannot read the store's groups (" + std::string(e.what()) + "): again in a second");
                     }
+                    // Notifications may have been missed: the catch-up is
+                    // not given up.
+                    auto t = std::make_shared<asio::steady_timer>(io, std::chrono::seconds(1));
+                    t->async_wait([this, t](const asio::error_code& ec) {
+                      if (!ec && !stopping) catch_up_all();
+                    });
                     return;
                   }
                   admins = std::move(r->second);

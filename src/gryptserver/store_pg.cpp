@@ -477,10 +477,13 @@ class PgStore : public Store {
       conn_ = nullptr;
       throw SystemError("cannot reach the store " + name_ + ": " + m);
     }
-    // Notices (a table that exists already, say) are not the operator's.
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    quiet();
     exec("SET client_min_messages = warning");
   }
+
+  // Notices (a table that exists already, a shutdown's warning) are not
+  // the operator's: what matters comes as an error.
+  void quiet() { PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr); }
 
   // A connection the database closed (a restart, a failover) is made
   // again before the next transaction or statement outside one; inside a
@@ -490,6 +493,7 @@ class PgStore : public Store {
     if (in_transaction_)
       throw SystemError("store " + name_ + ": the connection was lost in a transaction (nothing of it was written)");
     PQreset(conn_);
+    quiet();
     if (PQstatus(conn_) != CONNECTION_OK)
       throw SystemError("cannot reach the store " + name_ + ": " + one_line(PQerrorMessage(conn_)));
     exec("SET client_min_messages = warning");
@@ -507,7 +511,9 @@ class PgStore : public Store {
     // only when a statement fails: outside a transaction (a read, or the
     // BEGIN of one) nothing was done, and it runs again on a new
     // connection, once.
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && PQstatus(conn_) == CONNECTION_BAD && !in_transaction_) {
+    const bool lost = PQstatus(conn_) == CONNECTION_BAD || !PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && lost && !in_transaction_) {
+      PQreset(conn_);
       ready();
       r = run();
       s = PQresultStatus(r.get());
@@ -531,6 +537,7 @@ class PgStore : public Store {
     std::string s = m ? m : "";
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     std::replace(s.begin(), s.end(), '\n', ' ');
+    std::replace(s.begin(), s.end(), '\t', ' ');
     return s;
   }
 
