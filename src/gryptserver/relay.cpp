@@ -223,6 +223,19 @@ proto::Commit Relay::as_commit(const std::string& group, const CommitRow& row) {
   return c;
 }
 
+std::variant<CheckedCommit, proto::Refused> Relay::check_stored(GroupLive& g, const CommitRow& row) const {
+  auto checked = check(g, as_commit(g.name(), row));
+  if (auto* c = std::get_if<CheckedCommit>(&checked)) {
+    for (std::size_t i = 0; i < c->row.boxes.size(); ++i)
+      if (!(c->row.boxes[i].first == row.boxes[i].first))
+        return refused(g.name(), "bad-boxes", g.head(), "a box stored for a key out of its place");
+    for (std::size_t i = 0; i < c->row.history.size(); ++i)
+      if (!(c->row.history[i].first == row.history[i].first))
+        return refused(g.name(), "bad-boxes", g.head(), "a history box stored for another key");
+  }
+  return checked;
+}
+
 GroupLive& Relay::add(GroupRow row, const CheckedCommit& genesis) {
   auto g = std::make_unique<GroupLive>();
   g->row = std::move(row);

@@ -146,10 +146,12 @@ void Server::catch_up(std::int64_t id) {
               catch_again_.insert(id);  // read before a commit applied here since
               break;
             }
-            auto checked = relay.check(*g, Relay::as_commit(g->name(), row));
-            if (auto* refused = std::get_if<proto::Refused>(&checked)) {
-              server_log(g->name() + ": epoch " + row.epoch.to_string() + " in the store does not check (" +
-                         refused->message + "): the group stays at epoch " + g->head().to_string());
+            auto checked = relay.check_stored(*g, row);
+            std::string wrong;
+            if (auto* refused = std::get_if<proto::Refused>(&checked)) wrong = refused->message;
+            if (!wrong.empty()) {
+              server_log(g->name() + ": epoch " + row.epoch.to_string() + " in the store does not check (" + wrong +
+                         "): the group stays at epoch " + g->head().to_string());
               break;
             }
             committed(*g, std::make_shared<const CheckedCommit>(std::get<CheckedCommit>(std::move(checked))));

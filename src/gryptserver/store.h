@@ -136,7 +136,8 @@ class Store {
   // The commits after epoch `after` as the store holds them, for a front
   // end that did not make them (gryptserver.8, SEVERAL FRONT ENDS): each
   // with its run, its state, its boxes (in key order) and its history
-  // boxes; `added` and `removed` are left to the relay's check.
+  // boxes; `added` and `removed` are left to the relay's check. The boxes'
+  // keys are as stored, not checked: compare them with the roster's.
   virtual std::vector<CommitRow> commits_after(std::int64_t group, Epoch after) = 0;
   // The boxes of `key` for epochs after `after`, and its history boxes of
   // the epochs in [from, to] ranges.

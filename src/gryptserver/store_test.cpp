@@ -372,8 +372,22 @@ TEST_P(StoreTest, CommitsAfterGiveEachCommitAsItsAdministratorSentIt) {
   EXPECT_EQ(rows[1].epoch, Epoch(5));
   ASSERT_EQ(rows[1].run.size(), 1u);
   EXPECT_EQ(rows[1].run[0].state, run.run[0]);
+  // A stored box moved to another member's key: named, not applied.
+  {
+    CommitRow moved = rows[0];
+    std::swap(moved.boxes[0].first, moved.boxes[1].first);
+    auto v = elsewhere.check_stored(g, moved);
+    ASSERT_TRUE(std::holds_alternative<proto::Refused>(v));
+    EXPECT_EQ(std::get<proto::Refused>(v).message, "a box stored for a key out of its place");
+    moved = rows[0];
+    moved.history[0].first = c_.alice.public_key();
+    v = elsewhere.check_stored(g, moved);
+    ASSERT_TRUE(std::holds_alternative<proto::Refused>(v));
+    EXPECT_EQ(std::get<proto::Refused>(v).message, "a history box stored for another key");
+    EXPECT_EQ(g.head(), Epoch(2));
+  }
   for (const CommitRow& row : rows) {
-    auto again = elsewhere.check(g, Relay::as_commit("friends", row));
+    auto again = elsewhere.check_stored(g, row);
     ASSERT_TRUE(std::holds_alternative<CheckedCommit>(again)) << std::get<proto::Refused>(again).message;
     const CheckedCommit& cc = std::get<CheckedCommit>(again);
     // The same box for each member as the administrator sent.
