@@ -178,12 +178,21 @@ class Conflict : public SystemError {
 class PgStore : public Store {
  public:
   PgStore(const std::string& conninfo, bool create) : conninfo_(conninfo), name_(describe_store(conninfo)) {
-    connect();
-    const bool made = exec("SELECT to_regclass('meta') IS NOT NULL").flag(0, 0);
-    if (!made && !create) throw UsageError("there is no store in " + name_ + " (gryptserver init makes one)");
-    migrate();
+    // A constructor that throws runs no destructor: the connection goes here.
+    try {
+      connect();
+      const bool made = exec("SELECT to_regclass('meta') IS NOT NULL").flag(0, 0);
+      if (!made && !create) throw UsageError("there is no store in " + name_ + " (gryptserver init makes one)");
+      migrate();
+    } catch (...) {
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw;
+    }
   }
   ~PgStore() override { PQfinish(conn_); }
+  PgStore(const PgStore&) = delete;
+  PgStore& operator=(const PgStore&) = delete;
 
   std::optional<MasterInfo> master_info() override {
     Result q = exec("SELECT master_kind, salt, t, m, p, master_check, format::bigint FROM meta");

@@ -139,13 +139,16 @@ start_testserver() {
     2>>"$BATS_TEST_TMPDIR/testserver.log" 3>&- &
   TS_PID=$!
   echo "$TS_PID" >>"$BATS_TEST_TMPDIR/pids"
+  # Up to 30 s: a loaded machine under the sanitizers is slow to start it.
   local i
-  for ((i = 0; i < 100; i++)); do
+  for ((i = 0; i < 600; i++)); do
     TS_REF=$(cat "$BATS_TEST_TMPDIR/ts.ref" 2>/dev/null)
     [ -n "$TS_REF" ] && return 0
+    kill -0 "$TS_PID" 2>/dev/null || break
     sleep 0.05
   done
-  echo "the test server did not start" >&2
+  echo "the test server did not start:" >&2
+  cat "$BATS_TEST_TMPDIR/testserver.log" >&2
   return 1
 }
 
