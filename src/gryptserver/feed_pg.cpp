@@ -105,11 +105,13 @@ struct PgFeed::Impl : std::enable_shared_from_this<Impl> {
   awaitable<void> run() {
     auto self = shared_from_this();
     auto backoff = 500ms;
+    bool told = false;  // of this loss: once, not at every attempt
     while (!stopping) {
       try {
         co_await connect();
         if (stopping) break;
         listening = true;
+        told = false;
         backoff = 500ms;
         h.on_listening();
         for (;;) {
@@ -124,7 +126,8 @@ struct PgFeed::Impl : std::enable_shared_from_this<Impl> {
           while (PGresult* r = PQgetResult(conn)) PQclear(r);
         }
       } catch (const std::exception& e) {
-        if (!stopping) h.on_lost(e.what());
+        if (!stopping && !told) h.on_lost(e.what());
+        told = true;
       }
       drop();
       if (stopping) break;

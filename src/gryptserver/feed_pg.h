@@ -6,7 +6,8 @@
 // (re)made, on_listening runs once LISTEN holds: a notification may have
 // been missed meanwhile, so the front end catches up from the store,
 // never from notifications. A lost connection is made again, after half
-// a second and then up to five.
+// a second and then up to five; on_lost runs once a loss, however many
+// attempts it takes.
 #pragma once
 
 #include <asio/io_context.hpp>
