@@ -116,6 +116,23 @@ ExecStart=$p/bin/gryptd --foreground --locked"
   assert_output ""
 }
 
+@test "the PostgreSQL drop-in of gryptserver.8 for gryptserver.service is accepted by systemd-analyze" {
+  local p=$BATS_TEST_TMPDIR/prefix u=$BATS_TEST_TMPDIR/units
+  mk install PREFIX="$p" >/dev/null
+  mkdir -p "$u/gryptserver.service.d"
+  cp "$p/lib/systemd/system/gryptserver.service" "$u/"
+  # The page's literal block after the drop-in's path, as a reader copies it.
+  awk '/gryptserver.service.d\/postgresql.conf/ { want = 1 } want && /^\.Bd -literal/ { on = 1; next }
+       on && /^\.Ed/ { exit } on { gsub(/\\e/, "\\"); print }' "$REPO/man/gryptserver.8" |
+    sed "s|/usr/sbin/gryptserver|$p/sbin/gryptserver|" >"$u/gryptserver.service.d/postgresql.conf"
+  run grep -c . "$u/gryptserver.service.d/postgresql.conf"
+  assert_output 8
+  grep -q '^ConditionPathExists=$' "$u/gryptserver.service.d/postgresql.conf"
+  run systemd-analyze verify --man=no "$u/gryptserver.service"
+  assert_success
+  assert_output ""
+}
+
 @test "hardening-check passes on every installed binary" {
   [ "${GRYPT_SANITIZE:-}" != 1 ] || skip "an ASan build is not fortified (see the Makefile): make check covers it"
   command -v hardening-check >/dev/null || skip "hardening-check missing: apt-get install devscripts (.ci/run does)"
