@@ -157,22 +157,27 @@ epoch $((base + 2))"
   alice_on_2
   start_daemon alice
   wait_epoch alice friends 3
-  # Commits one after another through front end 1 while the database
-  # restarts under both front ends; those it refused say why.
+  # Commits one after another through front end 1; after the tenth the
+  # database restarts under both front ends, and the commits go on until
+  # ten more were acknowledged. Those refused meanwhile say why.
+  : >acked
   (
-    for i in $(seq 80); do
+    for i in $(seq 1000); do
       if out=$(ga rotate friends 2>&1); then echo "$out" >>acked; else echo "$out" >>refused; fi
+      [ -e restarted ] && [ "$(wc -l <acked)" -ge $(($(cat restarted) + 10)) ] && break
     done
   ) 3>&- &
   load=$!
-  sleep 1
+  for i in $(seq 600); do [ "$(wc -l <acked)" -ge 10 ] && break; sleep 0.1; done
   "$REPO/test/pg-cluster" restart "$PGDIR/c"
+  wc -l <acked >restarted.tmp && mv restarted.tmp restarted
   wait "$load"
   wait_for fe_1.log "lost the store's notifications"
   wait_for fe_2.log "lost the store's notifications"
-  # Every commit acknowledged is in the head; a refused one wrote nothing.
+  # Every commit acknowledged is in the head, ten of them after the
+  # restart; a refused one wrote nothing, and says so.
   n=$(wc -l <acked)
-  [ "$n" -ge 40 ]
+  [ "$n" -ge $(($(cat restarted) + 10)) ]
   [ "$(tail -n 1 acked)" = "epoch $((3 + n))" ]
   if [ -s refused ]; then
     run grep -v "the server could not write its store" refused
