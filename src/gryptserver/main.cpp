@@ -90,6 +90,10 @@ std::string store_dir(const cxxopts::ParseResult& r) {
 // connection string's secrets.
 std::string store_name(const std::string& store) { return is_pg_store(store) ? describe_store(store) : store; }
 
+UsageError exists_already(const std::string& name) {
+  return UsageError("the store " + name + " exists already (gryptserver admins adds a key to it)");
+}
+
 std::unique_ptr<Store> open_store(const std::string& dir, const MasterSource& master, bool serving = false) {
   const bool pg = is_pg_store(dir);
   const std::string name = store_name(dir);
@@ -247,8 +251,7 @@ int do_init(const cxxopts::ParseResult& r) {
     if (endpoints.size() > max_endpoints) throw UsageError("a reference names at most 8 endpoints");
   }
   if (!pg && file_exists(dir)) check_store_dir(dir);
-  if (!pg && file_exists(dir + "/grypt.db"))
-    throw UsageError("the store " + dir + " exists already (gryptserver admins adds a key to it)");
+  if (!pg && file_exists(dir + "/grypt.db")) throw exists_already(dir);
   if (new_file.empty() && master.kind == MasterSource::Kind::none)
     throw UsageError("a new store needs a master key: --new-master-key-file F, --master-key-file F, "
                      "--passphrase-fd N or --passphrase-file F");
@@ -272,8 +275,7 @@ int do_init(const cxxopts::ParseResult& r) {
   bool made_file = false;
   try {
     std::unique_ptr<Store> store = pg ? open_pg_store(dir, true) : open_sqlite_store(dir, true);
-    if (store->master_info())
-      throw UsageError("the store " + name + " exists already (gryptserver admins adds a key to it)");
+    if (store->master_info()) throw exists_already(name);
     auto [key, info] = new_master_key(master, new_file);
     made_file = !new_file.empty();
     store->unlock(FieldCipher(key));

@@ -38,6 +38,18 @@ std::string history_defect(const GroupState& s, const std::vector<proto::History
   return "";
 }
 
+// A stored commit as its administrator sent it.
+proto::Commit as_commit(const std::string& group, const CommitRow& row) {
+  proto::Commit c;
+  c.group = group;
+  for (const StateRow& r : row.run) c.run.push_back(r.state);
+  c.state = row.state.state;
+  c.ephemeral = row.state.ephemeral;
+  for (const auto& [key, box] : row.boxes) c.boxes.push_back(box);
+  for (const auto& [key, b] : row.history) c.history.push_back({b.epoch, b.box});
+  return c;
+}
+
 }  // namespace
 
 StoredGroup read_group(Store& store, GroupRow row) {
@@ -212,25 +224,14 @@ void Relay::apply(GroupLive& g, const CheckedCommit& c) {
   one(c.state, c.row.state);
 }
 
-proto::Commit Relay::as_commit(const std::string& group, const CommitRow& row) {
-  proto::Commit c;
-  c.group = group;
-  for (const StateRow& r : row.run) c.run.push_back(r.state);
-  c.state = row.state.state;
-  c.ephemeral = row.state.ephemeral;
-  for (const auto& [key, box] : row.boxes) c.boxes.push_back(box);
-  for (const auto& [key, b] : row.history) c.history.push_back({b.epoch, b.box});
-  return c;
-}
-
 std::variant<CheckedCommit, proto::Refused> Relay::check_stored(GroupLive& g, const CommitRow& row) const {
   auto checked = check(g, as_commit(g.name(), row));
   if (auto* c = std::get_if<CheckedCommit>(&checked)) {
     for (std::size_t i = 0; i < c->row.boxes.size(); ++i)
-      if (!(c->row.boxes[i].first == row.boxes[i].first))
+      if (c->row.boxes[i].first != row.boxes[i].first)
         return refused(g.name(), "bad-boxes", g.head(), "a box stored for a key out of its place");
     for (std::size_t i = 0; i < c->row.history.size(); ++i)
-      if (!(c->row.history[i].first == row.history[i].first))
+      if (c->row.history[i].first != row.history[i].first)
         return refused(g.name(), "bad-boxes", g.head(), "a history box stored for another key");
   }
   return checked;

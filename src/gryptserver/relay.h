@@ -69,11 +69,9 @@ class Relay {
                                                            const std::vector<PublicKey>& admins) const;
   // After the store committed it.
   void apply(GroupLive& g, const CheckedCommit& c);
-  // A commit another front end wrote (Store::commits_after), as its
-  // administrator sent it: checked like one, then applied and pushed.
-  static proto::Commit as_commit(const std::string& group, const CommitRow& row);
-  // That check, and each stored box's key the one the roster puts there
-  // (the store's keys are not checked as keys when read).
+  // A commit another front end wrote (Store::commits_after), checked as
+  // its administrator sent it, and each stored box's key the one the
+  // roster puts there (the store's keys are not checked as keys when read).
   std::variant<CheckedCommit, proto::Refused> check_stored(GroupLive& g, const CommitRow& row) const;
   // A group checked from its genesis, as at the start (or when another
   // front end created it); OpenError(auth) names what is wrong.

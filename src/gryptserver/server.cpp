@@ -99,12 +99,13 @@ void Server::committed(GroupLive& g, std::shared_ptr<const CheckedCommit> c) {
     const PushFrames frames(g.name(), *c);
     for (Session* s : std::vector<Session*>(it->second.begin(), it->second.end())) s->pushed(g, *c, &frames);
   }
-  if (c->row.added.empty()) return;
-  if (auto it = askers.find(g.name()); it != askers.end()) {
-    const std::set<PublicKey> added(c->row.added.begin(), c->row.added.end());
-    for (Session* s : std::vector<Session*>(it->second.begin(), it->second.end()))
-      if (s->key && added.count(*s->key)) s->admitted(g);
-  }
+  if (!c->row.added.empty()) admit_askers(g);
+}
+
+void Server::admit_askers(GroupLive& g) {
+  auto it = askers.find(g.name());
+  if (it == askers.end()) return;
+  for (Session* s : std::vector<Session*>(it->second.begin(), it->second.end())) s->admitted(g);
 }
 
 void Server::catch_up(std::int64_t id) {
@@ -136,8 +137,7 @@ void Server::catch_up(std::int64_t id) {
           if (r->group && !relay.find(id)) {
             GroupLive& g = relay.load(std::move(*r->group));
             server_log(g.name() + ": created through another front end");
-            for (Session* s : std::vector<Session*>(askers[g.name()].begin(), askers[g.name()].end()))
-              s->admitted(g);
+            admit_askers(g);
           }
           GroupLive* g = relay.find(id);
           for (const CommitRow& row : r->commits) {
@@ -147,11 +147,9 @@ void Server::catch_up(std::int64_t id) {
               break;
             }
             auto checked = relay.check_stored(*g, row);
-            std::string wrong;
-            if (auto* refused = std::get_if<proto::Refused>(&checked)) wrong = refused->message;
-            if (!wrong.empty()) {
-              server_log(g->name() + ": epoch " + row.epoch.to_string() + " in the store does not check (" + wrong +
-                         "): the group stays at epoch " + g->head().to_string());
+            if (auto* refused = std::get_if<proto::Refused>(&checked)) {
+              server_log(g->name() + ": epoch " + row.epoch.to_string() + " in the store does not check (" +
+                         refused->message + "): the group stays at epoch " + g->head().to_string());
               break;
             }
             committed(*g, std::make_shared<const CheckedCommit>(std::get<CheckedCommit>(std::move(checked))));

@@ -148,6 +148,9 @@ class Server {
                             JoinRequest::Kind kind);
   // After the store took a commit: applied, pushed, answered.
   void committed(GroupLive& g, std::shared_ptr<const CheckedCommit> c);
+  // The sessions that asked for the group: those its roster now holds are
+  // synced (Session::admitted).
+  void admit_askers(GroupLive& g);
   // Several front ends on one store (gryptserver.8, SEVERAL FRONT ENDS):
   // the commits another front end wrote to the group (its row), read from
   // the store, checked, applied and pushed as this server's own are; a

@@ -345,8 +345,7 @@ void Session::commit(const proto::Commit& part) {
           GroupLive& g = server_.relay.add(std::move(*row), *cc);
           server_log(name + ": created by " + cc->state.signer.to_string());
           send(proto::Committed{name, Epoch(1)});
-          for (Session* s : std::vector<Session*>(server_.askers[name].begin(), server_.askers[name].end()))
-            s->admitted(g);
+          server_.admit_askers(g);
         });
     return;
   }

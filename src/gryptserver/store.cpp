@@ -41,6 +41,18 @@ SecretBytes FieldCipher::open(std::span<const std::uint8_t> sealed, const std::s
   return plain;
 }
 
+bool open_pending(FieldCipher& cipher, std::int64_t group, const std::vector<std::uint8_t>& key,
+                  const std::vector<std::uint8_t>& sealed, PendingRow& row) {
+  try {
+    row.key = PublicKey::from_bytes(key);
+    SecretBytes r = cipher.open(sealed, store_rows::request_where(group, row.key));
+    row.request.assign(r.data(), r.data() + r.size());
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 std::vector<CommitRow> split_commits(std::int64_t group, Epoch after, std::vector<StateRow> states,
                                      const std::vector<StoredBox>& boxes) {
   struct Boxes {

@@ -162,6 +162,12 @@ class Store {
 // box), ordered by grant epoch. An epoch with boxes of its own ends a
 // commit; the states before it since the last such epoch are its run.
 // States after the last such epoch (a commit being written) are left out.
+// A stored pending request's key and sealed request, opened into `row`;
+// false when either is damaged (a damaged request is only a request: the
+// reader skips it).
+bool open_pending(FieldCipher& cipher, std::int64_t group, const std::vector<std::uint8_t>& key,
+                  const std::vector<std::uint8_t>& sealed, PendingRow& row);
+
 using StoredBox = std::tuple<std::vector<std::uint8_t>, std::int64_t, std::int64_t, std::vector<std::uint8_t>>;
 std::vector<CommitRow> split_commits(std::int64_t group, Epoch after, std::vector<StateRow> states,
                                      const std::vector<StoredBox>& boxes);

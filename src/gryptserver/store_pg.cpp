@@ -439,13 +439,7 @@ class PgStore : public Store {
     for (int i = 0; i < q.rows(); ++i) {
       PendingRow r;
       r.number = q.integer(i, 0);
-      try {
-        r.key = PublicKey::from_bytes(q.blob(i, 1));
-        SecretBytes s = cipher().open(q.blob(i, 2), request_where(group, r.key));
-        r.request.assign(s.data(), s.data() + s.size());
-      } catch (const Error&) {
-        continue;  // a damaged request is only a request: skip it
-      }
+      if (!open_pending(cipher(), group, q.blob(i, 1), q.blob(i, 2), r)) continue;
       r.first = q.integer(i, 3);
       r.last = q.integer(i, 4);
       r.count = static_cast<std::uint64_t>(q.integer(i, 5));
@@ -487,7 +481,6 @@ class PgStore : public Store {
       throw SystemError("cannot reach the store " + name_ + ": " + m);
     }
     quiet();
-    exec("SET client_min_messages = warning");
   }
 
   // Notices (a table that exists already, a shutdown's warning) are not
@@ -501,11 +494,13 @@ class PgStore : public Store {
     if (PQstatus(conn_) == CONNECTION_OK) return;
     if (in_transaction_)
       throw SystemError("store " + name_ + ": the connection was lost in a transaction (nothing of it was written)");
+    reconnect();
+  }
+  // The same connection made again (its notice processor kept).
+  void reconnect() {
     PQreset(conn_);
-    quiet();
     if (PQstatus(conn_) != CONNECTION_OK)
       throw SystemError("cannot reach the store " + name_ + ": " + one_line(PQerrorMessage(conn_)));
-    exec("SET client_min_messages = warning");
   }
 
   Result exec(const std::string& sql, const Params& p = Params()) {
@@ -522,8 +517,7 @@ class PgStore : public Store {
     // connection, once.
     const bool lost = PQstatus(conn_) == CONNECTION_BAD || !PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK && lost && !in_transaction_) {
-      PQreset(conn_);
-      ready();
+      reconnect();
       r = run();
       s = PQresultStatus(r.get());
     }

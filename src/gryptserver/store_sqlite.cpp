@@ -180,9 +180,7 @@ class SqliteStore : public Store {
   void create(const MasterInfo& master, const Identity& server, const std::string& listen,
               const std::string& host, const std::vector<PublicKey>& admins,
               const std::vector<Endpoint>& endpoints) override {
-    if (!endpoints.empty())
-      throw UsageError("--endpoint names several front ends of one store: that store is a PostgreSQL "
-                       "database (--store postgresql://...)");
+    if (!endpoints.empty()) throw std::logic_error("a store directory has one server: no endpoints");
     Transaction t(*this);
     Stmt q(db_,
            "INSERT INTO meta (id, format, master_kind, salt, t, m, p, master_check,"
@@ -377,13 +375,7 @@ class SqliteStore : public Store {
     while (q.step()) {
       PendingRow p;
       p.number = q.integer(0);
-      try {
-        p.key = PublicKey::from_bytes(q.blob(1));
-        SecretBytes r = cipher().open(q.blob(2), request_where(group, p.key));
-        p.request.assign(r.data(), r.data() + r.size());
-      } catch (const Error&) {
-        continue;  // a damaged request is only a request: skip it
-      }
+      if (!open_pending(cipher(), group, q.blob(1), q.blob(2), p)) continue;
       p.first = q.integer(3);
       p.last = q.integer(4);
       p.count = static_cast<std::uint64_t>(q.integer(5));
