@@ -72,30 +72,25 @@ daemon_epoch() {
     sed -n "s/.*{\"name\":\"$2\",\"state\":\"[a-z-]*\",\"epoch\":\([0-9]*\).*/\1/p"
 }
 
-wait_epoch() {
-  local i
-  for ((i = 0; i < ${4:-5} * 20; i++)); do
-    [ "$(daemon_epoch "$1" "$2")" = "$3" ] && return 0
-    sleep 0.05
-  done
-  echo "$1 holds epoch $(daemon_epoch "$1" "$2") of $2, not $3:" >&2
-  cat "$BATS_TEST_TMPDIR/$1.log" >&2
-  return 1
-}
+wait_epoch() { daemon_wait daemon_epoch "$1" "$2" "$3" "${4:-5}"; }
 
 daemon_state() {
   as "$1" gryptd status --json |
     sed -n "s/.*{\"name\":\"$2\",\"state\":\"\([a-z-]*\)\".*/\1/p"
 }
 
-wait_state() {
-  local i
-  for ((i = 0; i < ${4:-10} * 20; i++)); do
-    [ "$(daemon_state "$1" "$2")" = "$3" ] && return 0
+wait_state() { daemon_wait daemon_state "$1" "$2" "$3" "${4:-10}"; }
+
+# daemon_wait GETTER NAME GROUP WANT SECONDS: until GETTER NAME GROUP
+# prints WANT; else what it printed and NAME's daemon log.
+daemon_wait() {
+  local get=$1 name=$2 group=$3 want=$4 i
+  for ((i = 0; i < $5 * 20; i++)); do
+    [ "$("$get" "$name" "$group")" = "$want" ] && return 0
     sleep 0.05
   done
-  echo "$1's $2 is $(daemon_state "$1" "$2"), not $3:" >&2
-  cat "$BATS_TEST_TMPDIR/$1.log" >&2
+  echo "$name's $group: $get is $("$get" "$name" "$group"), not $want:" >&2
+  cat "$BATS_TEST_TMPDIR/$name.log" >&2
   return 1
 }
 
