@@ -235,6 +235,37 @@ epoch $((base + 2))"
   run gdb groups
   assert_failure 2
   assert_output --partial "needs its master key"
+  # A database that cannot be reached is named, and nothing is made.
+  run gryptserver init --store "postgresql://grypt@/grypt?host=$BATS_TEST_TMPDIR/none" --listen 127.0.0.1:4433 \
+    --admin "$(cat admin.pub)" --new-master-key-file "$MK.4"
+  assert_failure 2
+  assert_output --partial "gryptserver: error: cannot reach the store PostgreSQL database grypt on $BATS_TEST_TMPDIR/none: "
+  [ ! -e "$MK.4" ]
+}
+
+@test "gryptserver init --endpoint: HOST:PORT as a reference names it, at most 8, checked before anything is made" {
+  local e
+  for e in 127.0.0.1 "127.0.0.1:0" "127.0.0.1:65536" "127.0.0.1:x" ":4433" $'bad\nhost:4433'; do
+    run gryptserver init --store "$DB" --endpoint "$e" --admin "$(cat admin.pub)" --new-master-key-file "$MK"
+    assert_failure 2
+    assert_output --partial "gryptserver: error: --endpoint '"
+    [ ! -e "$MK" ]
+  done
+  run gryptserver init --store "$DB" --endpoint 127.0.0.1 --admin "$(cat admin.pub)" --new-master-key-file "$MK"
+  assert_output "gryptserver: error: --endpoint '127.0.0.1': give HOST:PORT"
+  run gryptserver init --store "$DB" --endpoint 127.0.0.1:0 --admin "$(cat admin.pub)" --new-master-key-file "$MK"
+  assert_output "gryptserver: error: --endpoint '127.0.0.1:0': the port is a number from 1 to 65535"
+  local nine=()
+  for e in $(seq 9); do nine+=(--endpoint "127.0.0.1:$((4430 + e))"); done
+  run gryptserver init --store "$DB" "${nine[@]}" --admin "$(cat admin.pub)" --new-master-key-file "$MK"
+  assert_failure 2
+  assert_output "gryptserver: error: a reference names at most 8 endpoints"
+  [ ! -e "$MK" ]
+  # Nothing was made in the database either: a first init now goes through.
+  run gryptserver init --store "$DB" --endpoint "[::1]:4433" --endpoint 127.0.0.1:4434 --admin "$(cat admin.pub)" \
+    --new-master-key-file "$MK"
+  assert_success
+  [[ $output == grypt-srv:* ]]
 }
 
 @test "a front end that cannot read the store confirms no epoch: grypt-seal --require-fresh refuses until it can" {
