@@ -9,9 +9,10 @@
 #   make -f fuzz/fuzz.mk fuzz FUZZ_TARGETS=group_state FUZZ_RUNS=10000000
 #                                        a number of executions instead of a time
 #
-# The armor targets take inputs of up to 8 KiB (-max_len): a token's grammar
-# shows in a few hundred bytes, and the test vectors among the seeds, up to
-# 180 KB, would slow every run.
+# The armor targets and server_frames take inputs of up to 8 KiB
+# (-max_len): a token's grammar, and a stream's framing, show in a few
+# hundred bytes, and the test vectors among the seeds, up to 180 KB, would
+# slow every run (server_frames feeds a stream a byte at a time).
 #
 # fuzz runs the targets one after another on build/fuzz/corpus/<target>
 # (new inputs are kept there; build/fuzz/seeds/<target> and the past
@@ -98,7 +99,7 @@ fuzz: fuzz-build
 	  findings=$(FUZZ_DIR)/findings/$$t; log=$(FUZZ_DIR)/logs/$$t.log; \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$t $$findings $(FUZZ_DIR)/logs; \
 	  regress=; [ -d fuzz/regressions/$$t ] && regress=fuzz/regressions/$$t; \
-	  extra=; case $$t in armor_*) extra=-max_len=8192;; esac; \
+	  extra=; case $$t in armor_*|server_frames) extra=-max_len=8192;; esac; \
 	  $(FUZZ_DIR)/$$t $(FUZZ_RUN_FLAGS) $$extra -artifact_prefix=$$findings/ \
 	    $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds/$$t $$regress >$$log 2>&1; rc=$$?; \
 	  runs=$$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' $$log | tail -n 1); \

@@ -85,9 +85,20 @@ inline void check_admin_reply(const grypt::admin::Reply& r) {
 }
 
 
+// A body as the administration socket's reply part: a reply of several
+// parts is gathered in `reply` until its last, then checked whole.
+inline void gather_reply(Span body, grypt::admin::Reply& reply) {
+  try {
+    if (grypt::admin::decode_reply_part(body, reply)) return;
+    check_admin_reply(reply);
+  } catch (const grypt::Error&) {
+  }
+  reply = {};
+}
+
 // Every check one frame body gets: decoded as each side of the group server
-// protocol and as the administration socket's request and reply part. A
-// reply of several parts is gathered in `reply` until its last.
+// protocol, as the administration socket's request, and gathered as its
+// reply part.
 inline void check_body(Span body, grypt::admin::Reply& reply) {
   round_trip(body, [](Span b) { return grypt::proto::decode_from_member(b); });
   try {
@@ -97,12 +108,7 @@ inline void check_body(Span body, grypt::admin::Reply& reply) {
   }
   round_trip(body, [](Span b) { return grypt::proto::decode_from_server(b); });
   check_admin_request(body);
-  try {
-    if (grypt::admin::decode_reply_part(body, reply)) return;
-    check_admin_reply(reply);
-  } catch (const grypt::Error&) {
-  }
-  reply = {};
+  gather_reply(body, reply);
 }
 
 }  // namespace grypt::fuzz

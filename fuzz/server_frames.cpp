@@ -1,19 +1,18 @@
-// A byte stream from a peer, cut into pieces and fed to a FrameBuffer; every
-// frame body in it decoded as each side of the group server protocol reads
-// one (proto::decode_from_member, decode_from_server) and as the
-// administration socket's request and reply parts (admin::decode_request,
-// decode_reply_part). The first input byte picks the cutting (0: one byte at
-// a time, else pieces of pseudo-random sizes); the rest is the stream, fed
-// that way and whole.
+// A byte stream from a peer, cut into pieces and fed to a FrameBuffer: the
+// framing of grypt-protocol.7 and of the administration socket, and what
+// only a stream has, an admin reply in several parts gathered across its
+// frames (admin::decode_reply_part). The first input byte picks the cutting
+// (0: one byte at a time, else pieces of pseudo-random sizes); the rest is
+// the stream, fed that way and whole.
 //
 // Checks: whatever the cutting, the FrameBuffer yields the stream's frames
 // in order, up to the first length of 0 or over max_frame, which is a
 // ProtocolError (the frame just before it may go with it); without such a
-// length it yields them all and holds the rest. A message that decodes
-// survives the way back: its encoding decodes to one that encodes the same;
-// a whole admin reply also when encode_parts cuts it small; a commit cut
-// by proto::split_commit joins back to itself. Only grypt::Error
-// (ProtocolError) may escape the decoders.
+// length it yields them all and holds the rest. A reply gathered from
+// several frames is checked whole (server_checks.h, gather_reply). Each
+// body's decoding as every message of both sides is server_message's job
+// (the same checks, a body at a time): decoding every body of a stream of
+// up to 64 KiB here too ran this target at 300 executions a second.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -99,6 +98,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_buffer(stream, data[0], false, frames);
   check_buffer(stream, 0, true, frames);
   grypt::admin::Reply reply;  // parts so far
-  for (Span body : frames.bodies) grypt::fuzz::check_body(body, reply);
+  for (Span body : frames.bodies) grypt::fuzz::gather_reply(body, reply);
   return 0;
 }
