@@ -173,7 +173,7 @@ $(TESTSERVER): $(BUILD)/test/server/testserver.o $(LIBNET) $(LIBIPC) $(LIBPROTO)
 
 # The load program of bench/server (not installed).
 LOAD := $(BUILD)/grypt-load
-$(LOAD): $(BUILD)/bench/load.o $(BUILD)/gryptd/commits.o $(LIBNET) $(LIBIPC) $(LIBPROTO) $(LIBGRYPT)
+$(LOAD): $(BUILD)/bench/load.o $(BUILD)/gryptd/commits.o $(BUILD)/gryptd/ahead.o $(LIBNET) $(LIBIPC) $(LIBPROTO) $(LIBGRYPT)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $^ -lssl -lcrypto $(LDLIBS)
 

@@ -134,6 +134,7 @@
 #include "core/group.h"
 #include "core/group_cache.h"
 #include "core/reference.h"
+#include "gryptd/ahead.h"
 #include "gryptd/commits.h"
 #include "net/tls.h"
 #include "proto/frame.h"
@@ -1654,11 +1655,13 @@ class Admin {
         run.push_back(std::move(p));
       }
       double m0 = monotime();
-      MadeCommit m = make_run(chain_, id_, run, static_cast<std::int64_t>(std::time(nullptr)));
+      MadeCommit m = make_run(chain_, id_, run, static_cast<std::int64_t>(std::time(nullptr)), default_lifetime,
+                              next_.take());
       double made = monotime() - m0;
       make_s += made;
       Epoch wanted = m.state.epoch;
       co_await commit(std::move(m.commit), wanted);
+      prepare_next();
       double now = monotime();
       out_line("{\"added\":" + std::to_string(i + run.size()) + ",\"chunk\":" + std::to_string(run.size()) +
                ",\"chunk_seconds\":" + fixed(now - chunk_start, 3) + ",\"chunk_make_seconds\":" + fixed(made, 3) +
@@ -1672,14 +1675,24 @@ class Admin {
   awaitable<std::string> change(const Proposal& p) {
     if (std::string d = proposal_defect(chain_, p); !d.empty()) throw UsageError(d);
     double t0 = realtime();
-    MadeCommit m = make_commit(chain_, id_, p, static_cast<std::int64_t>(std::time(nullptr)));
+    MadeCommit m = make_commit(chain_, id_, p, static_cast<std::int64_t>(std::time(nullptr)), default_lifetime,
+                               next_.take());
     double made = realtime();
     Epoch wanted = m.state.epoch;
     double sent = co_await commit(std::move(m.commit), wanted);
+    prepare_next();
     co_return "\"done\":\"" + std::string(change_name(p.change)) + "\",\"epoch\":" +
         std::to_string(m.state.epoch.value()) + ",\"members\":" + std::to_string(chain_.roster().size()) +
         ",\"t0\":" + fixed(t0) + ",\"t_made\":" + fixed(made) + ",\"t_sent\":" + fixed(sent) + ",\"t1\":" +
         fixed(committed_at_) + "}";
+  }
+
+  // The next commit's ephemeral key made ahead, as an administrator's gryptd
+  // makes it (gryptd/ahead.h).
+  void prepare_next() {
+    std::vector<PublicKey> keys;
+    for (const RosterEntry& e : chain_.roster().entries()) keys.push_back(e.key);
+    next_.prepare(keys);
   }
 
   // Keeps the connection from being closed as idle between commands.
@@ -1734,6 +1747,7 @@ class Admin {
   bool stdin_done_ = false, busy_ = false, pong_due_ = false;
   double committed_at_ = 0;
   asio::steady_timer wake_, ping_timer_;
+  NextEphemeral next_;
 };
 
 // --- keys and cert -------------------------------------------------------------------

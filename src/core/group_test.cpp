@@ -185,6 +185,45 @@ TEST(EpochBox, OpensOnlyForItsMemberItsStateAndItsEpoch) {
   EXPECT_FALSE(open_box(past, alice, e.public_key(), state));
 }
 
+// A key prepared ahead (all its members, some, or none when stopped at
+// once) makes the same boxes as one that does each X25519 at the box.
+TEST(EpochBox, PreparedAheadTheSameBoxes) {
+  init_crypto();
+  SecretBytes key(32);
+  random_bytes(key.span());
+  StateHash state{3};
+  std::vector<Identity> members;
+  std::vector<PublicKey> keys;
+  for (int i = 0; i < 6; ++i) {
+    members.push_back(Identity::generate());
+    keys.push_back(members.back().public_key());
+  }
+  EphemeralKey e = EphemeralKey::generate();
+  std::vector<EpochBox> plain;
+  for (const PublicKey& k : keys) plain.push_back(e.box(k, state, key.span()));
+  std::stop_source stopped;
+  stopped.request_stop();
+  ASSERT_EQ(e.plan(std::span(keys).first(4)), 4u);
+  e.fill(0, 4, stopped.get_token());
+  EXPECT_EQ(e.prepared(), 0u);
+  e.fill(0, 2);
+  EXPECT_EQ(e.prepared(), 2u);
+  // A second plan keeps what is filled and numbers the new members in.
+  ASSERT_EQ(e.plan(keys), 6u);
+  EXPECT_EQ(e.prepared(), 2u);
+  e.fill(0, 6);
+  EXPECT_EQ(e.prepared(), 6u);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(e.box(keys[i], state, key.span()), plain[i]) << i;
+    auto opened = open_box(plain[i], members[i], e.public_key(), state);
+    ASSERT_TRUE(opened) << i;
+    EXPECT_TRUE(ct_equal(opened->span(), key.span()));
+  }
+  // A member planned for nothing is boxed as before.
+  Identity late = Identity::generate();
+  EXPECT_TRUE(open_box(e.box(late.public_key(), state, key.span()), late, e.public_key(), state));
+}
+
 TEST(JoinRequest, SignedByItsKeyForItsGroup) {
   init_crypto();
   Identity bob = Identity::generate();

@@ -96,7 +96,8 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, std::span<const
       co_return fail(daemon::Code::not_admin, "you are not an administrator of " + g->entry.name);
     if (std::string d = run_defect(g->chain.roster(), changes); !d.empty())
       co_return fail(daemon::Code::usage, g->entry.name + ": " + d);
-    MadeCommit m = make_run(g->chain, a.keyring.identity(), changes, a.now(), a.options.state_lifetime);
+    MadeCommit m = make_run(g->chain, a.keyring.identity(), changes, a.now(), a.options.state_lifetime,
+                            a.next_ephemeral[g].take());
     Epoch wanted = m.state.epoch;
     const bool stays = m.committer_stays;
     auto answer = co_await a.link(g)->commit(std::move(m.commit));
@@ -108,6 +109,7 @@ static awaitable<daemon::Reply> propose(Agent& a, KnownGroup* g, std::span<const
       if (!co_await hold(a, g, wanted))
         co_return fail(daemon::Code::offline, "the server took epoch " + wanted.to_string() + " of " + g->entry.name +
                                                   " but did not send it back");
+      a.prepare_next(g);
       co_return daemon::EpochReply{wanted.value()};
     }
     const proto::Refused& no = std::get<proto::Refused>(*answer);

@@ -20,6 +20,7 @@
 
 #include "core/keyring.h"
 #include "core/reference.h"
+#include "gryptd/ahead.h"
 #include "gryptd/daemon.h"
 #include "gryptd/follow.h"
 #include "gryptd/signal.h"
@@ -161,6 +162,9 @@ class Agent {
   std::optional<daemon::Failure> unlock(const SecretBytes* passphrase);
   // A request used a key: --lock-after counts from now.
   void used();
+  // Makes the ephemeral key of this identity's next commit to `g` ahead,
+  // if it administers `g` (gryptd/ahead.h); next_ephemeral holds them.
+  void prepare_next(KnownGroup* g);
 
   asio::io_context io{1};
   Keyring& keyring;
@@ -169,6 +173,7 @@ class Agent {
   Follower follower;
   std::map<KnownGroup*, Link*> link_of;
   std::map<std::string, SecretBytes> vault_keys;  // by the sha256 of vault.key
+  std::map<KnownGroup*, NextEphemeral> next_ephemeral;
   bool stopping = false;
   // The links held, stopped ones included until the next link is made.
   std::size_t link_count() const { return links_.size(); }

@@ -107,10 +107,9 @@ class HistoryGiven {
 };
 
 MadeCommit finish(GroupState s, const Identity& admin, const Roster& roster, SecretBytes key,
-                  const GroupChain* chain, const Proposal& p) {
+                  const GroupChain* chain, const Proposal& p, const EphemeralKey& e) {
   auto bytes = s.sign(admin);
   StateHash hash = s.hash();
-  EphemeralKey e = EphemeralKey::generate();
   MadeCommit m;
   m.state = s;
   m.commit.group = s.epoch == Epoch(1) ? "" : s.group_name;
@@ -179,12 +178,12 @@ std::string run_defect(const Roster& roster, std::span<const Proposal> changes) 
 }
 
 MadeCommit make_commit(const GroupChain& chain, const Identity& admin, const Proposal& p, std::int64_t now,
-                       std::int64_t lifetime) {
-  return make_run(chain, admin, std::span(&p, 1), now, lifetime);
+                       std::int64_t lifetime, EphemeralKey ephemeral) {
+  return make_run(chain, admin, std::span(&p, 1), now, lifetime, std::move(ephemeral));
 }
 
 MadeCommit make_run(const GroupChain& chain, const Identity& admin, std::span<const Proposal> changes,
-                    std::int64_t now, std::int64_t lifetime) {
+                    std::int64_t now, std::int64_t lifetime, EphemeralKey ephemeral) {
   if (changes.empty() || changes.size() > proto::max_run + 1) throw std::logic_error("a run of 1 to 1001 changes");
   Roster roster = chain.roster();
   GroupState head = chain.head();
@@ -206,7 +205,7 @@ MadeCommit make_run(const GroupChain& chain, const Identity& admin, std::span<co
   SecretBytes key(key_bytes);
   random_bytes(key.span());
   GroupState s = next_state(chain, head, head_hash, roster, key.span(), last, now, lifetime);
-  MadeCommit m = finish(std::move(s), admin, roster, std::move(key), &chain, last);
+  MadeCommit m = finish(std::move(s), admin, roster, std::move(key), &chain, last, ephemeral);
   m.commit.run = std::move(run);
   m.committer_stays = roster.find(admin.public_key()) != nullptr;
   return m;
@@ -229,7 +228,7 @@ MadeCommit make_genesis(const std::string& group, const std::string& admin_name,
   s.subject_name = admin_name;
   s.role = Role::admin;
   s.group_name = group;
-  return finish(std::move(s), admin, roster, std::move(key), nullptr, {});
+  return finish(std::move(s), admin, roster, std::move(key), nullptr, {}, EphemeralKey::generate());
 }
 
 }  // namespace grypt

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 
+#include "core/epoch_box.h"
 #include "core/group_cache.h"
 #include "proto/server.h"
 
@@ -37,15 +38,17 @@ std::string proposal_defect(const Roster& roster, const Proposal& p);
 // The same for each change of a run after the ones before it: the first
 // defect, with the change's place in the run when there are several.
 std::string run_defect(const Roster& roster, std::span<const Proposal> changes);
-// The next epoch after the chain's head, signed by `admin`.
+// The next epoch after the chain's head, signed by `admin`, its boxes made
+// with `ephemeral` (made ahead, gryptd/ahead.h, or fresh).
 MadeCommit make_commit(const GroupChain& chain, const Identity& admin, const Proposal& p, std::int64_t now,
-                       std::int64_t lifetime = default_lifetime);
+                       std::int64_t lifetime = default_lifetime, EphemeralKey ephemeral = EphemeralKey::generate());
 // One commit of several changes (grypt-protocol.7, commit: a run): a state
 // for each, signed by `admin`, each committing to a key that is thrown
 // away, but the last, which is boxed to its roster. 1 to 1001 changes, each
 // valid after the ones before (proposal_defect on the roster they make).
 MadeCommit make_run(const GroupChain& chain, const Identity& admin, std::span<const Proposal> changes,
-                    std::int64_t now, std::int64_t lifetime = default_lifetime);
+                    std::int64_t now, std::int64_t lifetime = default_lifetime,
+                    EphemeralKey ephemeral = EphemeralKey::generate());
 // A new group's genesis, its creator its only member and admin.
 MadeCommit make_genesis(const std::string& group, const std::string& admin_name, const Identity& admin,
                         std::int64_t now, std::int64_t lifetime = default_lifetime);

@@ -3,6 +3,8 @@
 // epochs the old key could open, or every one held with history.
 #include "gryptd/commits.h"
 
+#include "gryptd/ahead.h"
+
 #include <gtest/gtest.h>
 
 #include "core/group_test_chain.h"
@@ -74,6 +76,51 @@ TEST_F(MoveCommitTest, WhatTheRosterRefuses) {
   EXPECT_EQ(defect("carol", bob2.public_key()), "not a member");
   EXPECT_EQ(defect("bob", c.alice.public_key()), "the new key is a member already, as alice");
   EXPECT_EQ(defect("bob", bob.public_key()), "the new key is a member already, as bob");
+}
+
+// A commit made with a key prepared ahead uses that key: its boxes open.
+TEST_F(MoveCommitTest, MadeWithTheEphemeralKeyGiven) {
+  EphemeralKey k = EphemeralKey::generate();
+  std::vector<PublicKey> keys;
+  for (const RosterEntry& e : chain.roster().entries()) keys.push_back(e.key);
+  k.fill(0, k.plan(keys));
+  EphemeralPublic used = k.public_key();
+  MadeCommit m = make_commit(chain, c.alice, Proposal{}, 1800001000, default_lifetime, std::move(k));
+  EXPECT_EQ(m.commit.ephemeral, used);
+  std::vector<RosterEntry> roster = chain.roster().entries();
+  ASSERT_EQ(m.commit.boxes.size(), roster.size());
+  auto alice = std::ranges::find(roster, c.alice.public_key(), &RosterEntry::key) - roster.begin();
+  EXPECT_TRUE(open_box(m.commit.boxes[static_cast<std::size_t>(alice)], c.alice, used, m.state.hash()));
+}
+
+// NextEphemeral (gryptd/ahead.h): for min_members or more, every member's
+// X25519 done by its threads; take gives that key once, then a new one. A
+// smaller roster is not prepared.
+TEST(NextEphemeral, PreparedForALargeRosterTakenOnce) {
+  std::vector<Identity> ids;
+  std::vector<PublicKey> keys;
+  for (std::size_t i = 0; i < NextEphemeral::min_members; ++i) {
+    ids.push_back(Identity::generate());
+    keys.push_back(ids.back().public_key());
+  }
+  NextEphemeral small;
+  small.prepare(std::span(keys).first(NextEphemeral::min_members - 1));
+  EXPECT_EQ(small.prepared(), 0u);
+
+  NextEphemeral next;
+  next.prepare(keys);
+  EXPECT_EQ(next.prepared(), keys.size());
+  EphemeralKey k = next.take();
+  EXPECT_EQ(k.prepared(), keys.size());
+  StateHash state{7};
+  SecretBytes key(32);
+  random_bytes(key.span());
+  for (std::size_t i = 0; i < ids.size(); i += 51) {
+    auto opened = open_box(k.box(keys[i], state, key.span()), ids[i], k.public_key(), state);
+    ASSERT_TRUE(opened) << i;
+    EXPECT_TRUE(ct_equal(opened->span(), key.span()));
+  }
+  EXPECT_NE(next.take().public_key(), k.public_key());
 }
 
 }  // namespace

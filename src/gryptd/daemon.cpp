@@ -28,7 +28,21 @@ Agent::Agent(Keyring& k, std::optional<Identity>& id, int listen_fd, const Daemo
 }
 
 void Agent::start_links() {
-  for (KnownGroup* g : keyring.groups()) link_for(g);
+  for (KnownGroup* g : keyring.groups()) {
+    link_for(g);
+    prepare_next(g);
+  }
+}
+
+void Agent::prepare_next(KnownGroup* g) {
+  if (locked() || g->chain.empty()) return;
+  const Roster& r = g->chain.roster();
+  const RosterEntry* me = r.find(keyring.public_key());
+  if (!me || me->role != Role::admin || r.size() < NextEphemeral::min_members) return;
+  std::vector<PublicKey> keys;
+  keys.reserve(r.size());
+  for (const RosterEntry& e : r.entries()) keys.push_back(e.key);
+  next_ephemeral[g].prepare(keys);
 }
 
 void Agent::lock(const std::string& why) {
@@ -40,6 +54,7 @@ void Agent::lock(const std::string& why) {
   link_of.clear();
   keyring.lock();
   vault_keys.clear();
+  next_ephemeral.clear();
   tls.reset();
   identity_.reset();
   log("locked (" + why + ")");
@@ -116,6 +131,7 @@ void Agent::forget(KnownGroup* g, bool left) {
   if (Link* l = link(g)) l->drop(g, left);
   link_of.erase(g);
   live_.erase(g);
+  next_ephemeral.erase(g);
   keyring.forget(g->entry.name);
 }
 

@@ -723,7 +723,7 @@ SH
   assert_line --partial '{"event":"error","code":"too-many-groups"'
 }
 
-@test "add --from: every member a file lists, 1000 a commit; a member new to a chain of 6000 states syncs it" {
+@test "add --from: every member a file lists, 1000 a commit; a member new to a chain of 6000 states syncs it; a removal from them" {
   friends
   new_member carol
   new_member dave
@@ -757,6 +757,17 @@ SH
     assert_line --index 0 "six thousand and three"
     assert_line --index 1 --regexp "^grypt-open: friends epoch 6003: from admin "
   done
+  # The removal is boxed with the ephemeral key the admin's daemon made
+  # ahead after the last commit (grypt-admin.1): carol opens it, dave not.
+  run ga remove friends dave
+  assert_success
+  wait_epoch carol friends 6004 30
+  echo "without dave" | as admin grypt-seal friends >post2
+  run as carol grypt-open <post2
+  assert_success
+  assert_line --index 0 "without dave"
+  run as dave grypt-open <post2
+  assert_failure
   ! grep -q "reads too slowly" "$BATS_TEST_TMPDIR/server.log"
 }
 
