@@ -1,7 +1,8 @@
 // The ArmorReader (what grypt-open runs) over arbitrary text, every form
 // (line, block, x, dense), read whole and again a few bytes at a time
 // (buffer edges anywhere, chosen by the input): both must find the same
-// tokens with the same bytes, errors and extents. Tokens lie inside the
+// tokens with the same bytes, errors and extents; and so must the x
+// reader's scalar groups and its AVX2 ones. Tokens lie inside the
 // text, in order, without overlap, and start at their marker; only an x or
 // dense token may be cut short (truncated), anything else that does not
 // decode is armor; a token that decodes is exactly the armor of its
@@ -111,6 +112,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < size; ++i) seed = (seed ^ data[i]) * 16777619u;
   Pieces pieces(text, seed);
   if (read_all(pieces) != tokens) __builtin_trap();  // depends on where reads end
+  // The x reader's AVX2 groups (where the processor has them) and its
+  // scalar ones answer the same.
+  grypt::armor_x_avx2(false);
+  grypt::MemoryInput scalar({data, size});
+  const bool same = read_all(scalar) == tokens;
+  grypt::armor_x_avx2(true);
+  if (!same) __builtin_trap();
   std::uint64_t prev_end = 0;
   for (const Token& t : tokens) {
     if (t.offset < prev_end || t.end < t.offset || t.end > size) __builtin_trap();

@@ -7,6 +7,10 @@
 #include <cstring>
 #include <stdexcept>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "core/armor_alphabet.h"
 #include "core/bytes.h"
 #include "core/encoding.h"
@@ -162,6 +166,146 @@ std::uint32_t lead_bits(const std::uint8_t* p) {
   return at;
 }
 
+// Groups of eight x characters, one after another from p while at least
+// x_groups_slack bytes remain before e and fewer than max_groups are done;
+// stops at the first group that x_group does not take. The groups' bytes
+// (11 each) are written from out (5 more may be); returns the input bytes
+// taken, and their groups in `groups`.
+constexpr std::size_t x_groups_slack = 72;
+using XGroups = std::size_t (*)(const DenseAlphabet&, const std::uint8_t* p, const std::uint8_t* e, std::uint8_t* out,
+                                std::size_t max_groups, std::size_t& groups);
+
+std::size_t x_groups_scalar(const DenseAlphabet& a, const std::uint8_t* const p, const std::uint8_t* e,
+                            std::uint8_t* out, std::size_t max_groups, std::size_t& groups) {
+  std::size_t at = 0, g = 0;
+  for (; g < max_groups && static_cast<std::size_t>(e - p) - at >= x_groups_slack; ++g) {
+    const std::size_t used = x_group(a, p + at, out + 11 * g);
+    if (used == 0) break;
+    at += used;
+  }
+  groups = g;
+  return at;
+}
+
+#if defined(__x86_64__)
+// x_groups with AVX2 and BMI2, where the processor has them: the same
+// answer for every input, about three times the rate. Where a group ends
+// (its ninth lead byte, by pdep) comes first, so the next group does not
+// wait for this one's characters. Then each character's bytes are gathered
+// into a 32-bit lane, and all eight code points, their UTF-8 and their
+// values are worked out at once:
+//
+//   W  = the character's bytes, big-endian, right-aligned (b0 b1 b2)
+//   c  = (W & A) | (W >> 2 & B) | (W >> 4 & C)   by its length:
+//        1: 0x7f, 0, 0   2: 0x3f, 0x7c0, 0   3: 0x3f, 0xfc0, 0xf000
+//   UTF-8 when W & F == G   1: 0x80, 0   2: 0xe0c0, 0xc080   3: 0xf0c0c0, 0xe08080
+//   not overlong when c >= 0x80 (2 bytes), 0x800 (3 bytes); a length past
+//   3, an "x" of "g" and a value past 11 bits are refused as x_group does.
+[[gnu::target("avx2,bmi,bmi2,popcnt")]] std::size_t x_groups_avx2(const DenseAlphabet& a, const std::uint8_t* const p,
+                                                                const std::uint8_t* e, std::uint8_t* out,
+                                                                std::size_t max_groups, std::size_t& groups) {
+  const __m256i top2 = _mm256_set1_epi8(static_cast<char>(0xc0)), tail = _mm256_set1_epi8(static_cast<char>(0x80));
+  const __m256i swap = _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 3, 2, 1, 0, 7, 6, 5, 4, 11,
+                                        10, 9, 8, 15, 14, 13, 12);
+  // By length 0 to 7: the masks above (a length past 3 is refused).
+  const __m256i lo = _mm256_setr_epi32(0, 0x7f, 0x3f, 0x3f, 0, 0, 0, 0);
+  const __m256i mid = _mm256_setr_epi32(0, 0, 0x7c0, 0xfc0, 0, 0, 0, 0);
+  const __m256i high = _mm256_setr_epi32(0, 0, 0, 0xf000, 0, 0, 0, 0);
+  const __m256i fixed_mask = _mm256_setr_epi32(0, 0x80, 0xe0c0, 0xf0c0c0, 0, 0, 0, 0);
+  const __m256i fixed = _mm256_setr_epi32(0, 0, 0xc080, 0xe08080, 0, 0, 0, 0);
+  const __m256i least = _mm256_setr_epi32(0, 0, 0x80, 0x800, 0, 0, 0, 0);
+  const __m256i three = _mm256_set1_epi32(3), g_char = _mm256_set1_epi32('g');
+  const __m256i thirty_two = _mm256_set1_epi32(32), ones = _mm256_set1_epi32(-1);
+  const std::uint16_t* const values = a.values();
+  const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12, 0, 0, 0, 0, 4, 4, 4, 4, 8, 8,
+                                          8, 8, 12, 12, 12, 12);
+  const __m256i step = _mm256_set1_epi32(0x03020100);
+  std::size_t at = 0, g = 0;
+  for (; g < max_groups && static_cast<std::size_t>(e - p) - at >= x_groups_slack; ++g) {
+    const std::uint8_t* const q = p + at;
+    const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+    const std::uint32_t leads =
+        ~static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(bytes, top2), tail)));
+    if (!(leads & 1) || std::popcount(leads) < 9) break;
+    const std::uint32_t end = static_cast<std::uint32_t>(std::countr_zero(_pdep_u32(1u << 8, leads)));
+    // Where each character starts: in registers by inserts, never stored
+    // and loaded again as a vector (a load that no single store forwards
+    // waits until the stores retire, and the groups would no longer
+    // overlap).
+    int k[9];
+    std::uint32_t rest = leads;
+#pragma GCC unroll 9
+    for (int i = 0; i < 9; ++i) {
+      k[i] = static_cast<int>(_tzcnt_u32(rest));
+      rest = _blsr_u32(rest);
+    }
+    // Characters 0 to 3 lie in the 16 bytes from q, 4 to 7 in the 16 from
+    // their start: each lane gets the 4 bytes from its character's start
+    // (b0 in the low byte) from its half, by its start's byte repeated
+    // plus 0, 1, 2, 3.
+    __m128i s0 = _mm_cvtsi32_si128(k[0]), s1 = _mm_cvtsi32_si128(0);
+    __m128i e0 = _mm_cvtsi32_si128(k[1]), e1 = _mm_cvtsi32_si128(k[5] - k[4]);
+    s0 = _mm_insert_epi32(_mm_insert_epi32(_mm_insert_epi32(s0, k[1], 1), k[2], 2), k[3], 3);
+    s1 = _mm_insert_epi32(_mm_insert_epi32(_mm_insert_epi32(s1, k[5] - k[4], 1), k[6] - k[4], 2), k[7] - k[4], 3);
+    e0 = _mm_insert_epi32(_mm_insert_epi32(_mm_insert_epi32(e0, k[2], 1), k[3], 2), k[4], 3);
+    e1 = _mm_insert_epi32(_mm_insert_epi32(_mm_insert_epi32(e1, k[6] - k[4], 1), k[7] - k[4], 2), k[8] - k[4], 3);
+    const __m256i s = _mm256_inserti128_si256(_mm256_castsi128_si256(s0), s1, 1);
+    const __m256i len = _mm256_sub_epi32(_mm256_inserti128_si256(_mm256_castsi128_si256(e0), e1, 1), s);
+    const __m256i halves = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm256_castsi256_si128(bytes)),
+                                                   _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + k[4])), 1);
+    const __m256i got = _mm256_shuffle_epi8(halves, _mm256_add_epi8(_mm256_shuffle_epi8(s, spread), step));
+    // Swapped so that b0 is on top, then shifted right by 32 - 8 len.
+    const __m256i w = _mm256_srlv_epi32(_mm256_shuffle_epi8(got, swap), _mm256_sub_epi32(thirty_two, _mm256_slli_epi32(len, 3)));
+    const __m256i c = _mm256_or_si256(
+        _mm256_and_si256(w, _mm256_permutevar8x32_epi32(lo, len)),
+        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(w, 2), _mm256_permutevar8x32_epi32(mid, len)),
+                        _mm256_and_si256(_mm256_srli_epi32(w, 4), _mm256_permutevar8x32_epi32(high, len))));
+    const __m256i utf8 = _mm256_cmpeq_epi32(_mm256_and_si256(w, _mm256_permutevar8x32_epi32(fixed_mask, len)),
+                                            _mm256_permutevar8x32_epi32(fixed, len));
+    __m256i bad = _mm256_or_si256(_mm256_cmpgt_epi32(len, three), _mm256_xor_si256(utf8, ones));
+    bad = _mm256_or_si256(bad, _mm256_cmpgt_epi32(_mm256_permutevar8x32_epi32(least, len), c));
+    bad = _mm256_or_si256(bad, _mm256_cmpeq_epi32(w, g_char));
+    // The values by scalar loads (a store forwards to narrower loads).
+    alignas(32) std::uint32_t cp[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(cp), c);
+    std::uint32_t v[8], big = 0;
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) {
+      v[i] = values[cp[i]];
+      big |= v[i];
+    }
+    if (!_mm256_testz_si256(bad, bad) || big >> 11) break;
+    // 88 bits, big-endian: 55 in the first word, 33 in the second.
+    const std::uint64_t h0 = std::uint64_t{v[0]} << 44 | std::uint64_t{v[1]} << 33 | std::uint64_t{v[2]} << 22 |
+                             std::uint64_t{v[3]} << 11 | v[4];
+    const std::uint64_t h1 = std::uint64_t{v[5]} << 22 | std::uint64_t{v[6]} << 11 | v[7];
+    put_be64(out + 11 * g, h0 << 9 | h1 >> 24);
+    put_be64(out + 11 * g + 8, h1 << 40);
+    at += end;
+  }
+  groups = g;
+  return at;
+}
+#endif
+
+bool have_avx2() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();  // before main: the CPU's features may not be read yet
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
+#else
+  return false;
+#endif
+}
+
+XGroups choose_x_groups(bool avx2) {
+#if defined(__x86_64__)
+  if (avx2 && have_avx2()) return x_groups_avx2;
+#endif
+  return x_groups_scalar;
+}
+
+XGroups x_groups_chosen = choose_x_groups(true);
+
 // --- the writer's fast paths ---------------------------------------------
 // Whole groups encoded by tables and constant shifts. armor_text keeps the
 // plain encoders (libsodium's base64, dense_encode), so the unit tests and
@@ -255,6 +399,11 @@ std::optional<ArmorForm> armor_form_named(std::string_view name) {
   for (ArmorForm f : {ArmorForm::line, ArmorForm::block, ArmorForm::binary, ArmorForm::x, ArmorForm::dense})
     if (armor_form_name(f) == name) return f;
   return std::nullopt;
+}
+
+bool armor_x_avx2(bool use) {
+  x_groups_chosen = choose_x_groups(use);
+  return x_groups_chosen != XGroups{x_groups_scalar};
 }
 
 std::string armor_line(std::span<const std::uint8_t> message) {
@@ -892,13 +1041,13 @@ std::size_t ArmorReader::decode_dense(std::uint8_t* out, std::size_t max) {
         n += 15;
         continue;
       }
-      // x, at a group's start: 8 characters (8 to 24 bytes) give 11 bytes.
-      if (bits == 11 && nacc == 0 && e - p >= 40 && max - n >= 16) {
-        if (std::size_t used = x_group(a, p, out + n)) {
-          p += used;
-          n += 11;
-          continue;
-        }
+      // x, at a group's start: 8 characters (8 to 24 bytes) give 11
+      // bytes, as many groups at once as there is room for.
+      if (bits == 11 && nacc == 0 && static_cast<std::size_t>(e - p) >= x_groups_slack && max - n >= 16) {
+        std::size_t groups = 0;
+        p += x_groups_chosen(a, p, e, out + n, (max - n - 5) / 11, groups);
+        n += 11 * groups;
+        if (groups) continue;
       }
       std::uint32_t b0 = p[0], b1 = p[1], b2 = p[2];
       std::uint32_t c, len;

@@ -85,6 +85,12 @@ bool looks_binary(std::span<const std::uint8_t> data);
 // Fault::armor; the reader has then skipped the rest of the token. This is
 // the one armor grammar: the tools, the test vectors and the fuzz targets
 // all read through it.
+// The reader takes x characters eight at a time with AVX2 where the
+// processor has it (use: true, the default), or with scalar code (false):
+// the same answers. For the tests, which check both; returns whether AVX2
+// is used now. Not thread-safe: call it before any reader runs.
+bool armor_x_avx2(bool use);
+
 class ArmorReader {
  public:
   explicit ArmorReader(Input& in);

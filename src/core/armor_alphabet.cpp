@@ -16,7 +16,7 @@ DenseAlphabet::DenseAlphabet(std::string_view n, int b, int fb, std::span<const 
   for (const CodeRange& r : chars) top = std::max(top, r.last);
   for (const CodeRange& r : marks) top = std::max(top, r.last);
   if (top > 0xffff) throw std::logic_error("armor_alphabets.inc: a character past U+FFFF");
-  values_.assign(0x10000, other);
+  values_.assign(0x10001, other);
   for (const CodeRange& r : chars)
     for (char32_t c = r.first; c <= r.last; ++c) {
       values_[c] = static_cast<std::uint16_t>(chars_.size());

@@ -45,6 +45,9 @@ class DenseAlphabet {
   // The value of a code point below 0x10000 without a bounds check: the
   // table covers them all.
   std::uint16_t value_of_bmp(std::uint32_t c) const { return values_[c & 0xffff]; }
+  // That table, by code point, and one entry more (`other`): a reader may
+  // load 4 bytes at any code point's entry.
+  const std::uint16_t* values() const { return values_.data(); }
 
  private:
   struct Encoded {
@@ -52,7 +55,7 @@ class DenseAlphabet {
     std::uint8_t len;
   };
   static_assert(sizeof(Encoded) == 4);
-  std::vector<std::uint16_t> values_;  // by code point, U+0000 to U+FFFF
+  std::vector<std::uint16_t> values_;  // by code point, U+0000 to U+FFFF, then `other`
   std::vector<char32_t> chars_;        // by value
   std::vector<Encoded> utf8_;          // by value
 };

@@ -440,6 +440,44 @@ TEST(DenseArmor, AnOverlongCharacterIsNoUtf8AnywhereInAGroup) {
   EXPECT_GT(tried, 30);
 }
 
+// The reader takes x characters eight at a time with AVX2 where the
+// processor has it, else with scalar code: both answer the same (bytes,
+// errors, extents) for x tokens damaged as a site or a hostile sender
+// would: bytes changed, characters that are no UTF-8, overlong, four bytes
+// long, outside the alphabet, a "g", an ellipsis, a line break, inserted
+// anywhere in a group, or bytes taken out.
+TEST(DenseArmor, TheXReaderAnswersTheSameWithAndWithoutAvx2) {
+  if (!armor_x_avx2(true)) GTEST_SKIP() << "no AVX2 here: only the scalar x reader runs";
+  const std::string inserts[] = {"g", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xe0\x9f\xbf", "\xf0\x9f\x98\x80", "\x80",
+                                 "\xc2", "\xe1\x80", "a", " ", "\n", "\r\n", "\xe2\x80\xa6", "\xed\xa0\x80", utf8(0x3041),
+                                 utf8(0x10ff), utf8(0x2026), "\xef\xbf\xbf", "grypt:", "grypt\xc3\x97", "grypt\xe2\x89\xa1"};
+  std::uint32_t seed = 7;
+  auto next = [&] {
+    seed = seed * 1103515245 + 12345;
+    return seed >> 8;
+  };
+  int differed = 0;
+  for (int round = 0; round < 4000; ++round) {
+    auto m = bytes_of(40 + next() % 300, next());
+    std::string t = armor_text(m, ArmorForm::x);
+    for (std::uint32_t k = next() % 3; k > 0; --k) {
+      const std::size_t at = armor_x_marker.size() + next() % (t.size() - armor_x_marker.size());
+      switch (next() % 3) {
+        case 0: t[at] = static_cast<char>(next()); break;
+        case 1: t.insert(at, inserts[next() % std::size(inserts)]); break;
+        default: t.erase(at, 1 + next() % 3); break;
+      }
+    }
+    armor_x_avx2(false);
+    auto scalar = read_all("> " + t + " <", 0, 65536);
+    armor_x_avx2(true);
+    auto vector = read_all("> " + t + " <", 0, 65536);
+    ASSERT_EQ(vector, scalar) << printable(t);
+    differed += !scalar.empty() && scalar[0].message != m;
+  }
+  EXPECT_GT(differed, 1000);  // most were damaged
+}
+
 // The reader checks the fixed bits of eight dense characters at once; a
 // first byte of a four-byte sequence (11110xxx) where a three-byte one
 // belongs is no UTF-8 wherever it is in those eight, though the code point
