@@ -3,17 +3,15 @@
 // an injected clock, asked directly. No link to a server is made, so every
 // answer is the daemon's own.
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <asio/co_spawn.hpp>
-#include <cstring>
 
 #include "core/file.h"
 #include "core/group_test_chain.h"
 #include "core/identity_file.h"
 #include "core/test_dir.h"
 #include "gryptd/agent.h"
+#include "gryptd/agent_test_util.h"
 
 namespace grypt {
 namespace {
@@ -38,17 +36,7 @@ class ToolsTest : public ::testing::Test {
     agent_->follower.synced(*g_, agent_->live(g_), {"friends", Epoch(3)}, 1800000003);
   }
 
-  // A listening Unix socket in the test's directory, as gryptd's main makes.
-  int listen_fd() {
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    std::string path = dir_ + "/s";
-    std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
-    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-    EXPECT_EQ(::listen(fd, 4), 0);
-    return fd;
-  }
+  int listen_fd() { return unix_listener(dir_ + "/s"); }
 
   // One tool's request, answered on the agent's loop.
   daemon::Reply ask(const daemon::Request& q) {
