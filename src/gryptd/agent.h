@@ -1,7 +1,9 @@
 // gryptd's insides (man/gryptd.1), shared by its two jobs: following the
 // groups' servers (link.cpp, one TLS session per server and up to 64 of
 // its groups) and answering the tools on the Unix socket (tools.cpp).
-// One event loop runs both; nothing here is touched from another thread.
+// One event loop runs both; nothing here is touched from another thread
+// but the ephemeral keys made ahead (ahead.h), each only by its own
+// threads until the loop takes it.
 #pragma once
 
 #include <asio/awaitable.hpp>
