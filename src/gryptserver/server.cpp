@@ -81,8 +81,12 @@ void Server::forget(Session* s) {
   sessions.erase(s);
 }
 
+std::int64_t Server::unix_now() const {
+  return options.unix_clock ? options.unix_clock() : static_cast<std::int64_t>(std::time(nullptr));
+}
+
 bool Server::may_record_pending() {
-  auto now = Clock::now();
+  auto now = this->now();
   if (now - pending_window_ > std::chrono::seconds(1)) {
     pending_window_ = now;
     pending_writes_ = 0;
@@ -309,7 +313,7 @@ awaitable<void> Server::accept_loop() {
     }
     if (sessions.size() >= max_sessions) {
       // Full: this connection is closed at once (its peer retries later).
-      auto now = Clock::now();
+      auto now = this->now();
       if (now - last_full_log_ > std::chrono::minutes(1)) {
         server_log("at the limit of " + std::to_string(max_sessions) + " sessions: refusing new connections");
         last_full_log_ = now;
@@ -398,7 +402,7 @@ awaitable<void> Server::sweep_loop() {
     asio::error_code ec;
     co_await sweep_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
     if (stopping) co_return;
-    auto now = Clock::now();
+    auto now = this->now();
     std::vector<std::shared_ptr<Session>> late;
     for (auto& [p, s] : sessions) {
       bool expired = (s->phase == Session::Phase::active) ? now - s->last_read > idle_timeout : now > s->deadline;

@@ -5,6 +5,7 @@
 // independent: whatever a peer does ends its own session only.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -19,6 +20,11 @@ struct ServeOptions {
   std::string listen;      // HOST:PORT (port 0: any free port)
   std::string admin_path;  // the administration socket
   int ready_fd = -1;       // gets "HOST:PORT\n" once listening, then closed
+  // The clocks, for tests to set: monotonic time for the timeouts (a
+  // session's deadlines, checked each second), Unix seconds for the time
+  // a member signs its requests with. Empty: the system's.
+  std::function<std::chrono::steady_clock::time_point()> clock;
+  std::function<std::int64_t()> unix_clock;
 };
 
 // --listen's HOST:PORT: an IP address (IPv6 in brackets, or empty for

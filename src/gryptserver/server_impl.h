@@ -166,6 +166,9 @@ class Server {
   void pong_when_fresh(Session* s);
   std::string reference(const GroupLive& g) const;
   std::string server_reference() const;
+  // ServeOptions' clocks.
+  Clock::time_point now() const { return options.clock ? options.clock() : Clock::now(); }
+  std::int64_t unix_now() const;
   OperatorView view();
 
   Store& store;
@@ -208,7 +211,7 @@ class Server {
   asio::signal_set signals_;
   asio::steady_timer sweep_timer_;
   Clock::time_point last_full_log_{};
-  Clock::time_point pending_window_ = Clock::now();
+  Clock::time_point pending_window_ = now();
   int pending_writes_ = 0;
 };
 

@@ -41,7 +41,7 @@ const EpochBox* box_of(const CheckedCommit& c, const PublicKey& key) {
 }  // namespace
 
 Session::Session(Server& server, const TlsContext& tls, asio::ip::tcp::socket socket)
-    : deadline(Clock::now() + handshake_timeout), last_read(Clock::now()), server_(server),
+    : deadline(server.now() + handshake_timeout), last_read(server.now()), server_(server),
       peer_(peer_text(socket)), stream_(tls, std::move(socket)) {}
 
 awaitable<void> Session::run() {
@@ -50,7 +50,7 @@ awaitable<void> Session::run() {
     co_await stream_.handshake();
     std::memcpy(ed.data(), stream_.peer_key().data(), 32);
     phase = Phase::hello;
-    deadline = Clock::now() + hello_timeout;
+    deadline = server_.now() + hello_timeout;
     send(proto::Welcome{server_.identity.public_key()});
     for (;;) {
       co_await stream_.wait_readable();
@@ -64,7 +64,7 @@ awaitable<void> Session::run() {
         in_.feed(std::span(buf.data(), n));
       }
       if (n == 0) break;
-      last_read = Clock::now();
+      last_read = server_.now();
       while (auto body = in_.next()) {
         receive(proto::decode_from_member(*body));
         if (phase == Phase::closing) break;
@@ -495,7 +495,7 @@ void Session::fail(const std::string& code, const std::string& message) {
 // after the deadline if the peer does not read.
 void Session::close_when_sent() {
   phase = Phase::closing;
-  deadline = Clock::now() + std::chrono::seconds(5);
+  deadline = server_.now() + std::chrono::seconds(5);
   if (writing_)
     close_after_write_ = true;
   else
@@ -522,7 +522,7 @@ bool Server::record_pending_later(GroupLive& g, const PublicKey& key, std::vecto
   } catch (const FormatError&) {
     return false;
   }
-  std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  std::int64_t now = unix_now();
   if (r.kind != kind || !(r.key == key) || r.group != g.row.group_id || r.time < now - request_skew ||
       r.time > now + request_skew)
     return false;

@@ -8,8 +8,11 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/use_awaitable.hpp>
+#include <atomic>
 #include <functional>
 #include <thread>
 
@@ -48,7 +51,10 @@ class SessionTest : public ::testing::Test {
 
     int ready[2];
     ASSERT_EQ(::pipe(ready), 0);
-    server_ = std::make_unique<Server>(*store_, ServeOptions{"127.0.0.1:0", tmp_.path() + "/admin", ready[1]});
+    ServeOptions o{"127.0.0.1:0", tmp_.path() + "/admin", ready[1], {}, {}};
+    // The server's monotonic clock, `ahead_` past the system's.
+    o.clock = [this] { return std::chrono::steady_clock::now() + std::chrono::seconds(ahead_.load()); };
+    server_ = std::make_unique<Server>(*store_, o);
     thread_ = std::thread([this] { server_->run(); });
     char line[64] = {};
     ASSERT_GT(::read(ready[0], line, sizeof line - 1), 0);
@@ -117,6 +123,7 @@ class SessionTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
   std::thread thread_;
   std::uint16_t port_ = 0;
+  std::atomic<std::int64_t> ahead_{0};  // seconds
   std::unique_ptr<TlsStream> stream_;
   FrameBuffer in_;
   std::string failure_;
@@ -191,6 +198,46 @@ TEST_F(SessionTest, AHelloInAnotherKeysNameEndsTheSession) {
     if (!m || !std::holds_alternative<proto::State>(*m)) throw Error("no state for the admin");
   })) << failure_;
   EXPECT_EQ(failure_, "");
+}
+
+// The timeouts go by the server's clock (checked each second): a member
+// silent for more than three minutes of it, or a connection without a
+// hello for ten seconds, is told so and closed; a frame read restarts the
+// member's three minutes.
+TEST_F(SessionTest, TheTimeoutsGoByTheServersClock) {
+  std::vector<proto::FromServer> got;
+  ASSERT_TRUE(member(c_.admin, [&]() -> asio::awaitable<void> {
+    proto::FromMember hello = proto::Hello{c_.admin.public_key(), {proto::GroupWant{"friends", {}, {}, {}, {}}}};
+    co_await send(hello);
+    for (int i = 0; i < 2; ++i) (void)co_await receive();
+    ahead_ = 170;  // a sweep or two at 170 s: not silent long enough
+    asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(1200));
+    co_await t.async_wait(use_awaitable);
+    proto::FromMember ping = proto::Ping{};
+    co_await send(ping);  // read: the member is not silent, by the server's clock
+    if (auto m = co_await receive()) got.push_back(std::move(*m));
+    ahead_ = 170 + 181;
+    std::vector<proto::FromServer> rest = co_await until_closed();
+    got.insert(got.end(), rest.begin(), rest.end());
+  })) << failure_;
+  EXPECT_EQ(failure_, "");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<proto::Pong>(got[0]));
+  const auto* e = std::get_if<proto::ErrorReply>(&got[1]);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, "timeout");
+  EXPECT_EQ(e->message, "silent for too long");
+
+  got.clear();
+  ahead_ = 0;
+  ASSERT_TRUE(member(c_.admin, [&]() -> asio::awaitable<void> {
+    ahead_ = 11;
+    got = co_await until_closed();
+  })) << failure_;
+  ASSERT_EQ(got.size(), 1u);
+  const auto* h = std::get_if<proto::ErrorReply>(&got[0]);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->message, "no hello in time");
 }
 
 }  // namespace
