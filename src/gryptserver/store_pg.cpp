@@ -8,8 +8,11 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <map>
+#include <optional>
+#include <thread>
 #include <utility>
 
 #include "core/bytes.h"
@@ -330,7 +333,33 @@ class PgStore : public Store {
     } catch (const Conflict& e) {
       // The row lock makes this rare: a race the primary key caught.
       throw StaleCommit(std::string("another commit took the epoch first: ") + e.what(), c.first().value());
+    } catch (const SystemError&) {
+      // The connection lost during the transaction: the database may have
+      // taken it, COMMIT and all, just before it went away (a restart, a
+      // failover). Whether it holds the commit's last state tells.
+      if (PQstatus(conn_) == CONNECTION_OK) throw;
+      std::optional<bool> took = took_after_all(c);
+      if (took && *took) return;
+      if (took) throw;
+      throw SystemError("store " + name_ + ": the connection was lost while committing epoch " + c.epoch.to_string() +
+                        ", and the store could not be read again within 5 s to learn whether it took it");
     }
+  }
+
+  // Whether the store holds `c`'s last state, read on a new connection,
+  // tried for 5 s while the database comes back; nullopt if it did not.
+  std::optional<bool> took_after_all(const CommitRow& c) {
+    for (int i = 0; i < 20; ++i) {
+      try {
+        Params p;
+        p.add(c.group).add(c.epoch.value());
+        Result q = exec("SELECT state FROM states WHERE group_ref = $1 AND epoch = $2", p);
+        return q.rows() == 1 && q.blob(0, 0) == c.state.state;
+      } catch (const SystemError&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      }
+    }
+    return std::nullopt;
   }
 
   void write_commit(const CommitRow& c) {
