@@ -80,8 +80,24 @@ int main(int argc, char** argv) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
     b = static_cast<std::uint8_t>(x);
   }
-  const grypt::ArmorForm forms[] = {grypt::ArmorForm::line, grypt::ArmorForm::block, grypt::ArmorForm::x,
-                                    grypt::ArmorForm::dense};
+  // x is read by the fastest path the processor has (its row "x"), and
+  // again by each slower one it has, in rows of their own: what a
+  // processor without AVX-512, or without AVX2, would do.
+  struct Form {
+    grypt::ArmorForm form;
+    std::string name;
+    grypt::ArmorXPath path;
+  };
+  const char* fastest = grypt::armor_x_path(grypt::ArmorXPath::avx512) ? "AVX-512"
+                        : grypt::armor_x_path(grypt::ArmorXPath::avx2) ? "AVX2"
+                                                                        : "scalar";
+  grypt::armor_x_fastest_path();
+  std::printf("  (x is read by %s, the fastest path here)\n", fastest);
+  std::vector<Form> forms = {{grypt::ArmorForm::line, "line", {}}, {grypt::ArmorForm::block, "block", {}},
+                             {grypt::ArmorForm::x, "x", {}}};
+  if (std::string(fastest) == "AVX-512") forms.push_back({grypt::ArmorForm::x, "x by AVX2", grypt::ArmorXPath::avx2});
+  if (std::string(fastest) != "scalar") forms.push_back({grypt::ArmorForm::x, "x by scalar", grypt::ArmorXPath::scalar});
+  forms.push_back({grypt::ArmorForm::dense, "dense", {}});
   double base_write = 0, base_read = 0;
   std::vector<std::pair<std::string, std::pair<double, double>>> rows;
   std::printf("  %-16s %10s %12s %12s %14s %14s\n", "form", "text bytes", "write MiB/s", "read MiB/s",
@@ -91,7 +107,8 @@ int main(int argc, char** argv) {
     std::printf("  %-16s %10zu %12.0f %12.0f %13.2fx %13.2fx\n", name.c_str(), text_bytes, mw, mr, mw / base_write,
                 mr / base_read);
   };
-  for (grypt::ArmorForm f : forms) {
+  for (const auto& [f, name, path] : forms) {
+    if (name.find(' ') != std::string::npos) grypt::armor_x_path(path);
     std::string text = "a post:\n" + grypt::armor_text(m, f) + "\nend\n";
     std::vector<double> w, r;
     std::vector<std::uint8_t> got(size);
@@ -117,13 +134,14 @@ int main(int argc, char** argv) {
       }));
       if (got != m) {
         std::fprintf(stderr, "grypt-armor-bench: %s: read back other bytes\n",
-                     std::string(grypt::armor_form_name(f)).c_str());
+                     name.c_str());
         return 1;
       }
     }
+    grypt::armor_x_fastest_path();
     double mw = median(w), mr = median(r);
     if (f == grypt::ArmorForm::line) base_write = mw, base_read = mr;
-    print(std::string(grypt::armor_form_name(f)), text.size() - 13, mw, mr);
+    print(name, text.size() - 13, mw, mr);
   }
   if (sodium_init() < 0) return 1;
   // The references: a whole message encoded and decoded by each codec.

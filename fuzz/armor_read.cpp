@@ -112,13 +112,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < size; ++i) seed = (seed ^ data[i]) * 16777619u;
   Pieces pieces(text, seed);
   if (read_all(pieces) != tokens) __builtin_trap();  // depends on where reads end
-  // The x reader's AVX2 groups (where the processor has them) and its
-  // scalar ones answer the same.
-  grypt::armor_x_avx2(false);
-  grypt::MemoryInput scalar({data, size});
-  const bool same = read_all(scalar) == tokens;
-  grypt::armor_x_avx2(true);
-  if (!same) __builtin_trap();
+  // The x reader's slower paths (scalar, and AVX2 where the processor has
+  // it) answer as the fastest one did.
+  for (grypt::ArmorXPath path : {grypt::ArmorXPath::scalar, grypt::ArmorXPath::avx2}) {
+    if (!grypt::armor_x_path(path)) continue;
+    grypt::MemoryInput again({data, size});
+    const bool same = read_all(again) == tokens;
+    grypt::armor_x_fastest_path();
+    if (!same) __builtin_trap();
+  }
   std::uint64_t prev_end = 0;
   for (const Token& t : tokens) {
     if (t.offset < prev_end || t.end < t.offset || t.end > size) __builtin_trap();

@@ -85,11 +85,15 @@ bool looks_binary(std::span<const std::uint8_t> data);
 // Fault::armor; the reader has then skipped the rest of the token. This is
 // the one armor grammar: the tools, the test vectors and the fuzz targets
 // all read through it.
-// The reader takes x characters eight at a time with AVX2 where the
-// processor has it (use: true, the default), or with scalar code (false):
-// the same answers. For the tests, which check both; returns whether AVX2
-// is used now. Not thread-safe: call it before any reader runs.
-bool armor_x_avx2(bool use);
+// The reader takes x characters eight at a time by one of these paths:
+// scalar code, or AVX2 or AVX-512 where the processor has them (by
+// default the fastest it has). Every path gives the same answers. For the
+// tests and the benchmark, which compare them: uses `path` from now on and
+// returns true if the processor has what it needs, else changes nothing
+// and returns false. Not thread-safe: call it before any reader runs.
+enum class ArmorXPath { scalar, avx2, avx512 };
+bool armor_x_path(ArmorXPath path);
+void armor_x_fastest_path();
 
 class ArmorReader {
  public:

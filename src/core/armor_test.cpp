@@ -440,17 +440,27 @@ TEST(DenseArmor, AnOverlongCharacterIsNoUtf8AnywhereInAGroup) {
   EXPECT_GT(tried, 30);
 }
 
-// The reader takes x characters eight at a time with AVX2 where the
-// processor has it, else with scalar code: both answer the same (bytes,
-// errors, extents) for x tokens damaged as a site or a hostile sender
-// would: bytes changed, characters that are no UTF-8, overlong, four bytes
-// long, outside the alphabet, a "g", an ellipsis, a line break, inserted
-// anywhere in a group, or bytes taken out.
-TEST(DenseArmor, TheXReaderAnswersTheSameWithAndWithoutAvx2) {
-  if (!armor_x_avx2(true)) GTEST_SKIP() << "no AVX2 here: only the scalar x reader runs";
+// The reader takes x characters eight at a time with AVX-512 or AVX2
+// where the processor has them, else with scalar code: every path answers
+// the same (bytes, errors, extents) for x tokens damaged as a site or a
+// hostile sender would: bytes changed, characters that are no UTF-8,
+// overlong, four bytes long, outside the alphabet, a "g", an ellipsis, a
+// line break, a lead byte of the wrong length, inserted anywhere in a
+// group, or bytes taken out.
+TEST(DenseArmor, TheXReaderAnswersTheSameByEveryPath) {
+  std::vector<ArmorXPath> paths;
+  for (ArmorXPath path : {ArmorXPath::avx2, ArmorXPath::avx512})
+    if (armor_x_path(path)) paths.push_back(path);
+  armor_x_fastest_path();
+  if (paths.empty()) GTEST_SKIP() << "neither AVX2 nor AVX-512 here: only the scalar x reader runs";
   const std::string inserts[] = {"g", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xe0\x9f\xbf", "\xf0\x9f\x98\x80", "\x80",
                                  "\xc2", "\xe1\x80", "a", " ", "\n", "\r\n", "\xe2\x80\xa6", "\xed\xa0\x80", utf8(0x3041),
-                                 utf8(0x10ff), utf8(0x2026), "\xef\xbf\xbf", "grypt:", "grypt\xc3\x97", "grypt\xe2\x89\xa1"};
+                                 utf8(0x10ff), utf8(0x2026), "\xef\xbf\xbf", "grypt:", "grypt\xc3\x97", "grypt\xe2\x89\xa1",
+                                 // A lead byte of another length before the continuation bytes
+                                 // of a character of the alphabet (U+0410, U+10C0).
+                                 "\xf0\x90", "A\x83\x80", "\xc1\x83\x80", "\xf1\x83\x80",
+                                 // Overlong forms of characters of the alphabet ("A", U+00C0).
+                                 "\xc1\x81", "\xe0\x83\x80"};
   std::uint32_t seed = 7;
   auto next = [&] {
     seed = seed * 1103515245 + 12345;
@@ -468,11 +478,15 @@ TEST(DenseArmor, TheXReaderAnswersTheSameWithAndWithoutAvx2) {
         default: t.erase(at, 1 + next() % 3); break;
       }
     }
-    armor_x_avx2(false);
+    armor_x_path(ArmorXPath::scalar);
     auto scalar = read_all("> " + t + " <", 0, 65536);
-    armor_x_avx2(true);
-    auto vector = read_all("> " + t + " <", 0, 65536);
-    ASSERT_EQ(vector, scalar) << printable(t);
+    for (ArmorXPath path : paths) {
+      armor_x_path(path);
+      auto vector = read_all("> " + t + " <", 0, 65536);
+      armor_x_fastest_path();
+      ASSERT_EQ(vector, scalar) << "path " << static_cast<int>(path) << ": " << printable(t);
+    }
+    armor_x_fastest_path();
     differed += !scalar.empty() && scalar[0].message != m;
   }
   EXPECT_GT(differed, 1000);  // most were damaged
