@@ -171,7 +171,7 @@ std::uint32_t lead_bits(const std::uint8_t* p) {
 // stops at the first group that x_group does not take. The groups' bytes
 // (11 each) are written from out (5 more may be); returns the input bytes
 // taken, and their groups in `groups`.
-constexpr std::size_t x_groups_slack = 72;
+constexpr std::size_t x_groups_slack = 80;
 using XGroups = std::size_t (*)(const DenseAlphabet&, const std::uint8_t* p, const std::uint8_t* e, std::uint8_t* out,
                                 std::size_t max_groups, std::size_t& groups);
 
@@ -188,103 +188,143 @@ std::size_t x_groups_scalar(const DenseAlphabet& a, const std::uint8_t* const p,
 }
 
 #if defined(__x86_64__)
+// The AVX2 path's tables. A window is 16 bytes from a character's start;
+// its first four characters' lengths (1 to 3 each: 81 patterns) follow
+// from which of its bytes 1 to 12 start a character (4096 cases).
+struct XWindows {
+  static constexpr std::uint8_t none = 0xff;  // a length past 3, or the fifth start past byte 12
+  std::array<std::uint8_t, 4096> pattern{};
+  // By pattern: the shuffle that puts each character's bytes into its
+  // 32-bit lane, big-endian and right-aligned (b0 b1 b2), and the lengths.
+  alignas(16) std::array<std::array<std::uint8_t, 16>, 81> shuffle{};
+  alignas(16) std::array<std::array<std::uint32_t, 4>, 81> length{};
+};
+
+// The lead bytes among the 32 at s, byte i at bit i (AVX2).
+[[gnu::target("avx2")]] std::uint32_t lead_bits_avx2(const std::uint8_t* s) {
+  const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s));
+  const __m256i top2 = _mm256_set1_epi8(static_cast<char>(0xc0)), tail = _mm256_set1_epi8(static_cast<char>(0x80));
+  return ~static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(b, top2), tail)));
+}
+
+// Where the i-th of the lead bytes in `leads` is (BMI2).
+[[gnu::target("bmi,bmi2")]] int nth_lead(std::uint64_t leads, std::size_t i) {
+  return std::countr_zero(_pdep_u64(std::uint64_t{1} << i, leads));
+}
+
+const XWindows& x_windows() {
+  static const XWindows w = [] {
+    XWindows t;
+    for (std::uint32_t p = 0; p < 81; ++p) {
+      std::uint32_t at = 0;
+      t.shuffle[p].fill(0x80);  // a zero byte
+      for (std::uint32_t i = 0, rest = p; i < 4; ++i) {
+        const std::uint32_t len = 3 - rest / 27 % 3;  // the first character is the highest digit
+        rest = rest * 3 % 81;
+        t.length[p][i] = len;
+        for (std::uint32_t k = 0; k < len; ++k) t.shuffle[p][4 * i + k] = static_cast<std::uint8_t>(at + len - 1 - k);
+        at += len;
+      }
+    }
+    for (std::uint32_t m = 0; m < 4096; ++m) {
+      std::uint32_t starts[13], n = 1;
+      starts[0] = 0;
+      for (std::uint32_t b = 1; b <= 12; ++b)
+        if (m >> (b - 1) & 1) starts[n++] = b;
+      std::uint32_t p = 0;
+      bool whole = n >= 5;
+      for (std::uint32_t i = 0; whole && i < 4; ++i) {
+        const std::uint32_t len = starts[i + 1] - starts[i];
+        whole = len <= 3;
+        p = p * 3 + (3 - len);
+      }
+      t.pattern[m] = whole ? static_cast<std::uint8_t>(p) : XWindows::none;
+    }
+    return t;
+  }();
+  return w;
+}
+
 // x_groups with AVX2 and BMI2, where the processor has them: the same
-// answer for every input, about 1.5 times the rate. The characters' starts
-// come from the lead bytes of 32 (a group's end is its ninth, so the next
-// group waits only for those); then each character's bytes are shuffled
-// into a 32-bit lane, and all eight code points and their UTF-8 are worked
-// out at once:
+// answer for every input. 64 bytes a step, up to four groups: where each
+// group's two windows of four characters start comes from the lead bytes
+// of the 64 at once (pdep: no window waits for the one before), and a
+// table by a window's lead bytes gives its characters' lengths (a window
+// with one longer than 3 stops the groups) and the shuffle that puts each
+// character into a 32-bit lane. Then all eight code points of a group and
+// their UTF-8 are worked out in one vector:
 //
 //   W  = the character's bytes, big-endian, right-aligned (b0 b1 b2)
 //   c  = (W & A) | (W >> 2 & B) | (W >> 4 & C)   by its length:
 //        1: 0x7f, 0, 0   2: 0x3f, 0x7c0, 0   3: 0x3f, 0xfc0, 0xf000
 //   UTF-8 when W & F == G   1: 0x80, 0   2: 0xe0c0, 0xc080   3: 0xf0c0c0, 0xe08080
-//   not overlong when c >= 0x80 (2 bytes), 0x800 (3 bytes); a length past
-//   3, a "g" and a value past 11 bits are refused as x_group refuses them.
+//   not overlong when c >= 0x80 (2 bytes), 0x800 (3 bytes); a "g" is
+//   refused as x_group refuses it.
+// The eight values are gathered from the table at once (a value past 11
+// bits is no main character's), and packed by shifts in the vector: pairs
+// (22 bits in each 64-bit lane), pairs of pairs (44 bits in each half),
+// then the halves' 88 bits, big-endian.
 [[gnu::target("avx2,bmi,bmi2,popcnt")]] std::size_t x_groups_avx2(const DenseAlphabet& a, const std::uint8_t* const p,
                                                                 const std::uint8_t* e, std::uint8_t* out,
                                                                 std::size_t max_groups, std::size_t& groups) {
-  const __m256i top2 = _mm256_set1_epi8(static_cast<char>(0xc0)), tail = _mm256_set1_epi8(static_cast<char>(0x80));
-  const __m256i swap = _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 3, 2, 1, 0, 7, 6, 5, 4, 11,
-                                        10, 9, 8, 15, 14, 13, 12);
-  // By length 0 to 7: the masks above (a length past 3 is refused).
+  const XWindows& t = x_windows();
+  // By length 0 to 7: the masks above (only 1 to 3 occur).
   const __m256i lo = _mm256_setr_epi32(0, 0x7f, 0x3f, 0x3f, 0, 0, 0, 0);
   const __m256i mid = _mm256_setr_epi32(0, 0, 0x7c0, 0xfc0, 0, 0, 0, 0);
   const __m256i high = _mm256_setr_epi32(0, 0, 0, 0xf000, 0, 0, 0, 0);
   const __m256i fixed_mask = _mm256_setr_epi32(0, 0x80, 0xe0c0, 0xf0c0c0, 0, 0, 0, 0);
   const __m256i fixed = _mm256_setr_epi32(0, 0, 0xc080, 0xe08080, 0, 0, 0, 0);
   const __m256i least = _mm256_setr_epi32(0, 0, 0x80, 0x800, 0, 0, 0, 0);
-  const __m256i three = _mm256_set1_epi32(3), g_char = _mm256_set1_epi32('g');
-  const __m256i thirty_two = _mm256_set1_epi32(32), ones = _mm256_set1_epi32(-1);
+  const __m256i g_char = _mm256_set1_epi32('g'), ones = _mm256_set1_epi32(-1);
+  const __m256i low16 = _mm256_set1_epi32(0xffff), not_main = _mm256_set1_epi32(0xf800);
+  const __m256i low32 = _mm256_set1_epi64x(0xffffffff);
   const std::uint16_t* const values = a.values();
-  const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12, 0, 0, 0, 0, 4, 4, 4, 4, 8, 8,
-                                          8, 8, 12, 12, 12, 12);
-  const __m256i step = _mm256_set1_epi32(0x03020100);
+#define GRYPT_LOAD16(s) _mm_loadu_si128(reinterpret_cast<const __m128i*>(s))
   std::size_t at = 0, g = 0;
-  for (; g < max_groups && static_cast<std::size_t>(e - p) - at >= x_groups_slack; ++g) {
+  while (g < max_groups && static_cast<std::size_t>(e - p) - at >= x_groups_slack) {
     const std::uint8_t* const q = p + at;
-    const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
-    const std::uint32_t leads =
-        ~static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(bytes, top2), tail)));
-    if (!(leads & 1) || std::popcount(leads) < 9) break;
-    // Where each character starts: in registers by inserts, never stored
-    // and loaded again as a vector (a load that no single store forwards
-    // waits until the stores retire, and the groups would no longer
-    // overlap).
-    int k[9];
-    std::uint32_t rest = leads;
-#pragma GCC unroll 9
-    for (int i = 0; i < 9; ++i) {
-      k[i] = static_cast<int>(_tzcnt_u32(rest));
-      rest = _blsr_u32(rest);
+    const std::uint64_t leads = lead_bits_avx2(q) | std::uint64_t{lead_bits_avx2(q + 32)} << 32;
+    if (!(leads & 1)) break;
+    const std::size_t planned =
+        std::min({(static_cast<std::size_t>(std::popcount(leads)) - 1) / 8, std::size_t{4}, max_groups - g});
+    if (planned == 0) break;
+    std::size_t j = 0;
+    for (; j < planned; ++j) {
+      // Where the group's two windows start, and the patterns of their
+      // lead bytes 1 to 12.
+      const int s0 = nth_lead(leads, 8 * j), s4 = nth_lead(leads, 8 * j + 4);
+      const std::uint8_t p0 = t.pattern[(leads >> (s0 + 1)) & 0xfff], p4 = t.pattern[(leads >> (s4 + 1)) & 0xfff];
+      if ((p0 == XWindows::none) | (p4 == XWindows::none)) break;
+      const __m256i bytes = _mm256_set_m128i(GRYPT_LOAD16(q + s4), GRYPT_LOAD16(q + s0));
+      const __m256i w = _mm256_shuffle_epi8(bytes, _mm256_set_m128i(GRYPT_LOAD16(&t.shuffle[p4]), GRYPT_LOAD16(&t.shuffle[p0])));
+      const __m256i len = _mm256_set_m128i(GRYPT_LOAD16(&t.length[p4]), GRYPT_LOAD16(&t.length[p0]));
+      const __m256i c = _mm256_or_si256(
+          _mm256_and_si256(w, _mm256_permutevar8x32_epi32(lo, len)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(w, 2), _mm256_permutevar8x32_epi32(mid, len)),
+                          _mm256_and_si256(_mm256_srli_epi32(w, 4), _mm256_permutevar8x32_epi32(high, len))));
+      const __m256i utf8 = _mm256_cmpeq_epi32(_mm256_and_si256(w, _mm256_permutevar8x32_epi32(fixed_mask, len)),
+                                              _mm256_permutevar8x32_epi32(fixed, len));
+      __m256i bad = _mm256_xor_si256(utf8, ones);
+      bad = _mm256_or_si256(bad, _mm256_cmpgt_epi32(_mm256_permutevar8x32_epi32(least, len), c));
+      bad = _mm256_or_si256(bad, _mm256_cmpeq_epi32(w, g_char));
+      const __m256i v = _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(values), c, 2), low16);
+      if (!_mm256_testz_si256(_mm256_or_si256(bad, _mm256_and_si256(v, not_main)), ones)) break;
+      const __m256i v2 = _mm256_or_si256(_mm256_slli_epi64(_mm256_and_si256(v, low32), 11), _mm256_srli_epi64(v, 32));
+      const __m256i v4 = _mm256_or_si256(_mm256_slli_epi64(v2, 22), _mm256_srli_si256(v2, 8));
+      const std::uint64_t a44 = static_cast<std::uint64_t>(_mm256_extract_epi64(v4, 0)),
+                          b44 = static_cast<std::uint64_t>(_mm256_extract_epi64(v4, 2));
+      put_be64(out + 11 * (g + j), a44 << 20 | b44 >> 24);
+      put_be64(out + 11 * (g + j) + 8, b44 << 40);
     }
-    // Characters 0 to 3 lie in the 16 bytes from q, 4 to 7 in the 16 from
-    // their start: each lane gets the 4 bytes from its character's start
-    // (b0 in the low byte) from its half, by its start's byte repeated
-    // plus 0, 1, 2, 3.
-    __m128i s0 = _mm_cvtsi32_si128(k[0]), s1 = _mm_cvtsi32_si128(0);
-    __m128i e0 = _mm_cvtsi32_si128(k[1]), e1 = _mm_cvtsi32_si128(k[5] - k[4]);
-    s0 = _mm_insert_epi32(_mm_insert_epi32(_mm_insert_epi32(s0, k[1], 1), k[2], 2), k[3], 3);
-    s1 = _mm_insert_epi32(_mm_insert_epi32(_mm_insert_epi32(s1, k[5] - k[4], 1), k[6] - k[4], 2), k[7] - k[4], 3);
-    e0 = _mm_insert_epi32(_mm_insert_epi32(_mm_insert_epi32(e0, k[2], 1), k[3], 2), k[4], 3);
-    e1 = _mm_insert_epi32(_mm_insert_epi32(_mm_insert_epi32(e1, k[6] - k[4], 1), k[7] - k[4], 2), k[8] - k[4], 3);
-    const __m256i s = _mm256_inserti128_si256(_mm256_castsi128_si256(s0), s1, 1);
-    const __m256i len = _mm256_sub_epi32(_mm256_inserti128_si256(_mm256_castsi128_si256(e0), e1, 1), s);
-    const __m256i halves = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm256_castsi256_si128(bytes)),
-                                                   _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + k[4])), 1);
-    const __m256i got = _mm256_shuffle_epi8(halves, _mm256_add_epi8(_mm256_shuffle_epi8(s, spread), step));
-    // Swapped so that b0 is on top, then shifted right by 32 - 8 len.
-    const __m256i w = _mm256_srlv_epi32(_mm256_shuffle_epi8(got, swap), _mm256_sub_epi32(thirty_two, _mm256_slli_epi32(len, 3)));
-    const __m256i c = _mm256_or_si256(
-        _mm256_and_si256(w, _mm256_permutevar8x32_epi32(lo, len)),
-        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(w, 2), _mm256_permutevar8x32_epi32(mid, len)),
-                        _mm256_and_si256(_mm256_srli_epi32(w, 4), _mm256_permutevar8x32_epi32(high, len))));
-    const __m256i utf8 = _mm256_cmpeq_epi32(_mm256_and_si256(w, _mm256_permutevar8x32_epi32(fixed_mask, len)),
-                                            _mm256_permutevar8x32_epi32(fixed, len));
-    __m256i bad = _mm256_or_si256(_mm256_cmpgt_epi32(len, three), _mm256_xor_si256(utf8, ones));
-    bad = _mm256_or_si256(bad, _mm256_cmpgt_epi32(_mm256_permutevar8x32_epi32(least, len), c));
-    bad = _mm256_or_si256(bad, _mm256_cmpeq_epi32(w, g_char));
-    // The values by scalar loads (a store forwards to narrower loads).
-    alignas(32) std::uint32_t cp[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(cp), c);
-    std::uint32_t v[8], big = 0;
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; ++i) {
-      v[i] = values[cp[i]];
-      big |= v[i];
-    }
-    if (!_mm256_testz_si256(bad, bad) || big >> 11) break;
-    // 88 bits, big-endian: 55 in the first word, 33 in the second.
-    const std::uint64_t h0 = std::uint64_t{v[0]} << 44 | std::uint64_t{v[1]} << 33 | std::uint64_t{v[2]} << 22 |
-                             std::uint64_t{v[3]} << 11 | v[4];
-    const std::uint64_t h1 = std::uint64_t{v[5]} << 22 | std::uint64_t{v[6]} << 11 | v[7];
-    put_be64(out + 11 * g, h0 << 9 | h1 >> 24);
-    put_be64(out + 11 * g + 8, h1 << 40);
-    at += static_cast<std::size_t>(k[8]);
+    g += j;
+    if (j == 0) break;
+    at += static_cast<std::size_t>(nth_lead(leads, 8 * j));  // where the next group starts
+    if (j < planned) break;
   }
   groups = g;
   return at;
 }
+#undef GRYPT_LOAD16
 
 // GCC 12's AVX-512 intrinsics start from _mm512_undefined_epi32(), which
 // it then warns of as uninitialized (GCC bug 105593, fixed in 13).
