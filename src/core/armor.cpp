@@ -428,15 +428,17 @@ XGroups x_groups_of(ArmorXPath path) {
 #if defined(__x86_64__)
     case ArmorXPath::avx2:
       __builtin_cpu_init();  // before main: the CPU's features may not be read yet
-      if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt"))
+      if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+          __builtin_cpu_supports("popcnt"))
         return x_groups_avx2;
       return nullptr;
     case ArmorXPath::avx512:
       // (libgcc counts AVX-512 only where the system saves its registers.)
       __builtin_cpu_init();
       if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+          __builtin_cpu_supports("avx512vl") &&
           __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2") &&
-          __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt"))
+          __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt"))
         return x_groups_avx512;
       return nullptr;
 #endif
