@@ -170,7 +170,9 @@ std::uint32_t lead_bits(const std::uint8_t* p) {
 // x_groups_slack bytes remain before e and fewer than max_groups are done;
 // stops at the first group that x_group does not take. The groups' bytes
 // (11 each) are written from out (5 more may be); returns the input bytes
-// taken, and their groups in `groups`.
+// taken, and their groups in `groups`. The slack is what each path may
+// read from a group's start: 40 bytes (scalar), 64 (AVX-512), 64 and 16
+// more from a window that starts by byte 59 (AVX2).
 constexpr std::size_t x_groups_slack = 80;
 using XGroups = std::size_t (*)(const DenseAlphabet&, const std::uint8_t* p, const std::uint8_t* e, std::uint8_t* out,
                                 std::size_t max_groups, std::size_t& groups);
